@@ -1,0 +1,170 @@
+"""Configuration: one class per environment, overridden by CRM_* environment variables.
+
+Nothing here reads the environment at import time in a way that can crash: values are read when a
+config class is instantiated by `create_app()`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """A CRM_* environment variable, or the default when unset or empty."""
+    value = os.environ.get(f"CRM_{name}")
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return default if value is None else int(value)
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the message says which and how to fix it."""
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = env("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = self.database_url()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env("REDIS_URL")
+        self.BASE_URL = (env("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+        self.TIMEZONE = env("TIMEZONE", "America/New_York")
+        # Mail: "smtp" sends through the server below; "mailbox" keeps mail in the dev mailbox.
+        self.MAIL_BACKEND = env("MAIL_BACKEND", self.default_mail_backend())
+        self.MAIL_SERVER = env("MAIL_SERVER", "127.0.0.1")
+        self.MAIL_PORT = env_int("MAIL_PORT", 25)
+        self.MAIL_USERNAME = env("MAIL_USERNAME")
+        self.MAIL_PASSWORD = env("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+        self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
+        self.MAIL_FROM = env("MAIL_FROM", "IMG Taskforce CRM <crm@localhost>")
+        self.INVITATION_MAX_AGE = env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
+        # Sign-in throttling: failures allowed per window, per account and per client address.
+        self.LOGIN_MAX_FAILURES_ACCOUNT = env_int("LOGIN_MAX_FAILURES_ACCOUNT", 5)
+        self.LOGIN_MAX_FAILURES_IP = env_int("LOGIN_MAX_FAILURES_IP", 20)
+        self.LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+        self.SESSION_COOKIE_NAME = "crm_session"
+        self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+        self.PER_PAGE = 50
+        # "celery" hands jobs to the worker; "inline" runs them in-process after the commit
+        # (unit tests and one-off commands only).
+        self.JOBS_MODE = env("JOBS_MODE", "celery")
+        self.CELERY = self.celery_config()
+
+    def database_url(self) -> str | None:
+        return env("DATABASE_URL")
+
+    def default_mail_backend(self) -> str:
+        return "smtp"
+
+    def celery_config(self) -> dict:
+        broker = self.REDIS_URL or f"sqlalchemy+sqlite:///{INSTANCE / 'broker.sqlite'}"
+        return {
+            "broker_url": broker,
+            "task_ignore_result": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+            # Longer than any retry delay, so an unacknowledged task is not redelivered early.
+            "broker_transport_options": {"visibility_timeout": 2 * 3600},
+            "timezone": "UTC",
+        }
+
+
+class DevelopmentConfig(Config):
+    """The embedded default: SQLite in instance/, mail kept in the dev mailbox."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = dev_secret_key()
+
+    def database_url(self) -> str:
+        return env("DATABASE_URL", f"sqlite:///{INSTANCE / 'crm.sqlite'}")
+
+    def default_mail_backend(self) -> str:
+        return "mailbox"
+
+
+class TestingConfig(Config):
+    """Used by the test suite; points only at services on 127.0.0.1."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.MAIL_BACKEND = env("MAIL_BACKEND", "mailbox")
+        self.JOBS_MODE = env("JOBS_MODE", "inline")
+        self.BASE_URL = "http://crm.test"
+        self.PASSWORD_HASH_FAST = True
+
+    def database_url(self) -> str:
+        return env("DATABASE_URL", "sqlite://")
+
+
+class ProductionConfig(Config):
+    """PostgreSQL, Redis, SMTP. Refuses to start without a secret key and database URL."""
+
+    ENV_NAME = "production"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+        missing = [n for n in ("SECRET_KEY", "DATABASE_URL") if not env(n)]
+        if missing:
+            names = ", ".join(f"CRM_{n}" for n in missing)
+            raise ConfigError(f"Production configuration is missing {names}. Set it in the environment.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Instantiate the config named by the argument or CRM_ENV (default: development)."""
+    name = name or env("ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(f"CRM_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.") from None
+
+
+def dev_secret_key() -> str:
+    """A random key kept in instance/ so development sessions survive restarts."""
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()

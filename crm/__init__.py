@@ -1,0 +1,91 @@
+"""The outreach CRM application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from config import ROOT, Config, load_config
+
+
+def create_app(config: Config | str | None = None, **overrides) -> Flask:
+    """Build the app: config, extensions, access control, blueprints, errors, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    cfg = config if isinstance(config, Config) else load_config(config)
+    app.config.from_object(cfg)
+    app.config.update(overrides)
+
+    register_extensions(app)
+    register_access_control(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from crm import models  # noqa: F401  (registers the tables)
+    from crm.extensions import celery_init_app, csrf, db, login_manager, migrate
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    celery_init_app(app)
+
+
+def register_access_control(app: Flask) -> None:
+    from crm import authz
+
+    authz.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from crm.admin.routes import bp as admin_bp
+    from crm.auth.routes import bp as auth_bp
+    from crm.interactions.routes import bp as interactions_bp
+    from crm.main.routes import bp as main_bp
+    from crm.people.routes import bp as people_bp
+    from crm.settings.routes import bp as settings_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(people_bp, url_prefix="/people")
+    app.register_blueprint(interactions_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(settings_bp, url_prefix="/settings")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from crm import templating
+
+    templating.init_app(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from crm import errors
+
+    errors.init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from crm import security
+
+    security.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from crm.commands import crm_cli
+
+    app.cli.add_command(crm_cli)

@@ -1,0 +1,88 @@
+"""Administration: users and invitations, the dev mailbox."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from crm.admin import services
+from crm.admin.forms import InviteForm, RoleForm
+from crm.auth import services as accounts
+from crm.authz import requires
+from crm.clock import utcnow
+from crm.errors import DomainError, apply_to_form
+from crm.forms import EmptyForm
+from crm.views import get_or_404
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@requires("admin")
+def users():
+    """All accounts, with the invitation form."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            accounts.invite(current_user, email=form.email.data, name=form.name.data,
+                            role=form.role.data, home_state=form.home_state.data or None, now=utcnow())
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("admin/users.html", users=services.list_users(), form=form,
+                           role_form=RoleForm(), button=EmptyForm()), status
+
+
+@bp.post("/users/<int:user_id>/role")
+@requires("admin")
+def change_role(user_id: int):
+    """Make someone a member, coordinator or admin."""
+    user = get_or_404(services.get_user, user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_role(current_user, user, form.role.data, utcnow())
+            flash(f"{user.name} is now {form.role.data}.", "success")
+        except DomainError as e:
+            flash(e.message, "danger")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@requires("admin")
+def deactivate(user_id: int):
+    """Block sign-in and end the user's sessions at once."""
+    return set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/activate")
+@requires("admin")
+def activate(user_id: int):
+    """Allow a deactivated user to sign in again."""
+    return set_active(user_id, True)
+
+
+def set_active(user_id: int, active: bool):
+    user = get_or_404(services.get_user, user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.set_active(current_user, user, active, utcnow())
+            flash(f"{user.name} was {'reactivated' if active else 'deactivated'}.", "success")
+        except DomainError as e:
+            flash(e.message, "danger")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/mailbox")
+@requires("admin")
+def mailbox():
+    """Mail the development backend kept instead of sending."""
+    return render_template("admin/mailbox.html", messages=services.mailbox())
+
+
+@bp.get("/mailbox/<int:mail_id>")
+@requires("admin")
+def mail(mail_id: int):
+    """One kept message, text and HTML parts."""
+    return render_template("admin/mail.html", mail=get_or_404(services.get_mail, mail_id))

@@ -1,0 +1,90 @@
+"""Authorization in one place.
+
+Every endpoint needs a signed-in, active user unless marked @public; @requires(role) raises the
+bar. One before_request hook enforces it, so a new route is protected by default. Rules about a
+particular record (who may edit an interaction) are the functions at the bottom, used by services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from crm.models import ROLE_RANK, Interaction, User
+
+PUBLIC_ATTR = "_crm_public"
+ROLE_ATTR = "_crm_role"
+
+
+def public(view: Callable) -> Callable:
+    """Reachable without signing in (sign-in page, health checks, signed links)."""
+    setattr(view, PUBLIC_ATTR, True)
+    return view
+
+
+def requires(role: str) -> Callable[[Callable], Callable]:
+    """Only users with at least this role (member < coordinator < admin)."""
+    assert role in ROLE_RANK, role
+
+    def decorate(view: Callable) -> Callable:
+        setattr(view, ROLE_ATTR, role)
+        return view
+
+    return decorate
+
+
+def required_role(endpoint: str | None) -> str | None:
+    """The role an endpoint needs; None when it is public. Used by the hook and the tests."""
+    if endpoint is None or endpoint == "static":
+        return None
+    view = current_app.view_functions.get(endpoint)
+    if view is None or getattr(view, PUBLIC_ATTR, False):
+        return None
+    return getattr(view, ROLE_ATTR, "member")
+
+
+def enforce_access():
+    role = required_role(request.endpoint)
+    if role is None:
+        return None
+    if not current_user.is_authenticated:
+        if request.headers.get("HX-Request") or request.accept_mimetypes.best == "application/json":
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not current_user.has_role(role):
+        abort(403)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_access)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths are followed after sign-in."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+# ---- record-level rules, used by services ----
+
+
+def can_see_interaction(user: User, interaction: Interaction) -> bool:
+    if interaction.deleted_at is not None and not user.is_coordinator:
+        return False
+    if not interaction.private or user.is_coordinator or interaction.logged_by_id == user.id:
+        return True
+    return any(m.id == user.id for m in interaction.members)
+
+
+def can_edit_interaction(user: User, interaction: Interaction) -> bool:
+    return user.is_coordinator or interaction.logged_by_id == user.id

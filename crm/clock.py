@@ -1,0 +1,32 @@
+"""The one place that reads "now". Services take `now` as an argument; edges call utcnow()."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, available_timezones
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime; naive values are taken to be UTC already."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def local(value: datetime, tz: str) -> datetime:
+    return as_utc(value).astimezone(ZoneInfo(tz))
+
+
+def local_today(now: datetime, tz: str) -> date:
+    return local(now, tz).date()
+
+
+def from_local(naive: datetime, tz: str) -> datetime:
+    """A wall-clock time entered by a user in zone `tz`, as aware UTC."""
+    return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def timezone_names() -> list[str]:
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))

@@ -1,0 +1,58 @@
+"""Normalising contact details: phones to E.164, emails, web addresses."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+
+class InvalidContact(ValueError):
+    pass
+
+
+def normalize_phone(raw: str | None, region: str = "US") -> str | None:
+    """'202-225-1252' -> '+12022251252'. Territories keep their +1 numbers."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidContact(f"{raw!r} is not a phone number.") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidContact(f"{raw!r} is not a possible phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str | None) -> str:
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1
+           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, fmt)
+
+
+def normalize_email(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidContact(f"{raw!r} is not an email address.") from exc
+
+
+def normalize_url(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    value = raw.strip()
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or "." not in parts.netloc:
+        raise InvalidContact(f"{raw!r} is not a web address.")
+    return value

@@ -1,0 +1,126 @@
+"""Quick log and the interaction pages."""
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crm import authz, clock
+from crm.clock import utcnow
+from crm.errors import DomainError, apply_to_form
+from crm.forms import EmptyForm
+from crm.interactions import services
+from crm.interactions.forms import InteractionForm
+from crm.views import get_or_404
+
+bp = Blueprint("interactions", __name__)
+
+
+def form_data(form: InteractionForm) -> services.InteractionData:
+    return services.InteractionData(
+        people=form.people.data or [],
+        occurred_at=clock.from_local(form.occurred_at.data, current_user.timezone),
+        kind=form.kind.data,
+        subject=form.subject.data or None,
+        notes=form.notes.data or None,
+        outcome=form.outcome.data or None,
+        private=bool(form.private.data),
+        members=form.members.data or [],
+        issues=form.issues.data or [],
+    )
+
+
+@bp.route("/log", methods=["GET", "POST"])
+def quick_log():
+    """Log a contact in seconds: who, when (now), kind (meeting); the rest is optional."""
+    form = InteractionForm()
+    if request.method == "GET":
+        form.occurred_at.data = clock.local(utcnow(), current_user.timezone).replace(
+            second=0, microsecond=0, tzinfo=None)
+        form.submission_key.data = secrets.token_urlsafe(24)
+        form.members.data = [current_user.id]
+        if request.args.get("person", "").isdigit():
+            form.people.data = [int(request.args["person"])]
+    if form.validate_on_submit():
+        try:
+            interaction = services.log_interaction(
+                current_user, form_data(form), utcnow(),
+                submission_key=(form.submission_key.data or None),
+            )
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            names = ", ".join(p.full_name for p in interaction.people)
+            flash(f"Logged your {interaction.kind.replace('_', ' ')} with {names}.", "success")
+            return redirect(url_for("interactions.show", interaction_id=interaction.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("interactions/log.html", form=form, **services.picker_context(form)), status
+
+
+@bp.get("/log/last-contact")
+def last_contact():
+    """htmx fragment: "last contact with this office: N days ago, by X" for the chosen people."""
+    ids = [int(i) for i in request.args.getlist("people") if i.isdigit()][:10]
+    hints = [h for h in (services.last_contact_with_office(i) for i in ids) if h]
+    return render_template("interactions/_last_contact.html", hints=hints)
+
+
+@bp.get("/interactions/<int:interaction_id>")
+def show(interaction_id: int):
+    """One contact, with its notes rendered safely."""
+    interaction = get_or_404(services.get_interaction, interaction_id, current_user)
+    return render_template("interactions/show.html", interaction=interaction, form=EmptyForm())
+
+
+@bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
+def edit(interaction_id: int):
+    """Edit a contact (its author or a coordinator)."""
+    interaction = get_or_404(services.get_interaction, interaction_id, current_user)
+    if not authz.can_edit_interaction(current_user, interaction):
+        abort(403)
+    form = InteractionForm(obj=interaction)
+    if request.method == "GET":
+        form.people.data = [p.id for p in interaction.people]
+        form.members.data = [m.id for m in interaction.members]
+        form.issues.data = [i.id for i in interaction.issues]
+        form.occurred_at.data = clock.local(interaction.occurred_at, current_user.timezone).replace(
+            tzinfo=None)
+        form.version.data = interaction.version
+    if form.validate_on_submit():
+        try:
+            services.update_interaction(current_user, interaction, form_data(form),
+                                        int(form.version.data or 0), utcnow())
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("interactions.show", interaction_id=interaction.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("interactions/log.html", form=form, interaction=interaction,
+                           **services.picker_context(form)), status
+
+
+@bp.post("/interactions/<int:interaction_id>/delete")
+def delete(interaction_id: int):
+    """Soft-delete a contact (its author or a coordinator); coordinators can restore it."""
+    interaction = get_or_404(services.get_interaction, interaction_id, current_user)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.delete_interaction(current_user, interaction, utcnow())
+        except DomainError:
+            abort(403)
+        flash("The contact was deleted.", "info")
+    return redirect(url_for("main.dashboard"))
+
+
+@bp.post("/interactions/<int:interaction_id>/restore")
+def restore(interaction_id: int):
+    """Restore a deleted contact (coordinators)."""
+    interaction = get_or_404(services.get_interaction, interaction_id, current_user)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.restore_interaction(current_user, interaction, utcnow())
+        except DomainError:
+            abort(403)
+        flash("The contact was restored.", "success")
+    return redirect(url_for("interactions.show", interaction_id=interaction.id))

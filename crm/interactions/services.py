@@ -1,0 +1,315 @@
+"""The contact log: logging, editing and deleting interactions, and what they touch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from crm import audit, authz
+from crm.errors import Conflict, DomainError, NotAllowed
+from crm.extensions import db
+from crm.models import (
+    INTERACTION_KINDS,
+    Bill,
+    Interaction,
+    Issue,
+    Person,
+    StaffRole,
+    User,
+    interaction_members,
+    interaction_people,
+)
+
+MAX_FUTURE = timedelta(hours=1)
+
+
+@dataclass
+class InteractionData:
+    people: list[int]
+    occurred_at: datetime
+    kind: str = "meeting"
+    subject: str | None = None
+    notes: str | None = None
+    outcome: str | None = None
+    private: bool = False
+    members: list[int] = field(default_factory=list)
+    issues: list[int] = field(default_factory=list)
+    bills: list[int] = field(default_factory=list)
+    source: str = "web"
+
+
+AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private")
+
+
+def visible_interactions(viewer: User):
+    """Interactions the viewer may see: not deleted, and private ones only to those involved."""
+    stmt = sa.select(Interaction).where(Interaction.deleted_at.is_(None))
+    if viewer.is_coordinator:
+        return stmt
+    present = sa.select(interaction_members.c.interaction_id).where(
+        interaction_members.c.user_id == viewer.id
+    )
+    return stmt.where(
+        sa.or_(
+            Interaction.private.is_(False),
+            Interaction.logged_by_id == viewer.id,
+            Interaction.id.in_(present),
+        )
+    )
+
+
+def load_related(data: InteractionData) -> tuple[list[Person], list[User], list[Issue], list[Bill]]:
+    """The records named by ids, with an error naming the field when one does not exist."""
+    ids = list(dict.fromkeys(data.people))
+    if not ids:
+        raise DomainError("Choose at least one person you contacted.", field="people")
+    people = list(db.session.scalars(
+        sa.select(Person).where(Person.id.in_(ids), Person.deleted_at.is_(None))
+    ))
+    if len(people) != len(ids):
+        raise DomainError("One of the people chosen no longer exists.", field="people")
+
+    def fetch(model, wanted, name, extra=()):
+        wanted = list(dict.fromkeys(wanted))
+        if not wanted:
+            return []
+        rows = list(db.session.scalars(sa.select(model).where(model.id.in_(wanted), *extra)))
+        if len(rows) != len(wanted):
+            raise DomainError(f"One of the {name} chosen does not exist.", field=name)
+        return rows
+
+    members = fetch(User, data.members, "members", (User.is_active.is_(True),))
+    issues = fetch(Issue, data.issues, "issues")
+    bills = fetch(Bill, data.bills, "bills")
+    return people, members, issues, bills
+
+
+def check(data: InteractionData, now: datetime) -> None:
+    if data.kind not in INTERACTION_KINDS:
+        raise DomainError("Choose a kind of contact.", field="kind")
+    if data.occurred_at > now + MAX_FUTURE:
+        raise DomainError("That time is in the future. Log contacts after they happen.",
+                          field="occurred_at")
+    if data.occurred_at.year < 1990:
+        raise DomainError("That date is too far in the past.", field="occurred_at")
+
+
+def log_interaction(actor: User, data: InteractionData, now: datetime,
+                    submission_key: str | None = None) -> Interaction:
+    """Record a contact. A repeated submission_key returns the first interaction, not a copy."""
+    if submission_key:
+        existing = db.session.scalar(
+            sa.select(Interaction).where(Interaction.submission_key == submission_key)
+        )
+        if existing is not None:
+            return existing
+    check(data, now)
+    people, members, issues, bills = load_related(data)
+    interaction = Interaction(
+        kind=data.kind, occurred_at=data.occurred_at, subject=data.subject, notes=data.notes,
+        outcome=data.outcome, private=data.private, logged_by_id=actor.id, source=data.source,
+        submission_key=submission_key, people=people, members=members, issues=issues, bills=bills,
+    )
+    db.session.add(interaction)
+    touch_people(people, data.occurred_at, actor.id)
+    audit.record(actor, "create", interaction, after=audit.snapshot(interaction, AUDITED), now=now)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same form was submitted twice at once: the other request won; return its row.
+        db.session.rollback()
+        existing = db.session.scalar(
+            sa.select(Interaction).where(Interaction.submission_key == submission_key)
+        ) if submission_key else None
+        if existing is None:
+            raise
+        return existing
+    return interaction
+
+
+def office_group(people: list[Person]) -> list[int]:
+    """The people plus the legislators their current staff roles work for: a staffer contacted
+    counts as a contact with the office."""
+    ids = {p.id for p in people}
+    employers = db.session.scalars(
+        sa.select(StaffRole.employer_id).where(
+            StaffRole.staff_id.in_(ids), StaffRole.end_date.is_(None), StaffRole.employer_id.is_not(None)
+        )
+    )
+    return sorted(ids | set(employers))
+
+
+def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
+    """Move last_contacted_at forward only: an older contact logged later never moves it back.
+
+    The comparison is in the UPDATE itself, so two members logging at once cannot regress it.
+    """
+    ids = office_group(people)
+    db.session.flush()
+    db.session.execute(
+        sa.update(Person)
+        .where(Person.id.in_(ids),
+               sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when))
+        .values(last_contacted_at=when, last_contacted_by_id=by_user_id)
+        .execution_options(synchronize_session="fetch")
+    )
+    rows = db.session.execute(
+        sa.select(Person.id, Person.last_contacted_at, Person.cadence_days)
+        .where(Person.id.in_(ids), Person.cadence_days.is_not(None))
+    ).all()
+    for person_id, last, cadence in rows:
+        set_contact_fields(person_id, next_touch_due=touch_due(last, cadence))
+
+
+def touch_due(last: datetime | None, cadence: int | None):
+    return (last + timedelta(days=cadence)).date() if last and cadence else None
+
+
+def set_contact_fields(person_id: int, **values) -> None:
+    """Derived contact fields are written with a plain UPDATE: they are not an edit of the
+    person, so they must not bump its version and make a coordinator's open form stale."""
+    db.session.execute(
+        sa.update(Person).where(Person.id == person_id).values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def recompute_touch_due(person: Person) -> None:
+    person.next_touch_due = touch_due(person.last_contacted_at, person.cadence_days)
+
+
+def refresh_last_contact(person_ids: list[int]) -> None:
+    """Recompute last contact from the log (after an edit or a delete moved or removed one)."""
+    for person_id in person_ids:
+        row = db.session.execute(
+            sa.select(Interaction.occurred_at, Interaction.logged_by_id)
+            .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
+            .where(interaction_people.c.person_id == person_id, Interaction.deleted_at.is_(None))
+            .order_by(Interaction.occurred_at.desc()).limit(1)
+        ).first()
+        cadence = db.session.scalar(sa.select(Person.cadence_days).where(Person.id == person_id))
+        last = row.occurred_at if row else None
+        set_contact_fields(person_id, last_contacted_at=last,
+                           last_contacted_by_id=row.logged_by_id if row else None,
+                           next_touch_due=touch_due(last, cadence))
+
+
+def get_interaction(interaction_id: int, viewer: User) -> Interaction:
+    interaction = db.session.get(Interaction, interaction_id)
+    if interaction is None or not authz.can_see_interaction(viewer, interaction):
+        raise LookupError(interaction_id)
+    return interaction
+
+
+def update_interaction(actor: User, interaction: Interaction, data: InteractionData,
+                       expected_version: int, now: datetime) -> Interaction:
+    if not authz.can_edit_interaction(actor, interaction):
+        raise NotAllowed("Only the author or a coordinator can edit this contact.")
+    if interaction.version != expected_version:
+        raise Conflict()
+    check(data, now)
+    people, members, issues, bills = load_related(data)
+    before = audit.snapshot(interaction, AUDITED)
+    affected = {p.id for p in interaction.people} | {p.id for p in people}
+    for key in AUDITED:
+        setattr(interaction, key, getattr(data, key))
+    interaction.people, interaction.members = people, members
+    interaction.issues, interaction.bills = issues, bills
+    db.session.flush()
+    refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
+    b, a = audit.changes(before, audit.snapshot(interaction, AUDITED))
+    audit.record(actor, "update", interaction, b, a, now)
+    db.session.commit()
+    return interaction
+
+
+def delete_interaction(actor: User, interaction: Interaction, now: datetime) -> None:
+    if not authz.can_edit_interaction(actor, interaction):
+        raise NotAllowed("Only the author or a coordinator can delete this contact.")
+    interaction.deleted_at = now
+    db.session.flush()
+    refresh_last_contact(office_group(interaction.people))
+    audit.record(actor, "delete", interaction, now=now)
+    db.session.commit()
+
+
+def restore_interaction(actor: User, interaction: Interaction, now: datetime) -> None:
+    if not actor.is_coordinator:
+        raise NotAllowed("Only coordinators can restore deleted contacts.")
+    interaction.deleted_at = None
+    db.session.flush()
+    refresh_last_contact(office_group(interaction.people))
+    audit.record(actor, "restore", interaction, now=now)
+    db.session.commit()
+
+
+@dataclass
+class LastContact:
+    person: Person
+    at: datetime | None
+    by: User | None
+    office_name: str
+
+
+def last_contact_with_office(person_id: int) -> LastContact | None:
+    """'Last contact with this office': the person, their employer, and the employer's staff."""
+    person = db.session.get(Person, person_id)
+    if person is None or person.deleted_at is not None:
+        return None
+    office_id = person.id
+    employer = db.session.scalar(
+        sa.select(StaffRole.employer_id).where(
+            StaffRole.staff_id == person.id, StaffRole.end_date.is_(None),
+            StaffRole.employer_id.is_not(None))
+    )
+    if employer:
+        office_id = employer
+    group = sa.union(
+        sa.select(sa.literal(office_id).label("pid")),
+        sa.select(StaffRole.staff_id).where(StaffRole.employer_id == office_id,
+                                            StaffRole.end_date.is_(None)),
+    ).subquery()
+    row = db.session.execute(
+        sa.select(Interaction.occurred_at, User)
+        .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
+        .join(User, User.id == Interaction.logged_by_id)
+        .where(interaction_people.c.person_id.in_(sa.select(group.c.pid)),
+               Interaction.deleted_at.is_(None))
+        .order_by(Interaction.occurred_at.desc()).limit(1)
+    ).first()
+    office = db.session.get(Person, office_id)
+    return LastContact(person, row[0] if row else None, row[1] if row else None, office.full_name)
+
+
+def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[Interaction]:
+    """The activity feed (or my own contacts), newest first, relations loaded in batches."""
+    stmt = visible_interactions(viewer)
+    if mine:
+        present = sa.select(interaction_members.c.interaction_id).where(
+            interaction_members.c.user_id == viewer.id)
+        stmt = stmt.where(sa.or_(Interaction.logged_by_id == viewer.id, Interaction.id.in_(present)))
+    stmt = stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit).options(
+        joinedload(Interaction.logged_by),
+        selectinload(Interaction.people),
+        selectinload(Interaction.issues),
+    )
+    return list(db.session.scalars(stmt))
+
+
+def picker_context(form) -> dict:
+    """What the log form shows: the chosen people as chips, members and issues to pick from."""
+    chosen = list(dict.fromkeys(form.people.data or []))[:50]
+    people = list(db.session.scalars(
+        sa.select(Person).where(Person.id.in_(chosen), Person.deleted_at.is_(None))
+    )) if chosen else []
+    people.sort(key=lambda p: chosen.index(p.id))
+    members = list(db.session.execute(
+        sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
+    ))
+    issues = list(db.session.execute(
+        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
+    ))
+    return {"chosen_people": people, "member_choices": members, "issue_choices": issues}

@@ -1,0 +1,37 @@
+"""Hand work to the worker by task name. Web code never imports worker/.
+
+Work is stored in the database first (an outbox); enqueueing is only a nudge. If the broker is
+down the request still succeeds, and the periodic sweep picks the rows up later.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+# Tasks that "inline" mode runs in-process: name -> import path of the function.
+INLINE = {
+    "crm.email.send": "crm.email.delivery:deliver_notification",
+}
+
+
+def enqueue(task_name: str, *args) -> bool:
+    """Ask the worker to run a task; returns False (and logs) when the broker is unreachable."""
+    if current_app.config["JOBS_MODE"] == "inline":
+        module, _, func = INLINE[task_name].partition(":")
+        try:
+            getattr(__import__(module, fromlist=[func]), func)(*args)
+        except Exception as exc:  # the row stays in the ledger for the next sweep
+            log.warning("inline %s%r failed: %s", task_name, args, exc)
+            return False
+        return True
+    celery = current_app.extensions["celery"]
+    try:
+        celery.send_task(task_name, args=list(args), retry=False)
+        return True
+    except Exception as exc:  # broker down: the row waits for the sweep
+        log.warning("could not enqueue %s%r: %s", task_name, args, exc)
+        return False

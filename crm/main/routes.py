@@ -1,0 +1,36 @@
+"""Dashboard and health checks."""
+
+from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user
+
+from crm.authz import public
+from crm.interactions.services import recent_feed
+from crm.main import services
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def dashboard():
+    """My recent contacts, the team's feed, and the Log a contact button."""
+    return render_template(
+        "main/dashboard.html",
+        mine=recent_feed(current_user, limit=10, mine=True),
+        feed=recent_feed(current_user, limit=20),
+        stats=services.dashboard_stats(current_user),
+    )
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """The process is alive (no dependencies checked)."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    """Ready to serve: database reachable; broker reachable or not configured. 503 otherwise."""
+    report = services.readiness(current_app.config)
+    return jsonify(report), 200 if report["ready"] else 503

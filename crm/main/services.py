@@ -1,0 +1,51 @@
+"""Dashboard figures and readiness checks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from crm.clock import utcnow
+from crm.extensions import db
+from crm.models import Interaction, Person, User
+
+
+def dashboard_stats(user: User) -> dict:
+    """Counts for the dashboard header: my contacts this month, the team's, people never contacted."""
+    since = utcnow() - timedelta(days=30)
+    mine, team = db.session.execute(
+        sa.select(
+            sa.func.count().filter(Interaction.logged_by_id == user.id),
+            sa.func.count(),
+        ).where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since)
+    ).one()
+    never = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Person).where(
+            Person.deleted_at.is_(None), Person.in_office.is_(True), Person.kind == "legislator",
+            Person.last_contacted_at.is_(None))
+    )
+    return {"mine_30d": mine, "team_30d": team, "never_contacted": never}
+
+
+def readiness(config) -> dict:
+    checks = {}
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # reported, not raised: this is the health check
+        db.session.rollback()
+        checks["database"] = f"error: {type(exc).__name__}"
+    redis_url = config.get("REDIS_URL")
+    if not redis_url:
+        checks["broker"] = "not configured"
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1).ping()
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"error: {type(exc).__name__}"
+    ready = checks["database"] == "ok" and checks["broker"] in {"ok", "not configured"}
+    return {"ready": ready, "checks": checks}

@@ -1,0 +1,246 @@
+"""The policymaker directory: organizations, people, their offices, staff and committees."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+from crm.models.base import SoftDelete, Timestamps, UTCDateTime, Versioned
+
+PERSON_KINDS = {
+    "legislator": "Legislator",
+    "staff": "Staff",
+    "official": "Agency official",
+    "other": "Other",
+}
+LEVELS = {"federal": "Federal", "state": "State"}
+CHAMBERS = {"upper": "Senate", "lower": "House / Assembly", "joint": "Joint"}
+TIERS = {
+    "champion": "Champion",
+    "ally": "Ally",
+    "target": "Target",
+    "neutral": "Neutral",
+    "opponent": "Opponent",
+    "unknown": "Unknown",
+}
+ORG_KINDS = {
+    "legislative_office": "Legislator's office",
+    "legislature": "Legislature",
+    "federal_agency": "Federal agency",
+    "state_agency": "State agency",
+    "medical_board": "State medical board",
+    "hospital": "Hospital",
+    "university": "University",
+    "association": "Association",
+    "other": "Other",
+}
+PARTIES = ("Democratic", "Republican", "Independent")
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, accents removed: what name search compares ("Lujan" finds "Luján")."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+class Organization(Timestamps, SoftDelete, db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    kind: Mapped[str] = mapped_column(sa.String(40), index=True)
+    jurisdiction: Mapped[str] = mapped_column(sa.String(2), default="US", index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    website: Mapped[str | None] = mapped_column(sa.String(500))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    external_id: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.name}>"
+
+
+class Person(Timestamps, SoftDelete, Versioned, db.Model):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="legislator")
+    first_name: Mapped[str | None] = mapped_column(sa.String(100))
+    middle_name: Mapped[str | None] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    suffix: Mapped[str | None] = mapped_column(sa.String(20))
+    nickname: Mapped[str | None] = mapped_column(sa.String(100))
+    full_name: Mapped[str] = mapped_column(sa.String(255))
+    sort_name: Mapped[str] = mapped_column(sa.String(255), index=True)
+    search_name: Mapped[str] = mapped_column(sa.String(500))
+    title: Mapped[str | None] = mapped_column(sa.String(200))
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    level: Mapped[str | None] = mapped_column(sa.String(10))
+    chamber: Mapped[str | None] = mapped_column(sa.String(10))
+    state: Mapped[str | None] = mapped_column(sa.String(2))
+    district: Mapped[str | None] = mapped_column(sa.String(20))
+    party: Mapped[str | None] = mapped_column(sa.String(40))
+    party_label: Mapped[str | None] = mapped_column(sa.String(100))  # as the source says it
+    caucus: Mapped[str | None] = mapped_column(sa.String(40))
+    in_office: Mapped[bool] = mapped_column(default=True)
+    term_start: Mapped[date | None]
+    term_end: Mapped[date | None]
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))  # E.164
+    website: Mapped[str | None] = mapped_column(sa.String(500))
+    contact_form: Mapped[str | None] = mapped_column(sa.String(500))
+    photo_url: Mapped[str | None] = mapped_column(sa.String(500))
+    social: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    external_ids: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    bioguide_id: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
+    openstates_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    tier: Mapped[str] = mapped_column(sa.String(20), default="unknown")
+    holder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    cadence_days: Mapped[int | None]
+    last_contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_contacted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    next_touch_due: Mapped[date | None] = mapped_column(index=True)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.String(20), default="web")
+    source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization | None] = relationship()
+    holder = relationship("User", foreign_keys=[holder_id])
+    last_contacted_by = relationship("User", foreign_keys=[last_contacted_by_id])
+    offices: Mapped[list[Office]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="Office.position"
+    )
+
+    __table_args__ = (
+        sa.Index("ix_people_directory", "level", "chamber", "state"),
+        sa.Index("ix_people_kind_in_office", "kind", "in_office"),
+        sa.Index("ix_people_party", "party"),
+        sa.Index("ix_people_tier", "tier"),
+        sa.Index("ix_people_search_name", "search_name"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Person {self.full_name}>"
+
+    def set_names(self) -> None:
+        """Derive display, sort and search names from the name parts."""
+        first = self.nickname or self.first_name
+        parts = [first, self.last_name]
+        self.full_name = self.full_name or " ".join(p for p in parts if p)
+        self.sort_name = fold(f"{self.last_name}, {self.first_name or ''}").strip(", ")
+        names = {self.full_name, self.first_name, self.middle_name, self.nickname, self.last_name}
+        self.search_name = fold(" ".join(n for n in names if n))
+
+    @property
+    def seat(self) -> str:
+        """e.g. "Senator, TX", "Rep. CA-12", "TN House District 93"."""
+        if self.kind != "legislator" or not self.state:
+            return self.title or ""
+        if self.level == "federal":
+            if self.chamber == "upper":
+                return f"U.S. Senator, {self.state}"
+            return f"U.S. Rep. {self.state}-{'AL' if self.district == '0' else self.district}"
+        chamber = "Senate" if self.chamber == "upper" else "House"
+        if self.chamber == "lower" and self.state in {"NY", "WI", "CA", "NV", "NJ"}:
+            chamber = "Assembly"
+        return f"{self.state} {chamber} District {self.district}"
+
+    @property
+    def party_letter(self) -> str:
+        return (self.party or "?")[0]
+
+
+class Office(db.Model):
+    """A postal office of a person: Capitol, district, or mailing address."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="district")  # capitol, district, mail
+    label: Mapped[str | None] = mapped_column(sa.String(120))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    fax: Mapped[str | None] = mapped_column(sa.String(32))
+    external_id: Mapped[str | None] = mapped_column(sa.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    person: Mapped[Person] = relationship(back_populates="offices")
+
+
+class StaffRole(db.Model):
+    """A staffer works for a legislator or an office; a move ends one role and starts another."""
+
+    __tablename__ = "staff_roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    title: Mapped[str | None] = mapped_column(sa.String(200))
+    portfolio: Mapped[str | None] = mapped_column(sa.String(200))  # e.g. "health, immigration"
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+
+    staff: Mapped[Person] = relationship(foreign_keys=[staff_id])
+    employer: Mapped[Person | None] = relationship(foreign_keys=[employer_id])
+    organization: Mapped[Organization | None] = relationship()
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None
+
+
+class Committee(Timestamps, db.Model):
+    __tablename__ = "committees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    level: Mapped[str] = mapped_column(sa.String(10))
+    jurisdiction: Mapped[str] = mapped_column(sa.String(2))  # US or a state code
+    chamber: Mapped[str] = mapped_column(sa.String(10))  # upper, lower, joint
+    code: Mapped[str | None] = mapped_column(sa.String(20), unique=True)  # e.g. SSJU04
+    external_id: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("committees.id"), index=True)
+    url: Mapped[str | None] = mapped_column(sa.String(500))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped[Committee | None] = relationship(remote_side=[id])
+    memberships: Mapped[list[CommitteeMembership]] = relationship(back_populates="committee")
+
+    __table_args__ = (sa.Index("ix_committees_jurisdiction", "jurisdiction", "chamber"),)
+
+    @property
+    def display_name(self) -> str:
+        if self.parent_id and self.parent:
+            return f"{self.parent.name}: {self.name}"
+        return self.name
+
+
+class CommitteeMembership(db.Model):
+    __tablename__ = "committee_memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(sa.ForeignKey("committees.id"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(40), default="member")  # chair, ranking member, ...
+    title: Mapped[str | None] = mapped_column(sa.String(80))  # as the source says it
+    rank: Mapped[int | None]
+    side: Mapped[str | None] = mapped_column(sa.String(10))  # majority / minority
+
+    committee: Mapped[Committee] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("committee_id", "person_id"),)

@@ -1,0 +1,81 @@
+"""The contact log: who met whom, when, about what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+from crm.models.base import SoftDelete, Timestamps, UTCDateTime, Versioned
+
+INTERACTION_KINDS = {
+    "meeting": "Meeting",
+    "call": "Call",
+    "email": "Email",
+    "virtual_meeting": "Virtual meeting",
+    "letter": "Letter",
+    "event": "Event",
+    "hearing": "Hearing",
+    "other": "Other",
+}
+
+interaction_people = sa.Table(
+    "interaction_people",
+    db.metadata,
+    sa.Column("interaction_id", sa.ForeignKey("interactions.id"), primary_key=True),
+    sa.Column("person_id", sa.ForeignKey("people.id"), primary_key=True),
+    sa.Index("ix_interaction_people_person", "person_id", "interaction_id"),
+)
+interaction_members = sa.Table(
+    "interaction_members",
+    db.metadata,
+    sa.Column("interaction_id", sa.ForeignKey("interactions.id"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True),
+    sa.Index("ix_interaction_members_user", "user_id", "interaction_id"),
+)
+interaction_issues = sa.Table(
+    "interaction_issues",
+    db.metadata,
+    sa.Column("interaction_id", sa.ForeignKey("interactions.id"), primary_key=True),
+    sa.Column("issue_id", sa.ForeignKey("issues.id"), primary_key=True),
+    sa.Index("ix_interaction_issues_issue", "issue_id", "interaction_id"),
+)
+interaction_bills = sa.Table(
+    "interaction_bills",
+    db.metadata,
+    sa.Column("interaction_id", sa.ForeignKey("interactions.id"), primary_key=True),
+    sa.Column("bill_id", sa.ForeignKey("bills.id"), primary_key=True),
+    sa.Index("ix_interaction_bills_bill", "bill_id", "interaction_id"),
+)
+
+
+class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
+    __tablename__ = "interactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default="meeting")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    outcome: Mapped[str | None] = mapped_column(sa.Text)
+    private: Mapped[bool] = mapped_column(default=False)
+    logged_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(sa.String(10), default="web")
+    # A random key the form carries, so a double submit records one interaction, not two.
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    logged_by = relationship("User", foreign_keys=[logged_by_id])
+    people = relationship("Person", secondary=interaction_people, order_by="Person.sort_name")
+    members = relationship("User", secondary=interaction_members, order_by="User.name")
+    issues = relationship("Issue", secondary=interaction_issues, order_by="Issue.name")
+    bills = relationship("Bill", secondary=interaction_bills, order_by="Bill.number")
+
+    __table_args__ = (
+        sa.Index("ix_interactions_occurred_at", "occurred_at"),
+        sa.Index("ix_interactions_logged_by", "logged_by_id", "occurred_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Interaction {self.id} {self.kind} {self.occurred_at:%Y-%m-%d}>"

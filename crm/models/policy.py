@@ -1,0 +1,92 @@
+"""What the coalition lobbies on: issues, bills, and each person's stated position."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+from crm.models.base import Timestamps, UTCDateTime
+
+STANCES = {
+    "support": "Support",
+    "lean_support": "Lean support",
+    "undecided": "Undecided",
+    "lean_oppose": "Lean oppose",
+    "oppose": "Oppose",
+    "unknown": "Unknown",
+}
+
+bill_issues = sa.Table(
+    "bill_issues",
+    db.metadata,
+    sa.Column("bill_id", sa.ForeignKey("bills.id"), primary_key=True),
+    sa.Column("issue_id", sa.ForeignKey("issues.id"), primary_key=True),
+)
+
+
+class Issue(Timestamps, db.Model):
+    __tablename__ = "issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    bills: Mapped[list[Bill]] = relationship(secondary=bill_issues, back_populates="issues")
+
+
+class Bill(Timestamps, db.Model):
+    __tablename__ = "bills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(sa.String(2))  # US or a state code
+    session: Mapped[str] = mapped_column(sa.String(40))  # "119" (Congress) or "2026"
+    number: Mapped[str] = mapped_column(sa.String(40))  # "H.R. 1585"
+    title: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[str | None] = mapped_column(sa.String(120))
+    url: Mapped[str | None] = mapped_column(sa.String(500))
+    introduced_on: Mapped[date | None]
+    chamber: Mapped[str | None] = mapped_column(sa.String(10))  # chamber of origin
+
+    issues: Mapped[list[Issue]] = relationship(secondary=bill_issues, back_populates="bills")
+
+    __table_args__ = (sa.UniqueConstraint("jurisdiction", "session", "number"),)
+
+    @property
+    def label(self) -> str:
+        where = "" if self.jurisdiction == "US" else f"{self.jurisdiction} "
+        return f"{where}{self.number} ({self.session})"
+
+
+class Position(db.Model):
+    """Append-only: the latest row for (person, issue or bill) is the current position."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    issue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("issues.id"))
+    bill_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bills.id"))
+    stance: Mapped[str] = mapped_column(sa.String(20))
+    commitment: Mapped[str | None] = mapped_column(sa.String(200))
+    commitment_status: Mapped[str | None] = mapped_column(sa.String(10))  # pending, kept, broken
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    interaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("interactions.id"), index=True)
+
+    person = relationship("Person")
+    issue: Mapped[Issue | None] = relationship()
+    bill: Mapped[Bill | None] = relationship()
+    recorded_by = relationship("User")
+
+    __table_args__ = (
+        sa.CheckConstraint("(issue_id IS NULL) <> (bill_id IS NULL)", name="one_subject"),
+        sa.Index("ix_positions_person_issue", "person_id", "issue_id", "recorded_at"),
+        sa.Index("ix_positions_issue", "issue_id", "recorded_at"),
+        sa.Index("ix_positions_bill", "bill_id", "recorded_at"),
+    )

@@ -1,0 +1,129 @@
+"""The directory's filters: one definition used by the people list, CSV export and campaigns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.sql import Select
+
+from crm.models import (
+    CHAMBERS,
+    LEVELS,
+    PERSON_KINDS,
+    TIERS,
+    CommitteeMembership,
+    Committee,
+    Person,
+    fold,
+)
+
+SORTS = {
+    "name": (Person.sort_name.asc(), Person.id.asc()),
+    "state": (Person.state.asc(), Person.sort_name.asc(), Person.id.asc()),
+    "last_contact": (Person.last_contacted_at.desc().nulls_last(), Person.id.asc()),
+    "least_recent": (Person.last_contacted_at.asc().nulls_first(), Person.id.asc()),
+}
+
+
+@dataclass
+class DirectoryFilter:
+    q: str = ""
+    kind: str = ""
+    level: str = ""
+    chamber: str = ""
+    state: str = ""
+    party: str = ""
+    committee: int | None = None
+    tier: str = ""
+    holder: int | None = None
+    not_contacted_days: int | None = None
+    never_contacted: bool = False
+    include_out_of_office: bool = False
+    sort: str = "name"
+
+    @classmethod
+    def from_args(cls, args) -> DirectoryFilter:
+        """Read filters from query arguments, dropping values that are not allowed."""
+
+        def text(name, allowed=None, limit=100):
+            value = (args.get(name) or "").strip()[:limit]
+            return value if allowed is None or value in allowed else ""
+
+        def number(name, low=0, high=10**9):
+            try:
+                value = int(args.get(name) or "")
+            except ValueError:
+                return None
+            return value if low <= value <= high else None
+
+        return cls(
+            q=text("q"),
+            kind=text("kind", PERSON_KINDS),
+            level=text("level", LEVELS),
+            chamber=text("chamber", CHAMBERS),
+            state=text("state").upper()[:2],
+            party=text("party", limit=40),
+            committee=number("committee", 1),
+            tier=text("tier", TIERS),
+            holder=number("holder", 1),
+            not_contacted_days=number("not_contacted_days", 1, 36500),
+            never_contacted=(args.get("never_contacted") or "") in {"1", "on", "true", "y"},
+            include_out_of_office=(args.get("include_out_of_office") or "") in {"1", "on", "true", "y"},
+            sort=text("sort", SORTS) or "name",
+        )
+
+    def to_dict(self) -> dict:
+        """Only the filters in use (for links, saved campaign filters and CSV names)."""
+        default = DirectoryFilter()
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) != getattr(default, f.name)}
+
+    @property
+    def active(self) -> bool:
+        return bool({k for k in self.to_dict() if k != "sort"})
+
+    def apply(self, stmt: Select, now: datetime) -> Select:
+        """Add the WHERE clauses for these filters to a select over Person."""
+        stmt = stmt.where(Person.deleted_at.is_(None))
+        if not self.include_out_of_office:
+            stmt = stmt.where(Person.in_office.is_(True))
+        if self.q:
+            for word in fold(self.q).split()[:5]:
+                stmt = stmt.where(Person.search_name.contains(word, autoescape=True))
+        for attr in ("kind", "level", "chamber", "party", "tier"):
+            value = getattr(self, attr)
+            if value:
+                stmt = stmt.where(getattr(Person, attr) == value)
+        if self.state:
+            stmt = stmt.where(Person.state == self.state)
+        if self.holder:
+            stmt = stmt.where(Person.holder_id == self.holder)
+        if self.committee:
+            # A committee filter includes its subcommittees' members.
+            ids = sa.select(Committee.id).where(
+                sa.or_(Committee.id == self.committee, Committee.parent_id == self.committee)
+            )
+            stmt = stmt.where(
+                Person.id.in_(
+                    sa.select(CommitteeMembership.person_id).where(CommitteeMembership.committee_id.in_(ids))
+                )
+            )
+        if self.never_contacted:
+            stmt = stmt.where(Person.last_contacted_at.is_(None))
+        elif self.not_contacted_days:
+            cutoff = now - timedelta(days=self.not_contacted_days)
+            stmt = stmt.where(sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff))
+        return stmt
+
+    def order(self, stmt: Select) -> Select:
+        return stmt.order_by(*SORTS[self.sort])
+
+
+def filter_from_dict(data: dict) -> DirectoryFilter:
+    """Rebuild a filter from to_dict() output (a saved campaign filter)."""
+    return DirectoryFilter.from_args({k: ("1" if v is True else str(v)) for k, v in data.items()})
+
+
+__all__ = ["DirectoryFilter", "SORTS", "asdict", "filter_from_dict"]

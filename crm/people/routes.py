@@ -1,0 +1,122 @@
+"""The directory: list, search, export, person page, create and edit."""
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crm.authz import requires
+from crm.clock import utcnow
+from crm.errors import DomainError, apply_to_form
+from crm.forms import EmptyForm
+from crm.interactions.services import last_contact_with_office
+from crm.people import services
+from crm.people.filters import DirectoryFilter
+from crm.people.forms import PersonForm
+from crm.views import get_or_404, page_arg
+
+bp = Blueprint("people", __name__)
+
+
+@bp.get("/")
+def index():
+    """The directory with filters, sorting and pagination."""
+    flt = DirectoryFilter.from_args(request.args)
+    page = services.list_people(flt, page=page_arg(), per_page=50, now=utcnow())
+    return render_template("people/index.html", flt=flt, page=page, choices=services.filter_choices())
+
+
+@bp.get("/export.csv")
+def export():
+    """The filtered directory as CSV (UTF-8 with BOM, formula cells neutralised)."""
+    flt = DirectoryFilter.from_args(request.args)
+    return Response(
+        services.export_people(flt, utcnow()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="people.csv"'},
+    )
+
+
+@bp.get("/search")
+def search():
+    """Autocomplete for the quick log: JSON list of matching people."""
+    people = services.search_people(request.args.get("q", ""))
+    return jsonify([
+        {"id": p.id, "name": p.full_name, "detail": p.seat or (p.organization.name if p.organization else ""),
+         "party": p.party_letter if p.kind == "legislator" else "", "in_office": p.in_office}
+        for p in people
+    ])
+
+
+@bp.get("/<int:person_id>")
+def show(person_id: int):
+    """A person's contact card, offices, committees, staff and timeline."""
+    person = get_or_404(services.get_person, person_id, current_user)
+    data = services.person_page(person, current_user)
+    return render_template("people/show.html", data=data, person=person,
+                           last=last_contact_with_office(person.id), form=EmptyForm())
+
+
+def person_form(person=None) -> PersonForm:
+    form = PersonForm(obj=person)
+    orgs, users = services.person_form_choices()
+    form.organization_id.choices = [("", "—")] + [(str(i), n) for i, n in orgs]
+    form.holder_id.choices = [("", "—")] + [(str(i), n) for i, n in users]
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("coordinator")
+def create():
+    """Add a person by hand."""
+    form = person_form()
+    if form.validate_on_submit():
+        try:
+            person = services.create_person(current_user, form.data_for_service(), utcnow())
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash(f"{person.full_name} was added.", "success")
+            return redirect(url_for("people.show", person_id=person.id))
+    return render_template("people/form.html", form=form, person=None), 422 if form.errors else 200
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@requires("coordinator")
+def edit(person_id: int):
+    """Edit a person; a save over someone else's newer edit is refused and shown."""
+    person = get_or_404(services.get_person, person_id, current_user)
+    form = person_form(person)
+    if request.method == "GET":
+        form.version.data = person.version
+    if form.validate_on_submit():
+        try:
+            services.update_person(current_user, person, form.data_for_service(),
+                                   int(form.version.data or 0), utcnow())
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("people.show", person_id=person.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("people/form.html", form=form, person=person), status
+
+
+@bp.post("/<int:person_id>/delete")
+@requires("coordinator")
+def delete(person_id: int):
+    """Soft-delete a person (restorable)."""
+    person = get_or_404(services.get_person, person_id, current_user)
+    if EmptyForm().validate_on_submit():
+        services.delete_person(current_user, person, utcnow())
+        flash(f"{person.full_name} was deleted. A coordinator can restore them.", "info")
+    return redirect(url_for("people.index"))
+
+
+@bp.post("/<int:person_id>/restore")
+@requires("coordinator")
+def restore(person_id: int):
+    """Bring back a deleted person."""
+    person = get_or_404(services.get_person, person_id, current_user)
+    if EmptyForm().validate_on_submit():
+        services.restore_person(current_user, person, utcnow())
+        flash(f"{person.full_name} was restored.", "success")
+    return redirect(url_for("people.show", person_id=person.id))

@@ -1,0 +1,308 @@
+"""Directory use cases: list and export people, a person's page, create and edit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from crm import audit
+from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
+from crm.errors import Conflict, DomainError, NotAllowed
+from crm.extensions import db
+from crm.forms import US_STATES
+from crm.interactions.services import visible_interactions
+from crm.models import (
+    Committee,
+    CommitteeMembership,
+    Interaction,
+    Organization,
+    Person,
+    StaffRole,
+    User,
+)
+from crm.people.filters import DirectoryFilter
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def list_people(flt: DirectoryFilter, *, page: int, per_page: int, now: datetime) -> Page:
+    """One page of the directory: a count and one select, relations loaded in batches."""
+    base = flt.apply(sa.select(Person), now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    stmt = (
+        flt.order(base)
+        .options(joinedload(Person.holder), joinedload(Person.last_contacted_by))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page(list(db.session.scalars(stmt)), total, page, per_page)
+
+
+CSV_COLUMNS = [
+    ("Name", lambda p: p.full_name),
+    ("Kind", lambda p: p.kind),
+    ("Title", lambda p: p.title),
+    ("Level", lambda p: p.level),
+    ("Chamber", lambda p: p.chamber),
+    ("State", lambda p: p.state),
+    ("District", lambda p: p.district),
+    ("Party", lambda p: p.party),
+    ("Email", lambda p: p.email),
+    ("Phone", lambda p: p.phone),
+    ("Website", lambda p: p.website),
+    ("Tier", lambda p: p.tier),
+    ("Relationship holder", lambda p: p.holder.name if p.holder else ""),
+    ("Last contacted", lambda p: p.last_contacted_at.date().isoformat() if p.last_contacted_at else ""),
+    ("Bioguide", lambda p: p.bioguide_id),
+    ("Open States", lambda p: p.openstates_id),
+]
+
+
+def safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ (or tab/CR) gets a quote."""
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def csv_rows(header: list[str], rows: Iterator[list]) -> Iterator[str]:
+    """UTF-8 CSV with a byte-order mark (Excel opens it correctly), streamed line by line."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"
+    for row in [header, *([safe_cell(v) for v in r] for r in rows)]:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def export_people(flt: DirectoryFilter, now: datetime) -> Iterator[str]:
+    stmt = flt.order(flt.apply(sa.select(Person), now)).options(joinedload(Person.holder))
+    people = db.session.scalars(stmt.execution_options(yield_per=1000))
+    return csv_rows([c for c, _ in CSV_COLUMNS], ([f(p) for _, f in CSV_COLUMNS] for p in people))
+
+
+def search_people(q: str, limit: int = 12) -> list[Person]:
+    """Autocomplete: name words in any order, in-office people first."""
+    flt = DirectoryFilter(q=q, include_out_of_office=True)
+    if not flt.q:
+        return []
+    stmt = flt.apply(sa.select(Person), now=None).order_by(
+        Person.in_office.desc(), Person.sort_name
+    ).options(joinedload(Person.organization)).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def get_person(person_id: int, viewer: User) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None or (person.deleted_at is not None and not viewer.is_coordinator):
+        raise LookupError(person_id)
+    return person
+
+
+@dataclass
+class PersonPage:
+    person: Person
+    committees: list[CommitteeMembership]
+    staff: list[StaffRole]
+    employers: list[StaffRole]
+    timeline: list[Interaction]
+    timeline_total: int
+
+
+def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
+    """Everything the person page shows, in a fixed number of queries."""
+    committees = list(db.session.scalars(
+        sa.select(CommitteeMembership)
+        .join(Committee)
+        .where(CommitteeMembership.person_id == person.id)
+        .options(joinedload(CommitteeMembership.committee).joinedload(Committee.parent))
+        .order_by(Committee.parent_id.is_not(None), Committee.name)
+    ))
+    staff = list(db.session.scalars(
+        sa.select(StaffRole).where(StaffRole.employer_id == person.id)
+        .options(joinedload(StaffRole.staff))
+        .order_by(StaffRole.end_date.is_not(None), StaffRole.start_date.desc())
+    ))
+    employers = list(db.session.scalars(
+        sa.select(StaffRole).where(StaffRole.staff_id == person.id)
+        .options(joinedload(StaffRole.employer), joinedload(StaffRole.organization))
+        .order_by(StaffRole.end_date.is_not(None), StaffRole.start_date.desc())
+    ))
+    timeline_q = visible_interactions(viewer).where(
+        Interaction.id.in_(person_interaction_ids(person.id))
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(timeline_q.subquery()))
+    timeline = list(db.session.scalars(
+        timeline_q.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .options(
+            joinedload(Interaction.logged_by),
+            selectinload(Interaction.people),
+            selectinload(Interaction.members),
+            selectinload(Interaction.issues),
+        )
+        .limit(limit)
+    ))
+    return PersonPage(person, committees, staff, employers, timeline, total)
+
+
+def person_interaction_ids(person_id: int):
+    from crm.models import interaction_people
+
+    return sa.select(interaction_people.c.interaction_id).where(interaction_people.c.person_id == person_id)
+
+
+# ---- create and edit (coordinators) ----
+
+EDITABLE = (
+    "kind", "first_name", "middle_name", "last_name", "suffix", "nickname", "title",
+    "organization_id", "level", "chamber", "state", "district", "party", "in_office", "email",
+    "phone", "website", "contact_form", "tier", "holder_id", "cadence_days", "notes",
+)
+
+
+def clean_person_data(data: dict) -> dict:
+    """Normalise contact fields; raise DomainError naming the field that is wrong."""
+    out = dict(data)
+    try:
+        out["email"] = normalize_email(data.get("email"))
+    except InvalidContact as e:
+        raise DomainError(str(e), field="email") from None
+    try:
+        out["phone"] = normalize_phone(data.get("phone"))
+    except InvalidContact as e:
+        raise DomainError(str(e), field="phone") from None
+    for f in ("website", "contact_form"):
+        try:
+            out[f] = normalize_url(data.get(f))
+        except InvalidContact as e:
+            raise DomainError(str(e), field=f) from None
+    state = (data.get("state") or "").upper() or None
+    if state and state not in US_STATES:
+        raise DomainError("Unknown state code.", field="state")
+    out["state"] = state
+    if out.get("organization_id") and db.session.get(Organization, out["organization_id"]) is None:
+        raise DomainError("Unknown organization.", field="organization_id")
+    if out.get("holder_id") and db.session.get(User, out["holder_id"]) is None:
+        raise DomainError("Unknown member.", field="holder_id")
+    for key in ("organization_id", "holder_id", "cadence_days"):
+        out[key] = out.get(key) or None
+    for key, value in list(out.items()):
+        if isinstance(value, str) and value == "":
+            out[key] = None
+    out["last_name"] = (data.get("last_name") or "").strip()
+    if not out["last_name"]:
+        raise DomainError("A last name is required.", field="last_name")
+    return out
+
+
+def require_coordinator(actor: User) -> None:
+    if not actor.is_coordinator:
+        raise NotAllowed("Only coordinators can change the directory.")
+
+
+def create_person(actor: User, data: dict, now: datetime) -> Person:
+    require_coordinator(actor)
+    values = clean_person_data(data)
+    person = Person(**{k: values.get(k) for k in EDITABLE if k in values}, source="web")
+    person.tier = person.tier or "unknown"
+    person.in_office = values.get("in_office", True) is not False
+    person.full_name = ""
+    person.set_names()
+    db.session.add(person)
+    db.session.flush()
+    audit.record(actor, "create", person, after=audit.snapshot(person, EDITABLE), now=now)
+    db.session.commit()
+    return person
+
+
+def update_person(actor: User, person: Person, data: dict, expected_version: int, now: datetime) -> Person:
+    """Apply an edit unless someone else saved the person since the form was loaded."""
+    require_coordinator(actor)
+    if person.version != expected_version:
+        raise Conflict()
+    values = clean_person_data(data)
+    before = audit.snapshot(person, EDITABLE)
+    for key in EDITABLE:
+        if key in values:
+            setattr(person, key, values[key])
+    person.full_name = ""
+    person.set_names()
+    from crm.interactions.services import recompute_touch_due
+
+    recompute_touch_due(person)
+    changed_before, changed_after = audit.changes(before, audit.snapshot(person, EDITABLE))
+    if changed_after:
+        audit.record(actor, "update", person, changed_before, changed_after, now)
+    db.session.commit()
+    return person
+
+
+def delete_person(actor: User, person: Person, now: datetime) -> None:
+    require_coordinator(actor)
+    person.deleted_at = now
+    audit.record(actor, "delete", person, now=now)
+    db.session.commit()
+
+
+def restore_person(actor: User, person: Person, now: datetime) -> None:
+    require_coordinator(actor)
+    person.deleted_at = None
+    audit.record(actor, "restore", person, now=now)
+    db.session.commit()
+
+
+def filter_choices() -> dict:
+    """Options for the filter bar: committees (grouped), members, parties: three queries."""
+    committees = list(db.session.execute(
+        sa.select(Committee.id, Committee.name, Committee.jurisdiction, Committee.chamber,
+                  Committee.parent_id, Committee.code)
+        .where(Committee.active.is_(True))
+        .order_by(Committee.jurisdiction, Committee.chamber, Committee.name)
+    ))
+    members = list(db.session.execute(
+        sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
+    ))
+    parties = [p for (p,) in db.session.execute(
+        sa.select(Person.party).where(Person.party.is_not(None)).distinct().order_by(Person.party)
+    )]
+    return {"committees": committees, "members": members, "parties": parties}
+
+
+def person_form_choices() -> tuple[list, list]:
+    """Organizations and active members, for the person form's selects."""
+    orgs = list(db.session.execute(
+        sa.select(Organization.id, Organization.name)
+        .where(Organization.deleted_at.is_(None)).order_by(Organization.name)
+    ))
+    users = list(db.session.execute(
+        sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
+    ))
+    return orgs, users

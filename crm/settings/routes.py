@@ -1,0 +1,28 @@
+"""My settings: profile, time zone, digest."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from crm.clock import utcnow
+from crm.errors import DomainError, apply_to_form
+from crm.settings import services
+from crm.settings.forms import ProfileForm
+
+bp = Blueprint("settings", __name__)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def profile():
+    """Edit my name, home state, time zone and digest settings."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        try:
+            services.update_profile(current_user, data, utcnow())
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash("Your settings were saved.", "success")
+            return redirect(url_for("settings.profile"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("settings/profile.html", form=form), status

@@ -1,0 +1,33 @@
+"""A user's own profile and notification settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from crm import audit
+from crm.errors import DomainError
+from crm.extensions import db
+from crm.clock import timezone_names
+from crm.forms import US_STATES
+from crm.models import User
+
+PROFILE_FIELDS = ("name", "organization", "home_state", "timezone", "digest_enabled",
+                  "digest_weekday", "digest_hour", "reminders_enabled")
+
+
+def update_profile(user: User, data: dict, now: datetime) -> None:
+    if data.get("timezone") not in set(timezone_names()):
+        raise DomainError("Choose a time zone from the list.", field="timezone")
+    if data.get("home_state") and data["home_state"] not in US_STATES:
+        raise DomainError("Unknown state.", field="home_state")
+    if not 0 <= int(data.get("digest_weekday", 0)) <= 6 or not 0 <= int(data.get("digest_hour", 0)) <= 23:
+        raise DomainError("Choose a day and an hour for the digest.", field="digest_hour")
+    before = audit.snapshot(user, PROFILE_FIELDS)
+    for key in PROFILE_FIELDS:
+        if key in data:
+            setattr(user, key, data[key] if data[key] != "" else None)
+    user.name = user.name or before["name"]
+    b, a = audit.changes(before, audit.snapshot(user, PROFILE_FIELDS))
+    if a:
+        audit.record(user, "update_profile", user, b, a, now)
+    db.session.commit()

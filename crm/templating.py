@@ -1,0 +1,102 @@
+"""Jinja filters and globals: local times, relative ages, labels, query-string helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from crm import clock, models
+from crm.contact import display_phone
+from crm.text import render_markdown
+
+
+def user_tz() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return current_app.config["TIMEZONE"]
+
+
+def localtime(value: datetime | None, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
+    if value is None:
+        return ""
+    return clock.local(value, user_tz()).strftime(fmt)
+
+
+def localdate(value: datetime | date | None, fmt: str = "%b %-d, %Y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = clock.local(value, user_tz())
+    return value.strftime(fmt)
+
+
+def days_ago(value: datetime | None, now: datetime | None = None) -> int | None:
+    if value is None:
+        return None
+    now = now or clock.utcnow()
+    tz = user_tz()
+    return (clock.local_today(now, tz) - clock.local(value, tz).date()).days
+
+
+def ago(value: datetime | None) -> str:
+    """ "today", "yesterday", "12 days ago", "in 3 days"."""
+    days = days_ago(value)
+    if days is None:
+        return "never"
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 0:
+        return f"in {-days} days"
+    return f"{days} days ago"
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    from urllib.parse import urlencode
+
+    query = urlencode([(k, v) for k, vs in args.items() for v in vs])
+    return f"{request.path}?{query}" if query else request.path
+
+
+def navigation() -> dict:
+    """The main menu, by role."""
+    items = [("main.dashboard", "Dashboard"), ("people.index", "Directory")]
+    if current_user.is_authenticated and current_user.is_admin:
+        items += [("admin.users", "Admin"), ("admin.mailbox", "Mailbox")]
+    return {"nav_items": items}
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(navigation)
+    app.jinja_env.filters.update(
+        localtime=localtime,
+        localdate=localdate,
+        ago=ago,
+        days_ago=days_ago,
+        markdown=render_markdown,
+        phone=display_phone,
+    )
+    app.jinja_env.globals.update(
+        url_with=url_with,
+        PERSON_KINDS=models.PERSON_KINDS,
+        LEVELS=models.LEVELS,
+        CHAMBERS=models.CHAMBERS,
+        TIERS=models.TIERS,
+        STANCES=models.STANCES,
+        INTERACTION_KINDS=models.INTERACTION_KINDS,
+        ORG_KINDS=models.ORG_KINDS,
+        ASSIGNMENT_STATUSES=models.ASSIGNMENT_STATUSES,
+        PRIORITIES=models.PRIORITIES,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

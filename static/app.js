@@ -1,0 +1,136 @@
+// Progressive enhancements: the people picker of the quick log. No inline scripts (CSP).
+(function () {
+  "use strict";
+
+  function debounce(fn, ms) {
+    let t;
+    return function (...args) { clearTimeout(t); t = setTimeout(() => fn.apply(this, args), ms); };
+  }
+
+  function initPicker(picker) {
+    const input = picker.querySelector("#people-search");
+    const results = picker.querySelector("#people-results");
+    const chips = picker.querySelector("#chips");
+    const hint = picker.querySelector("#last-contact");
+    let options = [];
+    let active = -1;
+
+    function chosenIds() {
+      return Array.from(chips.querySelectorAll("input[name=people]")).map((i) => i.value);
+    }
+
+    function refreshHint() {
+      const ids = chosenIds();
+      if (!ids.length) { hint.innerHTML = ""; return; }
+      const url = picker.dataset.hintUrl + "?" + ids.map((id) => "people=" + encodeURIComponent(id)).join("&");
+      fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : ""))
+        .then((html) => { hint.innerHTML = html; });
+    }
+
+    function close() {
+      results.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function addChip(person) {
+      if (chosenIds().includes(String(person.id))) { close(); input.value = ""; return; }
+      const li = document.createElement("li");
+      li.className = "chip";
+      li.dataset.id = person.id;
+      const hidden = document.createElement("input");
+      hidden.type = "hidden"; hidden.name = "people"; hidden.value = person.id;
+      const label = document.createElement("span");
+      label.textContent = person.name;
+      const remove = document.createElement("button");
+      remove.type = "button"; remove.className = "btn-close btn-sm";
+      remove.setAttribute("aria-label", "Remove " + person.name);
+      li.append(hidden, label, remove);
+      chips.append(li);
+      input.value = "";
+      close();
+      input.focus();
+      refreshHint();
+    }
+
+    function highlight(i) {
+      const items = results.querySelectorAll("[role=option]");
+      items.forEach((el, n) => el.setAttribute("aria-selected", n === i ? "true" : "false"));
+      active = i;
+      if (items[i]) {
+        input.setAttribute("aria-activedescendant", items[i].id);
+        items[i].scrollIntoView({ block: "nearest" });
+      }
+    }
+
+    function render(list) {
+      options = list;
+      results.replaceChildren();
+      list.forEach((p, n) => {
+        const li = document.createElement("li");
+        li.className = "list-group-item list-group-item-action";
+        li.id = "person-opt-" + p.id;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        const name = document.createElement("div");
+        name.className = "fw-semibold";
+        name.textContent = p.name + (p.party ? " (" + p.party + ")" : "") + (p.in_office ? "" : " · out of office");
+        const detail = document.createElement("div");
+        detail.className = "small text-body-secondary";
+        detail.textContent = p.detail || "";
+        li.append(name, detail);
+        li.addEventListener("mousedown", (e) => { e.preventDefault(); addChip(p); });
+        results.append(li);
+      });
+      if (!list.length) {
+        const li = document.createElement("li");
+        li.className = "list-group-item text-body-secondary";
+        li.textContent = "Nobody found. Check the spelling, or ask a coordinator to add them.";
+        results.append(li);
+      }
+      results.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      highlight(list.length ? 0 : -1);
+    }
+
+    const search = debounce(() => {
+      const q = input.value.trim();
+      if (q.length < 2) { close(); return; }
+      fetch(picker.dataset.searchUrl + "?q=" + encodeURIComponent(q), {
+        headers: { Accept: "application/json" }, credentials: "same-origin",
+      }).then((r) => (r.ok ? r.json() : [])).then(render);
+    }, 150);
+
+    input.addEventListener("input", search);
+    input.addEventListener("keydown", (e) => {
+      if (results.hidden) return;
+      if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, options.length - 1)); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
+      else if (e.key === "Enter") { if (options[active]) { e.preventDefault(); addChip(options[active]); } }
+      else if (e.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", () => setTimeout(close, 150));
+    chips.addEventListener("click", (e) => {
+      if (e.target.classList.contains("btn-close")) {
+        e.target.closest(".chip").remove();
+        refreshHint();
+        input.focus();
+      }
+    });
+    if (chosenIds().length) refreshHint();
+  }
+
+  function preventDoubleSubmit(form) {
+    form.addEventListener("submit", () => {
+      form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; b.textContent = "Saving…"; });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll(".picker").forEach(initPicker);
+    const log = document.getElementById("log-form");
+    if (log) preventDoubleSubmit(log);
+  });
+})();

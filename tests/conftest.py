@@ -1,0 +1,178 @@
+"""Fixtures: the app on SQLite (default) or PostgreSQL (CRM_TEST_DATABASE_URL), a client, users.
+
+Tables are created once per session and emptied after every test, so tests can commit, run a
+live server thread, or start a real worker against the same database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from tests.factories import PASSWORD, UserFactory
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_database_url() -> str:
+    url = os.environ.get("CRM_TEST_DATABASE_URL")
+    if url:
+        return url
+    path = Path(tempfile.mkdtemp(prefix="crm-test-")) / "test.sqlite"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    return test_database_url()
+
+
+class RequestClient(FlaskClient):
+    """Each request gets its own app context (fresh `g` and database session), as in production.
+
+    The test's own session is committed before and expired after each request, so the test sees
+    what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        from crm.extensions import db
+
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from crm import create_app
+    from crm.extensions import db
+
+    os.environ["CRM_DATABASE_URL"] = database_url  # subprocesses (worker, CLI) inherit it
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    app.test_client_class = RequestClient
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def empty_tables(db) -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(sa.text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(autouse=True)
+def app_context(app):
+    """Each test runs in an app context and leaves the database empty."""
+    from crm.extensions import db
+
+    with app.app_context():
+        yield
+        db.session.remove()
+        empty_tables(db)
+
+
+@pytest.fixture
+def db():
+    from crm.extensions import db
+
+    return db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+class AuthActions:
+    """Sign in and post forms as a browser would (with the page's CSRF token)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self) -> str:
+        page = self.client.get("/login").get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def login(self, email: str, password: str = PASSWORD, next: str | None = None):
+        url = "/login" + (f"?next={next}" if next else "")
+        return self.client.post(url, data={"email": email, "password": password,
+                                           "csrf_token": self.csrf()})
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": self.token()})
+
+    def token(self) -> str:
+        page = self.client.get("/settings/").get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        assert match, "not signed in"
+        return match.group(1)
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token())
+        return self.client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def member():
+    return UserFactory(email="member@example.org", name="Mia Member", role="member")
+
+
+@pytest.fixture
+def coordinator():
+    return UserFactory(email="coord@example.org", name="Cora Coordinator", role="coordinator")
+
+
+@pytest.fixture
+def admin():
+    return UserFactory(email="admin@example.org", name="Ada Admin", role="admin")
+
+
+@pytest.fixture
+def as_member(auth, member):
+    auth.login(member.email)
+    return member
+
+
+@pytest.fixture
+def as_coordinator(auth, coordinator):
+    auth.login(coordinator.email)
+    return coordinator
+
+
+@pytest.fixture
+def as_admin(auth, admin):
+    auth.login(admin.email)
+    return admin
