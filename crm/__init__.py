@@ -53,7 +53,10 @@ def register_access_control(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from crm.admin.routes import bp as admin_bp
+    from crm.assignments.routes import bp as assignments_bp
+    from crm.assignments.routes import work_bp
     from crm.auth.routes import bp as auth_bp
+    from crm.campaigns.routes import bp as campaigns_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.main.routes import bp as main_bp
     from crm.people.routes import bp as people_bp
@@ -65,6 +68,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(work_bp)
+    app.register_blueprint(assignments_bp)
+    app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -90,3 +90,14 @@ class InteractionFactory(Base):
     occurred_at = factory.LazyFunction(lambda: datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
     subject = factory.Sequence(lambda n: f"Meeting {n}")
     logged_by = factory.SubFactory(UserFactory)
+
+
+class AssignmentFactory(Base):
+    class Meta:
+        model = models.Assignment
+
+    title = factory.Sequence(lambda n: f"Outreach {n}")
+    person = factory.SubFactory(PersonFactory)
+    assignee = factory.SubFactory(UserFactory)
+    status = "open"
+    priority = "normal"

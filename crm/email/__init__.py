@@ -77,3 +77,15 @@ def dispatch(rows: list[Notification]) -> None:
     for row in rows:
         if row is not None:
             jobs.enqueue("crm.email.send", row.id)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link under CRM_BASE_URL that works without a request (worker, CLI)."""
+    from urllib.parse import urlsplit
+
+    from flask import current_app
+
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)

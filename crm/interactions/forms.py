@@ -1,6 +1,14 @@
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.forms import BaseForm
 from crm.models import INTERACTION_KINDS
@@ -38,6 +46,12 @@ class InteractionForm(BaseForm):
     private = BooleanField("Private: only me, the members present and coordinators can see it")
     submission_key = HiddenField()
     version = HiddenField()
+    # Outreach: follow-ups to add to my work, and my open assignments this contact completes.
+    follow_ups = IntList("Follow-ups", coerce=int)
+    custom_follow_up = StringField("Another follow-up", validators=[Optional(), Length(max=200)])
+    custom_due_in_days = IntegerField("Due in (days)", default=7,
+                                      validators=[Optional(), NumberRange(min=0, max=365)])
+    complete_assignments = IntList("Mark done", coerce=int)
 
     def validate_people(self, field):
         if not field.data:

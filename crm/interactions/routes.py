@@ -6,6 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from crm import authz, clock
+from crm.assignments.services import (
+    FollowUpRequest,
+    active_templates,
+    matching_open_work,
+    picker_hint,
+)
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
@@ -27,7 +33,18 @@ def form_data(form: InteractionForm) -> services.InteractionData:
         private=bool(form.private.data),
         members=form.members.data or [],
         issues=form.issues.data or [],
+        follow_ups=follow_up_requests(form),
+        complete_assignments=form.complete_assignments.data or [],
     )
+
+
+def follow_up_requests(form: InteractionForm) -> list:
+    """The follow-ups ticked in the quick log, plus the custom one if it was filled in."""
+    chosen = [FollowUpRequest(template_id=t) for t in dict.fromkeys(form.follow_ups.data or [])]
+    if form.custom_follow_up.data:
+        chosen.append(FollowUpRequest(label=form.custom_follow_up.data,
+                                      due_in_days=form.custom_due_in_days.data))
+    return chosen
 
 
 @bp.route("/log", methods=["GET", "POST"])
@@ -41,6 +58,8 @@ def quick_log():
         form.members.data = [current_user.id]
         if request.args.get("person", "").isdigit():
             form.people.data = [int(request.args["person"])]
+        if request.args.get("assignment", "").isdigit():  # came from "Log contact" on my work
+            form.complete_assignments.data = [int(request.args["assignment"])]
     if form.validate_on_submit():
         try:
             interaction = services.log_interaction(
@@ -52,24 +71,40 @@ def quick_log():
         else:
             names = ", ".join(p.full_name for p in interaction.people)
             flash(f"Logged your {interaction.kind.replace('_', ' ')} with {names}.", "success")
+            if form.follow_ups.data or form.custom_follow_up.data:
+                flash("Your follow-ups are on My work.", "info")
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("interactions/log.html", form=form, **services.picker_context(form)), status
+    return render_template("interactions/log.html", form=form, **services.picker_context(form),
+                           **outreach_context(form)), status
+
+
+def outreach_context(form: InteractionForm) -> dict:
+    """Follow-ups to offer, and for the people already chosen the collisions and my open work."""
+    hint = picker_hint(current_user, list(dict.fromkeys(form.people.data or []))[:10], utcnow())
+    return {"follow_up_templates": active_templates(),
+            "checked": set(form.complete_assignments.data or []), **hint}
 
 
 @bp.get("/log/last-contact")
 def last_contact():
     """htmx fragment: "last contact with this office: N days ago, by X" for the chosen people."""
-    ids = [int(i) for i in request.args.getlist("people") if i.isdigit()][:10]
+    ids = [int(i) for i in request.args.getlist("people") if i.isdigit() and len(i) < 10][:10]
     hints = [h for h in (services.last_contact_with_office(i) for i in ids) if h]
-    return render_template("interactions/_last_contact.html", hints=hints)
+    checked = {int(i) for i in request.args.getlist("complete") if i.isdigit() and len(i) < 10}
+    return render_template("interactions/_last_contact.html", hints=hints, checked=checked,
+                           offer_completion=request.args.get("mode") != "assign",
+                           **picker_hint(current_user, ids, utcnow()))
 
 
 @bp.get("/interactions/<int:interaction_id>")
 def show(interaction_id: int):
     """One contact, with its notes rendered safely."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
-    return render_template("interactions/show.html", interaction=interaction, form=EmptyForm())
+    open_work = [] if interaction.deleted_at else matching_open_work(
+        current_user, [p.id for p in interaction.people])
+    return render_template("interactions/show.html", interaction=interaction, form=EmptyForm(),
+                           open_work=open_work)
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm import audit, authz
+from crm.email import dispatch
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
 from crm.models import (
@@ -39,6 +40,10 @@ class InteractionData:
     issues: list[int] = field(default_factory=list)
     bills: list[int] = field(default_factory=list)
     source: str = "web"
+    # Outreach (crm.assignments): follow-ups to create for the logger, and the logger's open
+    # assignments this contact completes.
+    follow_ups: list = field(default_factory=list)
+    complete_assignments: list[int] = field(default_factory=list)
 
 
 AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private")
@@ -116,6 +121,14 @@ def log_interaction(actor: User, data: InteractionData, now: datetime,
     db.session.add(interaction)
     touch_people(people, data.occurred_at, actor.id)
     audit.record(actor, "create", interaction, after=audit.snapshot(interaction, AUDITED), now=now)
+    from crm.assignments.services import after_logging
+
+    try:
+        notices = after_logging(actor, interaction, follow_ups=data.follow_ups,
+                                complete_ids=data.complete_assignments, now=now)
+    except DomainError:
+        db.session.rollback()
+        raise
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -127,6 +140,7 @@ def log_interaction(actor: User, data: InteractionData, now: datetime,
         if existing is None:
             raise
         return existing
+    dispatch(notices)
     return interaction
 
 
@@ -140,6 +154,27 @@ def office_group(people: list[Person]) -> list[int]:
         )
     )
     return sorted(ids | set(employers))
+
+
+def office_groups(person_ids) -> dict[int, set[int]]:
+    """For each person, everyone in their office: the person, the legislator they work for, and
+    that legislator's current staff. Two queries for any number of people."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    employer_of = dict(db.session.execute(
+        sa.select(StaffRole.staff_id, StaffRole.employer_id).where(
+            StaffRole.staff_id.in_(ids), StaffRole.end_date.is_(None),
+            StaffRole.employer_id.is_not(None))
+    ).all())
+    heads = {employer_of.get(i, i) for i in ids}
+    staff: dict[int, set[int]] = {h: set() for h in heads}
+    for employer, staffer in db.session.execute(
+        sa.select(StaffRole.employer_id, StaffRole.staff_id).where(
+            StaffRole.employer_id.in_(heads), StaffRole.end_date.is_(None))
+    ):
+        staff[employer].add(staffer)
+    return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
 
 
 def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:

@@ -13,9 +13,11 @@ from crm.models import (
     LEVELS,
     PERSON_KINDS,
     TIERS,
-    CommitteeMembership,
+    STANCES,
     Committee,
+    CommitteeMembership,
     Person,
+    Position,
     fold,
 )
 
@@ -42,6 +44,9 @@ class DirectoryFilter:
     never_contacted: bool = False
     include_out_of_office: bool = False
     sort: str = "name"
+    # Position on an issue (campaign targeting), see position_clause() below.
+    position_issue: int | None = None
+    position_stances: tuple[str, ...] = ()
 
     @classmethod
     def from_args(cls, args) -> DirectoryFilter:
@@ -50,6 +55,9 @@ class DirectoryFilter:
         def text(name, allowed=None, limit=100):
             value = (args.get(name) or "").strip()[:limit]
             return value if allowed is None or value in allowed else ""
+
+        def many(name) -> set[str]:
+            return set(args.getlist(name)) if hasattr(args, "getlist") else set()
 
         def number(name, low=0, high=10**9):
             try:
@@ -72,6 +80,8 @@ class DirectoryFilter:
             never_contacted=(args.get("never_contacted") or "") in {"1", "on", "true", "y"},
             include_out_of_office=(args.get("include_out_of_office") or "") in {"1", "on", "true", "y"},
             sort=text("sort", SORTS) or "name",
+            position_issue=number("position_issue", 1),
+            position_stances=tuple(s for s in STANCES if s in many("stance")),
         )
 
     def to_dict(self) -> dict:
@@ -115,7 +125,19 @@ class DirectoryFilter:
         elif self.not_contacted_days:
             cutoff = now - timedelta(days=self.not_contacted_days)
             stmt = stmt.where(sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff))
+        if self.position_issue and self.position_stances:
+            stmt = stmt.where(position_clause(self.position_issue, self.position_stances))
         return stmt
+
+    def query_args(self) -> list[tuple[str, str]]:
+        """The filters in use as query-string pairs (lists repeat their key), for links."""
+        pairs = []
+        for key, value in self.to_dict().items():
+            if key == "position_stances":
+                pairs += [("stance", s) for s in value]
+            else:
+                pairs.append((key, "1" if value is True else str(value)))
+        return pairs
 
     def order(self, stmt: Select) -> Select:
         return stmt.order_by(*SORTS[self.sort])
@@ -123,7 +145,35 @@ class DirectoryFilter:
 
 def filter_from_dict(data: dict) -> DirectoryFilter:
     """Rebuild a filter from to_dict() output (a saved campaign filter)."""
-    return DirectoryFilter.from_args({k: ("1" if v is True else str(v)) for k, v in data.items()})
+    from werkzeug.datastructures import MultiDict
+
+    return DirectoryFilter.from_args(MultiDict(DirectoryFilter(**{
+        k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()
+        if k in {f.name for f in fields(DirectoryFilter)}
+    }).query_args()))
+
+
+def position_clause(issue_id: int, stances: tuple[str, ...]):
+    """People whose current position on the issue is one of `stances`.
+
+    The current position is the latest row (recorded_at, then id) per (person, issue); a person
+    with no row at all counts as "unknown".
+    """
+    ranked = sa.select(
+        Position.person_id,
+        Position.stance,
+        sa.func.row_number().over(
+            partition_by=Position.person_id,
+            order_by=(Position.recorded_at.desc(), Position.id.desc()),
+        ).label("rank"),
+    ).where(Position.issue_id == issue_id).subquery()
+    current = sa.select(ranked.c.person_id).where(ranked.c.rank == 1,
+                                                  ranked.c.stance.in_(stances))
+    clause = Person.id.in_(current)
+    if "unknown" in stances:
+        anyone = sa.select(Position.person_id).where(Position.issue_id == issue_id)
+        clause = sa.or_(clause, Person.id.not_in(anyone))
+    return clause
 
 
 __all__ = ["DirectoryFilter", "SORTS", "asdict", "filter_from_dict"]

@@ -3,6 +3,7 @@
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from crm.assignments.services import open_for_person
 from crm.authz import requires
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
@@ -52,7 +53,8 @@ def show(person_id: int):
     person = get_or_404(services.get_person, person_id, current_user)
     data = services.person_page(person, current_user)
     return render_template("people/show.html", data=data, person=person,
-                           last=last_contact_with_office(person.id), form=EmptyForm())
+                           last=last_contact_with_office(person.id), form=EmptyForm(),
+                           open_work=open_for_person(person.id))
 
 
 def person_form(person=None) -> PersonForm:

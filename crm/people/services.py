@@ -280,7 +280,7 @@ def restore_person(actor: User, person: Person, now: datetime) -> None:
 
 
 def filter_choices() -> dict:
-    """Options for the filter bar: committees (grouped), members, parties: three queries."""
+    """Options for the filter bar: committees (grouped), members, parties, issues: four queries."""
     committees = list(db.session.execute(
         sa.select(Committee.id, Committee.name, Committee.jurisdiction, Committee.chamber,
                   Committee.parent_id, Committee.code)
@@ -293,7 +293,11 @@ def filter_choices() -> dict:
     parties = [p for (p,) in db.session.execute(
         sa.select(Person.party).where(Person.party.is_not(None)).distinct().order_by(Person.party)
     )]
-    return {"committees": committees, "members": members, "parties": parties}
+    from crm.models import Issue
+
+    issues = list(db.session.execute(
+        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)))
+    return {"committees": committees, "members": members, "parties": parties, "issues": issues}
 
 
 def person_form_choices() -> tuple[list, list]:
