@@ -71,11 +71,13 @@ def url_with(**changes) -> str:
 def navigation() -> dict:
     """The main menu, by role."""
     items = [("main.dashboard", "Dashboard"), ("people.index", "Directory")]
-    if current_user.is_authenticated:
-        items.append(("work.my_work", "My work"))
-        if current_user.is_coordinator:
-            items += [("assignments.team", "Assignments"), ("campaigns.index", "Campaigns")]
-    if current_user.is_authenticated and current_user.is_admin:
+    # No user outside a request (emails rendered by the worker or a service).
+    if not getattr(current_user, "is_authenticated", False):
+        return {"nav_items": items}
+    items.append(("work.my_work", "My work"))
+    if current_user.is_coordinator:
+        items += [("assignments.team", "Assignments"), ("campaigns.index", "Campaigns")]
+    if current_user.is_admin:
         items += [("admin.users", "Admin"), ("admin.mailbox", "Mailbox")]
     return {"nav_items": items}
 

@@ -706,7 +706,7 @@ def after_logging(actor: User, interaction: Interaction, *, follow_ups: list[Fol
                 if existing is not None and existing.status == "done":
                     continue  # finished meanwhile (a double submit, or a cadence settle)
                 raise DomainError("Only your own open assignments for the people contacted can "
-                                  "be completed with this contact.", field="complete_assignments")
+                                  "be completed with this contact.")
             before = audit.snapshot(a, AUDITED)
             apply_status(a, "done", now, interaction.id)
             db.session.flush()
