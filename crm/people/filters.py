@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
+from crm.forms import US_STATES, strip_filter
 from crm.models import (
     CHAMBERS,
     LEVELS,
@@ -48,7 +49,7 @@ class DirectoryFilter:
         """Read filters from query arguments, dropping values that are not allowed."""
 
         def text(name, allowed=None, limit=100):
-            value = (args.get(name) or "").strip()[:limit]
+            value = strip_filter(args.get(name) or "")[:limit]
             return value if allowed is None or value in allowed else ""
 
         def number(name, low=0, high=10**9):
@@ -63,7 +64,7 @@ class DirectoryFilter:
             kind=text("kind", PERSON_KINDS),
             level=text("level", LEVELS),
             chamber=text("chamber", CHAMBERS),
-            state=text("state").upper()[:2],
+            state=text("state", limit=2).upper() if text("state", limit=2).upper() in US_STATES else "",
             party=text("party", limit=40),
             committee=number("committee", 1),
             tier=text("tier", TIERS),
