@@ -59,12 +59,13 @@ class DirectoryFilter:
                 return None
             return value if low <= value <= high else None
 
+        state = text("state", limit=2).upper()
         return cls(
             q=text("q"),
             kind=text("kind", PERSON_KINDS),
             level=text("level", LEVELS),
             chamber=text("chamber", CHAMBERS),
-            state=text("state", limit=2).upper() if text("state", limit=2).upper() in US_STATES else "",
+            state=state if state in US_STATES else "",
             party=text("party", limit=40),
             committee=number("committee", 1),
             tier=text("tier", TIERS),
@@ -82,8 +83,13 @@ class DirectoryFilter:
                 if getattr(self, f.name) != getattr(default, f.name)}
 
     @property
+    def active_count(self) -> int:
+        """How many filters are in use (sorting is not a filter)."""
+        return len({k for k in self.to_dict() if k != "sort"})
+
+    @property
     def active(self) -> bool:
-        return bool({k for k in self.to_dict() if k != "sort"})
+        return self.active_count > 0
 
     def apply(self, stmt: Select, now: datetime) -> Select:
         """Add the WHERE clauses for these filters to a select over Person."""
