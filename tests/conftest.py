@@ -56,9 +56,20 @@ def app(database_url):
     from crm.extensions import db
 
     os.environ["CRM_DATABASE_URL"] = database_url  # subprocesses (worker, CLI) inherit it
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    options = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # Tests need no durability: skipping the wait for each commit's fsync makes them 3x faster.
+        options["connect_args"] = {"options": "-c synchronous_commit=off"}
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url,
+                     SQLALCHEMY_ENGINE_OPTIONS=options)
     app.test_client_class = RequestClient
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+
+            @sa.event.listens_for(db.engine, "connect")
+            def no_fsync(dbapi_connection, record):
+                dbapi_connection.execute("PRAGMA synchronous=OFF")
+
         db.drop_all()
         db.create_all()
     yield app
@@ -68,13 +79,10 @@ def app(database_url):
 
 
 def empty_tables(db) -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    """DELETE in dependency order, one transaction: much faster than TRUNCATE for small tables."""
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(sa.text(f"DELETE FROM {name}"))
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
