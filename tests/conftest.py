@@ -56,9 +56,20 @@ def app(database_url):
     from crm.extensions import db
 
     os.environ["CRM_DATABASE_URL"] = database_url  # subprocesses (worker, CLI) inherit it
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    options = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # Tests need no durability: skipping the wait for each commit's fsync makes them 3x faster.
+        options["connect_args"] = {"options": "-c synchronous_commit=off"}
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url,
+                     SQLALCHEMY_ENGINE_OPTIONS=options)
     app.test_client_class = RequestClient
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+
+            @sa.event.listens_for(db.engine, "connect")
+            def no_fsync(dbapi_connection, record):
+                dbapi_connection.execute("PRAGMA synchronous=OFF")
+
         db.drop_all()
         db.create_all()
     yield app
@@ -68,13 +79,10 @@ def app(database_url):
 
 
 def empty_tables(db) -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    """DELETE in dependency order, one transaction: much faster than TRUNCATE for small tables."""
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(sa.text(f"DELETE FROM {name}"))
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
@@ -176,3 +184,45 @@ def as_coordinator(auth, coordinator):
 def as_admin(auth, admin):
     auth.login(admin.email)
     return admin
+
+
+# ---- a live server and a headless browser ----
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on 127.0.0.1 from a thread, for the browser."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright drives Debian's Chromium; Playwright never downloads a browser here."""
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(path).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium is missing at {path}")
+        pytest.skip(f"Chromium is missing at {path}")
+    return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path) -> Path:
+    """Where browser tests save screenshots: SCREENSHOT_DIR (e.g. docs/screenshots) or a temp dir."""
+    target = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    return target

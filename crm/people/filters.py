@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
+from crm.forms import US_STATES, strip_filter
 from crm.models import (
     CHAMBERS,
     LEVELS,
@@ -53,7 +54,7 @@ class DirectoryFilter:
         """Read filters from query arguments, dropping values that are not allowed."""
 
         def text(name, allowed=None, limit=100):
-            value = (args.get(name) or "").strip()[:limit]
+            value = strip_filter(args.get(name) or "")[:limit]
             return value if allowed is None or value in allowed else ""
 
         def many(name) -> set[str]:
@@ -66,12 +67,13 @@ class DirectoryFilter:
                 return None
             return value if low <= value <= high else None
 
+        state = text("state", limit=2).upper()
         return cls(
             q=text("q"),
             kind=text("kind", PERSON_KINDS),
             level=text("level", LEVELS),
             chamber=text("chamber", CHAMBERS),
-            state=text("state").upper()[:2],
+            state=state if state in US_STATES else "",
             party=text("party", limit=40),
             committee=number("committee", 1),
             tier=text("tier", TIERS),
@@ -91,8 +93,13 @@ class DirectoryFilter:
                 if getattr(self, f.name) != getattr(default, f.name)}
 
     @property
+    def active_count(self) -> int:
+        """How many filters are in use (sorting is not a filter)."""
+        return len({k for k in self.to_dict() if k != "sort"})
+
+    @property
     def active(self) -> bool:
-        return bool({k for k in self.to_dict() if k != "sort"})
+        return self.active_count > 0
 
     def apply(self, stmt: Select, now: datetime) -> Select:
         """Add the WHERE clauses for these filters to a select over Person."""
