@@ -10,8 +10,8 @@ import pytest
 
 from crm import create_app
 from crm.clock import utcnow
-from crm.models import DevMail
-from tests.factories import InteractionFactory, PersonFactory, UserFactory
+from crm.models import Campaign, DevMail, FollowUpTemplate
+from tests.factories import AssignmentFactory, InteractionFactory, PersonFactory, UserFactory
 
 # endpoint -> who may use it: "public", "member", "coordinator" or "admin".
 EXPECTED = {
@@ -44,6 +44,30 @@ EXPECTED = {
     "admin.mailbox": "admin",
     "admin.mail": "admin",
     "settings.profile": "member",
+    "settings.regenerate_calendar": "member",
+    # Outreach. The sample assignment belongs to the coordinator: a member's status, complete
+    # and snooze posts are refused with a message (302), edits are 403.
+    "work.my_work": "member",
+    "work.touch": "member",
+    "assignments.team": "coordinator",
+    "assignments.create": "coordinator",
+    "assignments.show": "member",
+    "assignments.edit": "coordinator",
+    "assignments.set_status": "member",
+    "assignments.complete": "member",
+    "assignments.snooze": "member",
+    "assignments.reassign": "coordinator",
+    "assignments.delete": "coordinator",
+    "assignments.restore": "coordinator",
+    "assignments.follow_ups": "coordinator",
+    "assignments.update_follow_up": "coordinator",
+    "assignments.calendar_feed": "public",
+    "campaigns.index": "coordinator",
+    "campaigns.create": "coordinator",
+    "campaigns.edit": "coordinator",
+    "campaigns.show": "coordinator",
+    "campaigns.assign": "coordinator",
+    "campaigns.delete": "coordinator",
 }
 RANK = {"anonymous": 0, "deactivated": 0, "member": 1, "coordinator": 2, "admin": 3}
 NEEDED = {"public": 0, "member": 1, "coordinator": 2, "admin": 3}
@@ -81,9 +105,14 @@ def sample(db, coordinator):
     mail = DevMail(to_email="x@example.org", subject="Hello", text_body="Hi", headers={},
                    created_at=utcnow())
     db.session.add(mail)
+    campaign = Campaign(name="Sample", target_filter={"state": "TX"}, created_by_id=coordinator.id)
+    template = FollowUpTemplate(label="Thank-you note", due_in_days=1)
+    db.session.add_all([campaign, template])
     db.session.commit()
+    assignment = AssignmentFactory(assignee=coordinator, created_by=coordinator, person=person)
     return {"person_id": person.id, "interaction_id": interaction.id, "user_id": victim.id,
-            "mail_id": mail.id, "token": "not-a-valid-token"}
+            "mail_id": mail.id, "token": "not-a-valid-token", "assignment_id": assignment.id,
+            "campaign_id": campaign.id, "template_id": template.id}
 
 
 def sign_in_as(role, auth, member, coordinator, admin) -> str:

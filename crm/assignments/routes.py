@@ -27,7 +27,7 @@ from crm.clock import local_today, utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.interactions.services import picker_context
-from crm.views import get_or_404, page_arg
+from crm.views import as_id, get_or_404, page_arg
 
 work_bp = Blueprint("work", __name__)
 bp = Blueprint("assignments", __name__)
@@ -45,8 +45,7 @@ def my_work():
 @work_bp.get("/touch")
 def touch():
     """People whose keep-in-touch date is near or past, by holder (mine by default)."""
-    holder = request.args.get("holder", str(current_user.id))
-    holder_id = int(holder) if holder.isdigit() and len(holder) < 10 else None
+    holder_id = as_id(request.args.get("holder", current_user.id))
     today, people = due_for_touch(utcnow(), current_user.timezone, holder_id=holder_id)
     return render_template("assignments/touch.html", people=people, today=today,
                            holder_id=holder_id, choices=services.team_choices())
@@ -99,10 +98,10 @@ def create():
     """Give outreach to a member: one assignment per person chosen (or one for an office)."""
     form = assignment_form()
     if request.method == "GET":
-        if request.args.get("person", "").isdigit():
-            form.people.data = [int(request.args["person"])]
-        if request.args.get("campaign", "").isdigit():
-            form.campaign_id.data = int(request.args["campaign"])
+        if as_id(request.args.get("person")):
+            form.people.data = [as_id(request.args["person"])]
+        if as_id(request.args.get("campaign")):
+            form.campaign_id.data = as_id(request.args["campaign"])
     collisions = []
     if form.validate_on_submit():
         try:
@@ -158,7 +157,7 @@ def edit(assignment_id: int):
             try:
                 services.update_assignment(
                     current_user, a, form_data(form, person_ids[0] if person_ids else None),
-                    int(form.version.data or 0), utcnow(),
+                    as_id(form.version.data) or 0, utcnow(),
                     acknowledge_collisions=form.acknowledge.data)
             except services.CollisionWarning as e:
                 collisions = e.collisions
@@ -178,8 +177,7 @@ def back(a) -> str:
 
 
 def version_of(form) -> int | None:
-    value = form.version.data
-    return int(value) if value and str(value).isdigit() else None
+    return as_id(form.version.data)
 
 
 @bp.post("/assignments/<int:assignment_id>/status")

@@ -37,6 +37,7 @@ from crm.models import (
     interaction_people,
 )
 from crm.people.services import Page
+from crm.views import as_id
 
 ACTIVE = ("open", "in_progress")
 # Allowed status changes; "open" from done or cancelled is a reopen.
@@ -172,8 +173,7 @@ class TeamFilter:
         """Read the team view's filters from query arguments, dropping what is not allowed."""
 
         def number(name):
-            value = (args.get(name) or "").strip()
-            return int(value) if value.isdigit() and len(value) < 10 else None
+            return as_id(args.get(name))
 
         def day(name):
             try:

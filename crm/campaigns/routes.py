@@ -12,7 +12,7 @@ from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.people.filters import DirectoryFilter
 from crm.people.services import filter_choices
-from crm.views import get_or_404
+from crm.views import as_id, get_or_404
 
 bp = Blueprint("campaigns", __name__)
 
@@ -84,7 +84,7 @@ def show(campaign_id: int):
 
 
 def chosen_members(source) -> list[int]:
-    return [int(v) for v in source.getlist("members") if v.isdigit() and len(v) < 10]
+    return [i for i in map(as_id, source.getlist("members")) if i]
 
 
 @bp.route("/<int:campaign_id>/assign", methods=["GET", "POST"])
@@ -98,10 +98,9 @@ def assign(campaign_id: int):
     form = BulkAssignForm()
     if request.method == "GET":
         form.title.data = campaign.name
-    pairs = [(int(pid), int(uid)) for pid, uid in
-             ((k.removeprefix("assignee-"), v) for k, v in request.form.items()
-              if k.startswith("assignee-"))
-             if pid.isdigit() and uid.isdigit() and len(pid) < 10 and len(uid) < 10]
+    pairs = [(as_id(k.removeprefix("assignee-")), as_id(v)) for k, v in request.form.items()
+             if k.startswith("assignee-")]
+    pairs = [(pid, uid) for pid, uid in pairs if pid and uid]
     if form.validate_on_submit():
         try:
             result = services.bulk_assign(current_user, campaign, pairs, title=form.title.data,

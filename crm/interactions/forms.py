@@ -25,7 +25,7 @@ class IntList(SelectMultipleField):
         for value in valuelist:
             for part in str(value).split(","):
                 part = part.strip()
-                if part.isdigit() and len(part) < 12:
+                if part.isascii() and part.isdigit() and len(part) < 12:
                     out.append(int(part))
                 elif part:
                     raise ValueError("Invalid choice.")

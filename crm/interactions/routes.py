@@ -17,7 +17,7 @@ from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.interactions import services
 from crm.interactions.forms import InteractionForm
-from crm.views import get_or_404
+from crm.views import as_id, get_or_404
 
 bp = Blueprint("interactions", __name__)
 
@@ -56,10 +56,10 @@ def quick_log():
             second=0, microsecond=0, tzinfo=None)
         form.submission_key.data = secrets.token_urlsafe(24)
         form.members.data = [current_user.id]
-        if request.args.get("person", "").isdigit():
-            form.people.data = [int(request.args["person"])]
-        if request.args.get("assignment", "").isdigit():  # came from "Log contact" on my work
-            form.complete_assignments.data = [int(request.args["assignment"])]
+        if as_id(request.args.get("person")):
+            form.people.data = [as_id(request.args["person"])]
+        if as_id(request.args.get("assignment")):  # came from "Log contact" on my work
+            form.complete_assignments.data = [as_id(request.args["assignment"])]
     if form.validate_on_submit():
         try:
             interaction = services.log_interaction(
@@ -89,9 +89,9 @@ def outreach_context(form: InteractionForm) -> dict:
 @bp.get("/log/last-contact")
 def last_contact():
     """htmx fragment: "last contact with this office: N days ago, by X" for the chosen people."""
-    ids = [int(i) for i in request.args.getlist("people") if i.isdigit() and len(i) < 10][:10]
+    ids = [i for i in map(as_id, request.args.getlist("people")) if i][:10]
     hints = [h for h in (services.last_contact_with_office(i) for i in ids) if h]
-    checked = {int(i) for i in request.args.getlist("complete") if i.isdigit() and len(i) < 10}
+    checked = {i for i in map(as_id, request.args.getlist("complete")) if i}
     return render_template("interactions/_last_contact.html", hints=hints, checked=checked,
                            offer_completion=request.args.get("mode") != "assign",
                            **picker_hint(current_user, ids, utcnow()))
