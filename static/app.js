@@ -132,7 +132,16 @@
     });
   }
 
+  // Campaign plan: a row with nobody chosen stays marked until a member is picked.
+  function markEmptyPlanRows(plan) {
+    plan.addEventListener("change", (e) => {
+      const row = e.target.closest(".plan-row");
+      if (row && e.target.tagName === "SELECT") row.classList.toggle("plan-empty", !e.target.value);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll(".plan").forEach(markEmptyPlanRows);
     document.querySelectorAll(".picker").forEach(initPicker);
     const log = document.getElementById("log-form");
     if (log) preventDoubleSubmit(log);

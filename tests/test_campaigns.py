@@ -261,3 +261,21 @@ def test_deleted_assignments_do_not_count(db, campaign, coordinator):
     AssignmentFactory(campaign=campaign, person=PersonFactory(state="TX"), deleted_at=NOW)
     assert services.progress(campaign, NOW, "UTC").assigned == 0
     assert services.list_campaigns()[0].assigned == 0
+
+
+def test_plan_rows_offer_a_shortlist_in_a_large_coalition(db, coordinator, campaign):
+    texan, floridian = PersonFactory(state="TX"), PersonFactory(state="FL")
+    campaign.target_filter = {"level": "federal"}
+    db.session.commit()
+    holder = UserFactory(home_state="NY", name="Holder")
+    floridian.holder_id = holder.id
+    db.session.commit()
+    for n in range(services.ALL_MEMBERS_UP_TO):
+        UserFactory(home_state="CA")
+    plan = services.plan(coordinator, campaign, "hand", [], NOW)
+    rows = {r.person.id: r for r in plan.rows}
+    # The coordinator is from Texas (the factory's default); Florida's row offers its holder.
+    assert [m.id for m in plan.options(rows[texan.id])] == [coordinator.id]
+    assert [m.name for m in plan.options(rows[floridian.id])] == ["Holder"]
+    chosen = services.plan(coordinator, campaign, "hand", [holder.id], NOW)
+    assert [m.name for m in chosen.options(chosen.rows[0])] == ["Holder"]

@@ -37,6 +37,7 @@ CAMPAIGN_STATUSES = {"active": "Active", "closed": "Closed"}
 FIELDS = ("name", "goal", "issue_id", "bill_id", "starts_on", "ends_on", "status",
           "target_filter")
 MAX_TARGETS = 2000
+ALL_MEMBERS_UP_TO = 40  # a plan row offers every member up to this many, else a shortlist
 
 
 @dataclass
@@ -212,20 +213,45 @@ class PlanRow:
 class Plan:
     strategy: str
     rows: list[PlanRow]
-    members: list  # (id, name, home_state) of everyone who can be chosen in the table
+    members: list  # (id, name, home_state) of every active member, by name
+    chosen: list = field(default_factory=list)  # the members the coordinator picked, if any
+
+    def __post_init__(self):
+        self.by_id = {m.id: m for m in self.members}
+        self.by_state: dict[str, list] = defaultdict(list)
+        for m in self.members:
+            self.by_state[m.home_state or ""].append(m)
 
     @property
     def proposed(self) -> int:
         return sum(1 for r in self.rows if r.assignee_id)
 
+    def name_of(self, user_id: int | None) -> str | None:
+        member = self.by_id.get(user_id)
+        return member.name if member else None
+
+    def options(self, row: PlanRow) -> list:
+        """Who a row's select offers: the chosen members; with none chosen, everyone in a small
+        coalition, else the members from the target's state and its holder; always the one
+        proposed. (All 500 members on each of 500 rows would make a 12 MB page.)"""
+        if self.chosen or len(self.members) <= ALL_MEMBERS_UP_TO:
+            pool = list(self.chosen or self.members)
+        else:
+            pool = [*self.by_state.get(row.person.state or "", []),
+                    *([self.by_id[row.person.holder_id]]
+                      if row.person.holder_id in self.by_id else [])]
+        if row.assignee_id in self.by_id:
+            pool.append(self.by_id[row.assignee_id])
+        return sorted({m.id: m for m in pool}.values(), key=lambda m: (m.name, m.id))
+
     def counts(self) -> list[tuple[str, int]]:
         """Targets proposed per member (name, count), busiest first."""
-        names = {m.id: m.name for m in self.members}
         tally: dict[int, int] = defaultdict(int)
         for r in self.rows:
             if r.assignee_id:
                 tally[r.assignee_id] += 1
-        return sorted(((names.get(k, "?"), v) for k, v in tally.items()), key=lambda x: -x[1])
+        return sorted(((self.name_of(k) or "?", v) for k, v in tally.items()),
+                      key=lambda x: -x[1])
 
 
 def active_members() -> list:
@@ -246,7 +272,7 @@ def plan(viewer: User, campaign: Campaign, strategy: str, member_ids: list[int],
                        [Member(m.id, m.home_state) for m in chosen])
     hits = find_collisions(viewer, [p.id for p in people], now, for_user_id=None)
     rows = [PlanRow(p, proposal.get(p.id), hits.get(p.id, [])) for p in people]
-    return Plan(strategy, rows, everyone)
+    return Plan(strategy, rows, everyone, chosen if member_ids else [])
 
 
 @dataclass
