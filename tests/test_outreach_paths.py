@@ -103,7 +103,7 @@ def add_work(user, campaign, n, db):
         InteractionFactory(people=[person], occurred_at=utcnow() - timedelta(days=k))
         AssignmentFactory(assignee=user, person=person, campaign=campaign,
                           due_on=today + timedelta(days=k - n // 2),
-                          snoozed_until=today + timedelta(days=3) if k % 5 == 0 else None)
+                          snoozed_until=today + timedelta(days=3) if k % 5 == 1 else None)
     PersonFactory(holder_id=user.id, cadence_days=30)
 
 
