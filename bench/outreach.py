@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
 import statistics
 import sys
@@ -316,6 +317,7 @@ def main() -> None:
                         help="bench/generate.py scale when the database is empty")
     args = parser.parse_args()
     (ROOT / "bench/out").mkdir(parents=True, exist_ok=True)
+    logging.getLogger("kombu").setLevel(logging.ERROR)  # memory:// has no host; that is fine
 
     from config import load_config
     from crm import create_app

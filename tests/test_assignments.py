@@ -339,3 +339,30 @@ def test_delete_and_restore(client, auth, as_coordinator, db):
     auth.post(f"/assignments/{a.id}/restore")
     assert "Mistake" in client.get("/my-work").get_data(as_text=True)
     assert audits(db, a) == ["delete", "restore"]
+
+
+def test_collisions_read_by_date_for_many_offices_give_the_same_answer(db, coordinator, office,
+                                                                       monkeypatch):
+    senator, staffer = office
+    lena = UserFactory(name="Lena Fischer")
+    InteractionFactory(logged_by=lena, occurred_at=NOW - timedelta(days=2), people=[staffer])
+    InteractionFactory(logged_by=lena, occurred_at=NOW - timedelta(days=1),
+                       people=[PersonFactory()])  # another office: not a hit
+    few = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=None)
+    monkeypatch.setattr(services, "MANY_PEOPLE", 0)  # as a 500-target campaign plan would
+    many = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=None)
+    assert [c.message for c in many[senator.id]] == [c.message for c in few[senator.id]]
+    assert len(many[senator.id]) == 1
+
+
+def test_work_about_a_deleted_person_does_not_show(client, as_coordinator, db):
+    from crm.people.services import delete_person, restore_person
+
+    person = PersonFactory(full_name="Deleted Senator")
+    AssignmentFactory(assignee=as_coordinator, person=person, title="About a deleted person",
+                          due_on=local_today(utcnow(), as_coordinator.timezone))
+    delete_person(as_coordinator, person, utcnow())
+    for url in ("/my-work", "/assignments", "/", f"/calendar/{as_coordinator.calendar_token}.ics"):
+        assert "About a deleted person" not in client.get(url).get_data(as_text=True), url
+    restore_person(as_coordinator, person, utcnow())
+    assert "About a deleted person" in client.get("/my-work").get_data(as_text=True)

@@ -19,6 +19,7 @@ from crm.assignments.services import (
     overdue,
     queue_notices,
     record_created,
+    shown,
 )
 from crm.clock import local_today
 from crm.email import dispatch
@@ -355,7 +356,7 @@ def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
     coverage of the target list since the campaign began. Three queries."""
     today = local_today(now, tz)
     contacted = Person.last_contacted_at >= Assignment.created_at
-    live = sa.and_(Assignment.campaign_id == campaign.id, Assignment.deleted_at.is_(None))
+    live = sa.and_(Assignment.campaign_id == campaign.id, shown())
 
     def n(cond):
         return sa.func.count(sa.case((cond, 1)))
@@ -401,7 +402,7 @@ def list_campaigns() -> list[CampaignRow]:
         sa.select(Assignment.campaign_id,
                   sa.func.count(sa.case((Assignment.status != "cancelled", 1))).label("assigned"),
                   sa.func.count(sa.case((Assignment.status == "done", 1))).label("done"))
-        .where(Assignment.deleted_at.is_(None), Assignment.campaign_id.is_not(None))
+        .where(shown(), Assignment.campaign_id.is_not(None))
         .group_by(Assignment.campaign_id).subquery()
     )
     rows = db.session.execute(
