@@ -105,7 +105,7 @@ def can_work_on(user: User, assignment: Assignment) -> bool:
 
 
 def can_edit_assignment(user: User, assignment: Assignment) -> bool:
-    """Change what is asked, or cancel it: a coordinator, or a member for work they gave themselves."""
+    """Change what is asked, or cancel it: a coordinator, or a member for their own to-dos."""
     return user.is_coordinator or (
         assignment.assignee_id == user.id and assignment.created_by_id == user.id
     )

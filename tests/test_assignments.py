@@ -49,10 +49,12 @@ def test_coordinator_assigns_through_the_form_and_the_assignee_is_notified(
     [row] = notices(db, member)
     assert row.subject_key == f"assignment:{a.id}"
     assert "Ask for a Conrad 30 cosponsorship" in row.payload["subject"]
-    assert "Elena Marsh" in row.payload["text"] and "http://crm.test/assignments/" in row.payload["text"]
+    text = row.payload["text"]
+    assert "Elena Marsh" in text and f"http://crm.test/assignments/{a.id}" in text
     assert audits(db, a) == ["create"]
     # The page shows it, and the member sees it on their list.
-    assert "Ask for a Conrad 30 cosponsorship" in client.get(resp.headers["Location"]).get_data(True)
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Ask for a Conrad 30 cosponsorship" in page
 
 
 def test_one_assignment_per_person_chosen_and_one_email(client, auth, as_coordinator, member, db):

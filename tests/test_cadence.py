@@ -59,7 +59,8 @@ def test_exactly_one_follow_up_per_lapse(db):
     assert a.lapse_key == f"cadence:{person.id}:{a.due_on.isoformat()}"
     assert "Keep in touch with Rep. Hollis Carver" == a.title
     [notice] = db.session.scalars(sa.select(Notification).where(Notification.kind == "assignment"))
-    assert notice.to_email == holder.email and "It is time to keep in touch" in notice.payload["text"]
+    assert notice.to_email == holder.email
+    assert "It is time to keep in touch" in notice.payload["text"]
 
 
 def test_a_contact_by_anyone_settles_the_follow_up_and_a_new_lapse_makes_a_new_one(db):

@@ -179,7 +179,8 @@ def test_bulk_assign_by_round_robin_over_http(client, auth, as_coordinator, db, 
     assert Counter(x.assignee_id for x in made) == {a.id: 4, b.id: 3, c.id: 3}
     assert {(x.campaign_id, x.due_on, x.priority, x.source, x.title) for x in made} == {
         (campaign.id, date(2026, 12, 5), "high", "campaign", "Ask for a cosponsor")}
-    rows = list(db.session.scalars(sa.select(Notification).where(Notification.kind == "assignment")))
+    rows = list(db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "assignment")))
     assert sorted(r.to_email for r in rows) == sorted(u.email for u in (a, b, c))
     assert "4 new assignments for Texas delegation" in {r.payload["subject"] for r in rows}
     # Submitting again adds nothing: those targets are taken.
@@ -270,7 +271,7 @@ def test_plan_rows_offer_a_shortlist_in_a_large_coalition(db, coordinator, campa
     holder = UserFactory(home_state="NY", name="Holder")
     floridian.holder_id = holder.id
     db.session.commit()
-    for n in range(services.ALL_MEMBERS_UP_TO):
+    for _ in range(services.ALL_MEMBERS_UP_TO):
         UserFactory(home_state="CA")
     plan = services.plan(coordinator, campaign, "hand", [], NOW)
     rows = {r.person.id: r for r in plan.rows}

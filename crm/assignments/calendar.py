@@ -34,7 +34,7 @@ def user_for_token(token: str) -> User:
 
 
 def feed(token: str, now: datetime) -> bytes:
-    """The .ics body for the token's owner; LookupError when the token is not (or no longer) valid."""
+    """The .ics body for the token's owner; LookupError for a token unknown or revoked."""
     user = user_for_token(token)
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "crm.invalid"
     cal = icalendar.Calendar()

@@ -70,9 +70,7 @@ def assignment_form(obj=None) -> AssignmentForm:
     form.assignee_id.choices = [(str(m.id), m.name) for m in choices["members"]]
     form.campaign_id.choices = blank + [(str(c.id), c.name) for c in choices["campaigns"]]
     form.issue_id.choices = blank + [(str(i.id), i.name) for i in extra["issues"]]
-    form.bill_id.choices = blank + [(str(b.id), f"{b.number} ({b.session})" if b.jurisdiction == "US"
-                                     else f"{b.jurisdiction} {b.number} ({b.session})")
-                                    for b in extra["bills"]]
+    form.bill_id.choices = blank + [(str(b.id), b.label) for b in extra["bills"]]
     form.organization_id.choices = blank + [(str(o.id), o.name) for o in services.office_choices()]
     return form
 

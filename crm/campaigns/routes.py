@@ -28,9 +28,7 @@ def campaign_form(campaign=None) -> CampaignForm:
     form = CampaignForm(obj=campaign)
     choices = services.campaign_choices()
     form.issue_id.choices = [("", "—")] + [(str(i.id), i.name) for i in choices["issues"]]
-    form.bill_id.choices = [("", "—")] + [
-        (str(b.id), f"{'' if b.jurisdiction == 'US' else b.jurisdiction + ' '}{b.number} "
-                    f"({b.session})") for b in choices["bills"]]
+    form.bill_id.choices = [("", "—")] + [(str(b.id), b.label) for b in choices["bills"]]
     return form
 
 

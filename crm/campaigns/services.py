@@ -148,7 +148,7 @@ def unassigned_targets(campaign: Campaign, now: datetime) -> list[Person]:
     flt = saved_filter(campaign)
     stmt = flt.order(flt.apply(sa.select(Person), now)).where(
         Person.id.not_in(assigned_in(campaign.id)))
-    return list(db.session.scalars(stmt.limit(MAX_TARGETS)))
+    return list(db.session.scalars(stmt.limit(MAX_TARGETS + 1)))
 
 
 # ---- strategies: pure functions of targets and members, so they are deterministic ----
@@ -216,6 +216,7 @@ class Plan:
     rows: list[PlanRow]
     members: list  # (id, name, home_state) of every active member, by name
     chosen: list = field(default_factory=list)  # the members the coordinator picked, if any
+    truncated: bool = False  # more targets wait than one plan shows (MAX_TARGETS)
 
     def __post_init__(self):
         self.by_id = {m.id: m for m in self.members}
@@ -267,13 +268,15 @@ def plan(viewer: User, campaign: Campaign, strategy: str, member_ids: list[int],
     saved. Members chosen narrow the pool; none chosen means every active member."""
     require_coordinator(viewer)
     people = unassigned_targets(campaign, now)
+    truncated = len(people) > MAX_TARGETS
+    people = people[:MAX_TARGETS]
     everyone = active_members()
     chosen = [m for m in everyone if m.id in set(member_ids)] if member_ids else everyone
     proposal = propose(strategy, [Target(p.id, p.state, p.holder_id) for p in people],
                        [Member(m.id, m.home_state) for m in chosen])
     hits = find_collisions(viewer, [p.id for p in people], now, for_user_id=None)
     rows = [PlanRow(p, proposal.get(p.id), hits.get(p.id, [])) for p in people]
-    return Plan(strategy, rows, everyone, chosen if member_ids else [])
+    return Plan(strategy, rows, everyone, chosen if member_ids else [], truncated)
 
 
 @dataclass
@@ -420,7 +423,6 @@ def campaign_choices() -> dict:
     """Issues and bills for the campaign form."""
     issues = list(db.session.execute(
         sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)))
-    bills = list(db.session.execute(
-        sa.select(Bill.id, Bill.jurisdiction, Bill.session, Bill.number)
-        .order_by(Bill.jurisdiction, Bill.session.desc(), Bill.number)))
+    bills = list(db.session.scalars(
+        sa.select(Bill).order_by(Bill.jurisdiction, Bill.session.desc(), Bill.number)))
     return {"issues": issues, "bills": bills}

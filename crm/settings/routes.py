@@ -6,8 +6,8 @@ from flask_login import current_user
 from crm.clock import utcnow
 from crm.email import absolute_url
 from crm.errors import DomainError, apply_to_form
-from crm.settings import services
 from crm.forms import EmptyForm
+from crm.settings import services
 from crm.settings.forms import ProfileForm
 
 bp = Blueprint("settings", __name__)
