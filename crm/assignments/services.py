@@ -596,6 +596,16 @@ def apply_status(a: Assignment, status: str, now: datetime,
         a.completed_interaction_id = None
 
 
+def complete_in_transaction(actor: User | None, a: Assignment, interaction_id: int | None,
+                            now: datetime) -> None:
+    """Mark done and audit it inside the caller's transaction (logging, the cadence settle)."""
+    before = audit.snapshot(a, AUDITED)
+    apply_status(a, "done", now, interaction_id)
+    db.session.flush()
+    b, after = audit.changes(before, audit.snapshot(a, AUDITED))
+    audit.record(actor, "complete", a, b, after, now)
+
+
 def check_transition(actor: User, a: Assignment, status: str) -> None:
     if status not in ASSIGNMENT_STATUSES:
         raise DomainError("Unknown status.", field="status")
@@ -740,11 +750,7 @@ def after_logging(actor: User, interaction: Interaction, *, follow_ups: list[Fol
                     continue  # finished meanwhile (a double submit, or a cadence settle)
                 raise DomainError("Only your own open assignments for the people contacted can "
                                   "be completed with this contact.")
-            before = audit.snapshot(a, AUDITED)
-            apply_status(a, "done", now, interaction.id)
-            db.session.flush()
-            b, after = audit.changes(before, audit.snapshot(a, AUDITED))
-            audit.record(actor, "complete", a, b, after, now)
+            complete_in_transaction(actor, a, interaction.id, now)
     from crm.cadence.services import settle_answered
 
     settle_answered(actor, interaction, now)
@@ -829,12 +835,6 @@ def save_template(actor: User, template: FollowUpTemplate | None, *, label: str,
     template.label, template.due_in_days = label, due_in_days
     template.active, template.position = active, position
     db.session.flush()
-    after = audit.snapshot(template, TEMPLATE_FIELDS)
-    if before is None:
-        audit.record(actor, "create", template, after=after, now=now)
-    else:
-        b, a = audit.changes(before, after)
-        if a:
-            audit.record(actor, "update", template, b, a, now)
+    audit.record_saved(actor, template, before, TEMPLATE_FIELDS, now)
     db.session.commit()
     return template

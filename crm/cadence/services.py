@@ -13,13 +13,11 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from crm import audit
 from crm.assignments.services import (
     ACTIVE,
-    AUDITED,
     AssignmentData,
-    apply_status,
     build,
+    complete_in_transaction,
     queue_notices,
     record_created,
 )
@@ -122,11 +120,7 @@ def settle_answered(actor: User, interaction: Interaction, now: datetime) -> lis
         .execution_options(populate_existing=True)
     ))
     for a in answered:
-        before = audit.snapshot(a, AUDITED)
-        apply_status(a, "done", now, interaction.id)
-        db.session.flush()
-        b, after = audit.changes(before, audit.snapshot(a, AUDITED))
-        audit.record(actor, "complete", a, b, after, now)
+        complete_in_transaction(actor, a, interaction.id, now)
     return answered
 
 

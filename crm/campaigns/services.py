@@ -99,13 +99,7 @@ def save_campaign(actor: User, campaign: Campaign | None, data: CampaignData,
         setattr(campaign, key, getattr(data, key))
     campaign.target_filter = data.target_filter.to_dict()
     db.session.flush()
-    after = audit.snapshot(campaign, FIELDS)
-    if before is None:
-        audit.record(actor, "create", campaign, after=after, now=now)
-    else:
-        b, a = audit.changes(before, after)
-        if a:
-            audit.record(actor, "update", campaign, b, a, now)
+    audit.record_saved(actor, campaign, before, FIELDS, now)
     db.session.commit()
     return campaign
 
