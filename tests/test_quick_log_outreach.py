@@ -140,3 +140,10 @@ def test_coordinators_manage_follow_up_templates(client, auth, as_coordinator, d
 
 def test_members_cannot_manage_follow_up_templates(client, as_member):
     assert client.get("/assignments/follow-ups").status_code == 403
+
+
+def test_editing_a_contact_or_assigning_offers_no_completion(client, as_member):
+    person = PersonFactory()
+    AssignmentFactory(assignee=as_member, person=person, title="Deliver the letter")
+    hint = client.get(f"/log/last-contact?people={person.id}&offer=0").get_data(as_text=True)
+    assert "Deliver the letter" not in hint and "complete_assignments" not in hint

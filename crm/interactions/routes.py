@@ -93,7 +93,7 @@ def last_contact():
     hints = [h for h in (services.last_contact_with_office(i) for i in ids) if h]
     checked = {i for i in map(as_id, request.args.getlist("complete")) if i}
     return render_template("interactions/_last_contact.html", hints=hints, checked=checked,
-                           offer_completion=request.args.get("mode") != "assign",
+                           offer_completion=request.args.get("offer") != "0",
                            **picker_hint(current_user, ids, utcnow()))
 
 
