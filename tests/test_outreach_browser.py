@@ -7,14 +7,9 @@ from datetime import timedelta
 import pytest
 
 from crm.clock import local_today, utcnow
+from crm.interactions.services import InteractionData, log_interaction
 from crm.models import Campaign, CommitteeMembership, FollowUpTemplate, Issue, Position
-from tests.factories import (
-    AssignmentFactory,
-    CommitteeFactory,
-    InteractionFactory,
-    PersonFactory,
-    UserFactory,
-)
+from tests.factories import AssignmentFactory, CommitteeFactory, PersonFactory, UserFactory
 from tests.test_browser import PHONE, sign_in
 
 pytestmark = pytest.mark.browser
@@ -61,8 +56,9 @@ def test_build_and_assign_a_campaign_on_a_phone(page, live_server, coordinator, 
     members = [UserFactory(name=n, home_state=s) for n, s in
                [("Omar Haddad", "TX"), ("Maria Santos", "FL"), ("Dr. Priya Raman", "WI"),
                 ("Dr. Tunde Adeyemi", "TN")]]
-    InteractionFactory(logged_by=members[0], people=[people[2]],
-                       occurred_at=utcnow() - timedelta(days=2))
+    log_interaction(members[0], InteractionData(people=[people[2].id],
+                                                occurred_at=utcnow() - timedelta(days=2)),
+                    utcnow())
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, coordinator.email)
     page.goto(f"{live_server}/campaigns/new")
