@@ -67,25 +67,27 @@ def app(database_url):
         db.engine.dispose()
 
 
-def empty_tables(db) -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+def empty_tables(db, keep: tuple[str, ...] = ()) -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in keep]
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql" and not keep:
             conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
+        else:  # DELETE in dependency order: TRUNCATE ... CASCADE would empty kept tables too
             for name in tables:
                 conn.execute(sa.text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture(autouse=True)
-def app_context(app):
-    """Each test runs in an app context and leaves the database empty."""
+def app_context(app, request):
+    """Each test runs in an app context and leaves the database empty, except the tables a
+    module marks `keep_tables(...)`: data it loads once (module fixture) and only reads."""
     from crm.extensions import db
 
+    marker = request.node.get_closest_marker("keep_tables")
     with app.app_context():
         yield
         db.session.remove()
-        empty_tables(db)
+        empty_tables(db, keep=marker.args if marker else ())
 
 
 @pytest.fixture

@@ -142,6 +142,7 @@ def new_run(kind: str, source: str, actor: User | None, now: datetime, *, dry_ru
             status: str = "queued") -> ImportRun:
     run = ImportRun(kind=kind, source=source[:500], started_by_id=actor.id if actor else None,
                     status=status, progress=0, dry_run=dry_run, counts={}, errors=[], changes=[],
+                    options={},
                     created_at=now, started_at=now if status == "running" else None)
     db.session.add(run)
     return run
@@ -242,7 +243,7 @@ def start_import(actor: User, *, kind: str, now: datetime, url: str | None = Non
     if codes:
         label += f" (states: {' '.join(codes)})"
     run = new_run(kind, label, actor, now, dry_run=dry_run)
-    run.counts = {"states": list(codes), "url": url or None}
+    run.options = {"states": list(codes), "url": url or None}
     db.session.flush()
     db.session.add_all([ImportFile(run_id=run.id, name=name, data=data) for name, data in uploads])
     audit.record(actor, "import_start", run, after={"kind": kind, "source": label,
@@ -287,7 +288,7 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
         log.info("import run %s is not queued: skipped", run_id)
         return
     run = db.session.get(ImportRun, run_id)
-    kind, dry_run, options = run.kind, run.dry_run, dict(run.counts or {})
+    kind, dry_run, options = run.kind, run.dry_run, dict(run.options or {})
     files = list(db.session.execute(
         sa.select(ImportFile.name, ImportFile.data).where(ImportFile.run_id == run_id)
         .order_by(ImportFile.id)))
@@ -330,6 +331,29 @@ def get_run(run_id: int) -> ImportRun:
     return run
 
 
+@dataclass
+class RunDetails:
+    errors: list[dict]
+    warnings: list[dict]
+    reviews: list[dict]
+    changes: list[dict]  # each with "lines": [(field, before, after)] as short text
+
+
+def run_details(run: ImportRun, limit: int = 500) -> RunDetails:
+    """A run's stored report, ready for the page."""
+    problems = run.errors or []
+    changes = [{**c, "lines": [] if c["action"] == "create" else [
+                    (name, short(before), short(after))
+                    for name, (before, after) in (c.get("fields") or {}).items()]}
+               for c in run.changes or [] if c["action"] != "review"][:limit]
+    return RunDetails(
+        errors=[p for p in problems if p.get("level") != "warning"][:limit],
+        warnings=[p for p in problems if p.get("level") == "warning"][:limit],
+        reviews=[c for c in run.changes or [] if c["action"] == "review"],
+        changes=changes,
+    )
+
+
 def source_history(person_id: int, limit: int = 50) -> list[AuditEntry]:
     """What imports changed on a person, newest first (for the person page)."""
     return list(db.session.scalars(
@@ -343,9 +367,13 @@ def source_history(person_id: int, limit: int = 50) -> list[AuditEntry]:
 
 
 def short(value, limit: int = 60) -> str:
+    if value is None:
+        return "—"
     if isinstance(value, list) and value and isinstance(value[0], dict):
         return f"{len(value)} offices"
-    text = repr(value)
+    if isinstance(value, dict):
+        value = ", ".join(f"{k}: {v}" for k, v in value.items())
+    text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
