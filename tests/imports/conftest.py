@@ -3,6 +3,7 @@ and a module-scoped import that several read-only tests share."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import UTC, date, datetime
@@ -34,7 +35,9 @@ CONGRESS_FILES = ("legislators-current", "legislators-social-media",
                   "committee-membership-current")
 
 
+@functools.cache
 def load_congress() -> dict[str, object]:
+    """The real congress-legislators data, parsed once per test run: copy before changing it."""
     folder = shared_data() / "congress-legislators"
     return {stem: yaml.load((folder / f"{stem}.yaml").read_text(), Loader=yaml.CSafeLoader)
             for stem in CONGRESS_FILES}
