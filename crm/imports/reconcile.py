@@ -330,7 +330,7 @@ def plan_committees(p: Plan) -> None:
         committee = existing.get(key)
         if committee is None:
             p.committee_creates.append(rec)
-            p.changes.append(Change("create", "committee", key, committee_label(rec)))
+            p.changes.append(Change("create", "committee", key, rec.values["name"]))
             p.counts["committees"]["created"] += 1
             continue
         wanted = {**rec.values, **{k: v for k, v in rec.optional.items() if v is not None}}
@@ -342,7 +342,7 @@ def plan_committees(p: Plan) -> None:
         elif not rec.parent_key and committee.parent_id is not None:
             diff["parent"] = [committee.parent_id, None]
         if diff:
-            change = Change("update", "committee", key, committee_label(rec), diff)
+            change = Change("update", "committee", key, rec.values["name"], diff)
             p.committee_updates.append((committee, diff, change))
             p.changes.append(change)
             p.counts["committees"]["updated"] += 1
@@ -511,6 +511,7 @@ class Applier:
                      {**op.values, self.snap.id_field: op.record.key})
         for op in p.person_ops:
             if op.person is not None:
+                ids[op.record.key] = op.person.id  # a person linked just now has no key yet
                 self.log_change("people", op.person.id, op.change)
         for person, change in (*p.retire, *p.committee_only):
             self.log_change("people", person.id, change)

@@ -373,6 +373,8 @@ def short(value, limit: int = 60) -> str:
         return f"{len(value)} offices"
     if isinstance(value, dict):
         value = ", ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, date):
+        value = value.isoformat()
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 

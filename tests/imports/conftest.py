@@ -6,15 +6,18 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import yaml
+from celery import Celery
 
 from tests.conftest import ROOT, empty_tables
 
+REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 NOW = datetime(2026, 8, 10, 14, 0, tzinfo=UTC)
 AS_OF = date(2026, 6, 15)  # the congress-legislators snapshot's date
 # Tables a module-scoped import fills and its read-only tests share (see the keep_tables marker).
@@ -86,6 +89,28 @@ def small_congress(folder: Path, bioguides: tuple[str, ...], fmt: str = "yaml",
     return write_congress(small, folder, fmt)
 
 
+def small_openstates(tmp_path: Path, state: str = "tn", people: int = 4) -> Path:
+    """The first few legislators of a state and one committee of theirs."""
+    src = shared_data() / "openstates" / "data" / state
+    root = tmp_path / "openstates" / "data" / state
+    (root / "legislature").mkdir(parents=True)
+    (root / "committees").mkdir()
+    chosen = sorted((src / "legislature").glob("*.yml"))[:people]
+    ids = set()
+    for path in chosen:
+        shutil.copy(path, root / "legislature" / path.name)
+        ids.add(yaml.load(path.read_text(), Loader=yaml.CSafeLoader)["id"])
+    for path in sorted((src / "committees").glob("*.yml")):
+        data = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+        members = [m for m in data["members"] if m["person_id"] in ids]
+        if members:
+            data["members"] = members
+            (root / "committees" / path.name).write_text(
+                yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True))
+            break
+    return tmp_path / "openstates"
+
+
 def count(model, *where) -> int:
     from crm.extensions import db
 
@@ -155,3 +180,33 @@ def snapshot_counts() -> dict[str, int]:
         "committees": count(Committee), "memberships": count(CommitteeMembership),
         "audit": count(AuditEntry, AuditEntry.action.like("import_%")),
     }
+
+
+@pytest.fixture
+def celery_mode(app, monkeypatch):
+    """JOBS_MODE=celery with a broker of the test's choosing (nothing listening by default)."""
+
+    def use(broker_url: str) -> Celery:
+        celery = Celery("crm-test", broker=broker_url)
+        celery.conf.broker_connection_retry_on_startup = False
+        monkeypatch.setitem(app.config, "JOBS_MODE", "celery")
+        monkeypatch.setitem(app.extensions, "celery", celery)
+        return celery
+
+    return use
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()

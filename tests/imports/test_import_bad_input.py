@@ -18,6 +18,7 @@ from tests.imports.conftest import (
     person,
     shared_data,
     small_congress,
+    small_openstates,
     snapshot_counts,
 )
 
@@ -166,28 +167,6 @@ def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, runner,
 
 
 # ---- Open States ----
-
-
-def small_openstates(tmp_path: Path, state: str = "tn", people: int = 4) -> Path:
-    """The first few legislators of a state and one committee of theirs."""
-    src = shared_data() / "openstates" / "data" / state
-    root = tmp_path / "openstates" / "data" / state
-    (root / "legislature").mkdir(parents=True)
-    (root / "committees").mkdir()
-    chosen = sorted((src / "legislature").glob("*.yml"))[:people]
-    ids = set()
-    for path in chosen:
-        shutil.copy(path, root / "legislature" / path.name)
-        ids.add(yaml.load(path.read_text(), Loader=yaml.CSafeLoader)["id"])
-    for path in sorted((src / "committees").glob("*.yml")):
-        data = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
-        members = [m for m in data["members"] if m["person_id"] in ids]
-        if members:
-            data["members"] = members
-            (root / "committees" / path.name).write_text(
-                yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True))
-            break
-    return tmp_path / "openstates"
 
 
 def test_openstates_small_snapshot_imports(tmp_path, runner):
