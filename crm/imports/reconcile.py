@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -257,8 +258,9 @@ def plan_people(p: Plan) -> None:
             if person is not None:
                 action = "link"
         if person is None:
-            values = {**rec.values, **{k: v for k, v in rec.optional.items() if v is not None},
-                      "social": rec.social, "external_ids": rec.external_ids}
+            # Every record sets the same columns, so the inserts batch into few statements.
+            values = {**rec.values, **rec.optional, "social": rec.social,
+                      "external_ids": rec.external_ids}
             change = Change("create", "person", key, rec.name)
             p.person_ops.append(PersonOp(None, rec, values, bool(rec.offices), change))
             p.changes.append(change)
@@ -426,8 +428,30 @@ def seat_in_committee(values: dict | None) -> str | None:
 # ---- applying ----
 
 
+ORG_COLUMNS = ("name", "kind", "jurisdiction", "website", "phone", "email", "address")
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """One executemany per table. (ORM flushes and ORM bulk inserts send a statement per row on
+    SQLite, and group rows by which values are None.)"""
+    if rows:
+        keys = list(dict.fromkeys(k for row in rows for k in row))
+        db.session.execute(sa.insert(model.__table__), [{k: row.get(k) for k in keys}
+                                                        for row in rows])
+
+
+def ids_by_key(column, keys: list[str]) -> dict[str, int]:
+    """Ids of rows just inserted, by their natural key."""
+    model = column.class_
+    out: dict[str, int] = {}
+    for chunk in chunks(keys, 900):
+        out.update(db.session.execute(sa.select(column, model.id).where(column.in_(chunk))).all())
+    return out
+
+
 class Applier:
-    """Writes a plan in the current transaction (the caller commits)."""
+    """Writes a plan in the current transaction (the caller commits): bulk inserts for what is
+    new, ORM updates (versioned, audited) for what changed."""
 
     def __init__(self, plan: Plan, now: datetime):
         self.plan = plan
@@ -443,8 +467,8 @@ class Applier:
         self.offices(people)
         committees = self.committees()
         self.memberships(people, committees)
-        if self.audit:
-            db.session.execute(sa.insert(AuditEntry), self.audit)
+        db.session.flush()
+        insert_rows(AuditEntry, self.audit)
 
     def log(self, action: str, table: str, entity_id: int, before: dict | None,
             after: dict | None) -> None:
@@ -461,15 +485,14 @@ class Applier:
         p = self.plan
         ids = {k: o.id for k, o in p.existing_orgs.items()}
         for chambers in (True, False):  # chambers first: offices hang under them
-            batch = [(rec, Organization(**rec.values, parent_id=ids.get(rec.parent_key),
-                                        external_id=rec.key, created_at=self.now,
-                                        updated_at=self.now))
-                     for rec in p.org_creates if (rec.parent_key is None) == chambers]
-            db.session.add_all([org for _, org in batch])
-            db.session.flush()
-            for rec, org in batch:
-                ids[rec.key] = org.id
-                self.log("import_create", "organizations", org.id, None,
+            batch = [rec for rec in p.org_creates if (rec.parent_key is None) == chambers]
+            insert_rows(Organization, [
+                {**{k: rec.values.get(k) for k in ORG_COLUMNS}, "external_id": rec.key,
+                 "parent_id": ids.get(rec.parent_key), "created_at": self.now,
+                 "updated_at": self.now} for rec in batch])
+            ids.update(ids_by_key(Organization.external_id, [rec.key for rec in batch]))
+            for rec in batch:
+                self.log("import_create", "organizations", ids[rec.key], None,
                          {**rec.values, "external_id": rec.key})
         for org, values, change in p.org_updates:
             if "parent_id" in values:
@@ -481,16 +504,25 @@ class Applier:
 
     def people(self, orgs: dict[str, int]) -> dict[str, int]:
         p = self.plan
+        id_field = self.snap.id_field
+        creates = [op for op in p.person_ops if op.person is None]
+        rows = []
+        for op in creates:
+            names = SimpleNamespace(**{f: op.values.get(f) for f in NAME_FIELDS})
+            Person.set_names(names)  # the model's rule for sort and search names
+            rows.append({**op.values, id_field: op.record.key, "full_name": names.full_name,
+                         "sort_name": names.sort_name, "search_name": names.search_name,
+                         "organization_id": orgs.get(op.record.org_key), "tier": "unknown",
+                         "source": self.snap.kind, "source_updated_at": self.stamp,
+                         "created_at": self.now, "updated_at": self.now})
+        insert_rows(Person, rows)
         ids = {k: x.id for k, x in p.existing_people.items()}
-        created: list[tuple[PersonOp, Person]] = []
+        ids.update(ids_by_key(getattr(Person, id_field), [op.record.key for op in creates]))
+        for op in creates:
+            self.log("import_create", "people", ids[op.record.key], None,
+                     {**op.values, id_field: op.record.key})
         for op in p.person_ops:
             if op.person is None:
-                person = Person(**op.values, tier="unknown", source=self.snap.kind,
-                                source_updated_at=self.stamp, created_at=self.now,
-                                updated_at=self.now, organization_id=orgs.get(op.record.org_key))
-                setattr(person, self.snap.id_field, op.record.key)
-                person.set_names()
-                created.append((op, person))
                 continue
             person = op.person
             for k, v in op.values.items():
@@ -500,20 +532,13 @@ class Applier:
             if any(f in op.values for f in NAME_FIELDS):
                 person.set_names()
             person.source_updated_at = self.stamp
-        db.session.add_all([person for _, person in created])
-        for person, _change in p.retire:
+            ids[op.record.key] = person.id  # a person linked just now had no key yet
+            self.log_change("people", person.id, op.change)
+        for person, change in p.retire:
             person.in_office = False
             person.source_updated_at = self.stamp
-        db.session.flush()
-        for op, person in created:
-            ids[op.record.key] = person.id
-            self.log("import_create", "people", person.id, None,
-                     {**op.values, self.snap.id_field: op.record.key})
-        for op in p.person_ops:
-            if op.person is not None:
-                ids[op.record.key] = op.person.id  # a person linked just now has no key yet
-                self.log_change("people", op.person.id, op.change)
-        for person, change in (*p.retire, *p.committee_only):
+            self.log_change("people", person.id, change)
+        for person, change in p.committee_only:
             self.log_change("people", person.id, change)
         return ids
 
@@ -523,28 +548,25 @@ class Applier:
         for chunk in chunks(replaced, 900):
             db.session.execute(sa.delete(Office).where(
                 Office.person_id.in_(chunk), Office.kind.in_(sorted(self.snap.office_kinds))))
-        rows = [{**office, "person_id": people[op.record.key]}
-                for op in ops for office in op.record.offices]
-        if rows:
-            db.session.execute(sa.insert(Office), rows)
+        insert_rows(Office, [{**office, "person_id": people[op.record.key]}
+                             for op in ops for office in op.record.offices])
 
     def committees(self) -> dict[str, int]:
         p = self.plan
+        key_column = getattr(Committee, self.snap.committee_key_field)
         ids = {k: c.id for k, c in p.existing_committees.items()}
         pending = list(p.committee_creates)
         while pending:  # parents before their subcommittees
             ready = [r for r in pending if r.parent_key is None or r.parent_key in ids]
             if not ready:
                 raise ValueError("committee parents form a cycle")
-            batch = [(r, Committee(**r.values, **{k: v for k, v in r.optional.items()
-                                                  if v is not None},
-                                   parent_id=ids.get(r.parent_key), created_at=self.now,
-                                   updated_at=self.now)) for r in ready]
-            db.session.add_all([c for _, c in batch])
-            db.session.flush()
-            for rec, committee in batch:
-                ids[rec.key] = committee.id
-                self.log("import_create", "committees", committee.id, None,
+            insert_rows(Committee, [
+                {"code": None, "external_id": None, **r.values, **r.optional,
+                 "parent_id": ids.get(r.parent_key), "created_at": self.now,
+                 "updated_at": self.now} for r in ready])
+            ids.update(ids_by_key(key_column, [r.key for r in ready]))
+            for rec in ready:
+                self.log("import_create", "committees", ids[rec.key], None,
                          {**rec.values, **rec.optional, "parent": rec.parent_key})
             pending = [r for r in pending if r.key not in ids]
         for committee, diff, change in p.committee_updates:
@@ -557,7 +579,6 @@ class Applier:
         for committee, change in p.committee_deactivate:
             committee.active = False
             self.log_change("committees", committee.id, change)
-        db.session.flush()
         return ids
 
     def memberships(self, people: dict[str, int], committees: dict[str, int]) -> None:
@@ -572,10 +593,9 @@ class Applier:
                 .values({f: sa.bindparam(f) for f in MEMBERSHIP_FIELDS}),
                 [{"row_id": row_id, **values} for row_id, values in p.membership_updates],
             )
-        rows = [{"committee_id": committees[m.committee_key], "person_id": people[m.person_key],
-                 **m.values} for m in p.membership_creates]
-        if rows:
-            db.session.execute(sa.insert(CommitteeMembership), rows)
+        insert_rows(CommitteeMembership, [
+            {"committee_id": committees[m.committee_key], "person_id": people[m.person_key],
+             **m.values} for m in p.membership_creates])
 
 
 def apply(plan: Plan, now: datetime) -> None:

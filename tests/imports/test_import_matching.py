@@ -90,3 +90,35 @@ def test_congress_and_openstates_each_keep_to_their_own_records(tmp_path):
                                    actor=None, now=NOW)
     assert other.counts["people"]["retired"] == 0  # Wisconsin does not retire Tennessee
     assert count(Person, Person.in_office.is_(True)) == 11
+
+
+def statements(fn) -> int:
+    """How many SQL statements fn() sends."""
+    seen = []
+
+    def count_it(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count_it)
+    try:
+        fn()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count_it)
+    return len(seen)
+
+
+def test_statements_do_not_grow_with_the_number_of_records(tmp_path):
+    """Bulk loads and compares in Python: no per-row SELECT, on a first import or a refresh."""
+    few = small_congress(tmp_path / "few", MEMBERS)
+    many = small_congress(tmp_path / "many", (*MEMBERS, "B001230", "W000437", "B001303",
+                                              "M000133", "R000395", "H000874", "G000586"))
+    first_few = statements(lambda: run(few))
+    refresh_few = statements(lambda: run(few))
+    db.session.remove()
+    from tests.conftest import empty_tables
+
+    empty_tables(db)
+    first_many = statements(lambda: run(many))
+    refresh_many = statements(lambda: run(many))
+    assert refresh_many == refresh_few < 20
+    assert first_many <= first_few + 2  # committee parents may need one more insert round
