@@ -1,4 +1,5 @@
-"""Thin tasks: ids in, one service call. Named crm.<feature>.<verb>; crm/jobs.py enqueues by name."""
+"""Thin tasks: ids in, one service call. Named crm.<feature>.<verb>; crm/jobs.py enqueues them
+by name."""
 
 from __future__ import annotations
 

@@ -268,9 +268,10 @@ def social_values(data: dict) -> tuple[dict, dict]:
     ids = {}
     for k in SOCIAL_IDS:
         value = data.get(k)
-        if value not in (None, ""):
-            ids[k] = int(value) if isinstance(value, str) and value.isdigit() and k != "youtube_id" \
-                else value
+        if value in (None, ""):
+            continue
+        numeric = isinstance(value, str) and value.isdigit() and k != "youtube_id"  # CSV text
+        ids[k] = int(value) if numeric else value
     return handles, ids
 
 

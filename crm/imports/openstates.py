@@ -76,7 +76,7 @@ def parse(source: Source, states: tuple[str, ...] = (), as_of: date | None = Non
     snap.states = frozenset(chosen)
     people_files = {c: yaml_files(f / "legislature") for c, f in chosen.items()}
     committee_files = {c: yaml_files(f / "committees") for c, f in chosen.items()}
-    total = sum(len(v) for v in people_files.values()) + sum(len(v) for v in committee_files.values())
+    total = sum(len(v) for v in (*people_files.values(), *committee_files.values()))
     snap.as_of = as_of or source.date or newest_date(
         p for files in (*people_files.values(), *committee_files.values()) for p in files
     ) or date.today()

@@ -217,7 +217,8 @@ class HandEntered:
     def match(self, rec: PersonRecord) -> tuple[Person | None, list[Person]]:
         """(the one exact match, or None; close or ambiguous candidates to review)."""
         v = rec.values
-        pool = [c for c in self.by_seat.get((v["state"], v["chamber"]), []) if c.id not in self.used]
+        seat = self.by_seat.get((v["state"], v["chamber"]), [])
+        pool = [c for c in seat if c.id not in self.used]
         if not pool:
             return None, []
         wanted = name_keys(v.get("first_name"), v.get("nickname"), v["last_name"], v["full_name"])

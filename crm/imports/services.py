@@ -24,8 +24,8 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import US_STATES
 from crm.imports import congress, openstates, reconcile
-from crm.imports.records import Problem, Snapshot
 from crm.imports.reconcile import Change
+from crm.imports.records import Problem, Snapshot
 from crm.imports.sources import DATA_EXTENSIONS, ParseCache, SourceError, open_source
 from crm.models import AuditEntry, ImportFile, ImportRun, User
 
@@ -267,7 +267,8 @@ def claim(run_id: int, now: datetime) -> bool:
         sa.update(ImportRun)
         .where(ImportRun.id == run_id,
                sa.or_(ImportRun.status == "queued",
-                      sa.and_(ImportRun.status == "running", ImportRun.started_at < now - STALE_AFTER)))
+                      sa.and_(ImportRun.status == "running",
+                              ImportRun.started_at < now - STALE_AFTER)))
         .values(status="running", started_at=now, progress=1)
     ).rowcount
     db.session.commit()

@@ -105,7 +105,7 @@ class ImportRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_date: Mapped[date | None]  # the date of the data imported
-    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # what the worker needs: url, states
+    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # for the worker: url, states
 
     started_by = relationship("User")
 

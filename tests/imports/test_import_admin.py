@@ -169,3 +169,11 @@ def test_a_run_whose_worker_died_can_be_claimed_again(app, tmp_path):
     assert services.claim(run.id, utcnow())
     assert not services.claim(run.id, utcnow())  # running: not twice
     assert services.claim(run.id, utcnow() + services.STALE_AFTER + timedelta(minutes=1))
+
+
+def test_an_oversized_upload_is_refused(as_admin, auth, monkeypatch):
+    monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 1000)
+    response = start(auth, files=[(io.BytesIO(b"x" * 5000), "big.yaml")])
+    assert response.status_code == 422
+    assert "Uploads are limited to" in response.get_data(as_text=True)
+    assert count(ImportRun) == 0

@@ -45,6 +45,8 @@ ARRIVES = "Z000023"  # a new member for the vacant TX-23 seat
 SWITCHES = "V000133"  # Jeff Van Drew: Republican, becomes a Democrat mid-term
 NEW_PHONE = "K000367"  # Amy Klobuchar
 DERIVED_DATE = date(2026, 8, 1)
+REFRESH_AT = datetime(2026, 8, 12, tzinfo=UTC)  # after NOW, the first import
+BACK_AT = datetime(2026, 8, 16, tzinfo=UTC)
 
 
 def derive(data: dict) -> dict:
@@ -105,8 +107,7 @@ def refreshed(app, tmp_path_factory):
         before = {"cornyn_committees": count(CommitteeMembership,
                                              CommitteeMembership.person_id == cornyn.id)}
         refresh, refresh_run = services.run_import(
-            "congress", str(derived), actor=None, now=datetime(2026, 8, 2, tzinfo=UTC),
-            as_of=DERIVED_DATE)
+            "congress", str(derived), actor=None, now=REFRESH_AT, as_of=DERIVED_DATE)
         after_refresh = {
             "cornyn": snapshot(person(LEAVES)), "newcomer": snapshot(person(ARRIVES)),
             "van_drew": snapshot(person(SWITCHES)), "klobuchar": snapshot(person(NEW_PHONE)),
@@ -115,8 +116,7 @@ def refreshed(app, tmp_path_factory):
             "ssju04": sorted(m.person.bioguide_id for m in committee("SSJU04").memberships),
             "audit": audit_rows(),
         }
-        back, _ = services.run_import("congress", original, actor=None,
-                                      now=datetime(2026, 8, 16, tzinfo=UTC),
+        back, _ = services.run_import("congress", original, actor=None, now=BACK_AT,
                                       as_of=date(2026, 8, 15))
         run = SimpleNamespace(status=refresh_run.status, source_date=refresh_run.source_date)
         return SimpleNamespace(refresh=refresh, refresh_run=run, back=back, ids=ids,
@@ -134,7 +134,7 @@ def snapshot(p: Person) -> dict:
 def audit_rows() -> dict[str, list[AuditEntry]]:
     rows = db.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.entity_type == "people", AuditEntry.action.like("import_%"),
-        AuditEntry.at >= datetime(2026, 8, 2, tzinfo=UTC))).all()
+        AuditEntry.at >= REFRESH_AT)).all()
     out: dict[str, list] = {}
     for row in rows:
         out.setdefault(row.action, []).append({"id": row.entity_id, "before": row.before,
@@ -218,3 +218,12 @@ def test_person_page_shows_the_history_of_an_out_of_office_member(refreshed, cli
     html = client.get(f"/people/{refreshed.ids['cornyn']}").get_data(as_text=True)
     assert "Conrad 30 meeting" in html
     assert re.search(r"Timeline.*\(1 contacts\)", html, re.S)
+
+
+def test_source_history_lists_what_imports_changed_on_a_person(refreshed):
+    history = services.source_history(refreshed.ids["van_drew"])
+    assert [h.action for h in history] == ["import_update", "import_update", "import_create"]
+    back, switch, created = history
+    assert switch.after["party"] == "Democratic" and switch.after["source_date"] == "2026-08-01"
+    assert back.after["party"] == "Republican" and back.after["source_date"] == "2026-08-15"
+    assert created.after["source_date"] == "2026-06-15"
