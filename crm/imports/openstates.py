@@ -28,14 +28,11 @@ OFFICE_KINDS = {  # classification -> (Office.kind, label)
 YAML_SUFFIXES = (".yml", ".yaml")
 
 
-class StateFolders(dict):
-    """state code -> folder holding legislature/ and committees/."""
-
-
-def state_folders(root: Path) -> StateFolders:
-    """Find <state>/ folders under root, root/data, or root itself being one state's folder."""
+def state_folders(root: Path) -> dict[str, Path]:
+    """State code -> folder holding legislature/ and committees/: the <state>/ folders under
+    root or root/data, or root itself when it is one state's folder."""
     base = root / "data" if (root / "data").is_dir() else root
-    found = StateFolders()
+    found: dict[str, Path] = {}
     if (base / "legislature").is_dir() or (base / "committees").is_dir():
         found[base.name.upper()] = base
         return found
@@ -54,7 +51,7 @@ def yaml_files(folder: Path) -> list[Path]:
 def parse(source: Source, states: tuple[str, ...] = (), as_of: date | None = None,
           progress=None) -> Snapshot:
     """Read the chosen states (all found when none are given) into one Snapshot."""
-    folders = state_folders(source.root) if source.root.is_dir() else StateFolders()
+    folders = state_folders(source.root) if source.root.is_dir() else {}
     snap = Snapshot(kind="openstates", dataset="openstates", id_field="openstates_id",
                     committee_key_field="external_id", level="state", states=frozenset(),
                     as_of=date.today(), committees={}, memberships={},

@@ -115,10 +115,6 @@ class Plan:
     existing_orgs: dict[str, Organization] = field(default_factory=dict)
     existing_committees: dict[str, Committee] = field(default_factory=dict)
 
-    def totals(self) -> dict[str, int]:
-        return {outcome: sum(self.counts[k][outcome] for k in KINDS)
-                for outcome in ("created", "updated", "retired", "unchanged")}
-
 
 def new_counts() -> dict[str, dict[str, int]]:
     return {k: {"created": 0, "updated": 0, "retired": 0, "unchanged": 0} for k in KINDS}
@@ -267,7 +263,7 @@ def plan_people(p: Plan) -> None:
             p.changes.append(change)
             p.counts["people"]["created"] += 1
             continue
-        diff = person_diff(person, rec, offices.get(person.id, []), org_ids, snap)
+        diff = person_diff(person, rec, offices.get(person.id, []), org_ids)
         if action == "link":
             diff[snap.id_field] = [None, key]
         if not diff:
@@ -302,8 +298,9 @@ def existing_offices(snap: Snapshot, id_col) -> dict[int, list[dict]]:
     return out
 
 
-def person_diff(person: Person, rec: PersonRecord, offices: list[dict], org_ids: dict,
-                snap: Snapshot) -> dict[str, list]:
+def person_diff(person: Person, rec: PersonRecord, offices: list[dict],
+                org_ids: dict[str, int]) -> dict[str, list]:
+    """Field -> [ours, theirs] for what the source would change on this person."""
     diff: dict[str, list] = {}
     for name, value in rec.values.items():
         if getattr(person, name) != value:
@@ -366,10 +363,8 @@ def in_scope(committee: Committee, snap: Snapshot) -> bool:
     return committee.jurisdiction in snap.states
 
 
-def committee_label(rec: CommitteeRecord | Committee) -> str:
-    values = rec.values if isinstance(rec, CommitteeRecord) else vars(rec)
-    code = values.get("code")
-    return f"{values['name']} ({code})" if code else values["name"]
+def committee_label(name: str, code: str | None) -> str:
+    return f"{name} ({code})" if code else name
 
 
 def plan_memberships(p: Plan) -> None:
@@ -390,7 +385,8 @@ def plan_memberships(p: Plan) -> None:
             continue  # hand-made memberships of people the source does not know stay
         existing[(committee_key, person_key)] = (row[0], dict(zip(MEMBERSHIP_FIELDS, row[3:],
                                                                   strict=True)))
-    names = {k: committee_label(c) for k, c in snap.committees.items()}
+    names = {k: committee_label(c.values["name"], c.values.get("code"))
+             for k, c in snap.committees.items()}
     new_people = {op.record.key for op in p.person_ops if op.person is None}
     counts = p.counts["memberships"]
 
@@ -415,7 +411,8 @@ def plan_memberships(p: Plan) -> None:
         if key not in snap.memberships:
             p.membership_deletes.append(row_id)
             counts["retired"] += 1
-            note(key[1], committee_label(p.existing_committees[key[0]]), values, None)
+            gone = p.existing_committees[key[0]]
+            note(key[1], committee_label(gone.name, gone.code), values, None)
 
 
 def seat_in_committee(values: dict | None) -> str | None:

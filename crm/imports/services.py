@@ -1,7 +1,8 @@
 """Directory imports: one run (used by the CLI, the task and tests), the admin page's use cases.
 
-A run reads the whole source first and stops at the first sight of bad input (nothing written);
-otherwise it plans the difference and applies it in one transaction with one commit.
+A run reads the whole source first; any bad record stops it before anything is written, and
+every bad record is reported. Otherwise it plans the difference and applies it in one
+transaction with one commit.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ def import_directory(kind: str, source: str | Path | None, *, now: datetime,
     cache_dir = current_app.config.get("IMPORT_CACHE_DIR")
     cache = ParseCache(Path(cache_dir) / kind) if cache_dir else None
     try:
-        with open_source(source, files=congress.FILES, stem_order=congress.DOWNLOAD_ORDER,
+        with open_source(source, files=congress.FILES if kind == "congress" else (),
+                         stem_order=congress.DOWNLOAD_ORDER,
                          timeout=current_app.config.get("IMPORT_DOWNLOAD_TIMEOUT", 30),
                          cache=cache) as src:
             report(10)
@@ -131,7 +133,6 @@ def import_directory(kind: str, source: str | Path | None, *, now: datetime,
                            "Nothing was saved; run it again.") from None
     finally:
         db.session.rollback()  # a dry run or a failure leaves nothing behind
-    report(100)
     return result
 
 

@@ -232,6 +232,9 @@ def open_source(spec: str | os.PathLike, *, files: tuple[str, ...] = (), timeout
                 archive = root / "download.zip"
                 modified = download(text, archive, timeout)
                 yield Source(extract_zip(archive, root / "data"), text, modified, cache)
+            elif not files:
+                raise SourceError(f"{text} is not a .zip archive: give the URL of a .zip of "
+                                  f"the data folder.")
             else:
                 modified = download_files(text, files, root, timeout, stem_order)
                 yield Source(root, text, modified, cache)
