@@ -99,6 +99,15 @@ def expect_list(data, name: str) -> list:
     return data
 
 
+def read_list(snap: Snapshot, source: Source, path) -> list | None:
+    """A file holding a list of records, or None (the problem noted) when it cannot be read."""
+    try:
+        return expect_list(source.read(path), source.name(path))
+    except BadFile as exc:
+        snap.problems.append(exc.problem)
+        return None
+
+
 def add_person(snap: Snapshot, record: PersonRecord) -> None:
     if record.key in snap.people:
         snap.problems.append(Problem(record.file, record.key, "duplicate bioguide id"))
@@ -299,10 +308,8 @@ def add_chambers(snap: Snapshot) -> None:
 def by_bioguide(snap: Snapshot, source: Source, path):
     """Yield (record, item) for each entry of a file keyed by id.bioguide."""
     name = source.name(path)
-    try:
-        items = expect_list(source.read(path), name)
-    except BadFile as exc:
-        snap.problems.append(exc.problem)
+    items = read_list(snap, source, path)
+    if items is None:
         return
     seen = set()
     for n, item in enumerate(items):
@@ -369,10 +376,8 @@ def district_address(o: dict) -> str:
 
 def read_committees(snap: Snapshot, source: Source, path) -> None:
     name = source.name(path)
-    try:
-        items = expect_list(source.read(path), name)
-    except BadFile as exc:
-        snap.problems.append(exc.problem)
+    items = read_list(snap, source, path)
+    if items is None:
         return
     committees: dict[str, CommitteeRecord] = {}
     clean = norm.Cleaner(snap.problems, name, None)

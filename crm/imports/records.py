@@ -29,6 +29,20 @@ class Problem:
         return {"file": self.file, "id": self.record, "message": self.message, "level": self.level}
 
 
+class HasProblems:
+    """Errors and warnings among `self.problems`."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+
 @dataclass
 class OrgRecord:
     """An organization the import maintains: a chamber, or a legislator's office."""
@@ -73,7 +87,7 @@ class MembershipRecord:
 
 
 @dataclass
-class Snapshot:
+class Snapshot(HasProblems):
     """Everything one run read, plus what part of the directory it is the truth for."""
 
     kind: str  # congress, openstates
@@ -90,11 +104,3 @@ class Snapshot:
     orgs: dict[str, OrgRecord] = field(default_factory=dict)
     office_kinds: frozenset[str] = frozenset()  # the office kinds this source maintains
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "warning"]

@@ -26,7 +26,7 @@ from crm.extensions import db
 from crm.forms import US_STATES
 from crm.imports import congress, openstates, reconcile
 from crm.imports.reconcile import Change
-from crm.imports.records import Problem, Snapshot
+from crm.imports.records import HasProblems, Problem, Snapshot
 from crm.imports.sources import DATA_EXTENSIONS, ParseCache, SourceError, open_source
 from crm.models import AuditEntry, ImportFile, ImportRun, User
 
@@ -46,7 +46,7 @@ class ImportFailed(DomainError):
 
 
 @dataclass
-class ImportResult:
+class ImportResult(HasProblems):
     """What one run found and did (or, in a dry run, would do)."""
 
     kind: str
@@ -57,14 +57,6 @@ class ImportResult:
     changes: list[Change] = field(default_factory=list)
     reviews: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "warning"]
 
     @property
     def ok(self) -> bool:
