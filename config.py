@@ -72,6 +72,12 @@ class Config:
         # (unit tests and one-off commands only).
         self.JOBS_MODE = env("JOBS_MODE", "celery")
         self.CELERY = self.celery_config()
+        # Directory imports: where `crm import-congress` downloads from without a SOURCE, and
+        # where parsed YAML is cached (by content hash) to make refreshes fast; "" disables it.
+        self.CONGRESS_LEGISLATORS_URL = env(
+            "CONGRESS_LEGISLATORS_URL", "https://unitedstates.github.io/congress-legislators/")
+        self.IMPORT_DOWNLOAD_TIMEOUT = env_int("IMPORT_DOWNLOAD_TIMEOUT", 30)
+        self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", str(INSTANCE / "import-cache"))
 
     def database_url(self) -> str | None:
         return env("DATABASE_URL")
@@ -123,6 +129,7 @@ class TestingConfig(Config):
         self.SECRET_KEY = "test-secret-key-not-for-production"
         self.MAIL_BACKEND = env("MAIL_BACKEND", "mailbox")
         self.JOBS_MODE = env("JOBS_MODE", "inline")
+        self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", "")
         self.BASE_URL = "http://crm.test"
         self.PASSWORD_HASH_FAST = True
 

@@ -72,7 +72,8 @@ def navigation() -> dict:
     """The main menu, by role."""
     items = [("main.dashboard", "Dashboard"), ("people.index", "Directory")]
     if current_user.is_authenticated and current_user.is_admin:
-        items += [("admin.users", "Admin"), ("admin.mailbox", "Mailbox")]
+        items += [("admin.users", "Admin"), ("imports.index", "Imports"),
+                  ("admin.mailbox", "Mailbox")]
     return {"nav_items": items}
 
 

@@ -39,6 +39,8 @@ ORG_KINDS = {
     "other": "Other",
 }
 PARTIES = ("Democratic", "Republican", "Independent")
+# States whose lower chamber is called the Assembly.
+ASSEMBLY_STATES = frozenset({"NY", "WI", "CA", "NV", "NJ"})
 
 
 def fold(text: str | None) -> str:
@@ -151,7 +153,7 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
                 return f"U.S. Senator, {self.state}"
             return f"U.S. Rep. {self.state}-{'AL' if self.district == '0' else self.district}"
         chamber = "Senate" if self.chamber == "upper" else "House"
-        if self.chamber == "lower" and self.state in {"NY", "WI", "CA", "NV", "NJ"}:
+        if self.chamber == "lower" and self.state in ASSEMBLY_STATES:
             chamber = "Assembly"
         return f"{self.state} {chamber} District {self.district}"
 
