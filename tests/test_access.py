@@ -10,7 +10,7 @@ import pytest
 
 from crm import create_app
 from crm.clock import utcnow
-from crm.models import DevMail
+from crm.models import DevMail, ImportRun
 from tests.factories import InteractionFactory, PersonFactory, UserFactory
 
 # endpoint -> who may use it: "public", "member", "coordinator" or "admin".
@@ -44,6 +44,11 @@ EXPECTED = {
     "admin.mailbox": "admin",
     "admin.mail": "admin",
     "settings.profile": "member",
+    "imports.index": "admin",
+    "imports.worker": "admin",
+    "imports.show": "admin",
+    "imports.status": "admin",
+    "imports.retry": "admin",
 }
 RANK = {"anonymous": 0, "deactivated": 0, "member": 1, "coordinator": 2, "admin": 3}
 NEEDED = {"public": 0, "member": 1, "coordinator": 2, "admin": 3}
@@ -80,10 +85,11 @@ def sample(db, coordinator):
     interaction = InteractionFactory(logged_by=coordinator, people=[person])
     mail = DevMail(to_email="x@example.org", subject="Hello", text_body="Hi", headers={},
                    created_at=utcnow())
-    db.session.add(mail)
+    run = ImportRun(kind="congress", source="sample", status="failed", created_at=utcnow())
+    db.session.add_all([mail, run])
     db.session.commit()
     return {"person_id": person.id, "interaction_id": interaction.id, "user_id": victim.id,
-            "mail_id": mail.id, "token": "not-a-valid-token"}
+            "mail_id": mail.id, "run_id": run.id, "token": "not-a-valid-token"}
 
 
 def sign_in_as(role, auth, member, coordinator, admin) -> str:
