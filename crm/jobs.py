@@ -39,8 +39,9 @@ def enqueue(task_name: str, *args) -> bool:
 
 
 def worker_status(timeout: float = 1.0) -> str:
-    """Is a worker listening? 'inline' (tests), 'running', 'none', 'unreachable' (broker down) or
-    'unknown' (a broker that cannot broadcast). Bounded by `timeout`: a page can afford to ask."""
+    """Is a worker consuming the task queue? 'inline' (tests), 'running', 'none', 'unreachable'
+    (broker down) or 'unknown' (a broker that cannot broadcast). Takes `timeout` seconds (it
+    waits for every worker's answer): a page can afford to ask, not a hot path."""
     if current_app.config["JOBS_MODE"] == "inline":
         return "inline"
     celery = current_app.extensions["celery"]
@@ -50,8 +51,11 @@ def worker_status(timeout: float = 1.0) -> str:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
                                    timeout=timeout)
-            replies = celery.control.ping(timeout=timeout, limit=1, connection=conn)
+            replies = celery.control.inspect(timeout=timeout, connection=conn).active_queues()
     except Exception as exc:  # broker down or refusing us
-        log.warning("worker ping failed: %s", exc)
+        log.warning("worker check failed: %s", exc)
         return "unreachable"
-    return "running" if replies else "none"
+    queue = celery.conf.task_default_queue
+    consuming = any(q.get("name") == queue for queues in (replies or {}).values()
+                    for q in queues or [])
+    return "running" if consuming else "none"

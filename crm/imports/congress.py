@@ -168,10 +168,8 @@ def yaml_person(item: Any, file: str, where: str, as_of: date,
                                   optional["phone"], clean.phone(term.get("fax"), "fax"),
                                   f"{bioguide}-capitol"))
         return finish(bioguide, file, values, optional, ids, offices)
-    except norm.MissingField as exc:
-        return Problem(file, record_id, f"missing required field '{exc}'")
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
-        return Problem(file, record_id, str(exc))
+    except norm.RECORD_ERRORS as exc:
+        return norm.record_problem(exc, file, record_id)
 
 
 def csv_person(row: dict, file: str, where: str,
@@ -212,10 +210,8 @@ def csv_person(row: dict, file: str, where: str,
         record.social, extra = social_values(row)
         record.external_ids.update(extra)
         return record
-    except norm.MissingField as exc:
-        return Problem(file, bioguide or where, f"missing required field '{exc}'")
-    except ValueError as exc:
-        return Problem(file, bioguide or where, str(exc))
+    except norm.RECORD_ERRORS as exc:
+        return norm.record_problem(exc, file, bioguide or where)
 
 
 def current_party(term: dict, as_of: date) -> tuple[str, str | None]:
@@ -406,11 +402,8 @@ def read_committees(snap: Snapshot, source: Source, path) -> None:
                 clean.record = code + sub_id
                 add(code + sub_id, committee_values(require(sub, "name"), chamber, code + sub_id),
                     committee_optional(sub, clean), code)
-        except norm.MissingField as exc:
-            snap.problems.append(Problem(name, code or f"record {n + 1}",
-                                         f"missing required field '{exc}'"))
-        except (ValueError, AttributeError, TypeError) as exc:
-            snap.problems.append(Problem(name, code or f"record {n + 1}", str(exc)))
+        except norm.RECORD_ERRORS as exc:
+            snap.problems.append(norm.record_problem(exc, name, code or f"record {n + 1}"))
     snap.committees = committees
 
 

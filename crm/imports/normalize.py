@@ -28,6 +28,17 @@ class MissingField(Exception):
     """A required field is absent or empty in a record."""
 
 
+# What a malformed record raises while it is read (a wrong type where a mapping was expected...).
+RECORD_ERRORS = (MissingField, ValueError, TypeError, AttributeError, IndexError, KeyError)
+
+
+def record_problem(exc: Exception, file: str, record: str | None) -> Problem:
+    """The report line for a record that could not be read."""
+    if isinstance(exc, MissingField):
+        return Problem(file, record, f"missing required field '{exc}'")
+    return Problem(file, record, str(exc))
+
+
 def party_name(label: str | None) -> str | None:
     """'Democrat' -> 'Democratic'; a fusion label keeps its first party
     ('Republican/Conservative' -> 'Republican'); anything else is kept as written."""

@@ -191,11 +191,8 @@ def read_person(snap: Snapshot, source: Source, folder_state: str, path: Path) -
             if isinstance(other, dict) and other.get("scheme") and other.get("identifier"):
                 ids.setdefault(str(other["scheme"]), []).append(str(other["identifier"]))
         social = {k: str(v) for k, v in (data.get("ids") or {}).items() if norm.text(v)}
-    except norm.MissingField as exc:
-        snap.problems.append(Problem(name, key, f"missing required field '{exc}'"))
-        return
-    except (ValueError, TypeError, AttributeError) as exc:
-        snap.problems.append(Problem(name, key, str(exc)))
+    except norm.RECORD_ERRORS as exc:
+        snap.problems.append(norm.record_problem(exc, name, key))
         return
     if key in snap.people:
         snap.problems.append(Problem(name, key, f"duplicate person id (also in "
@@ -260,11 +257,8 @@ def read_committee(snap: Snapshot, source: Source, folder_state: str, path: Path
         members = data.get("members") or []
         if not isinstance(members, list):
             raise ValueError("members is not a list")
-    except norm.MissingField as exc:
-        snap.problems.append(Problem(name, key, f"missing required field '{exc}'"))
-        return
-    except (ValueError, TypeError, AttributeError) as exc:
-        snap.problems.append(Problem(name, key, str(exc)))
+    except norm.RECORD_ERRORS as exc:
+        snap.problems.append(norm.record_problem(exc, name, key))
         return
     if key in snap.committees:
         snap.problems.append(Problem(name, key, f"duplicate committee id (also in "

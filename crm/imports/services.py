@@ -82,7 +82,7 @@ def parse(kind: str, source, *, states: tuple[str, ...] = (), as_of: date | None
 
 def import_directory(kind: str, source: str | Path | None, *, now: datetime,
                      dry_run: bool = False, states: tuple[str, ...] = (),
-                     as_of: date | None = None,
+                     as_of: date | None = None, label: str | None = None,
                      progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import a congress-legislators or Open States source; all or nothing, one commit."""
     if kind not in KINDS:
@@ -92,14 +92,14 @@ def import_directory(kind: str, source: str | Path | None, *, now: datetime,
         if kind != "congress":
             raise ImportFailed("Give the folder that holds the Open States data.")
         source = current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
-    result = ImportResult(kind, str(source), dry_run)
+    result = ImportResult(kind, label or str(source), dry_run)
     cache_dir = current_app.config.get("IMPORT_CACHE_DIR")
     cache = ParseCache(Path(cache_dir) / kind) if cache_dir else None
     try:
         with open_source(source, files=congress.FILES if kind == "congress" else (),
                          stem_order=congress.DOWNLOAD_ORDER,
                          timeout=current_app.config.get("IMPORT_DOWNLOAD_TIMEOUT", 30),
-                         cache=cache) as src:
+                         cache=cache, label=label) as src:
             report(10)
             snap = parse(kind, src, states=states, as_of=as_of,
                          progress=lambda fraction: report(10 + int(40 * fraction)))
@@ -282,7 +282,7 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
         log.info("import run %s is not queued: skipped", run_id)
         return
     run = db.session.get(ImportRun, run_id)
-    kind, dry_run, options = run.kind, run.dry_run, dict(run.options or {})
+    kind, dry_run, label, options = run.kind, run.dry_run, run.source, dict(run.options or {})
     files = list(db.session.execute(
         sa.select(ImportFile.name, ImportFile.data).where(ImportFile.run_id == run_id)
         .order_by(ImportFile.id)))
@@ -297,7 +297,7 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
                 zips = [n for n, _ in files if n.lower().endswith(".zip")]
                 source = str(root / zips[0]) if len(files) == 1 and zips else str(root)
             result = import_directory(
-                kind, source, now=now, dry_run=dry_run,
+                kind, source, now=now, dry_run=dry_run, label=label,
                 states=tuple(options.get("states") or ()),
                 progress=lambda percent: set_progress(run_id, percent))
     except ImportFailed as exc:

@@ -221,10 +221,11 @@ def newest_date(paths) -> date | None:
 @contextmanager
 def open_source(spec: str | os.PathLike, *, files: tuple[str, ...] = (), timeout: float = 30,
                 stem_order: tuple[str, ...] = DATA_EXTENSIONS,
-                cache: ParseCache | None = None) -> Iterator[Source]:
+                cache: ParseCache | None = None, label: str | None = None) -> Iterator[Source]:
     """A local folder for a folder path, a .zip archive, or a URL (of a .zip or of a folder
     holding `files`, tried in the order of `stem_order`). Temporary copies are removed after."""
     text = os.fspath(spec)
+    label = label or text  # what reports call it (an upload's name, not its temporary path)
     if text.startswith(("http://", "https://")):
         with tempfile.TemporaryDirectory(prefix="crm-import-") as tmp:
             root = Path(tmp)
@@ -241,15 +242,15 @@ def open_source(spec: str | os.PathLike, *, files: tuple[str, ...] = (), timeout
         return
     path = Path(text).expanduser()
     if path.is_dir():
-        yield Source(path, text, None, cache)
+        yield Source(path, label, None, cache)
     elif path.is_file() and zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory(prefix="crm-import-") as tmp:
             root = extract_zip(path, Path(tmp))
-            yield Source(root, text, zip_date(path), cache)
+            yield Source(root, label, zip_date(path), cache)
     elif path.exists():
-        raise SourceError(f"{text} is neither a folder nor a .zip archive.")
+        raise SourceError(f"{label} is neither a folder nor a .zip archive.")
     else:
-        raise SourceError(f"{text} does not exist.")
+        raise SourceError(f"{label} does not exist.")
 
 
 def download(url: str, dest: Path, timeout: float) -> date | None:

@@ -183,12 +183,14 @@ def snapshot_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def celery_mode(app, monkeypatch):
-    """JOBS_MODE=celery with a broker of the test's choosing (nothing listening by default)."""
+def celery_mode(app, monkeypatch, import_queue):
+    """JOBS_MODE=celery with a broker of the test's choosing, on a queue of this test's own:
+    other workers of the same test run on the same Redis neither take nor answer for it."""
 
     def use(broker_url: str) -> Celery:
         celery = Celery("crm-test", broker=broker_url)
         celery.conf.broker_connection_retry_on_startup = False
+        celery.conf.task_default_queue = import_queue
         monkeypatch.setitem(app.config, "JOBS_MODE", "celery")
         monkeypatch.setitem(app.extensions, "celery", celery)
         return celery
@@ -197,7 +199,13 @@ def celery_mode(app, monkeypatch):
 
 
 @pytest.fixture
-def redis_url():
+def import_queue(request) -> str:
+    return f"imports-test-{os.getpid()}-{request.node.name}"[:120]
+
+
+@pytest.fixture
+def redis_url(import_queue):
+    """The tests' Redis database; only this test's queue keys are removed afterwards."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
@@ -207,6 +215,6 @@ def redis_url():
         if os.environ.get("CI") == "true":
             pytest.fail(f"Redis is not reachable at {REDIS_URL}")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    client.flushdb()
     yield REDIS_URL
-    client.flushdb()
+    for key in client.scan_iter(match=f"*{import_queue}*"):
+        client.delete(key)

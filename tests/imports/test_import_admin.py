@@ -177,3 +177,12 @@ def test_an_oversized_upload_is_refused(as_admin, auth, monkeypatch):
     assert response.status_code == 422
     assert "Uploads are limited to" in response.get_data(as_text=True)
     assert count(ImportRun) == 0
+
+
+def test_a_broken_archive_fails_with_a_message(as_admin, auth, client):
+    response = start(auth, files=[(io.BytesIO(b"not a zip at all"), "congress.zip")])
+    run = db.session.scalars(sa.select(ImportRun)).one()
+    assert run.status == "failed"
+    assert run.errors[-1]["message"] == (
+        "upload: congress.zip is neither a folder nor a .zip archive.")
+    assert client.get(response.headers["Location"]).status_code == 200

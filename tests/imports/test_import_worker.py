@@ -31,8 +31,14 @@ def wait_until(predicate, timeout: float, what: str):
     raise TimeoutError(f"timed out waiting for {what}")
 
 
+def consumes(celery, queue: str) -> bool:
+    """A worker (ours: the queue is this test's own) is consuming the queue."""
+    replies = celery.control.inspect(timeout=0.5).active_queues() or {}
+    return any(q["name"] == queue for queues in replies.values() for q in queues)
+
+
 @pytest.fixture
-def import_worker(redis_url, celery_mode, tmp_path):
+def import_worker(redis_url, celery_mode, import_queue, tmp_path):
     celery = celery_mode(redis_url)
     log_path = tmp_path / "worker.log"
     env = dict(os.environ, CRM_REDIS_URL=redis_url, PYTHONUNBUFFERED="1")
@@ -40,10 +46,11 @@ def import_worker(redis_url, celery_mode, tmp_path):
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tests.imports.worker_app:celery_app", "worker",
              "--pool=solo", "--concurrency=1", "-n", f"imports-test-{os.getpid()}@%h",
+             "-Q", import_queue,
              "--without-gossip", "--without-mingle", "-l", "INFO"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_until(lambda: proc.poll() is None and celery.control.ping(timeout=0.5), 60,
+            wait_until(lambda: proc.poll() is None and consumes(celery, import_queue), 60,
                        "the celery worker")
         except TimeoutError:
             proc.kill()
