@@ -140,7 +140,8 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
         parts = [first, self.last_name]
         self.full_name = self.full_name or " ".join(p for p in parts if p)
         self.sort_name = fold(f"{self.last_name}, {self.first_name or ''}").strip(", ")
-        names = {self.full_name, self.first_name, self.middle_name, self.nickname, self.last_name}
+        names = dict.fromkeys([self.full_name, self.first_name, self.middle_name, self.nickname,
+                               self.last_name])
         self.search_name = fold(" ".join(n for n in names if n))
 
     @property
