@@ -68,6 +68,7 @@ class Config:
         self.SESSION_COOKIE_NAME = "crm_session"
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
         self.PER_PAGE = 50
+        self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 25) * 1024 * 1024
         # "celery" hands jobs to the worker; "inline" runs them in-process after the commit
         # (unit tests and one-off commands only).
         self.JOBS_MODE = env("JOBS_MODE", "celery")
