@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.assignments.routes import work_bp
     from crm.auth.routes import bp as auth_bp
     from crm.campaigns.routes import bp as campaigns_bp
+    from crm.imports.routes import bp as imports_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.main.routes import bp as main_bp
     from crm.people.routes import bp as people_bp
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(imports_bp, url_prefix="/admin/imports")
     app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(work_bp)
     app.register_blueprint(assignments_bp)

@@ -78,7 +78,8 @@ def navigation() -> dict:
     if current_user.is_coordinator:
         items += [("assignments.team", "Assignments"), ("campaigns.index", "Campaigns")]
     if current_user.is_admin:
-        items += [("admin.users", "Admin"), ("admin.mailbox", "Mailbox")]
+        items += [("admin.users", "Admin"), ("imports.index", "Imports"),
+                  ("admin.mailbox", "Mailbox")]
     return {"nav_items": items}
 
 

@@ -78,22 +78,26 @@ def app(database_url):
         db.engine.dispose()
 
 
-def empty_tables(db) -> None:
-    """DELETE in dependency order, one transaction: much faster than TRUNCATE for small tables."""
+def empty_tables(db, keep: tuple[str, ...] = ()) -> None:
+    """DELETE in dependency order, one transaction: much faster than TRUNCATE for small tables
+    (and TRUNCATE ... CASCADE would empty kept tables too)."""
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+            if table.name not in keep:
+                conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
-def app_context(app):
-    """Each test runs in an app context and leaves the database empty."""
+def app_context(app, request):
+    """Each test runs in an app context and leaves the database empty, except the tables a
+    module marks `keep_tables(...)`: data it loads once (module fixture) and only reads."""
     from crm.extensions import db
 
+    marker = request.node.get_closest_marker("keep_tables")
     with app.app_context():
         yield
         db.session.remove()
-        empty_tables(db)
+        empty_tables(db, keep=marker.args if marker else ())
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from crm import create_app
 from crm.clock import utcnow
-from crm.models import Campaign, DevMail, FollowUpTemplate
+from crm.models import Campaign, DevMail, FollowUpTemplate, ImportRun
 from tests.factories import AssignmentFactory, InteractionFactory, PersonFactory, UserFactory
 
 # endpoint -> who may use it: "public", "member", "coordinator" or "admin".
@@ -68,6 +68,11 @@ EXPECTED = {
     "campaigns.show": "coordinator",
     "campaigns.assign": "coordinator",
     "campaigns.delete": "coordinator",
+    "imports.index": "admin",
+    "imports.worker": "admin",
+    "imports.show": "admin",
+    "imports.status": "admin",
+    "imports.retry": "admin",
 }
 RANK = {"anonymous": 0, "deactivated": 0, "member": 1, "coordinator": 2, "admin": 3}
 NEEDED = {"public": 0, "member": 1, "coordinator": 2, "admin": 3}
@@ -104,15 +109,15 @@ def sample(db, coordinator):
     interaction = InteractionFactory(logged_by=coordinator, people=[person])
     mail = DevMail(to_email="x@example.org", subject="Hello", text_body="Hi", headers={},
                    created_at=utcnow())
-    db.session.add(mail)
+    run = ImportRun(kind="congress", source="sample", status="failed", created_at=utcnow())
     campaign = Campaign(name="Sample", target_filter={"state": "TX"}, created_by_id=coordinator.id)
     template = FollowUpTemplate(label="Thank-you note", due_in_days=1)
-    db.session.add_all([campaign, template])
+    db.session.add_all([mail, run, campaign, template])
     db.session.commit()
     assignment = AssignmentFactory(assignee=coordinator, created_by=coordinator, person=person)
     return {"person_id": person.id, "interaction_id": interaction.id, "user_id": victim.id,
-            "mail_id": mail.id, "token": "not-a-valid-token", "assignment_id": assignment.id,
-            "campaign_id": campaign.id, "template_id": template.id}
+            "mail_id": mail.id, "run_id": run.id, "token": "not-a-valid-token",
+            "assignment_id": assignment.id, "campaign_id": campaign.id, "template_id": template.id}
 
 
 def sign_in_as(role, auth, member, coordinator, admin) -> str:

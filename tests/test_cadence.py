@@ -157,3 +157,13 @@ def test_editing_the_cadence_recomputes_next_touch(db, coordinator):
                                         "cadence_days": 10}, person.version, NOW)
     due = (NOW - timedelta(days=3)).date() + timedelta(days=10)
     assert db.session.get(Person, person.id).next_touch_due == due
+
+
+def test_the_daily_task_calls_the_job(db):
+    from worker.tasks import refresh_cadence as task
+
+    holder = UserFactory()
+    PersonFactory(holder_id=holder.id, cadence_days=30)
+    assert task.name == "crm.cadence.refresh"
+    assert task.run()["created"] == 1
+    assert task.run()["created"] == 0

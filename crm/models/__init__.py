@@ -30,14 +30,14 @@ from crm.models.outreach import (
     FollowUpTemplate,
 )
 from crm.models.policy import STANCES, Bill, Issue, Position, bill_issues
-from crm.models.system import AuditEntry, DevMail, ImportRun, JobRun, Notification
+from crm.models.system import AuditEntry, DevMail, ImportFile, ImportRun, JobRun, Notification
 from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
     "ASSIGNMENT_STATUSES", "CHAMBERS", "INTERACTION_KINDS", "LEVELS", "ORG_KINDS", "PERSON_KINDS",
     "PRIORITIES", "ROLES", "ROLE_RANK", "STANCES", "TIERS",
     "Assignment", "AuditEntry", "Bill", "Campaign", "Committee", "CommitteeMembership", "DevMail",
-    "FollowUpTemplate", "ImportRun", "Interaction", "Issue", "JobRun", "LoginFailure",
+    "FollowUpTemplate", "ImportFile", "ImportRun", "Interaction", "Issue", "JobRun", "LoginFailure",
     "Notification", "Office", "Organization", "Person", "Position", "StaffRole", "User",
     "UserSession", "bill_issues", "fold", "interaction_bills", "interaction_issues",
     "interaction_members", "interaction_people",

@@ -1,0 +1,1 @@
+"""The Celery worker: thin tasks that call the services in crm/."""
