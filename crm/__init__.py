@@ -57,6 +57,8 @@ def register_blueprints(app: Flask) -> None:
     from crm.interactions.routes import bp as interactions_bp
     from crm.main.routes import bp as main_bp
     from crm.people.routes import bp as people_bp
+    from crm.policy.routes import bp as policy_bp
+    from crm.reports.routes import bp as reports_bp
     from crm.settings.routes import bp as settings_bp
 
     app.register_blueprint(main_bp)
@@ -65,6 +67,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(policy_bp)
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -70,7 +70,8 @@ def url_with(**changes) -> str:
 
 def navigation() -> dict:
     """The main menu, by role."""
-    items = [("main.dashboard", "Dashboard"), ("people.index", "Directory")]
+    items = [("main.dashboard", "Dashboard"), ("people.index", "Directory"),
+             ("policy.index", "Issues"), ("reports.index", "Reports")]
     if current_user.is_authenticated and current_user.is_admin:
         items += [("admin.users", "Admin"), ("admin.mailbox", "Mailbox")]
     return {"nav_items": items}

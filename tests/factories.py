@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from crm.extensions import db
 from crm import models
+from crm.extensions import db
 
 PASSWORD = "correct horse battery"
 
@@ -90,3 +90,22 @@ class InteractionFactory(Base):
     occurred_at = factory.LazyFunction(lambda: datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
     subject = factory.Sequence(lambda n: f"Meeting {n}")
     logged_by = factory.SubFactory(UserFactory)
+
+
+class IssueFactory(Base):
+    class Meta:
+        model = models.Issue
+
+    name = factory.Sequence(lambda n: f"Issue {n}")
+    slug = factory.Sequence(lambda n: f"issue-{n}")
+
+
+class BillFactory(Base):
+    class Meta:
+        model = models.Bill
+
+    jurisdiction = "US"
+    session = "119"
+    number = factory.Sequence(lambda n: f"H.R. {1000 + n}")
+    title = factory.Sequence(lambda n: f"Test Act {n}")
+    chamber = "lower"

@@ -11,6 +11,7 @@ from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.interactions import services
 from crm.interactions.forms import InteractionForm
+from crm.policy.positions import interaction_positions
 from crm.views import get_or_404
 
 bp = Blueprint("interactions", __name__)
@@ -27,6 +28,8 @@ def form_data(form: InteractionForm) -> services.InteractionData:
         private=bool(form.private.data),
         members=form.members.data or [],
         issues=form.issues.data or [],
+        bills=form.bills.data or [],
+        positions=form.positions_data,
     )
 
 
@@ -69,7 +72,8 @@ def last_contact():
 def show(interaction_id: int):
     """One contact, with its notes rendered safely."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
-    return render_template("interactions/show.html", interaction=interaction, form=EmptyForm())
+    return render_template("interactions/show.html", interaction=interaction, form=EmptyForm(),
+                           positions=interaction_positions(interaction.id))
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -83,6 +87,7 @@ def edit(interaction_id: int):
         form.people.data = [p.id for p in interaction.people]
         form.members.data = [m.id for m in interaction.members]
         form.issues.data = [i.id for i in interaction.issues]
+        form.bills.data = [b.id for b in interaction.bills]
         form.occurred_at.data = clock.local(interaction.occurred_at, current_user.timezone).replace(
             tzinfo=None)
         form.version.data = interaction.version

@@ -12,12 +12,14 @@ from crm.models import (
     CHAMBERS,
     LEVELS,
     PERSON_KINDS,
+    STANCES,
     TIERS,
-    CommitteeMembership,
     Committee,
+    CommitteeMembership,
     Person,
     fold,
 )
+from crm.policy.positions import has_position_on_issue
 
 SORTS = {
     "name": (Person.sort_name.asc(), Person.id.asc()),
@@ -41,6 +43,10 @@ class DirectoryFilter:
     not_contacted_days: int | None = None
     never_contacted: bool = False
     include_out_of_office: bool = False
+    # "Position on an issue": the current position (crm.policy.positions) is one of these stances;
+    # "unknown" includes people with no position at all.
+    position_issue: int | None = None
+    position_stance: tuple[str, ...] = ()
     sort: str = "name"
 
     @classmethod
@@ -58,6 +64,11 @@ class DirectoryFilter:
                 return None
             return value if low <= value <= high else None
 
+        def choices(name, allowed):
+            values = args.getlist(name) if hasattr(args, "getlist") else [args.get(name) or ""]
+            chosen = {part.strip() for v in values for part in str(v).split(",")}
+            return tuple(k for k in allowed if k in chosen)
+
         return cls(
             q=text("q"),
             kind=text("kind", PERSON_KINDS),
@@ -71,6 +82,8 @@ class DirectoryFilter:
             not_contacted_days=number("not_contacted_days", 1, 36500),
             never_contacted=(args.get("never_contacted") or "") in {"1", "on", "true", "y"},
             include_out_of_office=(args.get("include_out_of_office") or "") in {"1", "on", "true", "y"},
+            position_issue=number("position_issue", 1),
+            position_stance=choices("position_stance", STANCES),
             sort=text("sort", SORTS) or "name",
         )
 
@@ -115,6 +128,8 @@ class DirectoryFilter:
         elif self.not_contacted_days:
             cutoff = now - timedelta(days=self.not_contacted_days)
             stmt = stmt.where(sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff))
+        if self.position_issue and self.position_stance:
+            stmt = stmt.where(has_position_on_issue(self.position_issue, self.position_stance))
         return stmt
 
     def order(self, stmt: Select) -> Select:
@@ -123,7 +138,14 @@ class DirectoryFilter:
 
 def filter_from_dict(data: dict) -> DirectoryFilter:
     """Rebuild a filter from to_dict() output (a saved campaign filter)."""
-    return DirectoryFilter.from_args({k: ("1" if v is True else str(v)) for k, v in data.items()})
+    def arg(value) -> str:
+        if value is True:
+            return "1"
+        if isinstance(value, (list, tuple)):
+            return ",".join(str(v) for v in value)
+        return str(value)
+
+    return DirectoryFilter.from_args({k: arg(v) for k, v in data.items()})
 
 
 __all__ = ["DirectoryFilter", "SORTS", "asdict", "filter_from_dict"]

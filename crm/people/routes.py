@@ -1,6 +1,16 @@
 """The directory: list, search, export, person page, create and edit."""
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from crm.authz import requires
@@ -29,7 +39,8 @@ def export():
     """The filtered directory as CSV (UTF-8 with BOM, formula cells neutralised)."""
     flt = DirectoryFilter.from_args(request.args)
     return Response(
-        services.export_people(flt, utcnow()),
+        # The rows stream from an open result: keep the request (and its session) alive meanwhile.
+        stream_with_context(services.export_people(flt, utcnow())),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="people.csv"'},
     )
