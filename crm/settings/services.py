@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from crm import audit
-from crm.clock import timezone_names
 from crm.errors import DomainError
 from crm.extensions import db
+from crm.clock import timezone_names
 from crm.forms import US_STATES
 from crm.models import User
 
