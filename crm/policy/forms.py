@@ -28,7 +28,7 @@ class BillForm(BaseForm):
     number = StringField("Number", validators=[DataRequired(), Length(max=40)],
                          description="e.g. H.R. 1585 or S. 665.")
     title = StringField("Title", validators=[DataRequired(), Length(max=500)])
-    chamber = SelectField("Chamber of origin", choices=[("", "—"), *CHAMBERS.items()])
+    chamber = SelectField("Chamber of origin", choices=[("", "—"), *CHAMBERS.items()], default="")
     status = StringField("Status", validators=[Optional(), Length(max=120)],
                          description="e.g. Referred to the Committee on the Judiciary.")
     url = StringField("Link", validators=[Optional(), Length(max=500)])
