@@ -32,7 +32,7 @@ KIND_FILLS = {
 }
 # Coverage: share of a state's delegation contacted. Bins are [low, high) except the last.
 COVERAGE_BINS = [
-    (0.0, 0.0, "#fdf2e9", "none"),
+    (0.0, 0.0, "#f8d3b8", "none"),
     (0.0, 0.25, "#c6dbef", "under 25%"),
     (0.25, 0.5, "#6baed6", "25% to 49%"),
     (0.5, 0.75, "#2171b5", "50% to 74%"),
@@ -87,7 +87,7 @@ def stacked_bar(parts: list[tuple[str, str, int]], fills: dict[str, str], *, wid
 
 
 def stacked_columns(series: list[tuple[str, dict[str, int]]], keys: list[tuple[str, str]],
-                    fills: dict[str, str], *, width: int = 640, height: int = 240) -> ColumnChart:
+                    fills: dict[str, str], *, width: int = 560, height: int = 260) -> ColumnChart:
     """Columns over time (weeks), each stacked by key: series are (label, {key: count})."""
     top, bottom, left, right = 10, height - 28, 36, 8
     plot_h = bottom - top

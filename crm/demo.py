@@ -371,8 +371,8 @@ def seed_whip_history(rng: random.Random, users: list[User], issues: dict, now: 
                       added: dict) -> None:
     """Direct positions over the last six months, drifting toward support, so the whip boards of
     Conrad 30 and H.R. 1585 show movement week by week."""
-    bill = db.session.scalar(sa.select(Bill).where(Bill.jurisdiction == "US",
-                                                   Bill.session == "119", Bill.number == "H.R. 1585"))
+    bill = db.session.scalar(sa.select(Bill).where(
+        Bill.jurisdiction == "US", Bill.session == "119", Bill.number == "H.R. 1585"))
     subjects = [(Subject("issue", issues["conrad-30"].id), ("upper", "lower"))]
     if bill is not None:
         subjects.append((Subject("bill", bill.id), ("lower",)))

@@ -30,7 +30,8 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 def current(db, subject):
     cp = current_positions(subject)
-    return {pid: stance for pid, stance in db.session.execute(sa.select(cp.c.person_id, cp.c.stance))}
+    rows = db.session.execute(sa.select(cp.c.person_id, cp.c.stance))
+    return {pid: stance for pid, stance in rows}
 
 
 def said(user, person, subject, stance, when, **kw):
@@ -41,7 +42,8 @@ def log_with_positions(user, people, issue, stances, when, bills=()):
     data = InteractionData(
         people=[p.id for p in people], occurred_at=when, issues=[issue.id],
         bills=[b.id for b in bills], members=[user.id],
-        positions=[PositionInput(p.id, Subject("issue", issue.id), s) for p, s in zip(people, stances)],
+        positions=[PositionInput(p.id, Subject("issue", issue.id), s)
+                   for p, s in zip(people, stances, strict=True)],
     )
     return log_interaction(user, data, when + timedelta(minutes=5))
 
@@ -238,7 +240,8 @@ def test_coordinator_marks_a_commitment_kept(db, auth, as_coordinator):
     assert position.commitment_status == "kept"
     entry = db.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.entity_type == "positions", AuditEntry.action == "update")).one()
-    assert entry.before == {"commitment_status": "pending"} and entry.after == {"commitment_status": "kept"}
+    assert entry.before == {"commitment_status": "pending"}
+    assert entry.after == {"commitment_status": "kept"}
     page = auth.client.get(f"/people/{senator.id}").get_data(as_text=True)
     assert '<option value="kept" selected>' in page
 

@@ -75,7 +75,8 @@ def board_data(db, member):
 
 
 def test_counts_on_a_known_dataset(db, board_data):
-    board = whip_board(board_data.subject, WhipOptions.defaults_for(board_data.issue), board_data.now)
+    options = WhipOptions.defaults_for(board_data.issue)
+    board = whip_board(board_data.subject, options, board_data.now)
     assert board.total == 13  # an issue's default targets: all members of Congress
     assert board.counts == {"support": 3, "lean_support": 1, "undecided": 1, "lean_oppose": 0,
                             "oppose": 1, "unknown": 7}
@@ -99,7 +100,8 @@ def test_staleness_follows_the_chosen_number_of_days(db, board_data):
 
 
 def test_board_page_shades_stale_rows_and_shows_who_recorded(db, auth, as_member, board_data):
-    page = auth.client.get(f"/issues/{board_data.issue.id}/whip?stale_days=30").get_data(as_text=True)
+    url = f"/issues/{board_data.issue.id}/whip?stale_days=30"
+    page = auth.client.get(url).get_data(as_text=True)
     senator3 = board_data.senators[3]
     row = table_row(page, f'data-person="{senator3.id}"')
     assert 'class="whip-stale"' in row and "stance-undecided" in row and "(stale)" in row
@@ -112,7 +114,8 @@ def test_board_page_shades_stale_rows_and_shows_who_recorded(db, auth, as_member
 def test_filters_narrow_the_targets(db, board_data):
     def names(**options):
         opts = WhipOptions(**options)
-        return sorted(r.person.last_name for r in whip_board(board_data.subject, opts, board_data.now).rows)
+        board = whip_board(board_data.subject, opts, board_data.now)
+        return sorted(r.person.last_name for r in board.rows)
 
     assert len(names(chamber="upper")) == 10
     assert names(chamber="lower") == ["Rep0", "Rep1", "Rep2"]
@@ -129,7 +132,8 @@ def test_filters_narrow_the_targets(db, board_data):
 
 
 def test_filters_from_the_query_string(db, auth, as_member, board_data):
-    page = auth.client.get(f"/issues/{board_data.issue.id}/whip?chamber=lower").get_data(as_text=True)
+    url = f"/issues/{board_data.issue.id}/whip?chamber=lower"
+    page = auth.client.get(url).get_data(as_text=True)
     assert "Rep0" in page and "Senator0" not in page
     assert "Targets: U.S. House · 3 legislators" in page
 

@@ -84,7 +84,8 @@ def build(source: Path) -> dict:
     raw = source.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     if digest != SHA256:
-        raise SystemExit(f"{source}: sha256 {digest} is not us-atlas 3.0.1's states-albers-10m.json")
+        raise SystemExit(f"{source}: sha256 {digest} is not us-atlas 3.0.1's "
+                         "states-albers-10m.json")
     topology = json.loads(raw)
     arcs = decode_arcs(topology)
     states = {}
@@ -105,7 +106,8 @@ def main(argv: list[str]) -> None:
         raise SystemExit(__doc__)
     data = build(Path(argv[1]))
     OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n")
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(data['states'])} states, {OUT.stat().st_size:,} bytes")
+    size = OUT.stat().st_size
+    print(f"wrote {OUT.relative_to(ROOT)}: {len(data['states'])} states, {size:,} bytes")
 
 
 if __name__ == "__main__":

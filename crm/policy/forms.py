@@ -37,7 +37,8 @@ class BillForm(BaseForm):
 
 
 class PositionForm(BaseForm):
-    subject = StringField("Issue or bill", validators=[DataRequired(message="Choose an issue or bill.")])
+    subject = StringField("Issue or bill",
+                          validators=[DataRequired(message="Choose an issue or bill.")])
     stance = SelectField("Position", choices=list(STANCES.items()), default="undecided")
     commitment = StringField("Commitment (optional)", validators=[Optional(), Length(max=200)])
     notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=5000)])

@@ -106,9 +106,11 @@ def stance_changes(subject: Subject, person_ids) -> list[sa.Row]:
                   previous.label("previous"), Position.id)
         .where(subject.column == subject.id, Position.person_id.in_(person_ids))
     ).subquery("changes")
-    stmt = sa.select(inner.c.person_id, inner.c.recorded_at, inner.c.stance, inner.c.previous).where(
-        sa.or_(inner.c.previous.is_(None), inner.c.previous != inner.c.stance)
-    ).order_by(inner.c.recorded_at, inner.c.id)
+    stmt = (
+        sa.select(inner.c.person_id, inner.c.recorded_at, inner.c.stance, inner.c.previous)
+        .where(sa.or_(inner.c.previous.is_(None), inner.c.previous != inner.c.stance))
+        .order_by(inner.c.recorded_at, inner.c.id)
+    )
     return list(db.session.execute(stmt))
 
 

@@ -50,7 +50,8 @@ def require_coordinator(actor: User) -> None:
 def list_issues() -> list[Issue]:
     """Issues, active first, with their bills loaded in one more query."""
     return list(db.session.scalars(
-        sa.select(Issue).order_by(Issue.active.desc(), Issue.name).options(selectinload(Issue.bills))
+        sa.select(Issue).order_by(Issue.active.desc(), Issue.name)
+        .options(selectinload(Issue.bills))
     ))
 
 
@@ -138,7 +139,8 @@ def save_bill(actor: User, bill: Bill | None, data: BillData, now: datetime) -> 
     if db.session.scalar(same):
         raise DomainError("This bill is already listed for that session.", field="number")
     wanted = list(dict.fromkeys(data.issues))
-    issues = list(db.session.scalars(sa.select(Issue).where(Issue.id.in_(wanted)))) if wanted else []
+    issues = list(db.session.scalars(sa.select(Issue).where(Issue.id.in_(wanted)))) if wanted \
+        else []
     if len(issues) != len(wanted):
         raise DomainError("One of the issues chosen does not exist.", field="issues")
     before = snapshot_bill(bill) if bill else None

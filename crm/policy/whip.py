@@ -197,24 +197,29 @@ def whip_board(subject: Subject, options: WhipOptions, now: datetime) -> WhipBoa
     record = load_subject(subject)
     flt = options.directory_filter()
     targets = flt.apply(sa.select(Person.id), now)
+    # Two statements, joined here by person: SQLite would rescan a window subquery per person
+    # if it were outer-joined to the targets in SQL.
     current = current_positions(subject, person_ids=targets)
-    recorder, last_by = aliased(User), aliased(User)
-    stmt = (
-        flt.apply(sa.select(Person, current, recorder.name, last_by.name), now)
-        .outerjoin(current, current.c.person_id == Person.id)
-        .outerjoin(recorder, recorder.id == current.c.recorded_by_id)
+    positions = {row.person_id: row for row in db.session.execute(
+        sa.select(current, User.name.label("recorder"))
+        .outerjoin(User, User.id == current.c.recorded_by_id)
+    )}
+    last_by = aliased(User)
+    people = db.session.execute(
+        flt.apply(sa.select(Person, last_by.name), now)
         .outerjoin(last_by, last_by.id == Person.last_contacted_by_id)
     )
     stale_before = now - timedelta(days=options.stale_days)
     rows = []
-    for person, *pos, recorder_name, last_by_name in db.session.execute(stmt):
-        p = dict(zip([c.key for c in current.c], pos, strict=True))
+    for person, last_by_name in people:
+        p = positions.get(person.id)
         rows.append(WhipRow(
-            person=person, stance=p["stance"] or "unknown", position_id=p["id"],
-            recorded_at=p["recorded_at"], recorded_by=recorder_name,
-            interaction_id=p["interaction_id"], commitment=p["commitment"],
-            commitment_status=p["commitment_status"], last_contact_by=last_by_name,
-            stale=p["recorded_at"] is None or p["recorded_at"] < stale_before,
+            person=person, stance=p.stance if p else "unknown", position_id=p.id if p else None,
+            recorded_at=p.recorded_at if p else None, recorded_by=p.recorder if p else None,
+            interaction_id=p.interaction_id if p else None,
+            commitment=p.commitment if p else None,
+            commitment_status=p.commitment_status if p else None, last_contact_by=last_by_name,
+            stale=p is None or p.recorded_at < stale_before,
         ))
     rows.sort(key=SORTS[options.sort])
     counts = Counter(r.stance for r in rows)

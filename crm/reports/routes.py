@@ -15,7 +15,8 @@ bp = Blueprint("reports", __name__)
 
 @bp.context_processor
 def chart_helpers() -> dict:
-    return {"percent": charts.percent, "coverage_legend": charts.coverage_legend()}
+    return {"percent": charts.percent, "coverage_legend": charts.coverage_legend(),
+            "KIND_FILLS": charts.KIND_FILLS}
 
 
 def number_arg(name: str, default: int, low: int, high: int) -> int:

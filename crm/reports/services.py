@@ -87,7 +87,8 @@ class Coverage:
                          f"contacted in the last {self.days} days ({s.percent})")
             else:
                 title = f"{shape['name']}: no members of Congress in the directory"
-            out.append(MapState(code, shape["name"], shape["d"], charts.coverage_fill(s.share), title))
+            out.append(MapState(code, shape["name"], shape["d"], charts.coverage_fill(s.share),
+                                title))
         return out
 
 
@@ -133,6 +134,12 @@ class Activity:
     @property
     def total(self) -> int:
         return sum(sum(c.values()) for c in self.counts)
+
+    @property
+    def by_kind(self) -> list[tuple[str, str, int]]:
+        """(kind, label, contacts over the whole period), most first."""
+        totals = [(k, label, sum(c.get(k, 0) for c in self.counts)) for k, label in self.kinds]
+        return sorted(totals, key=lambda t: -t[2])
 
     @property
     def legend(self) -> list[tuple[str, str]]:
@@ -283,7 +290,8 @@ def not_contacted(now: datetime, days: int = 90, level: str = "federal") -> NotC
     committees: dict[int, Group] = {}
     committees_of: dict[int, list[str]] = defaultdict(list)
     for person_id, cid, name, chamber, jurisdiction, is_lapsed in members:
-        label = f"{'' if jurisdiction == 'US' else jurisdiction + ' '}{CHAMBERS.get(chamber, chamber)}: {name}"
+        where = "" if jurisdiction == "US" else f"{jurisdiction} "
+        label = f"{where}{CHAMBERS.get(chamber, chamber)}: {name}"
         group = committees.setdefault(cid, Group(str(cid), label, 0))
         group.total += 1
         if is_lapsed and person_id in people_by_id:
@@ -293,7 +301,8 @@ def not_contacted(now: datetime, days: int = 90, level: str = "federal") -> NotC
         days, level, people,
         sorted((g for g in by_state.values() if g.people), key=lambda g: g.label),
         sorted((g for g in by_chamber.values() if g.people), key=lambda g: g.label),
-        sorted((g for g in committees.values() if g.people), key=lambda g: (-len(g.people), g.label)),
+        sorted((g for g in committees.values() if g.people),
+               key=lambda g: (-len(g.people), g.label)),
         committees_of,
     )
 
