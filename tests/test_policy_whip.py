@@ -158,7 +158,7 @@ def test_weekly_counts_replay_the_changes():
         person_id=person, recorded_at=now - timedelta(days=days), stance=stance)
     changes = [change(1, 20, "undecided"), change(2, 15, "oppose"), change(1, 8, "support"),
                change(3, 1, "lean_support")]
-    weeks = weekly_counts(changes, total=5, now=now, weeks=4)
+    weeks = weekly_counts({}, changes, total=5, now=now, weeks=4)
     assert [at for at, _ in weeks] == [now - timedelta(days=d) for d in (21, 14, 7, 0)]
     summary = [{k: v for k, v in counts.items() if v} for _, counts in weeks]
     assert summary == [
@@ -167,6 +167,11 @@ def test_weekly_counts_replay_the_changes():
         {"support": 1, "oppose": 1, "unknown": 3},
         {"support": 1, "oppose": 1, "lean_support": 1, "unknown": 2},
     ]
+    # starting from the positions at the first point, replaying only what came after
+    later = [c for c in changes if c.recorded_at > now - timedelta(days=21)]
+    assert weekly_counts({4: "oppose"}, later, total=5, now=now, weeks=4)[-1][1] == {
+        "support": 1, "lean_support": 1, "undecided": 0, "lean_oppose": 0, "oppose": 2,
+        "unknown": 1}
 
 
 def test_weekly_counts_on_the_board(db, board_data):
@@ -221,6 +226,8 @@ def test_csv_exports_of_every_table(db, auth, as_member, board_data):
     assert counts[1] == ["Support", "3", "23%", "3"]  # nobody supported 11 weeks ago
     weekly = read_csv(auth.client.get(f"{base}/weekly.csv?weeks=2"))
     assert len(weekly) == 3 and weekly[0][0] == "Week ending"
+    commitments = read_csv(auth.client.get(f"{base}/commitments.csv"))
+    assert commitments[1][2:4] == ["Will cosponsor", "Support"] and commitments[1][-1] == "pending"
     assert auth.client.get(f"{base}/nope.csv").status_code == 404
     bill = BillFactory()
     assert auth.client.get(f"/bills/{bill.id}/whip/targets.csv").status_code == 200
@@ -268,4 +275,4 @@ def test_whip_board_statement_count_does_not_grow_with_targets(app, db, auth, as
         page = auth.client.get(url).get_data(as_text=True)
     assert "· 537 legislators" in page
     assert len(few) == len(all_of_congress), (few, all_of_congress)
-    assert len(all_of_congress) <= 12
+    assert len(all_of_congress) <= 12  # sign-in, subject, targets, 4 position queries, filters

@@ -140,6 +140,8 @@ def test_activity_chart_is_valid_svg_with_a_table(db, auth, as_member):
     rows = read_csv(auth.client.get("/reports/activity.csv?weeks=4"))
     assert rows[0] == ["Week starting", "Meeting", "Call", "Total"]
     assert rows[-1][1:] == ["2", "1", "3"]
+    kinds = read_csv(auth.client.get("/reports/activity.csv?weeks=4&table=kinds"))
+    assert kinds[1:] == [["Meeting", "2", "67%"], ["Call", "1", "33%"]]
 
 
 # ---- members ----

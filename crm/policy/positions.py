@@ -65,17 +65,23 @@ def stated_order(descending: bool = True) -> tuple:
 
 
 def counting(stmt: Select) -> Select:
-    """Restrict a select over positions to the rows that count (not from a deleted contact)."""
-    return stmt.outerjoin(Interaction, Interaction.id == Position.interaction_id).where(
-        Interaction.deleted_at.is_(None)
-    )
+    """Restrict a select over positions to the rows that count (not from a deleted contact).
+
+    The deleted contacts are read once from a small partial index (ix_interactions_deleted);
+    a join to the whole log would make PostgreSQL hash every interaction.
+    """
+    deleted = sa.select(Interaction.id).where(Interaction.deleted_at.is_not(None))
+    return stmt.where(sa.or_(Position.interaction_id.is_(None),
+                             Position.interaction_id.not_in(deleted)))
 
 
-def current_positions(subject: Subject | None = None, person_ids=None) -> Subquery:
+def current_positions(subject: Subject | None = None, person_ids=None,
+                      as_of: datetime | None = None) -> Subquery:
     """The current position per (person, issue or bill): one row each, as a subquery.
 
-    `person_ids` may be a list or a select of ids (e.g. the whip board's targets). Works on SQLite
-    (3.25+) and PostgreSQL: a row_number() window over the counting rows.
+    `person_ids` may be a list or a select of ids (e.g. the whip board's targets); `as_of` gives
+    the positions as they stood then. Works on SQLite (3.25+) and PostgreSQL: a row_number()
+    window over the counting rows.
     """
     rank = sa.func.row_number().over(
         partition_by=(Position.person_id, Position.issue_id, Position.bill_id),
@@ -90,14 +96,17 @@ def current_positions(subject: Subject | None = None, person_ids=None) -> Subque
         ranked = ranked.where(subject.column == subject.id)
     if person_ids is not None:
         ranked = ranked.where(Position.person_id.in_(person_ids))
+    if as_of is not None:
+        ranked = ranked.where(Position.recorded_at <= as_of)
     ranked = ranked.subquery("ranked_positions")
     columns = [c for c in ranked.c if c.key != "rank"]
     return sa.select(*columns).where(ranked.c.rank == 1).subquery("current_positions")
 
 
-def stance_changes(subject: Subject, person_ids) -> list[sa.Row]:
-    """Every counting position of these people on the subject, oldest first, with the stance it
-    replaced (None for a first position): the events the whip board's weekly chart replays."""
+def stance_changes(subject: Subject, person_ids, since: datetime | None = None) -> list[sa.Row]:
+    """The counting positions of these people on the subject that changed their stance (a first
+    position counts as a change), oldest first, after `since` if given: what the whip board's
+    weekly chart replays on top of current_positions(as_of=since)."""
     previous = sa.func.lag(Position.stance).over(
         partition_by=Position.person_id, order_by=stated_order(descending=False)
     )
@@ -107,10 +116,12 @@ def stance_changes(subject: Subject, person_ids) -> list[sa.Row]:
         .where(subject.column == subject.id, Position.person_id.in_(person_ids))
     ).subquery("changes")
     stmt = (
-        sa.select(inner.c.person_id, inner.c.recorded_at, inner.c.stance, inner.c.previous)
+        sa.select(inner.c.person_id, inner.c.recorded_at, inner.c.stance)
         .where(sa.or_(inner.c.previous.is_(None), inner.c.previous != inner.c.stance))
         .order_by(inner.c.recorded_at, inner.c.id)
     )
+    if since is not None:
+        stmt = stmt.where(inner.c.recorded_at > since)
     return list(db.session.execute(stmt))
 
 

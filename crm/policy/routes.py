@@ -120,18 +120,20 @@ WHIP_TABLES = {
     "targets": (["Name", *whip.WHIP_CSV[1:]], whip.whip_csv_rows),
     "counts": (["Position", "Count", "Share", "Change over the weeks shown"], whip.counts_csv_rows),
     "weekly": (["Week ending", *STANCES.values()], whip.weekly_csv_rows),
+    "commitments": (["Name", "Seat", "Commitment", "Position then", "Made", "Recorded by",
+                     "Status"], whip.commitments_csv_rows),
 }
 
 
 @bp.get("/issues/<int:issue_id>/whip/<table>.csv")
 def issue_whip_csv(issue_id: int, table: str):
-    """A whip board table as CSV: targets, counts or weekly."""
+    """A whip board table as CSV: targets, counts, weekly or commitments."""
     return whip_csv(Subject("issue", issue_id), table)
 
 
 @bp.get("/bills/<int:bill_id>/whip/<table>.csv")
 def bill_whip_csv(bill_id: int, table: str):
-    """A bill's whip board table as CSV: targets, counts or weekly."""
+    """A bill's whip board table as CSV: targets, counts, weekly or commitments."""
     return whip_csv(Subject("bill", bill_id), table)
 
 

@@ -53,8 +53,11 @@ def coverage_csv():
 
 @bp.get("/activity.csv")
 def activity_csv():
-    """Interactions per week by kind, as CSV."""
+    """Interactions per week by kind (or, with table=kinds, per kind over the weeks), as CSV."""
     report = services.activity(utcnow(), current_user.timezone, number_arg("weeks", 26, 2, 104))
+    if request.args.get("table") == "kinds":
+        return csv_response("activity-by-kind.csv", ["Kind", "Contacts", "Share"],
+                            services.activity_kind_rows(report))
     header = ["Week starting", *[label for _, label in report.kinds], "Total"]
     return csv_response("activity.csv", header, services.activity_csv_rows(report))
 

@@ -183,6 +183,11 @@ def activity_csv_rows(report: Activity):
                sum(counts.values())]
 
 
+def activity_kind_rows(report: Activity):
+    for _kind, label, n in report.by_kind:
+        yield [label, n, charts.percent(n, report.total)]
+
+
 # ---- members ----
 
 
