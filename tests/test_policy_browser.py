@@ -97,7 +97,8 @@ def test_quick_log_positions_grid_follows_people_and_issues(db, chrome, live_url
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed (npm ci)")
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 812}])
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900},
+                                      {"width": 375, "height": 812}])
 def test_whip_board_reports_and_person_page_pass_axe(db, chrome, live_url, coordinator,
                                                      viewport):
     issue = IssueFactory(name="Conrad 30 reauthorization")

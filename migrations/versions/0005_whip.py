@@ -24,8 +24,8 @@ def upgrade():
         batch_op.create_index('ix_interactions_deleted', ['id'], unique=False,
                               postgresql_where=sa.text('deleted_at IS NOT NULL'),
                               sqlite_where=sa.text('deleted_at IS NOT NULL'))
-        batch_op.create_index('ix_interactions_live_when_kind', ['occurred_at', 'kind', 'deleted_at'],
-                              unique=False, postgresql_where=sa.text('deleted_at IS NULL'),
+        batch_op.create_index('ix_interactions_live_when_kind',
+                              ['occurred_at', 'kind', 'deleted_at'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'),
                               sqlite_where=sa.text('deleted_at IS NULL'))
 
 
