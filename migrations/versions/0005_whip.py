@@ -25,7 +25,8 @@ def upgrade():
                               postgresql_where=sa.text('deleted_at IS NOT NULL'),
                               sqlite_where=sa.text('deleted_at IS NOT NULL'))
         batch_op.create_index('ix_interactions_live_when_kind',
-                              ['occurred_at', 'kind', 'deleted_at'], unique=False, postgresql_where=sa.text('deleted_at IS NULL'),
+                              ['occurred_at', 'kind', 'deleted_at'], unique=False,
+                              postgresql_where=sa.text('deleted_at IS NULL'),
                               sqlite_where=sa.text('deleted_at IS NULL'))
 
 
