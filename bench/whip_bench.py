@@ -45,11 +45,23 @@ STANCE_WEIGHTS = (30, 22, 20, 10, 8, 10)
 
 
 def load_generator(path: str | None):
-    """bench/generate.py from this repository, or the file given; None when neither exists."""
-    candidate = Path(path) if path else ROOT / "bench" / "generate.py"
+    """bench/generate.py from this repository, or the file given; None when neither exists.
+
+    A generator from another checkout is imported as `bench.generate`, its package's __init__
+    standing in for `bench` with both folders on the package path (it reads bench.BENCH_PASSWORD).
+    """
+    candidate = Path(path).resolve() if path else ROOT / "bench" / "generate.py"
     if not candidate.exists():
         return None
-    spec = importlib.util.spec_from_file_location("crm_bench_generate", candidate)
+    folder = candidate.parent
+    if "bench" not in sys.modules and (folder / "__init__.py").exists():
+        spec = importlib.util.spec_from_file_location(
+            "bench", folder / "__init__.py",
+            submodule_search_locations=[str(folder), str(ROOT / "bench")])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["bench"] = package
+        spec.loader.exec_module(package)
+    spec = importlib.util.spec_from_file_location("bench.generate", candidate)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

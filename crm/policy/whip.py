@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from crm import charts
 from crm.extensions import db
@@ -20,6 +20,13 @@ from crm.forms import US_STATES
 from crm.models import CHAMBERS, LEVELS, STANCES, Bill, Committee, Issue, Person, Position, User
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import Subject, counting, current_positions, stance_changes
+
+# What the board, its sorts and its CSV read of each target (no notes, JSON columns, ...).
+BOARD_COLUMNS = (
+    Person.id, Person.kind, Person.full_name, Person.sort_name, Person.title, Person.level,
+    Person.chamber, Person.state, Person.district, Person.party, Person.party_label,
+    Person.last_contacted_at, Person.last_contacted_by_id, Person.version,
+)
 
 SORTS = {
     "state": lambda r: (r.person.state or "", r.person.chamber or "", r.person.sort_name),
@@ -200,6 +207,7 @@ def whip_board(subject: Subject, options: WhipOptions, now: datetime) -> WhipBoa
     people = db.session.execute(
         flt.apply(sa.select(Person, last_by.name), now)
         .outerjoin(last_by, last_by.id == Person.last_contacted_by_id)
+        .options(load_only(*BOARD_COLUMNS))
     ).all()
     # The targets' ids, not their filter again, in the position queries: the planners then look
     # positions up by (person, issue) instead of re-running the filter. Statements stay 1 + 3.
