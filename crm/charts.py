@@ -89,7 +89,7 @@ def stacked_bar(parts: list[tuple[str, str, int]], fills: dict[str, str], *, wid
 def stacked_columns(series: list[tuple[str, dict[str, int]]], keys: list[tuple[str, str]],
                     fills: dict[str, str], *, width: int = 560, height: int = 260) -> ColumnChart:
     """Columns over time (weeks), each stacked by key: series are (label, {key: count})."""
-    top, bottom, left, right = 10, height - 28, 36, 8
+    top, bottom, left, right = 10, height - 28, 36, 26
     plot_h = bottom - top
     biggest = max([sum(v.get(k, 0) for k, _ in keys) for _, v in series] + [0])
     scale_max, step = nice_scale(biggest)
