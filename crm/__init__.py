@@ -61,6 +61,8 @@ def register_blueprints(app: Flask) -> None:
     from crm.interactions.routes import bp as interactions_bp
     from crm.main.routes import bp as main_bp
     from crm.people.routes import bp as people_bp
+    from crm.policy.routes import bp as policy_bp
+    from crm.reports.routes import bp as reports_bp
     from crm.settings.routes import bp as settings_bp
 
     app.register_blueprint(main_bp)
@@ -73,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(work_bp)
     app.register_blueprint(assignments_bp)
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
+    app.register_blueprint(policy_bp)
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
 
 def register_template_helpers(app: Flask) -> None:

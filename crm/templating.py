@@ -73,14 +73,14 @@ def navigation() -> dict:
     items = [("main.dashboard", "Dashboard"), ("people.index", "Directory")]
     # No user outside a request (emails rendered by the worker or a service).
     if not getattr(current_user, "is_authenticated", False):
-        return {"nav_items": items}
-    items.append(("work.my_work", "My work"))
+        return {"nav_items": items, "admin_items": []}
+    items += [("work.my_work", "My work"), ("policy.index", "Issues"), ("reports.index", "Reports")]
     if current_user.is_coordinator:
         items += [("assignments.team", "Assignments"), ("campaigns.index", "Campaigns")]
+    admin = []
     if current_user.is_admin:
-        items += [("admin.users", "Admin"), ("imports.index", "Imports"),
-                  ("admin.mailbox", "Mailbox")]
-    return {"nav_items": items}
+        admin = [("admin.users", "Users"), ("imports.index", "Imports"), ("admin.mailbox", "Mailbox")]
+    return {"nav_items": items, "admin_items": admin}
 
 
 def init_app(app: Flask) -> None:

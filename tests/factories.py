@@ -101,3 +101,22 @@ class AssignmentFactory(Base):
     assignee = factory.SubFactory(UserFactory)
     status = "open"
     priority = "normal"
+
+
+class IssueFactory(Base):
+    class Meta:
+        model = models.Issue
+
+    name = factory.Sequence(lambda n: f"Issue {n}")
+    slug = factory.Sequence(lambda n: f"issue-{n}")
+
+
+class BillFactory(Base):
+    class Meta:
+        model = models.Bill
+
+    jurisdiction = "US"
+    session = "119"
+    number = factory.Sequence(lambda n: f"H.R. {1000 + n}")
+    title = factory.Sequence(lambda n: f"Test Act {n}")
+    chamber = "lower"

@@ -10,8 +10,15 @@ import pytest
 
 from crm import create_app
 from crm.clock import utcnow
-from crm.models import Campaign, DevMail, FollowUpTemplate, ImportRun
-from tests.factories import AssignmentFactory, InteractionFactory, PersonFactory, UserFactory
+from crm.models import Campaign, DevMail, FollowUpTemplate, ImportRun, Position
+from tests.factories import (
+    AssignmentFactory,
+    BillFactory,
+    InteractionFactory,
+    IssueFactory,
+    PersonFactory,
+    UserFactory,
+)
 
 # endpoint -> who may use it: "public", "member", "coordinator" or "admin".
 EXPECTED = {
@@ -73,6 +80,24 @@ EXPECTED = {
     "imports.show": "admin",
     "imports.status": "admin",
     "imports.retry": "admin",
+    "policy.index": "member",
+    "policy.issues_csv": "member",
+    "policy.bills_csv": "member",
+    "policy.edit_issue": "coordinator",
+    "policy.edit_bill": "coordinator",
+    "policy.issue_whip": "member",
+    "policy.bill_whip": "member",
+    "policy.issue_whip_csv": "member",
+    "policy.bill_whip_csv": "member",
+    "policy.record_position": "member",
+    "policy.mark_commitment": "coordinator",
+    "reports.index": "member",
+    "reports.coverage_csv": "member",
+    "reports.activity_csv": "member",
+    "reports.members": "coordinator",
+    "reports.members_csv": "coordinator",
+    "reports.not_contacted": "member",
+    "reports.not_contacted_csv": "member",
 }
 RANK = {"anonymous": 0, "deactivated": 0, "member": 1, "coordinator": 2, "admin": 3}
 NEEDED = {"public": 0, "member": 1, "coordinator": 2, "admin": 3}
@@ -115,9 +140,21 @@ def sample(db, coordinator):
     db.session.add_all([mail, run, campaign, template])
     db.session.commit()
     assignment = AssignmentFactory(assignee=coordinator, created_by=coordinator, person=person)
+    issue, bill = IssueFactory(), BillFactory()
+    position = Position(person_id=person.id, issue_id=issue.id, stance="support",
+                        commitment="Will cosponsor", commitment_status="pending",
+                        recorded_by_id=coordinator.id, recorded_at=utcnow())
+    db.session.add(position)
+    db.session.commit()
     return {"person_id": person.id, "interaction_id": interaction.id, "user_id": victim.id,
             "mail_id": mail.id, "run_id": run.id, "token": "not-a-valid-token",
-            "assignment_id": assignment.id, "campaign_id": campaign.id, "template_id": template.id}
+            "assignment_id": assignment.id, "campaign_id": campaign.id, "template_id": template.id,
+            "issue_id": issue.id, "bill_id": bill.id, "position_id": position.id}
+
+
+def route_url(endpoint: str, rule: str, sample: dict) -> str:
+    table = "targets" if endpoint.startswith("policy.") else "state"
+    return sample_url(rule, {**sample, "table": table})
 
 
 def sign_in_as(role, auth, member, coordinator, admin) -> str:
@@ -140,7 +177,7 @@ def sign_in_as(role, auth, member, coordinator, admin) -> str:
 def test_route_role_matrix(endpoint, rule, method, role, client, auth, sample, member,
                            coordinator, admin):
     token = sign_in_as(role, auth, member, coordinator, admin)
-    url = sample_url(rule, sample)
+    url = route_url(endpoint, rule, sample)
     if method == "GET":
         resp = client.get(url)
     else:
@@ -168,7 +205,7 @@ UNSAFE = [(e, r, m) for e, r, m in ROUTES if m != "GET"]
 def test_unsafe_methods_need_a_csrf_token(endpoint, rule, method, client, auth, sample, admin):
     """S2: a forged post (no token, or a token from elsewhere) is refused and changes nothing."""
     auth.login(admin.email)
-    url = sample_url(rule, sample)
+    url = route_url(endpoint, rule, sample)
     for data in ({}, {"csrf_token": "forged"}):
         resp = client.post(url, data=data)
         assert resp.status_code == 400, (url, data)
@@ -182,5 +219,5 @@ def test_get_never_changes_data(db, client, auth, sample, admin):
     before = db.session.query(AuditEntry).count()
     for endpoint, rule, method in ROUTES:
         if method == "GET":
-            client.get(sample_url(rule, sample))
+            client.get(route_url(endpoint, rule, sample))
     assert db.session.query(AuditEntry).count() == before

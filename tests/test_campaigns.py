@@ -103,7 +103,7 @@ def test_position_filter_uses_the_latest_position_and_counts_no_position_as_unkn
     stance(db, silent, other, "oppose", 1)  # a position on another issue changes nothing here
     flt = DirectoryFilter.from_args(MultiDict([
         ("committee", str(judiciary.id)), ("position_issue", str(conrad.id)),
-        ("stance", "undecided"), ("stance", "unknown")]))
+        ("position_stance", "undecided"), ("position_stance", "unknown")]))
     names = {p.full_name for p in services.preview(flt, NOW).people}
     assert names == {"Still Undecided", "Never Asked", "Said Unknown"}
     assert outside.id and services.preview(flt, NOW).total == 3
@@ -111,7 +111,7 @@ def test_position_filter_uses_the_latest_position_and_counts_no_position_as_unkn
 
 def test_saved_filter_round_trips(conrad):
     flt = DirectoryFilter(committee=3, position_issue=conrad.id,
-                          position_stances=("undecided", "unknown"), not_contacted_days=60,
+                          position_stance=("undecided", "unknown"), not_contacted_days=60,
                           never_contacted=False, state="TX")
     saved = flt.to_dict()
     import json

@@ -29,7 +29,7 @@ FORMS = [
     ("/log", "member", ["people", "occurred_at", "follow_ups", "custom_follow_up",
                         "custom_due_in_days", "complete_assignments"]),
     ("/campaigns/new", "coordinator", ["name", "goal", "issue_id", "bill_id", "starts_on",
-                                       "ends_on", "status", "state", "committee", "stance",
+                                       "ends_on", "status", "state", "committee", "position_stance",
                                        "position_issue", "not_contacted_days"]),
     ("/campaigns/{campaign}/assign", "coordinator", ["title", "due_on", "priority", "strategy",
                                                      "members", "assignee-{person}"]),

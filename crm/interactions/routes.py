@@ -17,6 +17,7 @@ from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.interactions import services
 from crm.interactions.forms import InteractionForm
+from crm.policy.positions import interaction_positions
 from crm.views import as_id, get_or_404
 
 bp = Blueprint("interactions", __name__)
@@ -33,6 +34,8 @@ def form_data(form: InteractionForm) -> services.InteractionData:
         private=bool(form.private.data),
         members=form.members.data or [],
         issues=form.issues.data or [],
+        bills=form.bills.data or [],
+        positions=form.positions_data,
         follow_ups=follow_up_requests(form),
         complete_assignments=form.complete_assignments.data or [],
     )
@@ -104,7 +107,7 @@ def show(interaction_id: int):
     open_work = [] if interaction.deleted_at else matching_open_work(
         current_user, [p.id for p in interaction.people])
     return render_template("interactions/show.html", interaction=interaction, form=EmptyForm(),
-                           open_work=open_work)
+                           open_work=open_work, positions=interaction_positions(interaction.id))
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -118,6 +121,7 @@ def edit(interaction_id: int):
         form.people.data = [p.id for p in interaction.people]
         form.members.data = [m.id for m in interaction.members]
         form.issues.data = [i.id for i in interaction.issues]
+        form.bills.data = [b.id for b in interaction.bills]
         form.occurred_at.data = clock.local(interaction.occurred_at, current_user.timezone).replace(
             tzinfo=None)
         form.version.data = interaction.version

@@ -23,6 +23,7 @@ from crm.models import (
     interaction_members,
     interaction_people,
 )
+from crm.policy.positions import PositionInput, Subject, add_position, check_stated
 
 MAX_FUTURE = timedelta(hours=1)
 
@@ -40,6 +41,8 @@ class InteractionData:
     issues: list[int] = field(default_factory=list)
     bills: list[int] = field(default_factory=list)
     source: str = "web"
+    # Optional: positions stated, per person contacted x issue or bill discussed.
+    positions: list[PositionInput] = field(default_factory=list)
     # Outreach (crm.assignments): follow-ups to create for the logger, and the logger's open
     # assignments this contact completes.
     follow_ups: list = field(default_factory=list)
@@ -100,6 +103,8 @@ def check(data: InteractionData, now: datetime) -> None:
                           field="occurred_at")
     if data.occurred_at.year < 1990:
         raise DomainError("That date is too far in the past.", field="occurred_at")
+    subjects = {Subject("issue", i) for i in data.issues} | {Subject("bill", b) for b in data.bills}
+    check_stated(data.positions, set(data.people), subjects)
 
 
 def log_interaction(actor: User, data: InteractionData, now: datetime,
@@ -121,6 +126,8 @@ def log_interaction(actor: User, data: InteractionData, now: datetime,
     db.session.add(interaction)
     touch_people(people, data.occurred_at, actor.id)
     audit.record(actor, "create", interaction, after=audit.snapshot(interaction, AUDITED), now=now)
+    for entry in data.positions:
+        add_position(actor, entry, now, interaction)
     from crm.assignments.services import after_logging
 
     try:
@@ -257,6 +264,8 @@ def update_interaction(actor: User, interaction: Interaction, data: InteractionD
     refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
     b, a = audit.changes(before, audit.snapshot(interaction, AUDITED))
     audit.record(actor, "update", interaction, b, a, now)
+    for entry in data.positions:  # positions are append-only: an edit can only add new ones
+        add_position(actor, entry, now, interaction)
     db.session.commit()
     return interaction
 
@@ -347,4 +356,26 @@ def picker_context(form) -> dict:
     issues = list(db.session.execute(
         sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
     ))
-    return {"chosen_people": people, "member_choices": members, "issue_choices": issues}
+    bills = [(b.id, b.label, b.title) for b in db.session.scalars(
+        sa.select(Bill).order_by(Bill.jurisdiction != "US", Bill.session.desc(), Bill.number))]
+    return {"chosen_people": people, "member_choices": members, "issue_choices": issues,
+            "bill_choices": bills,
+            # Other forms reuse the people picker; only the log form records positions.
+            "position_rows": position_rows(form, people, issues, bills)
+            if hasattr(form, "issues") else []}
+
+
+def position_rows(form, people: list[Person], issues: list, bills: list) -> list[dict]:
+    """The quick log's optional positions grid: each person chosen x each issue or bill ticked,
+    with what was typed (the grid is rebuilt in the browser as people and issues change)."""
+    ticked_issues = set(form.issues.data or [])
+    ticked_bills = set(form.bills.data or [])
+    subjects = [(f"i{i}", name) for i, name in issues if i in ticked_issues] + [
+        (f"b{b}", label) for b, label, _title in bills if b in ticked_bills]
+    values = getattr(form, "position_values", {})
+    return [
+        {"key": f"{p.id}-{token}", "person": p.full_name, "subject": label,
+         "stance": values.get(f"position-{p.id}-{token}", ""),
+         "commitment": values.get(f"commitment-{p.id}-{token}", "")}
+        for p in people for token, label in subjects
+    ]

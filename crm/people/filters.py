@@ -18,9 +18,9 @@ from crm.models import (
     Committee,
     CommitteeMembership,
     Person,
-    Position,
     fold,
 )
+from crm.policy.positions import has_position_on_issue
 
 SORTS = {
     "name": (Person.sort_name.asc(), Person.id.asc()),
@@ -44,10 +44,11 @@ class DirectoryFilter:
     not_contacted_days: int | None = None
     never_contacted: bool = False
     include_out_of_office: bool = False
-    sort: str = "name"
-    # Position on an issue (campaign targeting), see position_clause() below.
+    # "Position on an issue": the current position (crm.policy.positions) is one of these stances;
+    # "unknown" includes people with no position at all.
     position_issue: int | None = None
-    position_stances: tuple[str, ...] = ()
+    position_stance: tuple[str, ...] = ()
+    sort: str = "name"
 
     @classmethod
     def from_args(cls, args) -> DirectoryFilter:
@@ -57,8 +58,10 @@ class DirectoryFilter:
             value = strip_filter(args.get(name) or "")[:limit]
             return value if allowed is None or value in allowed else ""
 
-        def many(name) -> set[str]:
-            return set(args.getlist(name)) if hasattr(args, "getlist") else set()
+        def choices(name, allowed):
+            values = args.getlist(name) if hasattr(args, "getlist") else [args.get(name) or ""]
+            chosen = {part.strip() for v in values for part in str(v).split(",")}
+            return tuple(k for k in allowed if k in chosen)
 
         def number(name, low=0, high=10**9):
             try:
@@ -83,7 +86,7 @@ class DirectoryFilter:
             include_out_of_office=(args.get("include_out_of_office") or "") in {"1", "on", "true", "y"},
             sort=text("sort", SORTS) or "name",
             position_issue=number("position_issue", 1),
-            position_stances=tuple(s for s in STANCES if s in many("stance")),
+            position_stance=choices("position_stance", STANCES),
         )
 
     def to_dict(self) -> dict:
@@ -132,16 +135,16 @@ class DirectoryFilter:
         elif self.not_contacted_days:
             cutoff = now - timedelta(days=self.not_contacted_days)
             stmt = stmt.where(sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff))
-        if self.position_issue and self.position_stances:
-            stmt = stmt.where(position_clause(self.position_issue, self.position_stances))
+        if self.position_issue and self.position_stance:
+            stmt = stmt.where(has_position_on_issue(self.position_issue, self.position_stance))
         return stmt
 
     def query_args(self) -> list[tuple[str, str]]:
         """The filters in use as query-string pairs (lists repeat their key), for links."""
         pairs = []
         for key, value in self.to_dict().items():
-            if key == "position_stances":
-                pairs += [("stance", s) for s in value]
+            if key == "position_stance":
+                pairs += [("position_stance", s) for s in value]
             else:
                 pairs.append((key, "1" if value is True else str(value)))
         return pairs
@@ -152,35 +155,12 @@ class DirectoryFilter:
 
 def filter_from_dict(data: dict) -> DirectoryFilter:
     """Rebuild a filter from to_dict() output (a saved campaign filter)."""
-    from werkzeug.datastructures import MultiDict
 
-    return DirectoryFilter.from_args(MultiDict(DirectoryFilter(**{
-        k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()
-        if k in {f.name for f in fields(DirectoryFilter)}
-    }).query_args()))
+    def arg(value) -> str:
+        if value is True:
+            return "1"
+        if isinstance(value, (list, tuple)):
+            return ",".join(str(v) for v in value)
+        return str(value)
 
-
-def position_clause(issue_id: int, stances: tuple[str, ...]):
-    """People whose current position on the issue is one of `stances`.
-
-    The current position is the latest row (recorded_at, then id) per (person, issue); a person
-    with no row at all counts as "unknown".
-    """
-    ranked = sa.select(
-        Position.person_id,
-        Position.stance,
-        sa.func.row_number().over(
-            partition_by=Position.person_id,
-            order_by=(Position.recorded_at.desc(), Position.id.desc()),
-        ).label("rank"),
-    ).where(Position.issue_id == issue_id).subquery()
-    current = sa.select(ranked.c.person_id).where(ranked.c.rank == 1,
-                                                  ranked.c.stance.in_(stances))
-    clause = Person.id.in_(current)
-    if "unknown" in stances:
-        anyone = sa.select(Position.person_id).where(Position.issue_id == issue_id)
-        clause = sa.or_(clause, Person.id.not_in(anyone))
-    return clause
-
-
-__all__ = ["DirectoryFilter", "SORTS", "asdict", "filter_from_dict"]
+    return DirectoryFilter.from_args({k: arg(v) for k, v in data.items()})

@@ -40,6 +40,7 @@ def export():
     """The filtered directory as CSV (UTF-8 with BOM, formula cells neutralised)."""
     flt = DirectoryFilter.from_args(request.args)
     return Response(
+        # The rows stream from an open result: keep the request (and its session) alive meanwhile.
         stream_with_context(services.export_people(flt, utcnow())),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="people.csv"'},

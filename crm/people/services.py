@@ -21,12 +21,14 @@ from crm.models import (
     Committee,
     CommitteeMembership,
     Interaction,
+    Issue,
     Organization,
     Person,
     StaffRole,
     User,
 )
 from crm.people.filters import DirectoryFilter
+from crm.policy.positions import PositionHistory, person_positions, subject_choices
 
 
 @dataclass
@@ -135,6 +137,8 @@ class PersonPage:
     employers: list[StaffRole]
     timeline: list[Interaction]
     timeline_total: int
+    positions: list[PositionHistory]
+    position_subjects: list[tuple[str, str]]
 
 
 def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
@@ -170,7 +174,8 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         )
         .limit(limit)
     ))
-    return PersonPage(person, committees, staff, employers, timeline, total)
+    return PersonPage(person, committees, staff, employers, timeline, total,
+                      person_positions(person.id), subject_choices())
 
 
 def person_interaction_ids(person_id: int):
@@ -293,10 +298,9 @@ def filter_choices() -> dict:
     parties = [p for (p,) in db.session.execute(
         sa.select(Person.party).where(Person.party.is_not(None)).distinct().order_by(Person.party)
     )]
-    from crm.models import Issue
-
     issues = list(db.session.execute(
-        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)))
+        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
+    ))
     return {"committees": committees, "members": members, "parties": parties, "issues": issues}
 
 
