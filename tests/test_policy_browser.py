@@ -2,7 +2,6 @@
 the reports and the person page (desktop and phone widths)."""
 
 import os
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,39 +16,18 @@ from tests.factories import BillFactory, IssueFactory, PersonFactory
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = Path(os.environ.get("AXE_JS") or ROOT / "node_modules" / "axe-core" / "axe.min.js")
 
 
 @pytest.fixture
-def live_url(app):
-    from werkzeug.serving import make_server
-
-    if "sqlite:///" not in app.config["SQLALCHEMY_DATABASE_URI"] and \
-            not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("the live server needs a file or server database")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+def live_url(live_server):
+    return live_server
 
 
 @pytest.fixture
-def chrome():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Chromium is missing at {CHROMIUM}")
-        pytest.skip(f"Chromium (browser) not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chrome(browser):
+    """pytest-playwright's browser (Debian's Chromium, see tests/conftest.py)."""
+    return browser
 
 
 def signed_in(chrome, live_url, email, viewport, bypass_csp=False):
