@@ -34,11 +34,15 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    import sqlalchemy as sa
+
     from crm import models  # noqa: F401  (registers the tables)
-    from crm.extensions import celery_init_app, csrf, db, login_manager, migrate
+    from crm.extensions import celery_init_app, csrf, db, login_manager, migrate, sqlite_pragmas
 
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
+    with app.app_context():
+        sa.event.listen(db.engine, "connect", sqlite_pragmas)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -54,7 +58,9 @@ def register_access_control(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from crm.admin.routes import bp as admin_bp
     from crm.auth.routes import bp as auth_bp
+    from crm.digests.routes import bp as digests_bp
     from crm.interactions.routes import bp as interactions_bp
+    from crm.links.routes import bp as links_bp
     from crm.main.routes import bp as main_bp
     from crm.people.routes import bp as people_bp
     from crm.settings.routes import bp as settings_bp
@@ -65,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(digests_bp, url_prefix="/digest")
+    app.register_blueprint(links_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -23,6 +23,17 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+def sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite is shared by the web, worker and beat processes: wait for a lock instead of failing
+    at once, and let readers go on while one process writes (WAL)."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
+
+
 def celery_init_app(app: Flask) -> Celery:
     """The Flask pattern: every task runs inside an app context, with a fresh session."""
 

@@ -71,8 +71,9 @@ def url_with(**changes) -> str:
 def navigation() -> dict:
     """The main menu, by role."""
     items = [("main.dashboard", "Dashboard"), ("people.index", "Directory")]
-    if current_user.is_authenticated and current_user.is_admin:
-        items += [("admin.users", "Admin"), ("admin.mailbox", "Mailbox")]
+    if current_user and current_user.is_authenticated and current_user.is_admin:
+        items += [("admin.users", "Admin"), ("admin.mailbox", "Mailbox"),
+                  ("admin.status", "Status")]
     return {"nav_items": items}
 
 

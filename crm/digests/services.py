@@ -1,0 +1,314 @@
+"""The weekly digest: built per user with a fixed number of queries, sent once per ISO week at
+the user's own local weekday and hour, never empty.
+
+Member digest: my assignments due this week and overdue, my offices past their keep-in-touch
+cadence, what I logged, positions that changed on issues I follow (issues of my recent contacts
+and open assignments). Coordinator digest (coordinators and admins) adds the team: contacts by
+member, overdue assignments by member, targets nobody has contacted, whip-board movement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from crm import clock
+from crm.email import Summary, absolute_url, dispatch, queue_email
+from crm.extensions import db
+from crm.links.services import list_unsubscribe_headers
+from crm.models import (
+    Assignment,
+    Interaction,
+    Notification,
+    Person,
+    Position,
+    User,
+    interaction_issues,
+)
+from crm.reminders.services import (
+    OPEN,
+    action_links,
+    open_assignments,
+    safe_zone,
+    target_name,
+)
+
+LIST_LIMIT = 10
+FOLLOW_DAYS = 90  # an issue I discussed or was assigned in the last 90 days is one I follow
+
+
+@dataclass
+class Team:
+    contacts_by_member: list[tuple[str, int]] = field(default_factory=list)
+    overdue_by_member: list[tuple[str, int]] = field(default_factory=list)
+    untouched_targets: list[dict] = field(default_factory=list)
+    untouched_total: int = 0
+    movement: list[dict] = field(default_factory=list)
+    movement_total: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.contacts_by_member or self.overdue_by_member or self.untouched_total
+                    or self.movement_total)
+
+
+@dataclass
+class Digest:
+    user: User
+    week: str  # ISO week, e.g. "2026-W10"
+    today: date
+    tz: str
+    overdue: list[dict] = field(default_factory=list)
+    due: list[dict] = field(default_factory=list)
+    lapsed: list[dict] = field(default_factory=list)
+    lapsed_total: int = 0
+    logged: list[dict] = field(default_factory=list)
+    logged_total: int = 0
+    positions: list[dict] = field(default_factory=list)
+    positions_total: int = 0
+    team: Team | None = None
+
+    @property
+    def empty(self) -> bool:
+        mine = (self.overdue or self.due or self.lapsed_total or self.logged_total
+                or self.positions_total)
+        return not mine and (self.team is None or self.team.empty)
+
+    @property
+    def subject(self) -> str:
+        parts = []
+        if self.overdue:
+            parts.append(f"{len(self.overdue)} overdue")
+        if self.due:
+            parts.append(f"{len(self.due)} due this week")
+        if self.logged_total:
+            parts.append(f"{self.logged_total} contacts logged")
+        label = "Team digest" if self.team is not None else "Your week"
+        detail = ", ".join(parts) if parts else "what moved"
+        return f"{label}, week of {self.today:%b %-d}: {detail}"
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_slot(user: User, now: datetime, catch_up: timedelta) -> tuple[str, datetime] | None:
+    """(ISO week, scheduled time) when the user's digest is due now: their weekday and hour in
+    their own time zone have come, within the catch-up window; None otherwise."""
+    tz = ZoneInfo(safe_zone(user.timezone))
+    local_day = clock.as_utc(now).astimezone(tz).date()
+    monday = local_day - timedelta(days=local_day.weekday())
+    for week_start in (monday, monday - timedelta(days=7)):  # the window may cross a week end
+        day = week_start + timedelta(days=user.digest_weekday)
+        scheduled = datetime.combine(day, time(user.digest_hour), tzinfo=tz)
+        if scheduled <= now < scheduled + catch_up:
+            return iso_week(day), scheduled.astimezone(clock.UTC)
+    return None
+
+
+def counted(stmt, limit: int = LIST_LIMIT):
+    """The first `limit` rows plus the total, in one query (count() over ())."""
+    rows = db.session.execute(stmt.add_columns(sa.func.count().over()).limit(limit)).all()
+    return [r[0] for r in rows], (rows[0][-1] if rows else 0)
+
+
+def position_changes(since: datetime, issue_ids=None):
+    """Positions recorded since a time whose stance differs from the person's previous one on
+    the same issue or bill, newest first (with the previous stance)."""
+    prior = aliased(Position)
+    previous = (
+        sa.select(prior.stance)
+        .where(prior.person_id == Position.person_id,
+               prior.issue_id.is_not_distinct_from(Position.issue_id),
+               prior.bill_id.is_not_distinct_from(Position.bill_id),
+               prior.recorded_at < Position.recorded_at)
+        .order_by(prior.recorded_at.desc()).limit(1)
+        .correlate(Position).scalar_subquery()
+    )
+    recent = (
+        sa.select(Position.id.label("id"), Position.stance.label("stance"),
+                  previous.label("previous"))
+        .join(Person, Person.id == Position.person_id)
+        .where(Position.recorded_at >= since, Person.deleted_at.is_(None))
+    )
+    if issue_ids is not None:
+        recent = recent.where(Position.issue_id.in_(issue_ids))
+    recent = recent.subquery()
+    return (
+        sa.select(Position, recent.c.previous)
+        .join(recent, recent.c.id == Position.id)
+        .where(sa.or_(recent.c.previous.is_(None), recent.c.previous != recent.c.stance))
+        .order_by(Position.recorded_at.desc(), Position.id.desc())
+        .options(joinedload(Position.person), joinedload(Position.issue),
+                 joinedload(Position.bill))
+    )
+
+
+def position_items(stmt) -> tuple[list[dict], int]:
+    from crm.models import STANCES
+
+    rows = db.session.execute(stmt.add_columns(sa.func.count().over()).limit(LIST_LIMIT)).all()
+    items = [{
+        "person": pos.person.full_name,
+        "url": absolute_url("people.show", person_id=pos.person_id),
+        "subject": pos.issue.name if pos.issue else (pos.bill.label if pos.bill else ""),
+        "stance": STANCES.get(pos.stance, pos.stance),
+        "previous": STANCES.get(previous, previous) if previous else None,
+        "commitment": pos.commitment,
+    } for pos, previous, _ in rows]
+    return items, (rows[0][-1] if rows else 0)
+
+
+def build_digest(user: User, now: datetime, week: str | None = None) -> Digest:
+    """Everything this user's digest shows, as of `now` (about 5 queries; 9 for coordinators)."""
+    tz = safe_zone(user.timezone)
+    today = clock.local_today(now, tz)
+    since = now - timedelta(days=7)
+    digest = Digest(user=user, week=week or iso_week(today), today=today, tz=tz)
+
+    # 1. My open assignments due within the week, and overdue ones (not snoozed).
+    mine = db.session.scalars(
+        open_assignments()
+        .where(Assignment.assignee_id == user.id, Assignment.due_on.is_not(None),
+               Assignment.due_on < today + timedelta(days=7),
+               sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today))
+        .order_by(Assignment.due_on, Assignment.id)
+        .options(joinedload(Assignment.person), joinedload(Assignment.organization))
+    ).unique().all()
+    for a in mine:
+        item = {"title": a.title, "target": target_name(a), "due_on": a.due_on,
+                "days": (a.due_on - today).days, "links": action_links(a, user)}
+        (digest.overdue if a.due_on < today else digest.due).append(item)
+
+    # 2. People I hold whose keep-in-touch cadence has lapsed.
+    people, digest.lapsed_total = counted(
+        sa.select(Person).where(Person.holder_id == user.id, Person.deleted_at.is_(None),
+                                Person.next_touch_due <= today)
+        .order_by(Person.next_touch_due, Person.sort_name))
+    digest.lapsed = [{"name": p.full_name, "seat": p.seat, "due": p.next_touch_due,
+                      "url": absolute_url("people.show", person_id=p.id)} for p in people]
+
+    # 3. What I logged this week (+1 query for the people contacted).
+    logged, digest.logged_total = counted(
+        sa.select(Interaction)
+        .where(Interaction.logged_by_id == user.id, Interaction.deleted_at.is_(None),
+               Interaction.occurred_at >= since, Interaction.occurred_at <= now)
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .options(selectinload(Interaction.people)))
+    digest.logged = [{
+        "when": clock.local(i.occurred_at, tz).date(), "kind": i.kind, "subject": i.subject,
+        "people": ", ".join(p.full_name for p in i.people if p.deleted_at is None),
+        "url": absolute_url("interactions.show", interaction_id=i.id),
+    } for i in logged]
+
+    # 4. Position changes this week on issues I follow.
+    followed = sa.union(
+        sa.select(interaction_issues.c.issue_id)
+        .join(Interaction, Interaction.id == interaction_issues.c.interaction_id)
+        .where(Interaction.logged_by_id == user.id, Interaction.deleted_at.is_(None),
+               Interaction.occurred_at >= now - timedelta(days=FOLLOW_DAYS)),
+        sa.select(Assignment.issue_id).where(
+            Assignment.assignee_id == user.id, Assignment.status.in_(OPEN),
+            Assignment.deleted_at.is_(None), Assignment.issue_id.is_not(None)),
+    )
+    digest.positions, digest.positions_total = position_items(
+        position_changes(since, issue_ids=sa.select(followed.subquery().c[0])))
+
+    if user.is_coordinator:
+        digest.team = build_team(now, today, since)
+    return digest
+
+
+def build_team(now: datetime, today: date, since: datetime) -> Team:
+    """The coordinator's part: the whole team's week (4 queries)."""
+    team = Team()
+    count = sa.func.count(Interaction.id)
+    team.contacts_by_member = [tuple(r) for r in db.session.execute(
+        sa.select(User.name, count)
+        .join(Interaction, Interaction.logged_by_id == User.id)
+        .where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since,
+               Interaction.occurred_at <= now)
+        .group_by(User.id, User.name).order_by(count.desc(), User.name))]
+    overdue = sa.func.count(Assignment.id)
+    team.overdue_by_member = [tuple(r) for r in db.session.execute(
+        sa.select(User.name, overdue)
+        .join(Assignment, Assignment.assignee_id == User.id)
+        .outerjoin(Person, Person.id == Assignment.person_id)
+        .where(Assignment.status.in_(OPEN), Assignment.deleted_at.is_(None),
+               Person.deleted_at.is_(None), Assignment.due_on < today,
+               sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today))
+        .group_by(User.id, User.name).order_by(overdue.desc(), User.name))]
+    targets, team.untouched_total = counted(
+        sa.select(Person).where(Person.tier == "target", Person.in_office.is_(True),
+                                Person.deleted_at.is_(None), Person.last_contacted_at.is_(None))
+        .order_by(Person.sort_name))
+    team.untouched_targets = [{"name": p.full_name, "seat": p.seat,
+                               "url": absolute_url("people.show", person_id=p.id)}
+                              for p in targets]
+    team.movement, team.movement_total = position_items(position_changes(since))
+    return team
+
+
+def digest_context(digest: Digest) -> dict:
+    return {
+        "d": digest,
+        "preview_url": absolute_url("digests.preview"),
+        "settings_url": absolute_url("settings.profile"),
+        "unsubscribe_url": list_unsubscribe_headers(digest.user, "digest")["List-Unsubscribe"]
+        .strip("<>"),
+    }
+
+
+def queue_digest(digest: Digest, now: datetime) -> Notification | None:
+    """Put a built digest in the ledger under (user, ISO week); None if already there."""
+    user = digest.user
+    return queue_email(
+        to_email=user.email, kind="digest", subject_key=f"user:{user.id}",
+        occurrence=digest.week, template="digest", subject=digest.subject,
+        context=digest_context(digest), recipient=user, now=now,
+        headers=list_unsubscribe_headers(user, "digest"),
+    )
+
+
+def dispatch_digests(now: datetime, dry_run: bool = False, deliver: bool = True) -> Summary:
+    """Send this week's digest to every user whose local digest time has come, once per ISO
+    week (the ledger key decides, so two dispatchers at once send one); never an empty one."""
+    summary = Summary()
+    catch_up = timedelta(hours=current_app.config["DIGEST_CATCH_UP_HOURS"])
+    users = db.session.scalars(
+        sa.select(User).where(User.is_active.is_(True), User.digest_enabled.is_(True))
+        .order_by(User.id)).all()
+    due = [(u, slot[0]) for u in users if (slot := digest_slot(u, now, catch_up))]
+    if not due:
+        return summary
+    sent_before = set(db.session.execute(
+        sa.select(Notification.subject_key, Notification.occurrence)
+        .where(Notification.kind == "digest",
+               Notification.occurrence.in_(sorted({week for _, week in due})))).tuples())
+    for user, week in due:
+        if (f"user:{user.id}", week) in sent_before:
+            summary.skipped += 1
+            continue
+        digest = build_digest(user, now, week=week)
+        if digest.empty:
+            summary.skipped += 1
+            continue
+        if dry_run:
+            summary.queued += 1
+            continue
+        row = queue_digest(digest, now)
+        db.session.commit()
+        if row is None:  # another dispatcher queued it meanwhile
+            summary.skipped += 1
+        else:
+            summary.rows.append(row)
+    summary.queued += len(summary.rows)
+    if deliver:
+        dispatch(summary.rows)
+    return summary

@@ -1,0 +1,1 @@
+"""The Celery worker and beat: `celery -A worker.celery_app worker` / `... beat`."""
