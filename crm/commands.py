@@ -69,8 +69,8 @@ def deliver_and_report(summary, as_json: bool, label: str) -> None:
 
     from crm.email.delivery import deliver_notification
 
-    for row in summary.rows:
-        outcome = deliver_notification(row.id)
+    for notification_id in summary.ids:
+        outcome = deliver_notification(notification_id)
         if outcome == "sent":
             summary.sent += 1
         elif outcome in ("failed", "retry"):
@@ -132,7 +132,7 @@ def send_test_email(to, as_json):
                       context={"message": "If you can read this, email works.",
                                "sent_at": f"{now:%Y-%m-%d %H:%M:%S}"}, now=now)
     db.session.commit()
-    summary = Summary(queued=1, rows=[row])
+    summary = Summary(queued=1, ids=[row.id])
     deliver_and_report(summary, as_json, "test email")
     if summary.failed:
         from crm.models import Notification

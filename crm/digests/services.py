@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from crm import clock
-from crm.email import Summary, absolute_url, dispatch, queue_email
+from crm.email import Summary, absolute_url, dispatch_ids, queue_email
 from crm.extensions import db
 from crm.links.services import list_unsubscribe_headers
 from crm.models import (
@@ -307,8 +307,8 @@ def dispatch_digests(now: datetime, dry_run: bool = False, deliver: bool = True)
         if row is None:  # another dispatcher queued it meanwhile
             summary.skipped += 1
         else:
-            summary.rows.append(row)
-    summary.queued += len(summary.rows)
+            summary.ids.append(row.id)
+    summary.queued += len(summary.ids)
     if deliver:
-        dispatch(summary.rows)
+        dispatch_ids(summary.ids)
     return summary

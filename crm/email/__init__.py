@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import css_inline
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 
 from crm.clock import utcnow
 from crm.extensions import db
@@ -34,14 +34,14 @@ class Summary:
     sent: int = 0
     skipped: int = 0
     failed: int = 0
-    rows: list[Notification] = field(default_factory=list, repr=False)
+    ids: list[int] = field(default_factory=list, repr=False)  # the ledger rows queued
 
     def as_dict(self) -> dict:
         return {"queued": self.queued, "sent": self.sent, "skipped": self.skipped,
                 "failed": self.failed}
 
 
-def queue_email(
+def prepare_email(
     *,
     to_email: str,
     kind: str,
@@ -53,14 +53,14 @@ def queue_email(
     recipient: User | None = None,
     now: datetime | None = None,
     headers: dict | None = None,
-) -> Notification | None:
-    """Add a ledger row, rendered now; None when this occurrence is already in the ledger."""
+) -> dict:
+    """A ledger row's values, with the message rendered (no database access)."""
     now = now or utcnow()
     text, html = render_email(template, context)
     payload = {"subject": header_safe(subject)[:250], "text": text, "html": html}
     if headers:
         payload["headers"] = {header_safe(k): header_safe(v) for k, v in headers.items()}
-    inserted = insert_or_skip(Notification, [{
+    return {
         "recipient_id": recipient.id if recipient else None,
         "to_email": to_email,
         "kind": kind,
@@ -72,10 +72,25 @@ def queue_email(
         "created_at": now,
         # The worker normally sends it at once; the sweep only looks after the grace period.
         "next_attempt_at": now + timedelta(seconds=current_app.config["OUTBOX_GRACE"]),
-    }], key=LEDGER_KEY)
-    if not inserted:
-        return None
-    return db.session.get(Notification, inserted[0].id)
+    }
+
+
+def queue_prepared(rows: list[dict]) -> list[int | None]:
+    """Insert prepared ledger rows in one statement; for each, its id, or None when that
+    occurrence was already in the ledger."""
+    inserted = insert_or_skip(Notification, rows, key=LEDGER_KEY, returning=("id", *LEDGER_KEY))
+    ids = {tuple(r[1:]): r.id for r in inserted}
+    return [ids.get(tuple(row[k] for k in LEDGER_KEY)) for row in rows]
+
+
+def queue_email(**fields) -> Notification | None:
+    """Add a ledger row, rendered now; None when this occurrence is already in the ledger.
+
+    Takes the keyword arguments of prepare_email(): to_email, kind, subject_key, occurrence,
+    template, subject, context, and optionally recipient, now, headers.
+    """
+    [row_id] = queue_prepared([prepare_email(**fields)])
+    return None if row_id is None else db.session.get(Notification, row_id)
 
 
 def render_email(template: str, context: dict) -> tuple[str, str | None]:
@@ -103,18 +118,37 @@ def inline_css(html: str) -> str:
 
 def absolute_url(endpoint: str, **values) -> str:
     """An absolute link for an email, built from BASE_URL (works in a worker, without a request)."""
-    from urllib.parse import urlsplit
+    adapter = g.get("crm_url_adapter")
+    if adapter is None:
+        from urllib.parse import urlsplit
 
-    base = current_app.config["BASE_URL"]
-    parts = urlsplit(base)
-    adapter = current_app.url_map.bind(parts.netloc or "localhost", script_name=parts.path or "/",
-                                       url_scheme=parts.scheme or "https")
+        parts = urlsplit(current_app.config["BASE_URL"])
+        adapter = g.crm_url_adapter = current_app.url_map.bind(
+            parts.netloc or "localhost", script_name=parts.path or "/",
+            url_scheme=parts.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
 
 
 def dispatch(rows: list[Notification | None]) -> int:
     """After commit: hand the rows to the worker (or run inline in tests). Returns how many were
     handed over; the others wait for the outbox sweep."""
+    return dispatch_ids([row.id for row in rows if row is not None])
+
+
+def dispatch_ids(ids: list[int]) -> int:
+    """dispatch() by ledger row id. Rows the broker did not take are made due for the next
+    outbox sweep at once, instead of after the grace period."""
+    import sqlalchemy as sa
+
     from crm import jobs
 
-    return jobs.enqueue_many("crm.email.send", [(row.id,) for row in rows if row is not None])
+    handed_over = jobs.enqueue_many("crm.email.send", [(i,) for i in ids])
+    if handed_over < len(ids):
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id.in_(ids[handed_over:]), Notification.status == "pending",
+                   Notification.attempts == 0)
+            .values(next_attempt_at=None)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+    return handed_over

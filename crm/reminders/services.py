@@ -26,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from crm import audit, clock
-from crm.email import Summary, absolute_url, dispatch, queue_email
+from crm.email import Summary, absolute_url, dispatch_ids, prepare_email, queue_prepared
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.links.services import link_url, list_unsubscribe_headers
@@ -169,7 +169,8 @@ def already_logged(items: list[Due]) -> set[tuple]:
 def dispatch_due_reminders(now: datetime, deliver: bool = True) -> Summary:
     """Queue one email per recipient listing all their reminders due now; each once, ever.
 
-    One transaction: the log rows and the ledger rows commit together, then the emails are
+    The emails are rendered first; then one short transaction inserts the log rows (the unique
+    key decides which this run won) and the ledger rows together. Afterwards the emails are
     handed to the worker (deliver=False leaves that to the caller, e.g. a CLI command).
     """
     summary = Summary()
@@ -177,6 +178,11 @@ def dispatch_due_reminders(now: datetime, deliver: bool = True) -> Summary:
     logged = already_logged(items)
     fresh = sorted((d for d in items if d.key not in logged), key=lambda d: d.key)
     summary.skipped = len(items) - len(fresh)
+    batches: dict[int, list[Due]] = defaultdict(list)
+    for d in fresh:
+        batches[d.recipient.id].append(d)
+    prepared = {rid: prepare_reminder_email(batch, now) for rid, batch in batches.items()}
+
     inserted = insert_or_skip(
         ReminderLog,
         [dict(zip(LOG_KEY, d.key, strict=True), created_at=now) for d in fresh],
@@ -184,22 +190,28 @@ def dispatch_due_reminders(now: datetime, deliver: bool = True) -> Summary:
     )
     won = {tuple(r[1:]): r.id for r in inserted}
     summary.skipped += len(fresh) - len(won)  # another run got there first
-    batches: dict[int, list[Due]] = defaultdict(list)
-    for d in fresh:
-        if d.key in won:
-            batches[d.recipient.id].append(d)
-    for recipient_id in sorted(batches):
-        batch = batches[recipient_id]
-        log_ids = sorted(won[d.key] for d in batch)
-        row = queue_reminder_email(batch[0].recipient, batch, now, batch_key=log_ids[0])
-        if row is not None:
-            db.session.execute(sa.update(ReminderLog).where(ReminderLog.id.in_(log_ids))
-                               .values(notification_id=row.id))
-            summary.rows.append(row)
+    recipients, rows = [], []
+    for rid in sorted(batches):
+        mine = [d for d in batches[rid] if d.key in won]
+        if not mine:
+            continue
+        if len(mine) != len(batches[rid]):  # lost part of a race: the email lists the rest
+            prepared[rid] = prepare_reminder_email(mine, now)
+        recipients.append([won[d.key] for d in mine])
+        rows.append(prepared[rid])
+    ids = queue_prepared(rows)
+    links = [{"log_id": log_id, "nid": nid}
+             for log_ids, nid in zip(recipients, ids, strict=True) if nid
+             for log_id in log_ids]
+    if links:
+        log = ReminderLog.__table__
+        db.session.execute(sa.update(log).where(log.c.id == sa.bindparam("log_id"))
+                           .values(notification_id=sa.bindparam("nid")), links)
     db.session.commit()
-    summary.queued = len(summary.rows)
+    summary.ids = [nid for nid in ids if nid]
+    summary.queued = len(summary.ids)
     if deliver:
-        dispatch(summary.rows)
+        dispatch_ids(summary.ids)
     return summary
 
 
@@ -247,7 +259,9 @@ def subject_line(batch: list[Due]) -> str:
     return f"Reminder: {len(batch)} {noun} ({', '.join(parts)})"
 
 
-def queue_reminder_email(user: User, batch: list[Due], now: datetime, batch_key: int):
+def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
+    """The ledger row of one recipient's reminder email (rendered, not yet inserted)."""
+    user = batch[0].recipient
     tz = safe_zone(user.timezone)
     groups: dict[str, list[dict]] = {stage: [] for stage in STAGE_ORDER}
     for d in sorted(batch, key=lambda d: (d.assignment.due_on, d.assignment.id)):
@@ -269,9 +283,10 @@ def queue_reminder_email(user: User, batch: list[Due], now: datetime, batch_key:
         "settings_url": absolute_url("settings.profile"),
         "unsubscribe_url": headers["List-Unsubscribe"].strip("<>"),
     }
-    return queue_email(
+    first = min(d.key for d in batch)
+    return prepare_email(
         to_email=user.email, kind="reminder", subject_key=f"user:{user.id}",
-        occurrence=f"{now:%Y-%m-%dT%H:%M:%S}#{batch_key}", template="reminders",
+        occurrence=f"{now:%Y-%m-%dT%H:%M:%S}#{first[0]}.{first[2]}", template="reminders",
         subject=subject_line(batch), context=context, recipient=user, now=now, headers=headers,
     )
 

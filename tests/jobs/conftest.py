@@ -78,9 +78,10 @@ class Sink:
     ("451 ..." then "250 ..."); when empty it accepts. `delay` slows every DATA (seconds)."""
 
     messages: list[Message] = field(default_factory=list)
-    attempts: list[tuple[float, str]] = field(default_factory=list)  # (time, reply code)
+    attempts: list[tuple[float, str, str]] = field(default_factory=list)  # (time, code, rcpt)
     replies: list[str] = field(default_factory=list)
     always: str | None = None
+    script: dict[str, list[str]] = field(default_factory=dict)  # per recipient, then 250
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -90,8 +91,11 @@ class Sink:
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:
-            reply = self.always or (self.replies.pop(0) if self.replies else None)
-            self.attempts.append((time.monotonic(), (reply or "250")[:3]))
+            rcpt = ",".join(envelope.rcpt_tos)
+            scripted = self.script.get(rcpt)
+            reply = self.always or (scripted.pop(0) if scripted else None) or (
+                self.replies.pop(0) if self.replies else None)
+            self.attempts.append((time.monotonic(), (reply or "250")[:3], rcpt))
             if reply and not reply.startswith("2"):
                 return reply
             message = message_from_bytes(envelope.original_content or envelope.content)
@@ -109,8 +113,11 @@ class Sink:
 
 @pytest.fixture
 def smtp_sink():
+    import logging
+
     from aiosmtpd.controller import Controller
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command otherwise
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
@@ -239,25 +246,31 @@ class Celery:
         self.count += 1
         path = self.logs / f"{name}-{self.count}.log"
         log = open(path, "wb")
+        # Its own process group: killing "the machine" takes the pool children with it.
         proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", self.app_module, *args],
-                                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
         self.procs.append((proc, log, path))
         return proc
 
     def log_of(self, proc: subprocess.Popen) -> Path:
         return next(path for p, _, path in self.procs if p is proc)
 
-    def worker(self, wait: bool = True) -> subprocess.Popen:
-        proc = self._spawn(["worker", "--pool=solo", "-n", f"test-{os.getpid()}-{self.count}@%h",
+    def is_ready(self, proc: subprocess.Popen) -> bool:
+        return proc.poll() is None and b" ready." in self.log_of(proc).read_bytes()
+
+    def worker(self, wait: bool = True, pool: str = "solo", concurrency: int = 1
+               ) -> subprocess.Popen:
+        proc = self._spawn(["worker", f"--pool={pool}", f"--concurrency={concurrency}",
+                            "-n", f"test-{os.getpid()}-{self.count}@%h",
                             "--without-gossip", "--without-mingle", "--without-heartbeat",
                             "-l", "INFO"], "worker")
         if wait:
-            log = self.log_of(proc)
             try:
-                wait_until(lambda: proc.poll() is None and b" ready." in log.read_bytes(), 60,
-                           "the Celery worker to start")
+                wait_until(lambda: self.is_ready(proc), 60, "the Celery worker to start")
             except TimeoutError:
-                pytest.fail("worker did not start:\n" + log.read_text(errors="replace"))
+                pytest.fail("worker did not start:\n" + self.log_of(proc).read_text(
+                    errors="replace"))
         return proc
 
     def beat(self) -> subprocess.Popen:
@@ -266,20 +279,51 @@ class Celery:
                             "--pidfile", str(self.logs / f"beat-{n}.pid")], "beat")
 
     def kill(self, proc: subprocess.Popen) -> None:
-        """SIGKILL, as when a machine or the OOM killer takes a worker down mid-task."""
-        proc.send_signal(signal.SIGKILL)
+        """SIGKILL the worker and its pool children, as when its machine or container dies."""
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         proc.wait(10)
+
+    @staticmethod
+    def children(proc: subprocess.Popen) -> list[int]:
+        """The pool processes a prefork worker forked (Linux /proc)."""
+        try:
+            text = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in text.split()]
+
+    def kill_child(self, proc: subprocess.Popen, rng) -> int | None:
+        """SIGKILL one pool child mid-task (the OOM-killer case): the parent notices the lost
+        worker and, with reject_on_worker_lost, requeues its message."""
+        children = self.children(proc)
+        if not children:
+            return None
+        pid = rng.choice(children)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return None
+        return pid
 
     def stop(self, proc: subprocess.Popen) -> None:
         if proc.poll() is None:
             proc.terminate()  # warm shutdown
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.kill(proc)
+        try:  # leftovers of its group (children of a worker that was killed)
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def stop_all(self) -> None:
+        for proc, _, _ in self.procs:  # all at once: each warm shutdown runs in parallel
+            if proc.poll() is None:
+                proc.terminate()
         for proc, log, _ in self.procs:
             self.stop(proc)
             log.close()
