@@ -50,8 +50,14 @@ def enqueue_many(task_name: str, arglist: list[tuple]) -> int:
     celery = current_app.extensions["celery"]
     timeout = current_app.config["BROKER_CONNECT_TIMEOUT"]
     done = 0
+    options = {}
+    if str(celery.conf.broker_url).startswith(("redis://", "rediss://")):
+        # Also bound each read: a broker that accepts connections but never answers (hung,
+        # or behind a dead proxy) must not hold the request.
+        options["transport_options"] = {"socket_timeout": timeout,
+                                        "socket_connect_timeout": timeout}
     try:
-        with celery.connection_for_write(connect_timeout=timeout) as conn:
+        with celery.connection_for_write(connect_timeout=timeout, **options) as conn:
             conn.ensure_connection(max_retries=0, timeout=timeout)
             producer = conn.Producer(auto_declare=False)
             for args in arglist:

@@ -159,9 +159,7 @@ def test_rows_handed_to_the_broker_get_a_grace_period_before_the_sweep(app, db, 
 
 
 def test_web_request_succeeds_while_the_broker_is_down(app, client, auth, admin, db, monkeypatch):
-    """An invitation enqueues an email: with the broker down the page still works at once."""
-    import time
-
+    """An invitation enqueues an email: with the broker down the page still works."""
     from celery import Celery
 
     from tests.jobs.conftest import free_port
@@ -171,11 +169,50 @@ def test_web_request_succeeds_while_the_broker_is_down(app, client, auth, admin,
                         Celery("dead", broker=f"redis://127.0.0.1:{free_port()}/0"))
     monkeypatch.setitem(app.extensions, "crm_jobs", {"down_until": 0.0})
     auth.login(admin.email)
-    started = time.monotonic()
     resp = auth.post("/admin/users", {"email": "new@example.org", "name": "New Person",
                                       "role": "member", "home_state": ""})
-    assert resp.status_code == 302 and time.monotonic() - started < 5
+    assert resp.status_code == 302
     assert statuses(db) == ["pending"]
+
+
+def test_a_broker_that_never_answers_cannot_hold_a_request(app, monkeypatch):
+    """A hung broker (it accepts the connection, then says nothing) costs one short timeout,
+    then nothing for a while (the breaker); without the read timeout this call never returns."""
+    import socket
+    import threading
+
+    from celery import Celery
+
+    from crm import jobs
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    silent.setblocking(False)
+    port = silent.getsockname()[1]
+    monkeypatch.setitem(app.config, "JOBS_MODE", "celery")
+    monkeypatch.setitem(app.extensions, "celery",
+                        Celery("hung", broker=f"redis://127.0.0.1:{port}/0"))
+    monkeypatch.setitem(app.extensions, "crm_jobs", {"down_until": 0.0})
+    results = []
+
+    def call():
+        with app.app_context():
+            results.append([jobs.enqueue("crm.email.send", n) for n in range(5)])
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(30)  # a ceiling for "hangs", not a speed measure
+    connections = 0
+    while True:
+        try:
+            silent.accept()[0].close()
+            connections += 1
+        except BlockingIOError:
+            break
+    silent.close()
+    assert not caller.is_alive() and results == [[False] * 5]
+    assert connections == 1  # the other four calls did not even try
 
 
 def test_admin_status_page_lists_jobs_and_problems_and_resends(app, client, auth, admin, db):
