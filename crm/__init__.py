@@ -34,15 +34,11 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    import sqlalchemy as sa
-
     from crm import models  # noqa: F401  (registers the tables)
-    from crm.extensions import celery_init_app, csrf, db, login_manager, migrate, sqlite_pragmas
+    from crm.extensions import celery_init_app, csrf, db, login_manager, migrate
 
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
-    with app.app_context():
-        sa.event.listen(db.engine, "connect", sqlite_pragmas)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
