@@ -118,15 +118,21 @@ def counted(stmt, limit: int = LIST_LIMIT):
     return [r[0] for r in rows], (rows[0][-1] if rows else 0)
 
 
-def position_changes(since: datetime, issue_ids=None):
-    """Positions recorded since a time whose stance differs from the person's previous one on
-    the same issue or bill, newest first (with the previous stance)."""
+def position_changes(since: datetime) -> list[dict]:
+    """Every position recorded since a time whose stance differs from the person's previous one
+    on the same issue or bill, newest first, with the previous stance (one query).
+
+    The recent positions are picked first (a small set), each looking up its predecessor
+    through the (person, issue) index; positions of deleted people are left out.
+    """
+    from crm.models import STANCES
+
     prior = aliased(Position)
     previous = (
         sa.select(prior.stance)
         .where(prior.person_id == Position.person_id,
-               prior.issue_id.is_not_distinct_from(Position.issue_id),
-               prior.bill_id.is_not_distinct_from(Position.bill_id),
+               # A position is about an issue or a bill: "=" on the NULL side is never true.
+               sa.or_(prior.issue_id == Position.issue_id, prior.bill_id == Position.bill_id),
                prior.recorded_at < Position.recorded_at)
         .order_by(prior.recorded_at.desc()).limit(1)
         .correlate(Position).scalar_subquery()
@@ -134,42 +140,60 @@ def position_changes(since: datetime, issue_ids=None):
     recent = (
         sa.select(Position.id.label("id"), Position.stance.label("stance"),
                   previous.label("previous"))
-        .join(Person, Person.id == Position.person_id)
-        .where(Position.recorded_at >= since, Person.deleted_at.is_(None))
+        .where(Position.recorded_at >= since)
+        .subquery()
     )
-    if issue_ids is not None:
-        recent = recent.where(Position.issue_id.in_(issue_ids))
-    recent = recent.subquery()
-    return (
+    person_deleted = sa.exists().where(Person.id == Position.person_id,
+                                       Person.deleted_at.is_not(None))
+    rows = db.session.execute(
         sa.select(Position, recent.c.previous)
         .join(recent, recent.c.id == Position.id)
-        .where(sa.or_(recent.c.previous.is_(None), recent.c.previous != recent.c.stance))
+        .where(sa.or_(recent.c.previous.is_(None), recent.c.previous != recent.c.stance),
+               ~person_deleted)
         .order_by(Position.recorded_at.desc(), Position.id.desc())
         .options(joinedload(Position.person), joinedload(Position.issue),
                  joinedload(Position.bill))
-    )
-
-
-def position_items(stmt) -> tuple[list[dict], int]:
-    from crm.models import STANCES
-
-    rows = db.session.execute(stmt.add_columns(sa.func.count().over()).limit(LIST_LIMIT)).all()
-    items = [{
+    ).all()
+    return [{
+        "issue_id": pos.issue_id,
         "person": pos.person.full_name,
         "url": absolute_url("people.show", person_id=pos.person_id),
         "subject": pos.issue.name if pos.issue else (pos.bill.label if pos.bill else ""),
         "stance": STANCES.get(pos.stance, pos.stance),
         "previous": STANCES.get(previous, previous) if previous else None,
         "commitment": pos.commitment,
-    } for pos, previous, _ in rows]
-    return items, (rows[0][-1] if rows else 0)
+    } for pos, previous in rows]
 
 
-def build_digest(user: User, now: datetime, week: str | None = None) -> Digest:
-    """Everything this user's digest shows, as of `now` (about 5 queries; 9 for coordinators)."""
+class Week:
+    """What every digest of one run shares, computed once on first use: the week's position
+    changes and the team's figures (per local date). A run builds hundreds of digests; these
+    parts are the same for all of them."""
+
+    def __init__(self, now: datetime):
+        self.now, self.since = now, now - timedelta(days=7)
+        self._changes: list[dict] | None = None
+        self._teams: dict[date, Team] = {}
+
+    def changes(self) -> list[dict]:
+        if self._changes is None:
+            self._changes = position_changes(self.since)
+        return self._changes
+
+    def team(self, today: date) -> Team:
+        if today not in self._teams:
+            self._teams[today] = build_team(self, today)
+        return self._teams[today]
+
+
+def build_digest(user: User, now: datetime, week: str | None = None,
+                 shared: Week | None = None) -> Digest:
+    """Everything this user's digest shows, as of `now`: 4 or 5 queries of its own, plus the
+    run's shared ones (`shared`; 1, and 4 more once a coordinator's digest needs the team)."""
+    shared = shared or Week(now)
     tz = safe_zone(user.timezone)
     today = clock.local_today(now, tz)
-    since = now - timedelta(days=7)
+    since = shared.since
     digest = Digest(user=user, week=week or iso_week(today), today=today, tz=tz)
 
     # 1. My open assignments due within the week, and overdue ones (not snoozed).
@@ -207,8 +231,8 @@ def build_digest(user: User, now: datetime, week: str | None = None) -> Digest:
         "url": absolute_url("interactions.show", interaction_id=i.id),
     } for i in logged]
 
-    # 4. Position changes this week on issues I follow.
-    followed = sa.union(
+    # 4. This week's position changes on the issues I follow.
+    followed = set(db.session.scalars(sa.union(
         sa.select(interaction_issues.c.issue_id)
         .join(Interaction, Interaction.id == interaction_issues.c.interaction_id)
         .where(Interaction.logged_by_id == user.id, Interaction.deleted_at.is_(None),
@@ -216,17 +240,18 @@ def build_digest(user: User, now: datetime, week: str | None = None) -> Digest:
         sa.select(Assignment.issue_id).where(
             Assignment.assignee_id == user.id, Assignment.status.in_(OPEN),
             Assignment.deleted_at.is_(None), Assignment.issue_id.is_not(None)),
-    )
-    digest.positions, digest.positions_total = position_items(
-        position_changes(since, issue_ids=sa.select(followed.subquery().c[0])))
+    )))
+    mine_moved = [c for c in shared.changes() if c["issue_id"] in followed]
+    digest.positions, digest.positions_total = mine_moved[:LIST_LIMIT], len(mine_moved)
 
     if user.is_coordinator:
-        digest.team = build_team(now, today, since)
+        digest.team = shared.team(today)
     return digest
 
 
-def build_team(now: datetime, today: date, since: datetime) -> Team:
-    """The coordinator's part: the whole team's week (4 queries)."""
+def build_team(shared: Week, today: date) -> Team:
+    """The coordinator's part: the whole team's week (3 queries, and the shared changes)."""
+    now, since = shared.now, shared.since
     team = Team()
     count = sa.func.count(Interaction.id)
     team.contacts_by_member = [tuple(r) for r in db.session.execute(
@@ -251,7 +276,8 @@ def build_team(now: datetime, today: date, since: datetime) -> Team:
     team.untouched_targets = [{"name": p.full_name, "seat": p.seat,
                                "url": absolute_url("people.show", person_id=p.id)}
                               for p in targets]
-    team.movement, team.movement_total = position_items(position_changes(since))
+    movement = shared.changes()
+    team.movement, team.movement_total = movement[:LIST_LIMIT], len(movement)
     return team
 
 
@@ -291,11 +317,12 @@ def dispatch_digests(now: datetime, dry_run: bool = False, deliver: bool = True)
         sa.select(Notification.subject_key, Notification.occurrence)
         .where(Notification.kind == "digest",
                Notification.occurrence.in_(sorted({week for _, week in due})))).tuples())
+    shared = Week(now)
     for user, week in due:
         if (f"user:{user.id}", week) in sent_before:
             summary.skipped += 1
             continue
-        digest = build_digest(user, now, week=week)
+        digest = build_digest(user, now, week=week, shared=shared)
         if digest.empty:
             summary.skipped += 1
             continue
