@@ -106,7 +106,9 @@ def measure(now: datetime) -> dict:
     # Every active member, whether or not they chose to receive it (the preview builds it too).
     users = list(db.session.scalars(sa.select(User).where(User.is_active.is_(True))
                                     .order_by(User.id)))
-    per_digest, queries, empty = {"member": [], "coordinator": []}, {"member": [], "coordinator": []}, 0
+    per_digest = {"member": [], "coordinator": []}
+    queries = {"member": [], "coordinator": []}
+    empty = 0
     started, cpu = time.perf_counter(), time.process_time()
     shared = Week(now)  # what one dispatch run shares across its digests
     shared_before = len(statements)
@@ -123,7 +125,8 @@ def measure(now: datetime) -> dict:
         per_digest[kind].append(time.perf_counter() - t0)
         queries[kind].append(len(statements) - before)
     total, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"users": len(users), "empty": empty, "total": total, "cpu": cpu, "per_digest": per_digest,
+    return {"users": len(users), "empty": empty, "total": total, "cpu": cpu,
+            "per_digest": per_digest,
             "queries": queries, "shared": shared_statements}
 
 
@@ -151,7 +154,8 @@ def main() -> None:
     for kind in ("member", "coordinator"):
         if ms[kind]:
             q = result["queries"][kind]
-            print(f"  {kind}s: {len(ms[kind])}, per digest median {statistics.median(ms[kind]):.1f} "
+            median = statistics.median(ms[kind])
+            print(f"  {kind}s: {len(ms[kind])}, per digest median {median:.1f} "
                   f"ms, p95 {sorted(ms[kind])[int(len(ms[kind]) * 0.95) - 1]:.1f} ms, max "
                   f"{max(ms[kind]):.1f} ms; SQL statements per digest: {sorted(set(q))}")
 

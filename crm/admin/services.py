@@ -35,7 +35,7 @@ def ledger_counts() -> dict[str, int]:
     from crm.models import NOTIFICATION_STATUSES, Notification
 
     counts = dict(db.session.execute(
-        sa.select(Notification.status, sa.func.count()).group_by(Notification.status)).tuples().all())
+        sa.select(Notification.status, sa.func.count()).group_by(Notification.status)).all())
     return {status: counts.get(status, 0) for status in NOTIFICATION_STATUSES}
 
 

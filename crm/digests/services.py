@@ -9,6 +9,7 @@ member, overdue assignments by member, targets nobody has contacted, whip-board 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -186,61 +187,80 @@ class Week:
         return self._teams[today]
 
 
+@functools.cache
+def member_queries() -> dict:
+    """The per-user statements, built once with bind parameters: a run executes them hundreds
+    of times, and building a statement costs more than running these small queries."""
+    user_id, today, week_end, since, until, follow_since = (
+        sa.bindparam(name) for name in
+        ("user_id", "today", "week_end", "since", "until", "follow_since"))
+    over = sa.func.count().over()
+    return {
+        # My open assignments due within the week, and overdue ones (not snoozed).
+        "assignments": (
+            open_assignments()
+            .where(Assignment.assignee_id == user_id, Assignment.due_on.is_not(None),
+                   Assignment.due_on < week_end,
+                   sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today))
+            .order_by(Assignment.due_on, Assignment.id)
+            .options(joinedload(Assignment.person), joinedload(Assignment.organization))),
+        # People I hold whose keep-in-touch cadence has lapsed (first ones, and how many).
+        "lapsed": (
+            sa.select(Person, over)
+            .where(Person.holder_id == user_id, Person.deleted_at.is_(None),
+                   Person.next_touch_due <= today)
+            .order_by(Person.next_touch_due, Person.sort_name).limit(LIST_LIMIT)),
+        # What I logged this week (first ones, and how many; +1 query for their people).
+        "logged": (
+            sa.select(Interaction, over)
+            .where(Interaction.logged_by_id == user_id, Interaction.deleted_at.is_(None),
+                   Interaction.occurred_at >= since, Interaction.occurred_at <= until)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(LIST_LIMIT).options(selectinload(Interaction.people))),
+        # The issues I follow: those of my recent contacts and of my open assignments.
+        "followed": sa.union(
+            sa.select(interaction_issues.c.issue_id)
+            .join(Interaction, Interaction.id == interaction_issues.c.interaction_id)
+            .where(Interaction.logged_by_id == user_id, Interaction.deleted_at.is_(None),
+                   Interaction.occurred_at >= follow_since),
+            sa.select(Assignment.issue_id).where(
+                Assignment.assignee_id == user_id, Assignment.status.in_(OPEN),
+                Assignment.deleted_at.is_(None), Assignment.issue_id.is_not(None))),
+    }
+
+
 def build_digest(user: User, now: datetime, week: str | None = None,
                  shared: Week | None = None) -> Digest:
     """Everything this user's digest shows, as of `now`: 4 or 5 queries of its own, plus the
-    run's shared ones (`shared`; 1, and 4 more once a coordinator's digest needs the team)."""
+    run's shared ones (`shared`; 1, and 3 more once a coordinator's digest needs the team)."""
     shared = shared or Week(now)
     tz = safe_zone(user.timezone)
     today = clock.local_today(now, tz)
-    since = shared.since
     digest = Digest(user=user, week=week or iso_week(today), today=today, tz=tz)
+    q = member_queries()
+    params = {"user_id": user.id, "today": today, "week_end": today + timedelta(days=7),
+              "since": shared.since, "until": now,
+              "follow_since": now - timedelta(days=FOLLOW_DAYS)}
 
-    # 1. My open assignments due within the week, and overdue ones (not snoozed).
-    mine = db.session.scalars(
-        open_assignments()
-        .where(Assignment.assignee_id == user.id, Assignment.due_on.is_not(None),
-               Assignment.due_on < today + timedelta(days=7),
-               sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today))
-        .order_by(Assignment.due_on, Assignment.id)
-        .options(joinedload(Assignment.person), joinedload(Assignment.organization))
-    ).unique().all()
-    for a in mine:
+    for a in db.session.scalars(q["assignments"], params).unique():
         item = {"title": a.title, "target": target_name(a), "due_on": a.due_on,
                 "days": (a.due_on - today).days, "links": action_links(a, user)}
         (digest.overdue if a.due_on < today else digest.due).append(item)
 
-    # 2. People I hold whose keep-in-touch cadence has lapsed.
-    people, digest.lapsed_total = counted(
-        sa.select(Person).where(Person.holder_id == user.id, Person.deleted_at.is_(None),
-                                Person.next_touch_due <= today)
-        .order_by(Person.next_touch_due, Person.sort_name))
+    rows = db.session.execute(q["lapsed"], params).all()
+    digest.lapsed_total = rows[0][1] if rows else 0
     digest.lapsed = [{"name": p.full_name, "seat": p.seat, "due": p.next_touch_due,
-                      "url": absolute_url("people.show", person_id=p.id)} for p in people]
+                      "url": absolute_url("people.show", person_id=p.id)} for p, _ in rows]
 
-    # 3. What I logged this week (+1 query for the people contacted).
-    logged, digest.logged_total = counted(
-        sa.select(Interaction)
-        .where(Interaction.logged_by_id == user.id, Interaction.deleted_at.is_(None),
-               Interaction.occurred_at >= since, Interaction.occurred_at <= now)
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        .options(selectinload(Interaction.people)))
+    rows = db.session.execute(q["logged"], params).all()
+    digest.logged_total = rows[0][1] if rows else 0
     digest.logged = [{
         "when": clock.local(i.occurred_at, tz).date(), "kind": i.kind, "subject": i.subject,
         "people": ", ".join(p.full_name for p in i.people if p.deleted_at is None),
         "url": absolute_url("interactions.show", interaction_id=i.id),
-    } for i in logged]
+    } for i, _ in rows]
 
-    # 4. This week's position changes on the issues I follow.
-    followed = set(db.session.scalars(sa.union(
-        sa.select(interaction_issues.c.issue_id)
-        .join(Interaction, Interaction.id == interaction_issues.c.interaction_id)
-        .where(Interaction.logged_by_id == user.id, Interaction.deleted_at.is_(None),
-               Interaction.occurred_at >= now - timedelta(days=FOLLOW_DAYS)),
-        sa.select(Assignment.issue_id).where(
-            Assignment.assignee_id == user.id, Assignment.status.in_(OPEN),
-            Assignment.deleted_at.is_(None), Assignment.issue_id.is_not(None)),
-    )))
+    followed = set(db.session.scalars(q["followed"], params))
     mine_moved = [c for c in shared.changes() if c["issue_id"] in followed]
     digest.positions, digest.positions_total = mine_moved[:LIST_LIMIT], len(mine_moved)
 

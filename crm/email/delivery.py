@@ -125,11 +125,12 @@ def keep_in_mailbox(msg: EmailMessage) -> None:
 def send_smtp(msg: EmailMessage) -> None:
     cfg = current_app.config
     try:
+        server, port, timeout = cfg["MAIL_SERVER"], cfg["MAIL_PORT"], cfg["MAIL_TIMEOUT"]
         if cfg["MAIL_USE_SSL"]:
-            conn = smtplib.SMTP_SSL(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"],
+            conn = smtplib.SMTP_SSL(server, port, timeout=timeout,
                                     context=ssl.create_default_context())
         else:
-            conn = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+            conn = smtplib.SMTP(server, port, timeout=timeout)
         with conn:
             if cfg["MAIL_USE_TLS"]:
                 conn.starttls(context=ssl.create_default_context())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from crm import audit
@@ -29,7 +29,11 @@ class LinkExpired(DomainError):
 
 def serializer(purpose: str) -> URLSafeTimedSerializer:
     assert purpose in ENDPOINTS, purpose
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"crm-link-{purpose}")
+    cache = g.setdefault("crm_link_serializers", {})  # one per purpose per app context
+    if purpose not in cache:
+        cache[purpose] = URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                                salt=f"crm-link-{purpose}")
+    return cache[purpose]
 
 
 def max_age(purpose: str) -> int:

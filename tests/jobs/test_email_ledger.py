@@ -227,7 +227,8 @@ def test_admin_status_page_lists_jobs_and_problems_and_resends(app, client, auth
     auth.login(admin.email)
     html = client.get("/admin/status").get_data(as_text=True)
     assert "crm.email.sweep" in html and "on time" in html and "never ran" in html
-    assert "bounce@example.org" in html and "550 no such user" in html and "doubt@example.org" in html
+    assert "bounce@example.org" in html and "550 no such user" in html
+    assert "doubt@example.org" in html
 
     assert auth.post(f"/admin/status/notifications/{bad.id}/resend").status_code == 302
     assert auth.post(f"/admin/status/notifications/{doubt.id}/delivered").status_code == 302

@@ -58,7 +58,10 @@ def check(page, path: str) -> None:
     violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
     assert violations == [], f"{path}: {violations}"
     overflow = page.evaluate("document.documentElement.scrollWidth")
-    assert overflow <= 375, f"{path} is {overflow} px wide"
+    widest = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > 376)
+        .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+    assert overflow <= 375, f"{path} is {overflow} px wide: {widest}"
 
 
 def test_pages_are_accessible_on_a_phone(app, db, browser_page):

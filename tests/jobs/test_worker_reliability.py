@@ -63,7 +63,8 @@ def test_j5_smtp_4xx_is_retried_with_backoff_and_5xx_is_not(app, db, database_ur
     busy, gone = rows["busy@example.org"], rows["gone@example.org"]
     gap = tries["busy@example.org"][1] - tries["busy@example.org"][0]
     print(f"\nJ5: 451-then-250 delivered after {busy.attempts} attempts (retry gap {gap:.1f} s, "
-          f"backoff base 1.5 s); 550 attempts {len(tries['gone@example.org'])}, status {gone.status}")
+          f"backoff base 1.5 s); 550 attempts {len(tries['gone@example.org'])}, "
+          f"status {gone.status}")
     assert (busy.status, busy.attempts) == ("sent", 2)
     assert [m["To"] for m in smtp_sink.messages] == ["busy@example.org"]
     assert gap >= 1.5
