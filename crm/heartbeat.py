@@ -29,7 +29,15 @@ def every(name: str) -> float:
 
 
 def _touch(name: str, **values) -> None:
+    """Update a job's heartbeat row (created on first use). Times only move forward: two runs
+    finishing out of order cannot set "last success" back."""
     insert_or_skip(JobRun, [{"name": name}], key=["name"], returning=("name",))
+    for column in ("last_started_at", "last_success_at"):
+        if column in values:
+            current = getattr(JobRun, column)
+            moment = sa.literal(values[column], type_=current.type)
+            values[column] = sa.case((sa.or_(current.is_(None), current < moment), moment),
+                                     else_=current)
     db.session.execute(sa.update(JobRun).where(JobRun.name == name).values(**values))
     db.session.commit()
 

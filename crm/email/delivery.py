@@ -72,7 +72,13 @@ def deliver_notification(notification_id: int, now: datetime | None = None) -> s
     if row is None:
         return "skipped"
     try:
-        send(build_message(row))
+        message = build_message(row)
+    except Exception as exc:  # nothing was sent: a broken row fails at once, visibly
+        row.status, row.last_error = "failed", f"could not build the message: {exc}"[:2000]
+        db.session.commit()
+        return "failed"
+    try:
+        send(message)
     except TransientError as exc:
         row.last_error = str(exc)[:2000]
         if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:

@@ -297,3 +297,13 @@ def test_send_test_email_reports_an_smtp_refusal(smtp_app, smtp_sink, runner):
     out = runner.invoke(args=["crm", "send-test-email", "ops@example.org", "--json"])
     assert out.exit_code == 1
     assert '"failed": 1' in out.output and "554" in out.output
+
+
+def test_heartbeat_times_only_move_forward(db):
+    """Two runs finishing out of order (two workers) cannot set the last success back."""
+    later, earlier = utcnow(), utcnow() - timedelta(minutes=10)
+    run_job("crm.email.sweep", later, lambda now: {})
+    run_job("crm.email.sweep", earlier, lambda now: {})
+    db.session.expire_all()
+    run = db.session.get(JobRun, "crm.email.sweep")
+    assert run.last_success_at == later and run.last_started_at == later
