@@ -29,6 +29,11 @@ def env_int(name: str, default: int) -> int:
     return default if value is None else int(value)
 
 
+def env_float(name: str, default: float) -> float:
+    value = env(name)
+    return default if value is None else float(value)
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe; the message says which and how to fix it."""
 
@@ -72,6 +77,7 @@ class Config:
         # "celery" hands jobs to the worker; "inline" runs them in-process after the commit
         # (unit tests and one-off commands only).
         self.JOBS_MODE = env("JOBS_MODE", "celery")
+        self.jobs_config()
         self.CELERY = self.celery_config()
         # Directory imports: where `crm import-congress` downloads from without a SOURCE, and
         # where parsed YAML is cached (by content hash) to make refreshes fast; "" disables it.
@@ -80,6 +86,43 @@ class Config:
         self.IMPORT_DOWNLOAD_TIMEOUT = env_int("IMPORT_DOWNLOAD_TIMEOUT", 30)
         self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", str(INSTANCE / "import-cache"))
 
+    def jobs_config(self) -> None:
+        """Periodic jobs, the outbox, retries, reminders and digests (seconds unless named)."""
+        # How often beat runs each periodic job (worker/schedule.py). Values that divide an hour
+        # run on the clock (every 15 minutes = :00, :15, :30, :45), so half-hour zones get their
+        # digest on time.
+        self.REMINDERS_EVERY = env_float("REMINDERS_EVERY", 300)
+        self.DIGESTS_EVERY = env_float("DIGESTS_EVERY", 900)
+        self.OUTBOX_EVERY = env_float("OUTBOX_EVERY", 60)
+        self.CADENCE_EVERY = env_float("CADENCE_EVERY", 86400)
+        # /readyz and the status page report jobs that never ran (False: only late ones).
+        self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", True)
+        # A new ledger row waits this long for the worker before the outbox sweep nudges it; a
+        # nudged row is not nudged again before OUTBOX_RENUDGE.
+        self.OUTBOX_GRACE = env_float("OUTBOX_GRACE", 60)
+        self.OUTBOX_RENUDGE = env_float("OUTBOX_RENUDGE", 600)
+        self.OUTBOX_BATCH = env_int("OUTBOX_BATCH", 500)
+        # A row still "sending" after this long belongs to a worker that died: it becomes
+        # "unknown" (shown to admins), never resent automatically.
+        self.SENDING_STALE_AFTER = env_float("SENDING_STALE_AFTER", 900)
+        # Transient SMTP failures (connection errors, 4xx): exponential backoff, then "failed".
+        self.MAIL_RETRY_BASE = env_float("MAIL_RETRY_BASE", 60)
+        self.MAIL_RETRY_MAX = env_float("MAIL_RETRY_MAX", 6 * 3600)
+        self.MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 8)
+        # Reminders: "due soon" N days before, overdue every N days, escalation after N days;
+        # sent only between these local hours of the recipient ("8-20").
+        self.REMINDER_DUE_SOON_DAYS = env_int("REMINDER_DUE_SOON_DAYS", 2)
+        self.REMINDER_OVERDUE_EVERY_DAYS = env_int("REMINDER_OVERDUE_EVERY_DAYS", 3)
+        self.REMINDER_ESCALATE_AFTER_DAYS = env_int("REMINDER_ESCALATE_AFTER_DAYS", 7)
+        self.REMINDER_HOURS = env("REMINDER_HOURS", "8-20")
+        # A digest missed at its hour (worker down) is still sent within this many hours.
+        self.DIGEST_CATCH_UP_HOURS = env_float("DIGEST_CATCH_UP_HOURS", 6)
+        # Signed links in emails: "mark done" / "snooze a week", and one-click unsubscribe.
+        self.LINK_MAX_AGE = env_int("LINK_MAX_AGE", 14 * 24 * 3600)
+        self.UNSUBSCRIBE_MAX_AGE = env_int("UNSUBSCRIBE_MAX_AGE", 90 * 24 * 3600)
+        # A web request never waits longer than this for the broker (the outbox catches up).
+        self.BROKER_CONNECT_TIMEOUT = env_float("BROKER_CONNECT_TIMEOUT", 1)
+
     def database_url(self) -> str | None:
         return env("DATABASE_URL")
 
@@ -87,16 +130,30 @@ class Config:
         return "smtp"
 
     def celery_config(self) -> dict:
-        broker = self.REDIS_URL or f"sqlalchemy+sqlite:///{INSTANCE / 'broker.sqlite'}"
+        if self.REDIS_URL:
+            broker = self.REDIS_URL
+            # Retries never use ETA/countdown (the outbox sweep retries from the database), so
+            # the visibility timeout only has to outlast the longest task; it is set far longer.
+            transport = {
+                "visibility_timeout": 2 * 3600,
+                "socket_connect_timeout": 2,
+                "socket_keepalive": True,
+            }
+        else:
+            # Embedded default: kombu's SQLAlchemy transport on a SQLite file. Its transport
+            # options go to create_engine(): wait on a locked file instead of failing.
+            broker = f"sqlalchemy+sqlite:///{INSTANCE / 'broker.sqlite'}"
+            transport = {"connect_args": {"timeout": 30}}
         return {
             "broker_url": broker,
+            "broker_transport_options": transport,
             "task_ignore_result": True,
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
+            "worker_cancel_long_running_tasks_on_connection_loss": True,
             "broker_connection_retry_on_startup": True,
-            # Longer than any retry delay, so an unacknowledged task is not redelivered early.
-            "broker_transport_options": {"visibility_timeout": 2 * 3600},
+            "beat_schedule_filename": str(INSTANCE / "celerybeat-schedule"),
             "timezone": "UTC",
         }
 
@@ -133,6 +190,9 @@ class TestingConfig(Config):
         self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", "")
         self.BASE_URL = "http://crm.test"
         self.PASSWORD_HASH_FAST = True
+        self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", False)
+        if self.MAIL_SERVER not in {"127.0.0.1", "::1", "localhost"}:
+            raise ConfigError("Tests only send mail to a local SMTP sink (CRM_MAIL_SERVER).")
 
     def database_url(self) -> str:
         return env("DATABASE_URL", "sqlite://")

@@ -58,7 +58,9 @@ def register_blueprints(app: Flask) -> None:
     from crm.auth.routes import bp as auth_bp
     from crm.campaigns.routes import bp as campaigns_bp
     from crm.imports.routes import bp as imports_bp
+    from crm.digests.routes import bp as digests_bp
     from crm.interactions.routes import bp as interactions_bp
+    from crm.links.routes import bp as links_bp
     from crm.main.routes import bp as main_bp
     from crm.people.routes import bp as people_bp
     from crm.policy.routes import bp as policy_bp
@@ -77,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(policy_bp)
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(digests_bp, url_prefix="/digest")
+    app.register_blueprint(links_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from crm import create_app
 from crm.clock import utcnow
-from crm.models import Campaign, DevMail, FollowUpTemplate, ImportRun, Position
+from crm.models import Campaign, DevMail, FollowUpTemplate, ImportRun, Notification, Position
 from tests.factories import (
     AssignmentFactory,
     BillFactory,
@@ -98,6 +98,14 @@ EXPECTED = {
     "reports.members_csv": "coordinator",
     "reports.not_contacted": "member",
     "reports.not_contacted_csv": "member",
+    "admin.status": "admin",
+    "admin.resend_notification": "admin",
+    "admin.confirm_delivered": "admin",
+    "digests.preview": "member",
+    # Signed single-purpose links from emails: the token in the URL is the credential.
+    "links.done": "public",
+    "links.snooze": "public",
+    "links.unsubscribe": "public",
 }
 RANK = {"anonymous": 0, "deactivated": 0, "member": 1, "coordinator": 2, "admin": 3}
 NEEDED = {"public": 0, "member": 1, "coordinator": 2, "admin": 3}
@@ -144,12 +152,16 @@ def sample(db, coordinator):
     position = Position(person_id=person.id, issue_id=issue.id, stance="support",
                         commitment="Will cosponsor", commitment_status="pending",
                         recorded_by_id=coordinator.id, recorded_at=utcnow())
-    db.session.add(position)
+    notification = Notification(to_email="x@example.org", kind="test", subject_key="test",
+                                occurrence="1", status="failed", created_at=utcnow(),
+                                payload={"subject": "Hi", "text": "Hi"})
+    db.session.add_all([position, notification])
     db.session.commit()
     return {"person_id": person.id, "interaction_id": interaction.id, "user_id": victim.id,
             "mail_id": mail.id, "run_id": run.id, "token": "not-a-valid-token",
             "assignment_id": assignment.id, "campaign_id": campaign.id, "template_id": template.id,
-            "issue_id": issue.id, "bill_id": bill.id, "position_id": position.id}
+            "issue_id": issue.id, "bill_id": bill.id, "position_id": position.id,
+            "notification_id": notification.id}
 
 
 def route_url(endpoint: str, rule: str, sample: dict) -> str:
@@ -198,7 +210,10 @@ def test_route_role_matrix(endpoint, rule, method, role, client, auth, sample, m
             assert not resp.headers["Location"].startswith("/login")
 
 
-UNSAFE = [(e, r, m) for e, r, m in ROUTES if m != "GET"]
+# One-click links in emails (RFC 8058 unsubscribe, mark done, snooze) are posted by mail clients
+# that cannot carry a CSRF token; a signed, single-purpose, expiring token protects them instead.
+CSRF_EXEMPT = {"links.done", "links.snooze", "links.unsubscribe"}
+UNSAFE = [(e, r, m) for e, r, m in ROUTES if m != "GET" and e not in CSRF_EXEMPT]
 
 
 @pytest.mark.parametrize("endpoint,rule,method", UNSAFE)

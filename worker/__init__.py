@@ -1,1 +1,1 @@
-"""The Celery worker: thin tasks that call the services in crm/."""
+"""The Celery worker and beat: `celery -A worker.celery_app worker` / `... beat`."""

@@ -1,12 +1,45 @@
-"""Thin tasks: ids in, one service call. Named crm.<feature>.<verb>; crm/jobs.py enqueues them
-by name."""
+"""Thin tasks: ids in, one service call out. Named crm.<feature>.<verb>.
+
+Retries are not Celery retries: a transient SMTP failure puts the ledger row back to pending with
+a next attempt time, and the outbox sweep sends it again. So no task is ever held with an ETA,
+and the broker's visibility timeout (2 h) is far longer than any task.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from crm.clock import utcnow
+from crm import clock
+from crm.digests.services import dispatch_digests
+from crm.email.delivery import deliver_notification
+from crm.email.outbox import sweep_outbox
+from crm.heartbeat import run_job
+from crm.reminders.services import dispatch_due_reminders
+
+
+@shared_task(name="crm.email.send")
+def send_email(notification_id: int) -> str:
+    """Send one ledger row (at most once: the row is claimed before sending)."""
+    return deliver_notification(notification_id)
+
+
+@shared_task(name="crm.email.sweep")
+def sweep() -> dict:
+    """Mark stale sends unknown; hand due pending rows (outbox, retries) to the workers."""
+    return run_job("crm.email.sweep", clock.utcnow(), sweep_outbox).as_dict()
+
+
+@shared_task(name="crm.reminders.dispatch_due")
+def dispatch_reminders() -> dict:
+    """Queue the reminders due now, one email per recipient."""
+    return run_job("crm.reminders.dispatch_due", clock.utcnow(), dispatch_due_reminders).as_dict()
+
+
+@shared_task(name="crm.digests.dispatch")
+def dispatch_weekly_digests() -> dict:
+    """Queue the weekly digests whose local weekday and hour have come."""
+    return run_job("crm.digests.dispatch", clock.utcnow(), dispatch_digests).as_dict()
 
 
 @shared_task(name="crm.imports.run", acks_late=True, ignore_result=True)
@@ -19,7 +52,7 @@ def run_import(run_id: int) -> None:
     """
     from crm.imports.services import execute_run
 
-    execute_run(run_id, now=utcnow())
+    execute_run(run_id, now=clock.utcnow())
 
 
 @shared_task(name="crm.cadence.refresh", acks_late=True, ignore_result=True,
@@ -31,4 +64,4 @@ def refresh_cadence() -> dict:
     """
     from crm.cadence.services import refresh_cadence as refresh
 
-    return refresh(utcnow())
+    return run_job("crm.cadence.refresh", clock.utcnow(), refresh)

@@ -86,3 +86,45 @@ def mailbox():
 def mail(mail_id: int):
     """One kept message, text and HTML parts."""
     return render_template("admin/mail.html", mail=get_or_404(services.get_mail, mail_id))
+
+
+@bp.get("/status")
+@requires("admin")
+def status():
+    """System status: each periodic job's last run, the email ledger's failures and unknowns."""
+    from crm.heartbeat import job_statuses
+
+    return render_template("admin/status.html", jobs=job_statuses(utcnow()),
+                           counts=services.ledger_counts(), problems=services.ledger_problems(),
+                           button=EmptyForm())
+
+
+@bp.post("/status/notifications/<int:notification_id>/resend")
+@requires("admin")
+def resend_notification(notification_id: int):
+    """Send a failed or unknown message again."""
+    from crm.email import outbox
+
+    return ledger_action(outbox.resend, notification_id, "Queued to be sent again.")
+
+
+@bp.post("/status/notifications/<int:notification_id>/delivered")
+@requires("admin")
+def confirm_delivered(notification_id: int):
+    """Record that a message in doubt did arrive (it will not be resent)."""
+    from crm.email import outbox
+
+    return ledger_action(outbox.confirm_delivered, notification_id, "Marked as delivered.")
+
+
+def ledger_action(action, notification_id: int, message: str):
+    from crm.email import outbox
+
+    row = get_or_404(outbox.get_notification, notification_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            action(current_user, row, utcnow())
+            flash(message, "success")
+        except DomainError as e:
+            flash(e.message, "danger")
+    return redirect(url_for("admin.status"))

@@ -1,24 +1,47 @@
-"""Outgoing email: every message is a row in the notification ledger first.
+"""Outgoing email: every message is a row in the notification ledger first (the outbox).
 
-Services call `queue_email()` inside their transaction; after commit the row is handed to the
-worker (`crm.email.send`), which calls `delivery.deliver_notification()`. The ledger's unique key
-makes each (recipient, kind, subject, occurrence) go out at most once.
+Services call `queue_email()` inside their transaction; after commit they call `dispatch()`, which
+hands the rows to the worker (`crm.email.send` -> `delivery.deliver_notification()`). When the
+broker is down the rows simply wait: the periodic outbox sweep (`outbox.sweep_outbox()`) nudges
+them later. The ledger's unique key makes each (recipient, kind, subject, occurrence) one row,
+decided by the database, so two dispatchers running at once cannot queue the same email twice.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-from flask import render_template
+import css_inline
+from flask import current_app, g, render_template
 
 from crm.clock import utcnow
 from crm.extensions import db
 from crm.models import Notification, User
+from crm.models.base import insert_or_skip
 from crm.text import header_safe
 
+LEDGER_KEY = ["to_email", "kind", "subject_key", "occurrence"]
 
-def queue_email(
+
+@dataclass
+class Summary:
+    """What a sending run did: emails queued in the ledger, sent (only when the caller delivered
+    them itself, e.g. a CLI command), skipped (already in the ledger, empty, or opted out) and
+    failed."""
+
+    queued: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    ids: list[int] = field(default_factory=list, repr=False)  # the ledger rows queued
+
+    def as_dict(self) -> dict:
+        return {"queued": self.queued, "sent": self.sent, "skipped": self.skipped,
+                "failed": self.failed}
+
+
+def prepare_email(
     *,
     to_email: str,
     kind: str,
@@ -29,63 +52,103 @@ def queue_email(
     context: dict,
     recipient: User | None = None,
     now: datetime | None = None,
-) -> Notification | None:
-    """Add a ledger row, rendered now, unless this occurrence already exists (returns None)."""
-    exists = db.session.scalar(
-        sa.select(Notification.id).where(
-            Notification.to_email == to_email,
-            Notification.kind == kind,
-            Notification.subject_key == subject_key,
-            Notification.occurrence == occurrence,
-        )
-    )
-    if exists:
-        return None
+    headers: dict | None = None,
+) -> dict:
+    """A ledger row's values, with the message rendered (no database access)."""
+    now = now or utcnow()
     text, html = render_email(template, context)
-    row = Notification(
-        recipient_id=recipient.id if recipient else None,
-        to_email=to_email,
-        kind=kind,
-        subject_key=subject_key,
-        occurrence=occurrence,
-        status="pending",
-        payload={"subject": header_safe(subject), "text": text, "html": html},
-        created_at=now or utcnow(),
-    )
-    db.session.add(row)
-    return row
+    payload = {"subject": header_safe(subject)[:250], "text": text, "html": html}
+    if headers:
+        payload["headers"] = {header_safe(k): header_safe(v) for k, v in headers.items()}
+    return {
+        "recipient_id": recipient.id if recipient else None,
+        "to_email": to_email,
+        "kind": kind,
+        "subject_key": subject_key,
+        "occurrence": occurrence,
+        "status": "pending",
+        "attempts": 0,
+        "payload": payload,
+        "created_at": now,
+        # The worker normally sends it at once; the sweep only looks after the grace period.
+        "next_attempt_at": now + timedelta(seconds=current_app.config["OUTBOX_GRACE"]),
+    }
+
+
+def queue_prepared(rows: list[dict]) -> list[int | None]:
+    """Insert prepared ledger rows in one statement; for each, its id, or None when that
+    occurrence was already in the ledger."""
+    inserted = insert_or_skip(Notification, rows, key=LEDGER_KEY, returning=("id", *LEDGER_KEY))
+    ids = {tuple(r[1:]): r.id for r in inserted}
+    return [ids.get(tuple(row[k] for k in LEDGER_KEY)) for row in rows]
+
+
+def queue_email(**fields) -> Notification | None:
+    """Add a ledger row, rendered now; None when this occurrence is already in the ledger.
+
+    Takes the keyword arguments of prepare_email(): to_email, kind, subject_key, occurrence,
+    template, subject, context, and optionally recipient, now, headers.
+    """
+    [row_id] = queue_prepared([prepare_email(**fields)])
+    return None if row_id is None else db.session.get(Notification, row_id)
 
 
 def render_email(template: str, context: dict) -> tuple[str, str | None]:
-    """Plain-text and HTML parts from templates/email/<template>.txt and .html."""
+    """Plain-text and HTML parts from templates/email/<template>.txt and .html (CSS inlined)."""
+    from jinja2 import TemplateNotFound
+
     text = render_template(f"email/{template}.txt", **context)
     try:
         html = render_template(f"email/{template}.html", **context)
-    except Exception as exc:  # a template without an HTML part sends text only
-        from jinja2 import TemplateNotFound
-
-        if not isinstance(exc, TemplateNotFound):
-            raise
-        html = None
-    return text, html
+    except TemplateNotFound:  # a template without an HTML part sends text only
+        return text, None
+    return text, inline_css(html)
 
 
-def dispatch(rows: list[Notification]) -> None:
-    """After commit: hand the rows to the worker (or run inline in tests)."""
-    from crm import jobs
+_inliner: css_inline.CSSInliner | None = None
 
-    for row in rows:
-        if row is not None:
-            jobs.enqueue("crm.email.send", row.id)
+
+def inline_css(html: str) -> str:
+    """Move <style> rules onto the elements: many mail clients drop <style> blocks."""
+    global _inliner
+    if _inliner is None:
+        _inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
+    return _inliner.inline(html)
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link under CRM_BASE_URL that works without a request (worker, CLI)."""
-    from urllib.parse import urlsplit
+    """An absolute link for an email, built from BASE_URL (works in a worker, without a request)."""
+    adapter = g.get("crm_url_adapter")
+    if adapter is None:
+        from urllib.parse import urlsplit
 
-    from flask import current_app
-
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme or "https")
+        parts = urlsplit(current_app.config["BASE_URL"])
+        adapter = g.crm_url_adapter = current_app.url_map.bind(
+            parts.netloc or "localhost", script_name=parts.path or "/",
+            url_scheme=parts.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
+
+
+def dispatch(rows: list[Notification | None]) -> int:
+    """After commit: hand the rows to the worker (or run inline in tests). Returns how many were
+    handed over; the others wait for the outbox sweep."""
+    return dispatch_ids([row.id for row in rows if row is not None])
+
+
+def dispatch_ids(ids: list[int]) -> int:
+    """dispatch() by ledger row id. Rows the broker did not take are made due for the next
+    outbox sweep at once, instead of after the grace period."""
+    import sqlalchemy as sa
+
+    from crm import jobs
+
+    handed_over = jobs.enqueue_many("crm.email.send", [(i,) for i in ids])
+    if handed_over < len(ids):
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id.in_(ids[handed_over:]), Notification.status == "pending",
+                   Notification.attempts == 0)
+            .values(next_attempt_at=None)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+    return handed_over

@@ -1,4 +1,9 @@
-"""Sending one ledger row through the configured backend: the dev mailbox or SMTP."""
+"""Sending one ledger row through the configured backend: the dev mailbox or SMTP.
+
+pending -> sending (an atomic claim: one worker wins) -> sent | failed | pending again (transient
+failure, with next_attempt_at for the outbox sweep) | unknown (the reaper in outbox.py, when the
+worker died mid-send: the SMTP server may have accepted it, so it is never resent by itself).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,12 @@ import smtplib
 import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
 
-from crm.clock import utcnow
+from crm import clock
 from crm.extensions import db
 from crm.models import DevMail, Notification
 from crm.text import header_safe
@@ -28,7 +33,10 @@ def build_message(row: Notification) -> EmailMessage:
     msg["From"] = formataddr((header_safe(name), addr))
     msg["To"] = header_safe(row.to_email)
     msg["Subject"] = header_safe(row.payload.get("subject"))
-    msg["Message-ID"] = make_msgid(idstring=f"n{row.id}", domain=addr.partition("@")[2] or None)
+    msg["Date"] = formatdate(localtime=False)
+    # Deterministic: a resend carries the same Message-ID, so mail systems can spot a duplicate.
+    domain = addr.partition("@")[2] or "localhost"
+    msg["Message-ID"] = f"<crm-n{row.id}.{row.created_at:%Y%m%d%H%M%S}@{domain}>"
     for key, value in (row.payload.get("headers") or {}).items():
         msg[header_safe(key)] = header_safe(value)
     msg.set_content(row.payload.get("text") or "")
@@ -50,28 +58,47 @@ def claim(notification_id: int, now: datetime) -> Notification | None:
     return db.session.get(Notification, notification_id)
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the n-th failed attempt: base, 2 x base, 4 x base, ... capped."""
+    cfg = current_app.config
+    seconds = cfg["MAIL_RETRY_BASE"] * 2 ** (attempts - 1)
+    return timedelta(seconds=min(seconds, cfg["MAIL_RETRY_MAX"]))
+
+
 def deliver_notification(notification_id: int, now: datetime | None = None) -> str:
-    """Send one ledger row once. Returns its final status for this attempt."""
-    now = now or utcnow()
+    """Send one ledger row once. Returns what happened: sent, retry, failed or skipped."""
+    now = now or clock.utcnow()
     row = claim(notification_id, now)
     if row is None:
         return "skipped"
     try:
-        send(build_message(row))
-    except TransientError as exc:
-        row.status = "pending"
-        row.last_error = str(exc)[:2000]
-        row.next_attempt_at = now + timedelta(seconds=60 * 2 ** min(row.attempts, 8))
+        message = build_message(row)
+    except Exception as exc:  # nothing was sent: a broken row fails at once, visibly
+        row.status, row.last_error = "failed", f"could not build the message: {exc}"[:2000]
         db.session.commit()
-        raise
-    except smtplib.SMTPResponseException as exc:  # 5xx: permanent
+        return "failed"
+    try:
+        send(message)
+    except TransientError as exc:
+        row.last_error = str(exc)[:2000]
+        if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            row.status = "failed"
+        else:
+            row.status = "pending"  # the outbox sweep sends it again when next_attempt_at comes
+            row.next_attempt_at = now + retry_delay(row.attempts)
+        db.session.commit()
+        return "retry" if row.status == "pending" else "failed"
+    except smtplib.SMTPResponseException as exc:  # 5xx: permanent, never retried
         row.status = "failed"
         row.last_error = f"{exc.smtp_code} {exc.smtp_error!r}"[:2000]
         db.session.commit()
         return "failed"
-    row.status = "sent"
-    row.sent_at = utcnow()
-    row.last_error = None
+    # Also from "unknown": a slow send the reaper gave up on did go out after all.
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.id == row.id, Notification.status.in_(("sending", "unknown")))
+        .values(status="sent", sent_at=clock.utcnow(), last_error=None)
+    )
     db.session.commit()
     return "sent"
 
@@ -96,7 +123,7 @@ def keep_in_mailbox(msg: EmailMessage) -> None:
             text_body=text.get_content() if text else "",
             html_body=html.get_content() if html else None,
             headers={k: str(v) for k, v in msg.items()},
-            created_at=utcnow(),
+            created_at=clock.utcnow(),
         )
     )
 
@@ -104,11 +131,12 @@ def keep_in_mailbox(msg: EmailMessage) -> None:
 def send_smtp(msg: EmailMessage) -> None:
     cfg = current_app.config
     try:
+        server, port, timeout = cfg["MAIL_SERVER"], cfg["MAIL_PORT"], cfg["MAIL_TIMEOUT"]
         if cfg["MAIL_USE_SSL"]:
-            conn = smtplib.SMTP_SSL(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"],
+            conn = smtplib.SMTP_SSL(server, port, timeout=timeout,
                                     context=ssl.create_default_context())
         else:
-            conn = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=cfg["MAIL_TIMEOUT"])
+            conn = smtplib.SMTP(server, port, timeout=timeout)
         with conn:
             if cfg["MAIL_USE_TLS"]:
                 conn.starttls(context=ssl.create_default_context())

@@ -48,4 +48,10 @@ def readiness(config) -> dict:
         except Exception as exc:
             checks["broker"] = f"error: {type(exc).__name__}"
     ready = checks["database"] == "ok" and checks["broker"] in {"ok", "not configured"}
-    return {"ready": ready, "checks": checks}
+    jobs = {}
+    if checks["database"] == "ok":
+        from crm.heartbeat import late_jobs
+
+        jobs = late_jobs(utcnow())
+        checks["jobs"] = "ok" if not jobs else "late"
+    return {"ready": ready and not jobs, "checks": checks, "late_jobs": jobs}

@@ -50,3 +50,29 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
+
+
+def insert_or_skip(model, rows: list[dict], key: list[str], returning: tuple = ()) -> list:
+    """INSERT rows, silently skipping those whose unique `key` already exists; returns the
+    inserted rows' `returning` columns (default: id).
+
+    The database decides (ON CONFLICT DO NOTHING), not a check-then-insert, so two processes
+    inserting the same key at once produce one row. Callers pass rows in a stable order, so
+    concurrent inserts of overlapping sets cannot deadlock on PostgreSQL.
+    """
+    from crm.extensions import db
+
+    if not rows:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect)
+    table = model.__table__
+    cols = [table.c[name] for name in (returning or ("id",))]
+    stmt = insert(table).on_conflict_do_nothing(index_elements=key).returning(*cols)
+    result = db.session.execute(stmt, rows) if len(rows) > 1 else db.session.execute(stmt, rows[0])
+    return list(result.all())

@@ -41,6 +41,23 @@ class Notification(db.Model):
     )
 
 
+class ReminderLog(db.Model):
+    """One reminder occurrence for one recipient: the UNIQUE key makes each go out once, even
+    when two dispatchers run at once (CiviCRM's action log, plus the constraint)."""
+
+    __tablename__ = "reminder_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"))
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    stage: Mapped[str] = mapped_column(sa.String(20))  # due_soon, due_today, overdue, escalation
+    occurrence: Mapped[str] = mapped_column(sa.String(40))  # e.g. "2026-03-09" or "2026-03-09+2"
+    notification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notifications.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "recipient_id", "stage", "occurrence"),)
+
+
 class DevMail(db.Model):
     """A message the development mail backend kept instead of sending (shown to admins)."""
 

@@ -1,0 +1,1 @@
+"""The weekly digest: my work, and for coordinators the team."""

@@ -1,0 +1,361 @@
+"""The weekly digest: built per user with a fixed number of queries, sent once per ISO week at
+the user's own local weekday and hour, never empty.
+
+Member digest: my assignments due this week and overdue, my offices past their keep-in-touch
+cadence, what I logged, positions that changed on issues I follow (issues of my recent contacts
+and open assignments). Coordinator digest (coordinators and admins) adds the team: contacts by
+member, overdue assignments by member, targets nobody has contacted, whip-board movement.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from crm import clock
+from crm.email import Summary, absolute_url, dispatch_ids, queue_email
+from crm.extensions import db
+from crm.links.services import list_unsubscribe_headers
+from crm.models import (
+    Assignment,
+    Interaction,
+    Notification,
+    Person,
+    Position,
+    User,
+    interaction_issues,
+)
+from crm.reminders.services import (
+    OPEN,
+    action_links,
+    open_assignments,
+    safe_zone,
+    target_name,
+)
+
+LIST_LIMIT = 10
+FOLLOW_DAYS = 90  # an issue I discussed or was assigned in the last 90 days is one I follow
+
+
+@dataclass
+class Team:
+    contacts_by_member: list[tuple[str, int]] = field(default_factory=list)
+    overdue_by_member: list[tuple[str, int]] = field(default_factory=list)
+    untouched_targets: list[dict] = field(default_factory=list)
+    untouched_total: int = 0
+    movement: list[dict] = field(default_factory=list)
+    movement_total: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.contacts_by_member or self.overdue_by_member or self.untouched_total
+                    or self.movement_total)
+
+
+@dataclass
+class Digest:
+    user: User
+    week: str  # ISO week, e.g. "2026-W10"
+    today: date
+    tz: str
+    overdue: list[dict] = field(default_factory=list)
+    due: list[dict] = field(default_factory=list)
+    lapsed: list[dict] = field(default_factory=list)
+    lapsed_total: int = 0
+    logged: list[dict] = field(default_factory=list)
+    logged_total: int = 0
+    positions: list[dict] = field(default_factory=list)
+    positions_total: int = 0
+    team: Team | None = None
+
+    @property
+    def empty(self) -> bool:
+        mine = (self.overdue or self.due or self.lapsed_total or self.logged_total
+                or self.positions_total)
+        return not mine and (self.team is None or self.team.empty)
+
+    @property
+    def subject(self) -> str:
+        parts = []
+        if self.overdue:
+            parts.append(f"{len(self.overdue)} overdue")
+        if self.due:
+            parts.append(f"{len(self.due)} due this week")
+        if self.logged_total:
+            parts.append(f"{self.logged_total} contacts logged")
+        label = "Team digest" if self.team is not None else "Your week"
+        detail = ", ".join(parts) if parts else "what moved"
+        return f"{label}, week of {self.today:%b %-d}: {detail}"
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_slot(user: User, now: datetime, catch_up: timedelta) -> tuple[str, datetime] | None:
+    """(ISO week, scheduled time) when the user's digest is due now: their weekday and hour in
+    their own time zone have come, within the catch-up window; None otherwise."""
+    tz = ZoneInfo(safe_zone(user.timezone))
+    local_day = clock.as_utc(now).astimezone(tz).date()
+    monday = local_day - timedelta(days=local_day.weekday())
+    for week_start in (monday, monday - timedelta(days=7)):  # the window may cross a week end
+        day = week_start + timedelta(days=user.digest_weekday)
+        scheduled = datetime.combine(day, time(user.digest_hour), tzinfo=tz)
+        if scheduled <= now < scheduled + catch_up:
+            return iso_week(day), scheduled.astimezone(clock.UTC)
+    return None
+
+
+def counted(stmt, limit: int = LIST_LIMIT):
+    """The first `limit` rows plus the total, in one query (count() over ())."""
+    rows = db.session.execute(stmt.add_columns(sa.func.count().over()).limit(limit)).all()
+    return [r[0] for r in rows], (rows[0][-1] if rows else 0)
+
+
+def position_changes(since: datetime) -> list[dict]:
+    """Every position recorded since a time whose stance differs from the person's previous one
+    on the same issue or bill, newest first, with the previous stance (one query).
+
+    The recent positions are picked first (a small set), each looking up its predecessor
+    through the (person, issue) index; positions of deleted people are left out.
+    """
+    from crm.models import STANCES
+
+    prior = aliased(Position)
+    previous = (
+        sa.select(prior.stance)
+        .where(prior.person_id == Position.person_id,
+               # A position is about an issue or a bill: "=" on the NULL side is never true.
+               sa.or_(prior.issue_id == Position.issue_id, prior.bill_id == Position.bill_id),
+               prior.recorded_at < Position.recorded_at)
+        .order_by(prior.recorded_at.desc()).limit(1)
+        .correlate(Position).scalar_subquery()
+    )
+    recent = (
+        sa.select(Position.id.label("id"), Position.stance.label("stance"),
+                  previous.label("previous"))
+        .where(Position.recorded_at >= since)
+        .subquery()
+    )
+    person_deleted = sa.exists().where(Person.id == Position.person_id,
+                                       Person.deleted_at.is_not(None))
+    rows = db.session.execute(
+        sa.select(Position, recent.c.previous)
+        .join(recent, recent.c.id == Position.id)
+        .where(sa.or_(recent.c.previous.is_(None), recent.c.previous != recent.c.stance),
+               ~person_deleted)
+        .order_by(Position.recorded_at.desc(), Position.id.desc())
+        .options(joinedload(Position.person), joinedload(Position.issue),
+                 joinedload(Position.bill))
+    ).all()
+    return [{
+        "issue_id": pos.issue_id,
+        "person": pos.person.full_name,
+        "url": absolute_url("people.show", person_id=pos.person_id),
+        "subject": pos.issue.name if pos.issue else (pos.bill.label if pos.bill else ""),
+        "stance": STANCES.get(pos.stance, pos.stance),
+        "previous": STANCES.get(previous, previous) if previous else None,
+        "commitment": pos.commitment,
+    } for pos, previous in rows]
+
+
+class Week:
+    """What every digest of one run shares, computed once on first use: the week's position
+    changes and the team's figures (per local date). A run builds hundreds of digests; these
+    parts are the same for all of them."""
+
+    def __init__(self, now: datetime):
+        self.now, self.since = now, now - timedelta(days=7)
+        self._changes: list[dict] | None = None
+        self._teams: dict[date, Team] = {}
+
+    def changes(self) -> list[dict]:
+        if self._changes is None:
+            self._changes = position_changes(self.since)
+        return self._changes
+
+    def team(self, today: date) -> Team:
+        if today not in self._teams:
+            self._teams[today] = build_team(self, today)
+        return self._teams[today]
+
+
+@functools.cache
+def member_queries() -> dict:
+    """The per-user statements, built once with bind parameters: a run executes them hundreds
+    of times, and building a statement costs more than running these small queries."""
+    user_id, today, week_end, since, until, follow_since = (
+        sa.bindparam(name) for name in
+        ("user_id", "today", "week_end", "since", "until", "follow_since"))
+    over = sa.func.count().over()
+    return {
+        # My open assignments due within the week, and overdue ones (not snoozed).
+        "assignments": (
+            open_assignments()
+            .where(Assignment.assignee_id == user_id, Assignment.due_on.is_not(None),
+                   Assignment.due_on < week_end,
+                   sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today))
+            .order_by(Assignment.due_on, Assignment.id)
+            .options(joinedload(Assignment.person), joinedload(Assignment.organization))),
+        # People I hold whose keep-in-touch cadence has lapsed (first ones, and how many).
+        "lapsed": (
+            sa.select(Person, over)
+            .where(Person.holder_id == user_id, Person.deleted_at.is_(None),
+                   Person.next_touch_due <= today)
+            .order_by(Person.next_touch_due, Person.sort_name).limit(LIST_LIMIT)),
+        # What I logged this week (first ones, and how many; +1 query for their people).
+        "logged": (
+            sa.select(Interaction, over)
+            .where(Interaction.logged_by_id == user_id, Interaction.deleted_at.is_(None),
+                   Interaction.occurred_at >= since, Interaction.occurred_at <= until)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(LIST_LIMIT).options(selectinload(Interaction.people))),
+        # The issues I follow: those of my recent contacts and of my open assignments.
+        "followed": sa.union(
+            sa.select(interaction_issues.c.issue_id)
+            .join(Interaction, Interaction.id == interaction_issues.c.interaction_id)
+            .where(Interaction.logged_by_id == user_id, Interaction.deleted_at.is_(None),
+                   Interaction.occurred_at >= follow_since),
+            sa.select(Assignment.issue_id).where(
+                Assignment.assignee_id == user_id, Assignment.status.in_(OPEN),
+                Assignment.deleted_at.is_(None), Assignment.issue_id.is_not(None))),
+    }
+
+
+def build_digest(user: User, now: datetime, week: str | None = None,
+                 shared: Week | None = None) -> Digest:
+    """Everything this user's digest shows, as of `now`: 4 or 5 queries of its own, plus the
+    run's shared ones (`shared`; 1, and 3 more once a coordinator's digest needs the team)."""
+    shared = shared or Week(now)
+    tz = safe_zone(user.timezone)
+    today = clock.local_today(now, tz)
+    digest = Digest(user=user, week=week or iso_week(today), today=today, tz=tz)
+    q = member_queries()
+    params = {"user_id": user.id, "today": today, "week_end": today + timedelta(days=7),
+              "since": shared.since, "until": now,
+              "follow_since": now - timedelta(days=FOLLOW_DAYS)}
+
+    for a in db.session.scalars(q["assignments"], params).unique():
+        item = {"title": a.title, "target": target_name(a), "due_on": a.due_on,
+                "days": (a.due_on - today).days, "links": action_links(a, user)}
+        (digest.overdue if a.due_on < today else digest.due).append(item)
+
+    rows = db.session.execute(q["lapsed"], params).all()
+    digest.lapsed_total = rows[0][1] if rows else 0
+    digest.lapsed = [{"name": p.full_name, "seat": p.seat, "due": p.next_touch_due,
+                      "url": absolute_url("people.show", person_id=p.id)} for p, _ in rows]
+
+    rows = db.session.execute(q["logged"], params).all()
+    digest.logged_total = rows[0][1] if rows else 0
+    digest.logged = [{
+        "when": clock.local(i.occurred_at, tz).date(), "kind": i.kind, "subject": i.subject,
+        "people": ", ".join(p.full_name for p in i.people if p.deleted_at is None),
+        "url": absolute_url("interactions.show", interaction_id=i.id),
+    } for i, _ in rows]
+
+    followed = set(db.session.scalars(q["followed"], params))
+    mine_moved = [c for c in shared.changes() if c["issue_id"] in followed]
+    digest.positions, digest.positions_total = mine_moved[:LIST_LIMIT], len(mine_moved)
+
+    if user.is_coordinator:
+        digest.team = shared.team(today)
+    return digest
+
+
+def build_team(shared: Week, today: date) -> Team:
+    """The coordinator's part: the whole team's week (3 queries, and the shared changes)."""
+    now, since = shared.now, shared.since
+    team = Team()
+    count = sa.func.count(Interaction.id)
+    team.contacts_by_member = [tuple(r) for r in db.session.execute(
+        sa.select(User.name, count)
+        .join(Interaction, Interaction.logged_by_id == User.id)
+        .where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since,
+               Interaction.occurred_at <= now)
+        .group_by(User.id, User.name).order_by(count.desc(), User.name))]
+    overdue = sa.func.count(Assignment.id)
+    team.overdue_by_member = [tuple(r) for r in db.session.execute(
+        sa.select(User.name, overdue)
+        .join(Assignment, Assignment.assignee_id == User.id)
+        .outerjoin(Person, Person.id == Assignment.person_id)
+        .where(Assignment.status.in_(OPEN), Assignment.deleted_at.is_(None),
+               Person.deleted_at.is_(None), Assignment.due_on < today,
+               sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today))
+        .group_by(User.id, User.name).order_by(overdue.desc(), User.name))]
+    targets, team.untouched_total = counted(
+        sa.select(Person).where(Person.tier == "target", Person.in_office.is_(True),
+                                Person.deleted_at.is_(None), Person.last_contacted_at.is_(None))
+        .order_by(Person.sort_name))
+    team.untouched_targets = [{"name": p.full_name, "seat": p.seat,
+                               "url": absolute_url("people.show", person_id=p.id)}
+                              for p in targets]
+    movement = shared.changes()
+    team.movement, team.movement_total = movement[:LIST_LIMIT], len(movement)
+    return team
+
+
+def digest_context(digest: Digest) -> dict:
+    return {
+        "d": digest,
+        "preview_url": absolute_url("digests.preview"),
+        "settings_url": absolute_url("settings.profile"),
+        "unsubscribe_url": list_unsubscribe_headers(digest.user, "digest")["List-Unsubscribe"]
+        .strip("<>"),
+    }
+
+
+def queue_digest(digest: Digest, now: datetime) -> Notification | None:
+    """Put a built digest in the ledger under (user, ISO week); None if already there."""
+    user = digest.user
+    return queue_email(
+        to_email=user.email, kind="digest", subject_key=f"user:{user.id}",
+        occurrence=digest.week, template="digest", subject=digest.subject,
+        context=digest_context(digest), recipient=user, now=now,
+        headers=list_unsubscribe_headers(user, "digest"),
+    )
+
+
+def dispatch_digests(now: datetime, dry_run: bool = False, deliver: bool = True) -> Summary:
+    """Send this week's digest to every user whose local digest time has come, once per ISO
+    week (the ledger key decides, so two dispatchers at once send one); never an empty one."""
+    summary = Summary()
+    catch_up = timedelta(hours=current_app.config["DIGEST_CATCH_UP_HOURS"])
+    users = db.session.scalars(
+        sa.select(User).where(User.is_active.is_(True), User.digest_enabled.is_(True))
+        .order_by(User.id)).all()
+    due = [(u, slot[0]) for u in users if (slot := digest_slot(u, now, catch_up))]
+    if not due:
+        return summary
+    sent_before = set(db.session.execute(
+        sa.select(Notification.subject_key, Notification.occurrence)
+        .where(Notification.kind == "digest",
+               Notification.occurrence.in_(sorted({week for _, week in due})))).tuples())
+    shared = Week(now)
+    for user, week in due:
+        if (f"user:{user.id}", week) in sent_before:
+            summary.skipped += 1
+            continue
+        digest = build_digest(user, now, week=week, shared=shared)
+        if digest.empty:
+            summary.skipped += 1
+            continue
+        if dry_run:
+            summary.queued += 1
+            continue
+        row = queue_digest(digest, now)
+        db.session.commit()
+        if row is None:  # another dispatcher queued it meanwhile
+            summary.skipped += 1
+        else:
+            summary.ids.append(row.id)
+    summary.queued += len(summary.ids)
+    if deliver:
+        dispatch_ids(summary.ids)
+    return summary

@@ -1,0 +1,1 @@
+"""Signed one-click links from emails: mark done, snooze a week, unsubscribe."""

@@ -1,0 +1,1 @@
+"""Reminders for open assignments: due soon, due today, overdue, escalation."""
