@@ -160,8 +160,13 @@ def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
         sa.select(Person.id, Person.last_contacted_at, Person.cadence_days)
         .where(Person.id.in_(ids), Person.cadence_days.is_not(None))
     ).all()
-    for person_id, last, cadence in rows:
-        set_contact_fields(person_id, next_touch_due=touch_due(last, cadence))
+    if rows:  # one UPDATE however many people were contacted
+        due = {person_id: touch_due(last, cadence) for person_id, last, cadence in rows}
+        db.session.execute(
+            sa.update(Person).where(Person.id.in_(due))
+            .values(next_touch_due=sa.case(due, value=Person.id))
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def touch_due(last: datetime | None, cadence: int | None):
@@ -259,14 +264,13 @@ def last_contact_with_office(person_id: int) -> LastContact | None:
     person = db.session.get(Person, person_id)
     if person is None or person.deleted_at is not None:
         return None
-    office_id = person.id
-    employer = db.session.scalar(
-        sa.select(StaffRole.employer_id).where(
-            StaffRole.staff_id == person.id, StaffRole.end_date.is_(None),
-            StaffRole.employer_id.is_not(None))
-    )
-    if employer:
-        office_id = employer
+    employer = db.session.execute(
+        sa.select(Person.id, Person.full_name)
+        .join(StaffRole, StaffRole.employer_id == Person.id)
+        .where(StaffRole.staff_id == person.id, StaffRole.end_date.is_(None))
+        .order_by(StaffRole.id).limit(1)
+    ).first()
+    office_id, office_name = employer if employer else (person.id, person.full_name)
     group = sa.union(
         sa.select(sa.literal(office_id).label("pid")),
         sa.select(StaffRole.staff_id).where(StaffRole.employer_id == office_id,
@@ -280,8 +284,7 @@ def last_contact_with_office(person_id: int) -> LastContact | None:
                Interaction.deleted_at.is_(None))
         .order_by(Interaction.occurred_at.desc()).limit(1)
     ).first()
-    office = db.session.get(Person, office_id)
-    return LastContact(person, row[0] if row else None, row[1] if row else None, office.full_name)
+    return LastContact(person, row[0] if row else None, row[1] if row else None, office_name)
 
 
 def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[Interaction]:

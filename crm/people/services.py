@@ -121,7 +121,8 @@ def search_people(q: str, limit: int = 12) -> list[Person]:
 
 
 def get_person(person_id: int, viewer: User) -> Person:
-    person = db.session.get(Person, person_id)
+    person = db.session.get(Person, person_id,
+                            options=[joinedload(Person.holder), joinedload(Person.organization)])
     if person is None or (person.deleted_at is not None and not viewer.is_coordinator):
         raise LookupError(person_id)
     return person
