@@ -73,7 +73,9 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
     bills = relationship("Bill", secondary=interaction_bills, order_by="Bill.number")
 
     __table_args__ = (
-        sa.Index("ix_interactions_occurred_at", "occurred_at"),
+        # Covers "contacts in the last N days" counts (by whom, deleted or not) without reading
+        # the rows, and serves every newest-first feed.
+        sa.Index("ix_interactions_recent", "occurred_at", "deleted_at", "logged_by_id"),
         sa.Index("ix_interactions_logged_by", "logged_by_id", "occurred_at"),
     )
 

@@ -128,6 +128,11 @@ def get_person(person_id: int, viewer: User) -> Person:
     return person
 
 
+# The timeline's count stops here: a count over an office's whole history (thousands of contacts
+# for the busiest) would cost more than the rest of the page.
+TIMELINE_COUNT_CAP = 1000
+
+
 @dataclass
 class PersonPage:
     person: Person
@@ -135,7 +140,14 @@ class PersonPage:
     staff: list[StaffRole]
     employers: list[StaffRole]
     timeline: list[Interaction]
-    timeline_total: int
+    timeline_total: int  # at most TIMELINE_COUNT_CAP + 1
+
+    @property
+    def timeline_count(self) -> str:
+        """e.g. "12" or "1,000+"."""
+        if self.timeline_total > TIMELINE_COUNT_CAP:
+            return f"{TIMELINE_COUNT_CAP:,}+"
+        return f"{self.timeline_total:,}"
 
 
 def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
@@ -160,7 +172,8 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     timeline_q = visible_interactions(viewer).where(
         Interaction.id.in_(person_interaction_ids(person.id))
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(timeline_q.subquery()))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        timeline_q.with_only_columns(Interaction.id).limit(TIMELINE_COUNT_CAP + 1).subquery()))
     timeline = list(db.session.scalars(
         timeline_q.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
         .options(
@@ -280,12 +293,18 @@ def restore_person(actor: User, person: Person, now: datetime) -> None:
     db.session.commit()
 
 
-def filter_choices() -> dict:
-    """Options for the filter bar: committees (grouped), members, parties: three queries."""
+def filter_choices(flt: DirectoryFilter) -> dict:
+    """Options for the filter bar: committees, members, parties: three queries.
+
+    Committees are Congress's plus those of the state filtered on (and the one chosen): the
+    legislatures together have about a thousand, too many to list, let alone render, each time.
+    """
+    jurisdictions = ["US", flt.state] if flt.state else ["US"]
     committees = list(db.session.execute(
         sa.select(Committee.id, Committee.name, Committee.jurisdiction, Committee.chamber,
                   Committee.parent_id, Committee.code)
-        .where(Committee.active.is_(True))
+        .where(Committee.active.is_(True),
+               sa.or_(Committee.jurisdiction.in_(jurisdictions), Committee.id == flt.committee))
         .order_by(Committee.jurisdiction, Committee.chamber, Committee.name)
     ))
     members = list(db.session.execute(
