@@ -37,6 +37,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from bench import BENCH_PASSWORD
 from crm.demo import BILLS, ISSUES, OUTCOMES, SUBJECTS
 from crm.extensions import db
 from crm.interactions.services import touch_due
@@ -58,7 +59,6 @@ from crm.models import (
     interaction_people,
 )
 
-BENCH_PASSWORD = "bench-password-2026"
 DOMAIN = "bench.example.org"
 
 STATES = (

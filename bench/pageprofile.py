@@ -26,13 +26,13 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     import sqlalchemy as sa
 
-    from bench.generate import BENCH_PASSWORD
+    from bench import BENCH_MEMBER, BENCH_PASSWORD
     from crm import create_app
     from crm.extensions import db
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("urls", nargs="+")
-    ap.add_argument("--email", default="member001@bench.example.org")
+    ap.add_argument("--email", default=BENCH_MEMBER)
     ap.add_argument("--top", type=int, default=5, help="statements and functions to show")
     args = ap.parse_args()
     if not os.environ.get("CRM_DATABASE_URL"):
@@ -54,7 +54,8 @@ def main() -> None:
         engine = db.engine
         heavy = db.session.scalar(
             sa.text(
-                "SELECT person_id FROM interaction_people GROUP BY person_id ORDER BY count(*) DESC LIMIT 1"
+                "SELECT person_id FROM interaction_people GROUP BY person_id "
+                "ORDER BY count(*) DESC LIMIT 1"
             )
         )
     explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "

@@ -200,7 +200,8 @@ class Db:
         return [
             pid
             for (pid,) in self.admin(
-                f"SELECT pid FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                "SELECT pid FROM pg_stat_activity "
+                f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
             )
         ]
 
@@ -237,12 +238,12 @@ def prepare_crm(db: Db, name: str, args) -> None:
     )
 
 
-def migrate(db: Db, name: str) -> None:
+def migrate(db: Db, name: str, app_root: Path) -> None:
     """The working copy gets the migrations of the code under test, then fresh statistics."""
     t = time.perf_counter()
     run(
         [PY, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT,
+        cwd=app_root,
         env=crm_env(db.url(name), CRM_ENV="development"),
     )
     if db.kind == "sqlite":
@@ -311,7 +312,9 @@ def serve(cwd: Path, app: str, env: dict, probe: str) -> tuple[subprocess.Popen,
                 return proc, port
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit(f"gunicorn for {app} exited; see bench/out/gunicorn-{port}.log")
+                raise SystemExit(
+                    f"gunicorn for {app} exited; see bench/out/gunicorn-{port}.log"
+                ) from None
             time.sleep(0.2)
     raise SystemExit(f"gunicorn for {app} did not answer on {probe}")
 
@@ -421,7 +424,7 @@ def wrk(server: Server, db: Db, route: str, duration: int, conns: int, seed: int
 def measure(db: Db, crm: Server, harness: Server | None, routes, args) -> dict:
     plan = []  # one round: each harness route right before its CRM counterpart, each once
     seen = set()
-    for row, h_route, c_route in routes:
+    for _row, h_route, c_route in routes:
         if harness and h_route and h_route not in seen:
             plan.append((harness, h_route))
             seen.add(h_route)
@@ -490,7 +493,8 @@ def report(db: Db, raw: dict, routes, with_harness: bool) -> list[str]:
             goal = f">={want}x,p99<{ceiling} " + (("ok" if ok else "MISS") if verdicts else "-")
         fmt = lambda v, spec: format(v, spec) if v is not None else "-"  # noqa: E731
         lines.append(
-            f"{db.kind[:6]:6} {row:9} {med(runs, 'rps'):7.0f} {f'{min(rps):.0f}-{max(rps):.0f}':>11} "
+            f"{db.kind[:6]:6} {row:9} {med(runs, 'rps'):7.0f} "
+            f"{f'{min(rps):.0f}-{max(rps):.0f}':>11} "
             f"{med(runs, 'p50'):6.1f} {med(runs, 'p99'):7.1f} {med(runs, 'cpu_ms'):6.2f} "
             f"{sum(r['errors'] for r in runs):4d} | "
             f"{fmt(h and med(h, 'rps'), '8.0f')} {fmt(h and med(h, 'p99'), '6.1f')} "
@@ -505,14 +509,14 @@ def report(db: Db, raw: dict, routes, with_harness: bool) -> list[str]:
     return lines
 
 
-def versions() -> dict:
+def versions(app_root: Path) -> dict:
     from importlib.metadata import version
 
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[
         0
     ]
     sha = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=app_root
     ).stdout.strip()
     return {
         "git": sha,
@@ -550,6 +554,13 @@ def main() -> None:
         "--interactions", type=int, default=None, help="generate fewer (default 500,000)"
     )
     ap.add_argument("--regenerate", action="store_true", help="rebuild the pristine databases")
+    ap.add_argument(
+        "--app-root",
+        type=Path,
+        default=ROOT,
+        help="serve the CRM from another checkout (e.g. `git archive` of an older commit) to "
+        "compare builds on the same data; default: this one",
+    )
     args = ap.parse_args()
     if not 1 <= args.reps <= 20 or not 1 <= args.duration <= 60:
         raise SystemExit("keep it bounded: 1-20 rounds of 1-60 s")
@@ -565,15 +576,15 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     suffix = f"_{args.interactions}" if args.interactions else ""
-    from bench.generate import BENCH_PASSWORD
+    from bench import BENCH_MEMBER as email
+    from bench import BENCH_PASSWORD
 
-    email = "member001@bench.example.org"
     report_lines, results = (
         [],
         {
             "started": datetime.now(UTC).isoformat(),
             "args": vars(args) | {"baseline": str(args.baseline)},
-            "versions": versions(),
+            "versions": versions(args.app_root),
             "runs": {},
         },
     )
@@ -586,14 +597,14 @@ def main() -> None:
             if with_harness:
                 prepare_harness(db, h_db, scratch, args)
             db.copy(crm_db, crm_db + "_run")
-            migrate(db, crm_db + "_run")
+            migrate(db, crm_db + "_run", args.app_root)
             crm_env_ = crm_env(
                 db.url(crm_db + "_run"),
                 CRM_ENV="production",
                 CRM_SECRET_KEY=os.urandom(16).hex(),
                 CRM_SESSION_COOKIE_SECURE="false",
             )
-            proc, port = serve(ROOT, "wsgi:app", crm_env_, "/healthz")
+            proc, port = serve(args.app_root, "wsgi:app", crm_env_, "/healthz")
             cookie, token = sign_in(port, email, BENCH_PASSWORD)
             crm = Server(
                 "crm",
@@ -618,10 +629,11 @@ def main() -> None:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     (OUT / "results").mkdir(exist_ok=True)
     (OUT / "results" / f"{stamp}.json").write_text(
-        json.dumps(results | {"table": report_lines}, indent=1)
+        json.dumps(results | {"table": report_lines}, indent=1, default=str)
     )
     print(
-        f"CRM vs baseline harness, {args.reps} rounds x {args.duration:g}s, wrk -t1 -c{args.conns}; "
+        f"CRM vs baseline harness, {args.reps} rounds x {args.duration}s, "
+        f"wrk -t1 -c{args.conns}; "
         "medians; x = median of per-round ratios (x cpu: lower is better)"
     )
     print("\n".join(report_lines))

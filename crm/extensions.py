@@ -1,12 +1,15 @@
 """Extension singletons, bound to the app in create_app()."""
 
+import sqlite3
+
 from celery import Celery, Task
 from flask import Flask
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 
 # Constraint names are explicit so migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -18,6 +21,19 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+
+
+@event.listens_for(Engine, "connect")
+def sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite only: a write-ahead log, so pages are read while a contact is being logged, with
+    fsync at checkpoints rather than every commit (safe against corruption; a power cut may lose
+    the last commits), and a wait for the write lock instead of "database is locked"."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
