@@ -284,8 +284,10 @@ def prepare_harness(db: Db, name: str, scratch: Path, args) -> None:
 # ---- serving ----
 
 
-def serve(cwd: Path, app: str, env: dict, probe: str) -> tuple[subprocess.Popen, int]:
+def serve(name: str, cwd: Path, app: str, env: dict, probe: str) -> tuple[subprocess.Popen, int]:
+    """gunicorn, 2 sync workers, on a free port of 127.0.0.1; its log in bench/out/."""
     port = free_port()
+    logfile = OUT / f"gunicorn-{name}.log"
     proc = start(
         [
             PY,
@@ -304,7 +306,7 @@ def serve(cwd: Path, app: str, env: dict, probe: str) -> tuple[subprocess.Popen,
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(OUT / f"gunicorn-{port}.log", "w"),
+        stderr=logfile.open("w"),
     )
     for _ in range(100):
         try:
@@ -312,9 +314,7 @@ def serve(cwd: Path, app: str, env: dict, probe: str) -> tuple[subprocess.Popen,
                 return proc, port
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit(
-                    f"gunicorn for {app} exited; see bench/out/gunicorn-{port}.log"
-                ) from None
+                raise SystemExit(f"gunicorn for {app} exited; see {logfile}") from None
             time.sleep(0.2)
     raise SystemExit(f"gunicorn for {app} did not answer on {probe}")
 
@@ -604,7 +604,7 @@ def main() -> None:
                 CRM_SECRET_KEY=os.urandom(16).hex(),
                 CRM_SESSION_COOKIE_SECURE="false",
             )
-            proc, port = serve(args.app_root, "wsgi:app", crm_env_, "/healthz")
+            proc, port = serve("crm", args.app_root, "wsgi:app", crm_env_, "/healthz")
             cookie, token = sign_in(port, email, BENCH_PASSWORD)
             crm = Server(
                 "crm",
@@ -618,7 +618,7 @@ def main() -> None:
             if with_harness:
                 db.copy(h_db, h_db + "_run")
                 env = {**os.environ, "DATABASE_URL": db.url(h_db + "_run")}
-                h_proc, h_port = serve(scratch, "app:app", env, "/hello")
+                h_proc, h_port = serve("harness", scratch, "app:app", env, "/hello")
                 harness = Server("harness", h_proc, h_port, scratch / "wrk.lua", {}, h_db + "_run")
             raw = measure(db, crm, harness, routes, args)
             stop_all()

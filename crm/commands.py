@@ -74,4 +74,4 @@ def generate(small, seed, now_text, **counts):
     for table, n in summary.counts.items():
         click.echo(f"{table}: {n:,}")
     click.echo(f"done in {summary.seconds}s; sign in as {summary.logins.get('member')} "
-               f"(password: bench.generate.BENCH_PASSWORD)")
+               f"(password: bench.BENCH_PASSWORD)")
