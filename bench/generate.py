@@ -856,8 +856,12 @@ class Generator:
                         version=1,
                     )
                 )
-                people += [dict(interaction_id=iid, person_id=p) for p in contacted]
-                members += [dict(interaction_id=iid, user_id=u) for u in sorted(present)]
+                people += [
+                    dict(interaction_id=iid, person_id=p, occurred_at=when) for p in contacted
+                ]
+                members += [
+                    dict(interaction_id=iid, user_id=u, occurred_at=when) for u in sorted(present)
+                ]
                 issues += [dict(interaction_id=iid, issue_id=i) for i in topics]
                 if r.random() < 0.05:
                     bills.append(dict(interaction_id=iid, bill_id=r.choice(self.bill_ids)))

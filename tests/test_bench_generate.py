@@ -106,6 +106,19 @@ def test_last_contact_is_what_the_log_says(db, generated):
     assert any(cadence and due for _, _, _, cadence, due in people)
 
 
+def test_links_carry_their_interactions_time(db, generated):
+    for link in (interaction_people, interaction_members):
+        mismatched = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(link)
+            .join(Interaction, Interaction.id == link.c.interaction_id)
+            .where(
+                sa.or_(link.c.occurred_at.is_(None), link.c.occurred_at != Interaction.occurred_at)
+            )
+        )
+        assert mismatched == 0, link.name
+
+
 def test_history_is_skewed_like_reality(db, generated):
     legislators = (
         db.session.execute(sa.select(Person.last_contacted_at).where(Person.kind == "legislator"))

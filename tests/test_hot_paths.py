@@ -12,6 +12,7 @@ from crm.interactions.services import (
     last_contact_with_office,
     log_interaction,
     recent_feed,
+    update_interaction,
 )
 from crm.models import Person, StaffRole
 from crm.people import services as people_services
@@ -65,6 +66,23 @@ def test_timeline_count_stops_at_the_cap(db, client, as_coordinator, monkeypatch
     assert "(3 contacts)" in client.get(f"/people/{person.id}").get_data(as_text=True)
     log(as_coordinator, [person], NOW - timedelta(days=5))
     assert "(3+ contacts)" in client.get(f"/people/{person.id}").get_data(as_text=True)
+
+
+def test_timeline_follows_edits_of_the_time_and_the_people(db, coordinator):
+    """The timeline reads occurred_at copied onto the links: edits must move the copies too."""
+    person, other = PersonFactory(), PersonFactory()
+    older = log(coordinator, [person], NOW - timedelta(days=5))
+    newer = log(coordinator, [person], NOW - timedelta(days=1))
+
+    def timeline(p):
+        return [i.id for i in people_services.person_page(p, coordinator).timeline]
+
+    assert timeline(person) == [newer.id, older.id]
+    data = InteractionData(people=[person.id, other.id], occurred_at=NOW, members=[coordinator.id])
+    update_interaction(coordinator, older, data, older.version, NOW)
+    assert timeline(person) == [older.id, newer.id]
+    assert timeline(other) == [older.id]
+    assert [i.id for i in recent_feed(coordinator, limit=5, mine=True)] == [older.id, newer.id]
 
 
 def test_my_recent_contacts_are_what_i_logged_or_attended(db):

@@ -292,18 +292,18 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
     """The activity feed (or my own contacts), newest first, relations loaded in batches."""
     newest = (Interaction.occurred_at.desc(), Interaction.id.desc())
     if mine:
-        # The newest I logged and the newest I was present at, each found from my own rows, so
-        # the cost follows my history, not everyone's: an OR over both, or a plain join that
-        # PostgreSQL may walk newest-first through the whole log, took seconds for quiet members.
+        # The newest I logged and the newest I was present at, each read newest first from its
+        # own index ((logged_by_id, occurred_at), (user_id, occurred_at)): the cost is `limit`
+        # rows, not my history, nor everyone's (an OR over both walked the whole log).
         alive = Interaction.deleted_at.is_(None)
         logged = (sa.select(Interaction.id).where(Interaction.logged_by_id == viewer.id, alive)
                   .order_by(*newest).limit(limit).subquery())
-        my_presence = (sa.select(interaction_members.c.interaction_id)
-                       .where(interaction_members.c.user_id == viewer.id)
-                       .cte("my_presence").prefix_with("MATERIALIZED"))
+        link = interaction_members
         present = (sa.select(Interaction.id)
-                   .join(my_presence, my_presence.c.interaction_id == Interaction.id)
-                   .where(alive).order_by(*newest).limit(limit).subquery())
+                   .join(link, link.c.interaction_id == Interaction.id)
+                   .where(link.c.user_id == viewer.id, alive)
+                   .order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
+                   .limit(limit).subquery())
         stmt = sa.select(Interaction).where(
             Interaction.id.in_(sa.union(sa.select(logged.c.id), sa.select(present.c.id))))
     else:
