@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask import Flask, current_app, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from crm import clock, models
 from crm.contact import display_phone
@@ -68,6 +69,16 @@ def url_with(**changes) -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
+def select_options(choices, selected=None) -> Markup:
+    """<option> tags for (value, label) pairs: a few hundred members cost a Jinja loop
+    milliseconds per page; built here they cost a fraction of one."""
+    out = []
+    for value, label in choices:
+        mark = " selected" if value == selected else ""
+        out.append(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')
+    return Markup("".join(out))
+
+
 def navigation() -> dict:
     """The main menu, by role."""
     items = [("main.dashboard", "Dashboard"), ("people.index", "Directory")]
@@ -96,6 +107,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         url_with=url_with,
+        select_options=select_options,
         PERSON_KINDS=models.PERSON_KINDS,
         LEVELS=models.LEVELS,
         CHAMBERS=models.CHAMBERS,

@@ -148,7 +148,8 @@ class AuthActions:
 
     def post(self, url: str, data: dict | None = None, **kwargs):
         data = dict(data or {})
-        data.setdefault("csrf_token", self.token())
+        if "csrf_token" not in data:  # setdefault would fetch a token even when one is given
+            data["csrf_token"] = self.token()
         return self.client.post(url, data=data, **kwargs)
 
 
@@ -230,3 +231,40 @@ def screenshot_dir(tmp_path) -> Path:
     target = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
     return target
+
+
+class QueryCounter:
+    """The SQL statements sent to the database while active (an executemany counts once)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def __enter__(self) -> QueryCounter:
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(" ".join(statement.split()))
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __repr__(self) -> str:  # what a failing assert shows: every statement, numbered
+        lines = "\n".join(f"  {n}. {s[:200]}" for n, s in enumerate(self.statements, 1))
+        return f"{self.count} statements:\n{lines}"
+
+
+@pytest.fixture
+def count_queries(db):
+    """Count statements per request, to catch N+1 queries:
+
+        with count_queries() as q:
+            client.get("/people/")
+        assert q.count <= 8, q
+    """
+    return lambda: QueryCounter(db.engine)

@@ -51,7 +51,7 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
     status = 422 if form.errors or form.form_errors else 200
     return render_template("campaigns/builder.html", form=form, flt=flt, campaign=campaign,
                            preview=services.preview(flt, utcnow()) if flt.active else None,
-                           choices=filter_choices()), status
+                           choices=filter_choices(flt)), status
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -125,7 +125,10 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
 
     __table_args__ = (
         sa.Index("ix_people_directory", "level", "chamber", "state"),
-        sa.Index("ix_people_kind_in_office", "kind", "in_office"),
+        # Both cover their queries: the directory by state in name order, with its count, and
+        # "legislators nobody has contacted" / the directory's unfiltered count.
+        sa.Index("ix_people_state_name", "state", "sort_name", "id", "in_office", "deleted_at"),
+        sa.Index("ix_people_kind_contact", "kind", "in_office", "deleted_at", "last_contacted_at"),
         sa.Index("ix_people_party", "party"),
         sa.Index("ix_people_tier", "tier"),
         sa.Index("ix_people_search_name", "search_name"),

@@ -32,7 +32,7 @@ def index():
     """The directory with filters, sorting and pagination."""
     flt = DirectoryFilter.from_args(request.args)
     page = services.list_people(flt, page=page_arg(), per_page=50, now=utcnow())
-    return render_template("people/index.html", flt=flt, page=page, choices=services.filter_choices())
+    return render_template("people/index.html", flt=flt, page=page, choices=services.filter_choices(flt))
 
 
 @bp.get("/export.csv")
