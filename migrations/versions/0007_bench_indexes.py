@@ -5,8 +5,8 @@ in the last 30 days; legislators never contacted), and a copy of occurred_at on 
 members links so a person's timeline and a member's recent contacts read the newest entries of
 one index instead of sorting a whole history.
 
-Revision ID: 0002_bench_indexes
-Revises: 0004_worker
+Revision ID: 0007_bench_indexes
+Revises: 0006_worker
 Create Date: 2026-11-27 21:20:31.307157
 
 """
@@ -17,8 +17,8 @@ import crm.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_bench_indexes'
-down_revision = '0004_worker'
+revision = '0007_bench_indexes'
+down_revision = '0006_worker'
 branch_labels = None
 depends_on = None
 
