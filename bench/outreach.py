@@ -103,8 +103,11 @@ def ensure_directory(db, scale: str, rnd: random.Random) -> str:
     except ImportError:
         build_directory(db, rnd)
         return "bench/outreach.py small builder (bench/generate.py not on this branch)"
-    generate(Scale() if scale == "full" else Scale.small(legislators=2000, members=60),
-             seed=42, now=NOW)
+    # "small": every legislator (so all 535 members of Congress, the bulk target list), a
+    # lighter history; "full": the generator's coalition scale.
+    generate(Scale() if scale == "full" else Scale.small(
+        legislators=7600, officials=100, staff=4000, members=100, interactions=50_000),
+        seed=42, now=NOW)
     return f"bench/generate.py, {scale} scale"
 
 
