@@ -94,7 +94,9 @@ class Config:
         self.REMINDERS_EVERY = env_float("REMINDERS_EVERY", 300)
         self.DIGESTS_EVERY = env_float("DIGESTS_EVERY", 900)
         self.OUTBOX_EVERY = env_float("OUTBOX_EVERY", 60)
-        self.CADENCE_EVERY = env_float("CADENCE_EVERY", 86400)
+        # Hourly although lapses are counted in days: the job is idempotent (one follow-up per
+        # lapse) and cheap when nothing lapsed, and a fresh deployment shows it ran within the hour.
+        self.CADENCE_EVERY = env_float("CADENCE_EVERY", 3600)
         # /readyz and the status page report jobs that never ran (False: only late ones).
         self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", True)
         # A new ledger row waits this long for the worker before the outbox sweep nudges it; a

@@ -58,7 +58,7 @@ def run_import(run_id: int) -> None:
 @shared_task(name="crm.cadence.refresh", acks_late=True, ignore_result=True,
              autoretry_for=(OperationalError,), retry_backoff=60, max_retries=3)
 def refresh_cadence() -> dict:
-    """Daily: give each relationship holder one follow-up per lapsed keep-in-touch cadence.
+    """Hourly: give each relationship holder one follow-up per lapsed keep-in-touch cadence.
 
     Safe to run twice or retry: the unique lapse key lets each lapse make one assignment.
     """

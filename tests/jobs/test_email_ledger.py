@@ -252,7 +252,8 @@ def test_readyz_reports_a_job_that_has_not_run_on_time(app, client, db, monkeypa
     monkeypatch.setitem(app.config, "JOBS_EXPECTED", True)
     run_job("crm.reminders.dispatch_due", utcnow(), lambda now: {})
     assert set(client.get("/readyz").json["late_jobs"]) == {"crm.digests.dispatch",
-                                                            "crm.email.sweep"}
+                                                            "crm.email.sweep",
+                                                            "crm.cadence.refresh"}
 
 
 def test_a_failing_job_keeps_its_last_success_and_records_the_error(db):
