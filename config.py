@@ -73,11 +73,18 @@ class Config:
         self.SESSION_COOKIE_NAME = "crm_session"
         self.WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
         self.PER_PAGE = 50
+        self.MAX_CONTENT_LENGTH = env_int("MAX_UPLOAD_MB", 25) * 1024 * 1024
         # "celery" hands jobs to the worker; "inline" runs them in-process after the commit
         # (unit tests and one-off commands only).
         self.JOBS_MODE = env("JOBS_MODE", "celery")
         self.jobs_config()
         self.CELERY = self.celery_config()
+        # Directory imports: where `crm import-congress` downloads from without a SOURCE, and
+        # where parsed YAML is cached (by content hash) to make refreshes fast; "" disables it.
+        self.CONGRESS_LEGISLATORS_URL = env(
+            "CONGRESS_LEGISLATORS_URL", "https://unitedstates.github.io/congress-legislators/")
+        self.IMPORT_DOWNLOAD_TIMEOUT = env_int("IMPORT_DOWNLOAD_TIMEOUT", 30)
+        self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", str(INSTANCE / "import-cache"))
 
     def jobs_config(self) -> None:
         """Periodic jobs, the outbox, retries, reminders and digests (seconds unless named)."""
@@ -87,6 +94,7 @@ class Config:
         self.REMINDERS_EVERY = env_float("REMINDERS_EVERY", 300)
         self.DIGESTS_EVERY = env_float("DIGESTS_EVERY", 900)
         self.OUTBOX_EVERY = env_float("OUTBOX_EVERY", 60)
+        self.CADENCE_EVERY = env_float("CADENCE_EVERY", 86400)
         # /readyz and the status page report jobs that never ran (False: only late ones).
         self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", True)
         # A new ledger row waits this long for the worker before the outbox sweep nudges it; a
@@ -179,6 +187,7 @@ class TestingConfig(Config):
         self.SECRET_KEY = "test-secret-key-not-for-production"
         self.MAIL_BACKEND = env("MAIL_BACKEND", "mailbox")
         self.JOBS_MODE = env("JOBS_MODE", "inline")
+        self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", "")
         self.BASE_URL = "http://crm.test"
         self.PASSWORD_HASH_FAST = True
         self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", False)

@@ -53,12 +53,18 @@ def register_access_control(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from crm.admin.routes import bp as admin_bp
+    from crm.assignments.routes import bp as assignments_bp
+    from crm.assignments.routes import work_bp
     from crm.auth.routes import bp as auth_bp
+    from crm.campaigns.routes import bp as campaigns_bp
+    from crm.imports.routes import bp as imports_bp
     from crm.digests.routes import bp as digests_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
     from crm.main.routes import bp as main_bp
     from crm.people.routes import bp as people_bp
+    from crm.policy.routes import bp as policy_bp
+    from crm.reports.routes import bp as reports_bp
     from crm.settings.routes import bp as settings_bp
 
     app.register_blueprint(main_bp)
@@ -66,7 +72,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(imports_bp, url_prefix="/admin/imports")
     app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(work_bp)
+    app.register_blueprint(assignments_bp)
+    app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
+    app.register_blueprint(policy_bp)
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)
 

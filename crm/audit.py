@@ -49,3 +49,15 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     """Only the fields that differ, as (before, after)."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def record_saved(actor: User | None, entity: Any, before: dict | None,
+                 fields: tuple[str, ...], now: datetime) -> None:
+    """Audit a create (before is None), or only the fields an update changed (none: no row)."""
+    after = snapshot(entity, fields)
+    if before is None:
+        record(actor, "create", entity, after=after, now=now)
+        return
+    b, a = changes(before, after)
+    if a:
+        record(actor, "update", entity, b, a, now)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from crm.models import ROLE_RANK, Interaction, User
+from crm.models import ROLE_RANK, Assignment, Interaction, User
 
 PUBLIC_ATTR = "_crm_public"
 ROLE_ATTR = "_crm_role"
@@ -88,3 +88,30 @@ def can_see_interaction(user: User, interaction: Interaction) -> bool:
 
 def can_edit_interaction(user: User, interaction: Interaction) -> bool:
     return user.is_coordinator or interaction.logged_by_id == user.id
+
+
+def can_assign_to(user: User, assignee_id: int) -> bool:
+    """Coordinators assign anyone; a member only gives work to themselves (follow-ups)."""
+    return user.is_coordinator or assignee_id == user.id
+
+
+def can_reassign(user: User) -> bool:
+    return user.is_coordinator
+
+
+def can_work_on(user: User, assignment: Assignment) -> bool:
+    """Start, finish, snooze, reopen: the assignee or a coordinator."""
+    return user.is_coordinator or assignment.assignee_id == user.id
+
+
+def can_edit_assignment(user: User, assignment: Assignment) -> bool:
+    """Change what is asked, or cancel it: a coordinator, or a member for their own to-dos."""
+    return user.is_coordinator or (
+        assignment.assignee_id == user.id and assignment.created_by_id == user.id
+    )
+
+
+def can_see_assignment(user: User, assignment: Assignment) -> bool:
+    """Everyone sees who is on what (that is how collisions are avoided); deleted ones only
+    coordinators."""
+    return assignment.deleted_at is None or user.is_coordinator

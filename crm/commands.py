@@ -46,6 +46,73 @@ def seed_demo():
         click.echo(f"{key}: {value}")
 
 
+def run_import_command(kind: str, source: str | None, states: tuple[str, ...], dry_run: bool,
+                       as_json: bool, as_of, verbose: bool) -> None:
+    """Shared by both import commands: run, print the report, exit non-zero on bad input."""
+    import json
+
+    from crm.imports.services import ImportFailed, report_lines, run_import
+
+    try:
+        result, _run = run_import(kind, source, actor=None, now=utcnow(), dry_run=dry_run,
+                                  states=states, as_of=as_of.date() if as_of else None)
+    except ImportFailed as e:
+        raise click.ClickException(e.message) from None
+    if result.ok:
+        for line in report_lines(result, list_creates=verbose or dry_run):
+            click.echo(line)
+    else:
+        click.echo(f"{len(result.errors)} bad record(s); nothing was imported:", err=True)
+        for problem in result.errors:
+            click.echo(f"error: {problem}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.summary(), sort_keys=False))
+    if not result.ok:
+        sys.exit(1)
+
+
+def import_options(command):
+    """--dry-run, --json, --as-of and --verbose, common to the import commands."""
+    for option in reversed([
+        click.option("--dry-run", is_flag=True,
+                     help="Print what would be created, updated and retired; write nothing."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="End with a one-line JSON summary."),
+        click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                     help="Date of the data (default: the files' date)."),
+        click.option("--verbose", "-v", is_flag=True, help="List every record created too."),
+    ]):
+        command = option(command)
+    return command
+
+
+@crm_cli.command("import-congress")
+@click.argument("source", required=False)
+@import_options
+def import_congress(source, dry_run, as_json, as_of, verbose):
+    """Import members of Congress, offices and committees from congress-legislators files.
+
+    SOURCE is a folder, a .zip or a URL holding legislators-current (YAML, JSON or CSV) and
+    optionally legislators-social-media, legislators-district-offices, committees-current and
+    committee-membership-current. Without SOURCE the published files are downloaded.
+    """
+    run_import_command("congress", source, (), dry_run, as_json, as_of, verbose)
+
+
+@crm_cli.command("import-openstates")
+@click.argument("path")
+@click.option("--state", "states", multiple=True, metavar="XX",
+              help="Only this state (repeatable); default: every state folder found.")
+@import_options
+def import_openstates(path, states, dry_run, as_json, as_of, verbose):
+    """Import state legislators and committees from Open States people YAML.
+
+    PATH holds data/<state>/legislature and data/<state>/committees (a folder, .zip or URL of a
+    .zip).
+    """
+    run_import_command("openstates", path, states, dry_run, as_json, as_of, verbose)
+
+
 # ---- email: reminders, digests, test ----
 
 
@@ -140,3 +207,34 @@ def send_test_email(to, as_json):
         error = db.session.get(Notification, row.id).last_error
         click.echo(f"Sending failed: {error}", err=True)
         raise SystemExit(1)
+
+
+@crm_cli.command("generate")
+@click.option("--small", is_flag=True, help="The small scale the tests use.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--now", "now_text", default=None, help="ISO time the history ends (default: now).")
+@click.option("--legislators", type=int, default=None)
+@click.option("--officials", type=int, default=None)
+@click.option("--staff", type=int, default=None)
+@click.option("--members", type=int, default=None)
+@click.option("--interactions", type=int, default=None)
+@click.option("--years", type=int, default=None)
+def generate(small, seed, now_text, **counts):
+    """Fill an empty database with coalition-scale benchmark data (see bench/generate.py)."""
+    from datetime import UTC, datetime
+
+    from bench.generate import NotEmpty, Scale, generate
+
+    overrides = {k: v for k, v in counts.items() if v is not None}
+    scale = Scale.small(**overrides) if small else Scale(**overrides)
+    now = datetime.fromisoformat(now_text) if now_text else utcnow()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    try:
+        summary = generate(scale, seed=seed, now=now, log=click.echo)
+    except NotEmpty as e:
+        raise click.ClickException(str(e)) from None
+    for table, n in summary.counts.items():
+        click.echo(f"{table}: {n:,}")
+    click.echo(f"done in {summary.seconds}s; sign in as {summary.logins.get('member')} "
+               f"(password: bench.BENCH_PASSWORD)")

@@ -15,15 +15,18 @@ from crm.auth.services import create_user, find_user
 from crm.extensions import db
 from crm.interactions.services import InteractionData, log_interaction
 from crm.models import (
+    STANCES,
+    Bill,
     FollowUpTemplate,
     Interaction,
     Issue,
-    Bill,
     Organization,
     Person,
+    Position,
     StaffRole,
     User,
 )
+from crm.policy.positions import PositionInput, Subject, add_position, mark_commitment
 
 DEMO_PASSWORD = "taskforce-demo-2026"
 FICTIONAL = "Fictional person created by the demo seed."
@@ -150,7 +153,8 @@ OUTCOMES = [
 def seed(now: datetime) -> dict:
     """Create the demo coalition; returns counts of what was added this time."""
     rng = random.Random(2026)
-    added = {"members": 0, "issues": 0, "organizations": 0, "people": 0, "interactions": 0}
+    added = {"members": 0, "issues": 0, "organizations": 0, "people": 0, "interactions": 0,
+             "positions": 0}
     users = seed_members(now, added)
     issues = seed_issues(added)
     orgs = seed_organizations(added)
@@ -162,6 +166,7 @@ def seed(now: datetime) -> dict:
     seed_follow_up_templates()
     db.session.commit()
     seed_interactions(rng, users, issues, now, added)
+    seed_positions(users, issues, now, added)
     return added
 
 
@@ -315,3 +320,99 @@ def seed_interactions(rng: random.Random, users: list[User], issues: dict, now: 
         log_interaction(author, data, now, submission_key=key)
         added["interactions"] += 1
 
+
+
+# How offices tend to answer on each issue (weights for support ... unknown): Conrad 30 is
+# bipartisan, the green-card backlog divides more.
+STANCE_WEIGHTS = {
+    "conrad-30": (34, 26, 22, 9, 4, 5),
+    "green-card-backlog": (18, 20, 30, 14, 10, 8),
+    "h1b-cap-exemption": (20, 24, 28, 12, 8, 8),
+    "state-licensure": (26, 24, 28, 10, 6, 6),
+}
+COMMITMENTS = ["Will cosponsor", "Will sign the Dear Colleague letter", "Will raise it at markup",
+               "Will meet constituent physicians"]
+
+
+def seed_positions(users: list[User], issues: dict, now: datetime, added: dict) -> None:
+    """Positions stated in the demo contacts, and a whip history for Conrad 30 and H.R. 1585.
+
+    Deterministic (its own seeded generator, every value drawn even when a row exists) and
+    idempotent: a contact that already has positions, or a person who already has a position
+    recorded directly on that issue or bill, is skipped.
+    """
+    rng = random.Random("demo-positions")
+    stances = list(STANCES)
+    slug_of = {issue.id: slug for slug, issue in issues.items()}
+    legislators = set(db.session.scalars(sa.select(Person.id).where(Person.kind == "legislator")))
+    with_positions = set(db.session.scalars(
+        sa.select(Position.interaction_id).where(Position.interaction_id.is_not(None)).distinct()))
+    demo = sorted(db.session.scalars(
+        sa.select(Interaction).where(Interaction.submission_key.like("demo-%"))),
+        key=lambda i: int(i.submission_key.split("-")[1]))
+    for interaction in demo:
+        for person in interaction.people:
+            for issue in interaction.issues:
+                roll = rng.random()
+                stance = rng.choices(stances, STANCE_WEIGHTS[slug_of[issue.id]])[0]
+                promise = rng.random() < 0.15
+                if person.id not in legislators or roll > 0.7 or interaction.id in with_positions:
+                    continue
+                commitment = COMMITMENTS[interaction.id % len(COMMITMENTS)] if (
+                    promise and stance in ("support", "lean_support")) else None
+                add_position(interaction.logged_by, PositionInput(
+                    person.id, Subject("issue", issue.id), stance, commitment), now, interaction)
+                added["positions"] += 1
+    db.session.commit()
+    seed_whip_history(rng, users, issues, now, added)
+
+
+def seed_whip_history(rng: random.Random, users: list[User], issues: dict, now: datetime,
+                      added: dict) -> None:
+    """Direct positions over the last six months, drifting toward support, so the whip boards of
+    Conrad 30 and H.R. 1585 show movement week by week."""
+    bill = db.session.scalar(sa.select(Bill).where(
+        Bill.jurisdiction == "US", Bill.session == "119", Bill.number == "H.R. 1585"))
+    subjects = [(Subject("issue", issues["conrad-30"].id), ("upper", "lower"))]
+    if bill is not None:
+        subjects.append((Subject("bill", bill.id), ("lower",)))
+    order = ["oppose", "lean_oppose", "undecided", "lean_support", "support"]
+    coordinators = [u for u in users if u.is_coordinator]
+    for subject, chambers in subjects:
+        people = list(db.session.scalars(
+            sa.select(Person.id).where(Person.kind == "legislator", Person.level == "federal",
+                                       Person.chamber.in_(chambers), Person.in_office.is_(True),
+                                       Person.deleted_at.is_(None)).order_by(Person.id)))
+        done = set(db.session.scalars(sa.select(Position.person_id).where(
+            subject.column == subject.id, Position.interaction_id.is_(None))))
+        marks = []
+        for person_id in people:
+            chosen = rng.random() < 0.45
+            start = rng.choices(range(5), (8, 12, 40, 24, 16))[0]
+            steps = rng.choices((1, 2, 3), (60, 30, 10))[0]
+            first_day = rng.randrange(40, 180)
+            author = users[rng.randrange(len(users))]
+            promise = rng.random() < 0.2
+            kept = rng.random() < 0.5
+            hours = [rng.randrange(8) for _ in range(3)]
+            moves = [rng.choice((0, 1, 1)) for _ in range(3)]
+            gaps = [rng.randrange(14, 60) for _ in range(3)]
+            if not chosen or person_id in done:
+                continue
+            level, day = start, first_day
+            for step in range(steps):
+                when = now - timedelta(days=day, hours=hours[step])
+                commitment = COMMITMENTS[0] if (
+                    promise and step == steps - 1 and order[level] in ("support", "lean_support")
+                ) else None
+                position = add_position(author, PositionInput(
+                    person_id, subject, order[level], commitment,
+                    notes="Told us at a district meeting (demo)." if step == 0 else None), when)
+                added["positions"] += 1
+                if commitment and kept and day > 30:
+                    marks.append(position)
+                level = min(level + moves[step], 4)
+                day = max(day - gaps[step], 1)
+        db.session.commit()
+        for position in marks:
+            mark_commitment(coordinators[0], position.id, "kept", now)

@@ -48,6 +48,7 @@ PAGES = {
     403: ("Not allowed", "Your role does not allow this page. Ask a coordinator or admin."),
     404: ("Not found", "There is nothing here. It may have been deleted or the link is wrong."),
     405: ("Not allowed", "That method is not allowed here."),
+    413: ("Too large", "That upload is larger than the server accepts (CRM_MAX_UPLOAD_MB)."),
     409: ("Changed meanwhile", "Someone else changed this record. Reload and try again."),
     429: ("Too many attempts", "Too many attempts. Wait a few minutes and try again."),
     500: ("Something went wrong", "An unexpected error occurred. It has been logged."),

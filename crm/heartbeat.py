@@ -20,6 +20,7 @@ PERIODIC_JOBS = {
     "crm.reminders.dispatch_due": "REMINDERS_EVERY",
     "crm.digests.dispatch": "DIGESTS_EVERY",
     "crm.email.sweep": "OUTBOX_EVERY",
+    "crm.cadence.refresh": "CADENCE_EVERY",
 }
 
 

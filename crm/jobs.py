@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 # Tasks that "inline" mode runs in-process: name -> import path of the function.
 INLINE = {
     "crm.email.send": "crm.email.delivery:deliver_notification",
+    "crm.imports.run": "crm.imports.services:execute_run",
 }
 
 # After the broker refused a message, stop trying for this long: the requests in between do not
@@ -68,3 +69,26 @@ def enqueue_many(task_name: str, arglist: list[tuple]) -> int:
         log.warning("could not enqueue %s (%d of %d handed over; the outbox sweep will send the "
                     "rest): %s", task_name, done, len(arglist), exc)
     return done
+
+
+def worker_status(timeout: float = 1.0) -> str:
+    """Is a worker consuming the task queue? 'inline' (tests), 'running', 'none', 'unreachable'
+    (broker down) or 'unknown' (a broker that cannot broadcast). Takes `timeout` seconds (it
+    waits for every worker's answer): a page can afford to ask, not a hot path."""
+    if current_app.config["JOBS_MODE"] == "inline":
+        return "inline"
+    celery = current_app.extensions["celery"]
+    if not celery.conf.broker_url.startswith(("redis", "rediss", "amqp", "pyamqp")):
+        return "unknown"
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
+                                   timeout=timeout)
+            replies = celery.control.inspect(timeout=timeout, connection=conn).active_queues()
+    except Exception as exc:  # broker down or refusing us
+        log.warning("worker check failed: %s", exc)
+        return "unreachable"
+    queue = celery.conf.task_default_queue
+    consuming = any(q.get("name") == queue for queues in (replies or {}).values()
+                    for q in queues or [])
+    return "running" if consuming else "none"

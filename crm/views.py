@@ -18,3 +18,9 @@ def page_arg() -> int:
         return max(1, min(int(request.args.get("page", 1)), 100000))
     except ValueError:
         return 1
+
+
+def as_id(value) -> int | None:
+    """A record id from user input, or None. ASCII digits only: int() also takes "²" and fails."""
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 10 else None

@@ -22,7 +22,11 @@
     function refreshHint() {
       const ids = chosenIds();
       if (!ids.length) { hint.innerHTML = ""; return; }
-      const url = picker.dataset.hintUrl + "?" + ids.map((id) => "people=" + encodeURIComponent(id)).join("&");
+      const url = new URL(picker.dataset.hintUrl, window.location.href);
+      ids.forEach((id) => url.searchParams.append("people", id));
+      // Keep the open work already ticked for completion when the hint is redrawn.
+      hint.querySelectorAll("input[name=complete_assignments]:checked")
+        .forEach((box) => url.searchParams.append("complete", box.value));
       fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
         .then((r) => (r.ok ? r.text() : ""))
         .then((html) => { hint.innerHTML = html; });
@@ -128,7 +132,16 @@
     });
   }
 
+  // Campaign plan: a row with nobody chosen stays marked until a member is picked.
+  function markEmptyPlanRows(plan) {
+    plan.addEventListener("change", (e) => {
+      const row = e.target.closest(".plan-row");
+      if (row && e.target.tagName === "SELECT") row.classList.toggle("plan-empty", !e.target.value);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll(".plan").forEach(markEmptyPlanRows);
     document.querySelectorAll(".picker").forEach(initPicker);
     const log = document.getElementById("log-form");
     if (log) preventDoubleSubmit(log);

@@ -56,9 +56,20 @@ def app(database_url):
     from crm.extensions import db
 
     os.environ["CRM_DATABASE_URL"] = database_url  # subprocesses (worker, CLI) inherit it
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    options = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        # Tests need no durability: skipping the wait for each commit's fsync makes them 3x faster.
+        options["connect_args"] = {"options": "-c synchronous_commit=off"}
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url,
+                     SQLALCHEMY_ENGINE_OPTIONS=options)
     app.test_client_class = RequestClient
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+
+            @sa.event.listens_for(db.engine, "connect")
+            def no_fsync(dbapi_connection, record):
+                dbapi_connection.execute("PRAGMA synchronous=OFF")
+
         db.drop_all()
         db.create_all()
     yield app
@@ -67,25 +78,26 @@ def app(database_url):
         db.engine.dispose()
 
 
-def empty_tables(db) -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+def empty_tables(db, keep: tuple[str, ...] = ()) -> None:
+    """DELETE in dependency order, one transaction: much faster than TRUNCATE for small tables
+    (and TRUNCATE ... CASCADE would empty kept tables too)."""
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(sa.text(f"DELETE FROM {name}"))
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in keep:
+                conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)
-def app_context(app):
-    """Each test runs in an app context and leaves the database empty."""
+def app_context(app, request):
+    """Each test runs in an app context and leaves the database empty, except the tables a
+    module marks `keep_tables(...)`: data it loads once (module fixture) and only reads."""
     from crm.extensions import db
 
+    marker = request.node.get_closest_marker("keep_tables")
     with app.app_context():
         yield
         db.session.remove()
-        empty_tables(db)
+        empty_tables(db, keep=marker.args if marker else ())
 
 
 @pytest.fixture
@@ -136,7 +148,8 @@ class AuthActions:
 
     def post(self, url: str, data: dict | None = None, **kwargs):
         data = dict(data or {})
-        data.setdefault("csrf_token", self.token())
+        if "csrf_token" not in data:  # setdefault would fetch a token even when one is given
+            data["csrf_token"] = self.token()
         return self.client.post(url, data=data, **kwargs)
 
 
@@ -176,3 +189,82 @@ def as_coordinator(auth, coordinator):
 def as_admin(auth, admin):
     auth.login(admin.email)
     return admin
+
+
+# ---- a live server and a headless browser ----
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on 127.0.0.1 from a thread, for the browser."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright drives Debian's Chromium; Playwright never downloads a browser here."""
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not Path(path).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium is missing at {path}")
+        pytest.skip(f"Chromium is missing at {path}")
+    return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path) -> Path:
+    """Where browser tests save screenshots: SCREENSHOT_DIR (e.g. docs/screenshots) or a temp dir."""
+    target = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+class QueryCounter:
+    """The SQL statements sent to the database while active (an executemany counts once)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def __enter__(self) -> QueryCounter:
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(" ".join(statement.split()))
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __repr__(self) -> str:  # what a failing assert shows: every statement, numbered
+        lines = "\n".join(f"  {n}. {s[:200]}" for n, s in enumerate(self.statements, 1))
+        return f"{self.count} statements:\n{lines}"
+
+
+@pytest.fixture
+def count_queries(db):
+    """Count statements per request, to catch N+1 queries:
+
+        with count_queries() as q:
+            client.get("/people/")
+        assert q.count <= 8, q
+    """
+    return lambda: QueryCounter(db.engine)

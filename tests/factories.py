@@ -90,3 +90,33 @@ class InteractionFactory(Base):
     occurred_at = factory.LazyFunction(lambda: datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
     subject = factory.Sequence(lambda n: f"Meeting {n}")
     logged_by = factory.SubFactory(UserFactory)
+
+
+class AssignmentFactory(Base):
+    class Meta:
+        model = models.Assignment
+
+    title = factory.Sequence(lambda n: f"Outreach {n}")
+    person = factory.SubFactory(PersonFactory)
+    assignee = factory.SubFactory(UserFactory)
+    status = "open"
+    priority = "normal"
+
+
+class IssueFactory(Base):
+    class Meta:
+        model = models.Issue
+
+    name = factory.Sequence(lambda n: f"Issue {n}")
+    slug = factory.Sequence(lambda n: f"issue-{n}")
+
+
+class BillFactory(Base):
+    class Meta:
+        model = models.Bill
+
+    jurisdiction = "US"
+    session = "119"
+    number = factory.Sequence(lambda n: f"H.R. {1000 + n}")
+    title = factory.Sequence(lambda n: f"Test Act {n}")
+    chamber = "lower"

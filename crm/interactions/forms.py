@@ -1,9 +1,24 @@
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields import DateTimeLocalField
-from wtforms.validators import DataRequired, Length, Optional
+import re
 
-from crm.forms import BaseForm
-from crm.models import INTERACTION_KINDS
+from flask import request
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import DateTimeLocalField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from crm.forms import BaseForm, strip_filter
+from crm.models import INTERACTION_KINDS, STANCES
+from crm.policy.positions import PositionInput, Subject
+
+POSITION_FIELD = re.compile(r"^(position|commitment)-(\d{1,11})-([ib]\d{1,11})$")
+MAX_POSITIONS = 200
 
 
 class IntList(SelectMultipleField):
@@ -17,7 +32,7 @@ class IntList(SelectMultipleField):
         for value in valuelist:
             for part in str(value).split(","):
                 part = part.strip()
-                if part.isdigit() and len(part) < 12:
+                if part.isascii() and part.isdigit() and len(part) < 12:
                     out.append(int(part))
                 elif part:
                     raise ValueError("Invalid choice.")
@@ -35,9 +50,53 @@ class InteractionForm(BaseForm):
     outcome = TextAreaField("Outcome", validators=[Optional(), Length(max=5000)])
     members = IntList("Members present", coerce=int)
     issues = IntList("Issues discussed", coerce=int)
+    bills = IntList("Bills discussed", coerce=int)
     private = BooleanField("Private: only me, the members present and coordinators can see it")
     submission_key = HiddenField()
     version = HiddenField()
+    # Outreach: follow-ups to add to my work, and my open assignments this contact completes.
+    follow_ups = IntList("Follow-ups", coerce=int)
+    custom_follow_up = StringField("Another follow-up", validators=[Optional(), Length(max=200)])
+    custom_due_in_days = IntegerField("Due in (days)", default=7,
+                                      validators=[Optional(), NumberRange(min=0, max=365)])
+    complete_assignments = IntList("Mark done", coerce=int)
+
+    position_values: dict[str, str] = {}
+    positions_data: list[PositionInput] = []
+
+    def validate(self, extra_validators=None) -> bool:
+        """Also read the optional positions grid: fields position-<person>-<i|b><id> (a stance)
+        and commitment-<person>-<i|b><id>. A blank stance records nothing."""
+        ok = super().validate(extra_validators)
+        self.position_values, self.positions_data = {}, []
+        stances: dict[tuple[int, str], str] = {}
+        commitments: dict[tuple[int, str], str] = {}
+        for name in list(request.form.keys())[: MAX_POSITIONS * 4]:
+            match = POSITION_FIELD.match(name)
+            if not match:
+                continue
+            value = strip_filter(request.form.get(name, ""))
+            self.position_values[name] = value
+            key = (int(match.group(2)), match.group(3))
+            (stances if match.group(1) == "position" else commitments)[key] = value
+        errors = []
+        for key in sorted(set(stances) | set(commitments)):
+            stance, commitment = stances.get(key, ""), commitments.get(key, "")
+            if not stance:
+                if commitment:
+                    errors.append("Choose the position that goes with the commitment you typed.")
+                continue
+            if stance not in STANCES:
+                errors.append("Choose a position from the list.")
+            elif len(commitment) > 200:
+                errors.append("Keep each commitment under 200 characters.")
+            else:
+                self.positions_data.append(PositionInput(key[0], Subject.parse(key[1]), stance,
+                                                         commitment or None))
+        if len(self.positions_data) > MAX_POSITIONS:
+            errors.append(f"Record at most {MAX_POSITIONS} positions in one contact.")
+        self.form_errors.extend(dict.fromkeys(errors))
+        return ok and not errors
 
     def validate_people(self, field):
         if not field.data:

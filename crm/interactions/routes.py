@@ -6,12 +6,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from crm import authz, clock
+from crm.assignments.services import (
+    FollowUpRequest,
+    active_templates,
+    matching_open_work,
+    picker_hint,
+)
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.interactions import services
 from crm.interactions.forms import InteractionForm
-from crm.views import get_or_404
+from crm.policy.positions import interaction_positions
+from crm.views import as_id, get_or_404
 
 bp = Blueprint("interactions", __name__)
 
@@ -27,7 +34,20 @@ def form_data(form: InteractionForm) -> services.InteractionData:
         private=bool(form.private.data),
         members=form.members.data or [],
         issues=form.issues.data or [],
+        bills=form.bills.data or [],
+        positions=form.positions_data,
+        follow_ups=follow_up_requests(form),
+        complete_assignments=form.complete_assignments.data or [],
     )
+
+
+def follow_up_requests(form: InteractionForm) -> list:
+    """The follow-ups ticked in the quick log, plus the custom one if it was filled in."""
+    chosen = [FollowUpRequest(template_id=t) for t in dict.fromkeys(form.follow_ups.data or [])]
+    if form.custom_follow_up.data:
+        chosen.append(FollowUpRequest(label=form.custom_follow_up.data,
+                                      due_in_days=form.custom_due_in_days.data))
+    return chosen
 
 
 @bp.route("/log", methods=["GET", "POST"])
@@ -39,8 +59,10 @@ def quick_log():
             second=0, microsecond=0, tzinfo=None)
         form.submission_key.data = secrets.token_urlsafe(24)
         form.members.data = [current_user.id]
-        if request.args.get("person", "").isdigit():
-            form.people.data = [int(request.args["person"])]
+        if as_id(request.args.get("person")):
+            form.people.data = [as_id(request.args["person"])]
+        if as_id(request.args.get("assignment")):  # came from "Log contact" on my work
+            form.complete_assignments.data = [as_id(request.args["assignment"])]
     if form.validate_on_submit():
         try:
             interaction = services.log_interaction(
@@ -52,24 +74,40 @@ def quick_log():
         else:
             names = ", ".join(p.full_name for p in interaction.people)
             flash(f"Logged your {interaction.kind.replace('_', ' ')} with {names}.", "success")
+            if form.follow_ups.data or form.custom_follow_up.data:
+                flash("Your follow-ups are on My work.", "info")
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("interactions/log.html", form=form, **services.picker_context(form)), status
+    return render_template("interactions/log.html", form=form, **services.picker_context(form),
+                           **outreach_context(form)), status
+
+
+def outreach_context(form: InteractionForm) -> dict:
+    """Follow-ups to offer, and for the people already chosen the collisions and my open work."""
+    hint = picker_hint(current_user, list(dict.fromkeys(form.people.data or []))[:10], utcnow())
+    return {"follow_up_templates": active_templates(),
+            "checked": set(form.complete_assignments.data or []), **hint}
 
 
 @bp.get("/log/last-contact")
 def last_contact():
     """htmx fragment: "last contact with this office: N days ago, by X" for the chosen people."""
-    ids = [int(i) for i in request.args.getlist("people") if i.isdigit()][:10]
+    ids = [i for i in map(as_id, request.args.getlist("people")) if i][:10]
     hints = [h for h in (services.last_contact_with_office(i) for i in ids) if h]
-    return render_template("interactions/_last_contact.html", hints=hints)
+    checked = {i for i in map(as_id, request.args.getlist("complete")) if i}
+    return render_template("interactions/_last_contact.html", hints=hints, checked=checked,
+                           offer_completion=request.args.get("offer") != "0",
+                           **picker_hint(current_user, ids, utcnow()))
 
 
 @bp.get("/interactions/<int:interaction_id>")
 def show(interaction_id: int):
     """One contact, with its notes rendered safely."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
-    return render_template("interactions/show.html", interaction=interaction, form=EmptyForm())
+    open_work = [] if interaction.deleted_at else matching_open_work(
+        current_user, [p.id for p in interaction.people])
+    return render_template("interactions/show.html", interaction=interaction, form=EmptyForm(),
+                           open_work=open_work, positions=interaction_positions(interaction.id))
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -83,6 +121,7 @@ def edit(interaction_id: int):
         form.people.data = [p.id for p in interaction.people]
         form.members.data = [m.id for m in interaction.members]
         form.issues.data = [i.id for i in interaction.issues]
+        form.bills.data = [b.id for b in interaction.bills]
         form.occurred_at.data = clock.local(interaction.occurred_at, current_user.timezone).replace(
             tzinfo=None)
         form.version.data = interaction.version

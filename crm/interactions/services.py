@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm import audit, authz
+from crm.email import dispatch
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
 from crm.models import (
@@ -22,6 +23,7 @@ from crm.models import (
     interaction_members,
     interaction_people,
 )
+from crm.policy.positions import PositionInput, Subject, add_position, check_stated
 
 MAX_FUTURE = timedelta(hours=1)
 
@@ -39,6 +41,12 @@ class InteractionData:
     issues: list[int] = field(default_factory=list)
     bills: list[int] = field(default_factory=list)
     source: str = "web"
+    # Optional: positions stated, per person contacted x issue or bill discussed.
+    positions: list[PositionInput] = field(default_factory=list)
+    # Outreach (crm.assignments): follow-ups to create for the logger, and the logger's open
+    # assignments this contact completes.
+    follow_ups: list = field(default_factory=list)
+    complete_assignments: list[int] = field(default_factory=list)
 
 
 AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private")
@@ -49,14 +57,16 @@ def visible_interactions(viewer: User):
     stmt = sa.select(Interaction).where(Interaction.deleted_at.is_(None))
     if viewer.is_coordinator:
         return stmt
-    present = sa.select(interaction_members.c.interaction_id).where(
-        interaction_members.c.user_id == viewer.id
+    # EXISTS, not IN: with IN, PostgreSQL hashes all the viewer's rows and may then scan the log.
+    present = sa.exists().where(
+        interaction_members.c.interaction_id == Interaction.id,
+        interaction_members.c.user_id == viewer.id,
     )
     return stmt.where(
         sa.or_(
             Interaction.private.is_(False),
             Interaction.logged_by_id == viewer.id,
-            Interaction.id.in_(present),
+            present,
         )
     )
 
@@ -95,6 +105,8 @@ def check(data: InteractionData, now: datetime) -> None:
                           field="occurred_at")
     if data.occurred_at.year < 1990:
         raise DomainError("That date is too far in the past.", field="occurred_at")
+    subjects = {Subject("issue", i) for i in data.issues} | {Subject("bill", b) for b in data.bills}
+    check_stated(data.positions, set(data.people), subjects)
 
 
 def log_interaction(actor: User, data: InteractionData, now: datetime,
@@ -116,6 +128,16 @@ def log_interaction(actor: User, data: InteractionData, now: datetime,
     db.session.add(interaction)
     touch_people(people, data.occurred_at, actor.id)
     audit.record(actor, "create", interaction, after=audit.snapshot(interaction, AUDITED), now=now)
+    for entry in data.positions:
+        add_position(actor, entry, now, interaction)
+    from crm.assignments.services import after_logging
+
+    try:
+        notices = after_logging(actor, interaction, follow_ups=data.follow_ups,
+                                complete_ids=data.complete_assignments, now=now)
+    except DomainError:
+        db.session.rollback()
+        raise
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -127,6 +149,7 @@ def log_interaction(actor: User, data: InteractionData, now: datetime,
         if existing is None:
             raise
         return existing
+    dispatch(notices)
     return interaction
 
 
@@ -140,6 +163,27 @@ def office_group(people: list[Person]) -> list[int]:
         )
     )
     return sorted(ids | set(employers))
+
+
+def office_groups(person_ids) -> dict[int, set[int]]:
+    """For each person, everyone in their office: the person, the legislator they work for, and
+    that legislator's current staff. Two queries for any number of people."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    employer_of = dict(db.session.execute(
+        sa.select(StaffRole.staff_id, StaffRole.employer_id).where(
+            StaffRole.staff_id.in_(ids), StaffRole.end_date.is_(None),
+            StaffRole.employer_id.is_not(None))
+    ).all())
+    heads = {employer_of.get(i, i) for i in ids}
+    staff: dict[int, set[int]] = {h: set() for h in heads}
+    for employer, staffer in db.session.execute(
+        sa.select(StaffRole.employer_id, StaffRole.staff_id).where(
+            StaffRole.employer_id.in_(heads), StaffRole.end_date.is_(None))
+    ):
+        staff[employer].add(staffer)
+    return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
 
 
 def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
@@ -160,8 +204,13 @@ def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
         sa.select(Person.id, Person.last_contacted_at, Person.cadence_days)
         .where(Person.id.in_(ids), Person.cadence_days.is_not(None))
     ).all()
-    for person_id, last, cadence in rows:
-        set_contact_fields(person_id, next_touch_due=touch_due(last, cadence))
+    if rows:  # one UPDATE however many people were contacted
+        due = {person_id: touch_due(last, cadence) for person_id, last, cadence in rows}
+        db.session.execute(
+            sa.update(Person).where(Person.id.in_(due))
+            .values(next_touch_due=sa.case(due, value=Person.id))
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def touch_due(last: datetime | None, cadence: int | None):
@@ -182,13 +231,19 @@ def recompute_touch_due(person: Person) -> None:
 
 
 def refresh_last_contact(person_ids: list[int]) -> None:
-    """Recompute last contact from the log (after an edit or a delete moved or removed one)."""
+    """Recompute last contact from the log (after an edit or a delete moved or removed one): the
+    latest non-deleted contact with the person or with one of their current staff, as
+    touch_people would have left it."""
     for person_id in person_ids:
+        staff = sa.select(StaffRole.staff_id).where(
+            StaffRole.employer_id == person_id, StaffRole.end_date.is_(None))
         row = db.session.execute(
             sa.select(Interaction.occurred_at, Interaction.logged_by_id)
             .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
-            .where(interaction_people.c.person_id == person_id, Interaction.deleted_at.is_(None))
-            .order_by(Interaction.occurred_at.desc()).limit(1)
+            .where(sa.or_(interaction_people.c.person_id == person_id,
+                          interaction_people.c.person_id.in_(staff)),
+                   Interaction.deleted_at.is_(None))
+            .order_by(Interaction.occurred_at.desc(), Interaction.id).limit(1)
         ).first()
         cadence = db.session.scalar(sa.select(Person.cadence_days).where(Person.id == person_id))
         last = row.occurred_at if row else None
@@ -222,6 +277,8 @@ def update_interaction(actor: User, interaction: Interaction, data: InteractionD
     refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
     b, a = audit.changes(before, audit.snapshot(interaction, AUDITED))
     audit.record(actor, "update", interaction, b, a, now)
+    for entry in data.positions:  # positions are append-only: an edit can only add new ones
+        add_position(actor, entry, now, interaction)
     db.session.commit()
     return interaction
 
@@ -255,43 +312,47 @@ class LastContact:
 
 
 def last_contact_with_office(person_id: int) -> LastContact | None:
-    """'Last contact with this office': the person, their employer, and the employer's staff."""
+    """'Last contact with this office': the office is the person, or the legislator a staffer
+    works for. touch_people keeps the office's last contact (its staff included) on the office's
+    row, so this is one indexed lookup however long the history is."""
     person = db.session.get(Person, person_id)
     if person is None or person.deleted_at is not None:
         return None
-    office_id = person.id
-    employer = db.session.scalar(
-        sa.select(StaffRole.employer_id).where(
-            StaffRole.staff_id == person.id, StaffRole.end_date.is_(None),
-            StaffRole.employer_id.is_not(None))
+    employer = (
+        sa.select(StaffRole.employer_id)
+        .where(StaffRole.staff_id == person.id, StaffRole.end_date.is_(None),
+               StaffRole.employer_id.is_not(None))
+        .order_by(StaffRole.id).limit(1).scalar_subquery()
     )
-    if employer:
-        office_id = employer
-    group = sa.union(
-        sa.select(sa.literal(office_id).label("pid")),
-        sa.select(StaffRole.staff_id).where(StaffRole.employer_id == office_id,
-                                            StaffRole.end_date.is_(None)),
-    ).subquery()
-    row = db.session.execute(
-        sa.select(Interaction.occurred_at, User)
-        .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
-        .join(User, User.id == Interaction.logged_by_id)
-        .where(interaction_people.c.person_id.in_(sa.select(group.c.pid)),
-               Interaction.deleted_at.is_(None))
-        .order_by(Interaction.occurred_at.desc()).limit(1)
-    ).first()
-    office = db.session.get(Person, office_id)
-    return LastContact(person, row[0] if row else None, row[1] if row else None, office.full_name)
+    office_name, at, by = db.session.execute(
+        sa.select(Person.full_name, Person.last_contacted_at, User)
+        .outerjoin(User, User.id == Person.last_contacted_by_id)
+        .where(Person.id == sa.func.coalesce(employer, person.id))
+    ).one()
+    return LastContact(person, at, by, office_name)
 
 
 def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[Interaction]:
     """The activity feed (or my own contacts), newest first, relations loaded in batches."""
-    stmt = visible_interactions(viewer)
+    newest = (Interaction.occurred_at.desc(), Interaction.id.desc())
     if mine:
-        present = sa.select(interaction_members.c.interaction_id).where(
-            interaction_members.c.user_id == viewer.id)
-        stmt = stmt.where(sa.or_(Interaction.logged_by_id == viewer.id, Interaction.id.in_(present)))
-    stmt = stmt.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit).options(
+        # The newest I logged and the newest I was present at, each read newest first from its
+        # own index ((logged_by_id, occurred_at), (user_id, occurred_at)): the cost is `limit`
+        # rows, not my history, nor everyone's (an OR over both walked the whole log).
+        alive = Interaction.deleted_at.is_(None)
+        logged = (sa.select(Interaction.id).where(Interaction.logged_by_id == viewer.id, alive)
+                  .order_by(*newest).limit(limit).subquery())
+        link = interaction_members
+        present = (sa.select(Interaction.id)
+                   .join(link, link.c.interaction_id == Interaction.id)
+                   .where(link.c.user_id == viewer.id, alive)
+                   .order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
+                   .limit(limit).subquery())
+        stmt = sa.select(Interaction).where(
+            Interaction.id.in_(sa.union(sa.select(logged.c.id), sa.select(present.c.id))))
+    else:
+        stmt = visible_interactions(viewer)
+    stmt = stmt.order_by(*newest).limit(limit).options(
         joinedload(Interaction.logged_by),
         selectinload(Interaction.people),
         selectinload(Interaction.issues),
@@ -312,4 +373,26 @@ def picker_context(form) -> dict:
     issues = list(db.session.execute(
         sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
     ))
-    return {"chosen_people": people, "member_choices": members, "issue_choices": issues}
+    bills = [(b.id, b.label, b.title) for b in db.session.scalars(
+        sa.select(Bill).order_by(Bill.jurisdiction != "US", Bill.session.desc(), Bill.number))]
+    return {"chosen_people": people, "member_choices": members, "issue_choices": issues,
+            "bill_choices": bills,
+            # Other forms reuse the people picker; only the log form records positions.
+            "position_rows": position_rows(form, people, issues, bills)
+            if hasattr(form, "issues") else []}
+
+
+def position_rows(form, people: list[Person], issues: list, bills: list) -> list[dict]:
+    """The quick log's optional positions grid: each person chosen x each issue or bill ticked,
+    with what was typed (the grid is rebuilt in the browser as people and issues change)."""
+    ticked_issues = set(form.issues.data or [])
+    ticked_bills = set(form.bills.data or [])
+    subjects = [(f"i{i}", name) for i, name in issues if i in ticked_issues] + [
+        (f"b{b}", label) for b, label, _title in bills if b in ticked_bills]
+    values = getattr(form, "position_values", {})
+    return [
+        {"key": f"{p.id}-{token}", "person": p.full_name, "subject": label,
+         "stance": values.get(f"position-{p.id}-{token}", ""),
+         "commitment": values.get(f"commitment-{p.id}-{token}", "")}
+        for p in people for token, label in subjects
+    ]

@@ -3,7 +3,9 @@
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 
+from crm.assignments.services import my_work
 from crm.authz import public
+from crm.clock import utcnow
 from crm.interactions.services import recent_feed
 from crm.main import services
 
@@ -12,12 +14,13 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def dashboard():
-    """My recent contacts, the team's feed, and the Log a contact button."""
+    """My work due, my recent contacts, the team's feed, and the Log a contact button."""
     return render_template(
         "main/dashboard.html",
         mine=recent_feed(current_user, limit=10, mine=True),
         feed=recent_feed(current_user, limit=20),
         stats=services.dashboard_stats(current_user),
+        work=my_work(current_user, utcnow()),
     )
 
 

@@ -39,6 +39,8 @@ ORG_KINDS = {
     "other": "Other",
 }
 PARTIES = ("Democratic", "Republican", "Independent")
+# States whose lower chamber is called the Assembly.
+ASSEMBLY_STATES = frozenset({"NY", "WI", "CA", "NV", "NJ"})
 
 
 def fold(text: str | None) -> str:
@@ -123,7 +125,10 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
 
     __table_args__ = (
         sa.Index("ix_people_directory", "level", "chamber", "state"),
-        sa.Index("ix_people_kind_in_office", "kind", "in_office"),
+        # Both cover their queries: the directory by state in name order, with its count, and
+        # "legislators nobody has contacted" / the directory's unfiltered count.
+        sa.Index("ix_people_state_name", "state", "sort_name", "id", "in_office", "deleted_at"),
+        sa.Index("ix_people_kind_contact", "kind", "in_office", "deleted_at", "last_contacted_at"),
         sa.Index("ix_people_party", "party"),
         sa.Index("ix_people_tier", "tier"),
         sa.Index("ix_people_search_name", "search_name"),
@@ -138,7 +143,8 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
         parts = [first, self.last_name]
         self.full_name = self.full_name or " ".join(p for p in parts if p)
         self.sort_name = fold(f"{self.last_name}, {self.first_name or ''}").strip(", ")
-        names = {self.full_name, self.first_name, self.middle_name, self.nickname, self.last_name}
+        names = dict.fromkeys([self.full_name, self.first_name, self.middle_name, self.nickname,
+                               self.last_name])
         self.search_name = fold(" ".join(n for n in names if n))
 
     @property
@@ -151,7 +157,7 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
                 return f"U.S. Senator, {self.state}"
             return f"U.S. Rep. {self.state}-{'AL' if self.district == '0' else self.district}"
         chamber = "Senate" if self.chamber == "upper" else "House"
-        if self.chamber == "lower" and self.state in {"NY", "WI", "CA", "NV", "NJ"}:
+        if self.chamber == "lower" and self.state in ASSEMBLY_STATES:
             chamber = "Assembly"
         return f"{self.state} {chamber} District {self.district}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -120,5 +120,19 @@ class ImportRun(db.Model):
     changes: Mapped[list] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_date: Mapped[date | None]  # the date of the data imported
+    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # for the worker: url, states
 
     started_by = relationship("User")
+
+
+class ImportFile(db.Model):
+    """An uploaded file waiting for its import run, kept in the database so any worker reads it."""
+
+    __tablename__ = "import_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("import_runs.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -8,16 +8,19 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
+from crm.forms import US_STATES, strip_filter
 from crm.models import (
     CHAMBERS,
     LEVELS,
     PERSON_KINDS,
+    STANCES,
     TIERS,
-    CommitteeMembership,
     Committee,
+    CommitteeMembership,
     Person,
     fold,
 )
+from crm.policy.positions import has_position_on_issue
 
 SORTS = {
     "name": (Person.sort_name.asc(), Person.id.asc()),
@@ -41,6 +44,10 @@ class DirectoryFilter:
     not_contacted_days: int | None = None
     never_contacted: bool = False
     include_out_of_office: bool = False
+    # "Position on an issue": the current position (crm.policy.positions) is one of these stances;
+    # "unknown" includes people with no position at all.
+    position_issue: int | None = None
+    position_stance: tuple[str, ...] = ()
     sort: str = "name"
 
     @classmethod
@@ -48,8 +55,13 @@ class DirectoryFilter:
         """Read filters from query arguments, dropping values that are not allowed."""
 
         def text(name, allowed=None, limit=100):
-            value = (args.get(name) or "").strip()[:limit]
+            value = strip_filter(args.get(name) or "")[:limit]
             return value if allowed is None or value in allowed else ""
+
+        def choices(name, allowed):
+            values = args.getlist(name) if hasattr(args, "getlist") else [args.get(name) or ""]
+            chosen = {part.strip() for v in values for part in str(v).split(",")}
+            return tuple(k for k in allowed if k in chosen)
 
         def number(name, low=0, high=10**9):
             try:
@@ -58,12 +70,13 @@ class DirectoryFilter:
                 return None
             return value if low <= value <= high else None
 
+        state = text("state", limit=2).upper()
         return cls(
             q=text("q"),
             kind=text("kind", PERSON_KINDS),
             level=text("level", LEVELS),
             chamber=text("chamber", CHAMBERS),
-            state=text("state").upper()[:2],
+            state=state if state in US_STATES else "",
             party=text("party", limit=40),
             committee=number("committee", 1),
             tier=text("tier", TIERS),
@@ -72,6 +85,8 @@ class DirectoryFilter:
             never_contacted=(args.get("never_contacted") or "") in {"1", "on", "true", "y"},
             include_out_of_office=(args.get("include_out_of_office") or "") in {"1", "on", "true", "y"},
             sort=text("sort", SORTS) or "name",
+            position_issue=number("position_issue", 1),
+            position_stance=choices("position_stance", STANCES),
         )
 
     def to_dict(self) -> dict:
@@ -81,8 +96,13 @@ class DirectoryFilter:
                 if getattr(self, f.name) != getattr(default, f.name)}
 
     @property
+    def active_count(self) -> int:
+        """How many filters are in use (sorting is not a filter)."""
+        return len({k for k in self.to_dict() if k != "sort"})
+
+    @property
     def active(self) -> bool:
-        return bool({k for k in self.to_dict() if k != "sort"})
+        return self.active_count > 0
 
     def apply(self, stmt: Select, now: datetime) -> Select:
         """Add the WHERE clauses for these filters to a select over Person."""
@@ -115,7 +135,19 @@ class DirectoryFilter:
         elif self.not_contacted_days:
             cutoff = now - timedelta(days=self.not_contacted_days)
             stmt = stmt.where(sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff))
+        if self.position_issue and self.position_stance:
+            stmt = stmt.where(has_position_on_issue(self.position_issue, self.position_stance))
         return stmt
+
+    def query_args(self) -> list[tuple[str, str]]:
+        """The filters in use as query-string pairs (lists repeat their key), for links."""
+        pairs = []
+        for key, value in self.to_dict().items():
+            if key == "position_stance":
+                pairs += [("position_stance", s) for s in value]
+            else:
+                pairs.append((key, "1" if value is True else str(value)))
+        return pairs
 
     def order(self, stmt: Select) -> Select:
         return stmt.order_by(*SORTS[self.sort])
@@ -123,7 +155,12 @@ class DirectoryFilter:
 
 def filter_from_dict(data: dict) -> DirectoryFilter:
     """Rebuild a filter from to_dict() output (a saved campaign filter)."""
-    return DirectoryFilter.from_args({k: ("1" if v is True else str(v)) for k, v in data.items()})
 
+    def arg(value) -> str:
+        if value is True:
+            return "1"
+        if isinstance(value, (list, tuple)):
+            return ",".join(str(v) for v in value)
+        return str(value)
 
-__all__ = ["DirectoryFilter", "SORTS", "asdict", "filter_from_dict"]
+    return DirectoryFilter.from_args({k: arg(v) for k, v in data.items()})

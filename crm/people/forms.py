@@ -19,9 +19,9 @@ class PersonForm(BaseForm):
     title = StringField("Title", validators=[Optional(), Length(max=200)])
     organization_id = SelectField("Organization", coerce=lambda v: int(v) if v else None,
                                   validate_choice=False)
-    level = SelectField("Level", choices=choices(LEVELS))
-    chamber = SelectField("Chamber", choices=choices(CHAMBERS))
-    state = SelectField("State", choices=STATE_CHOICES)
+    level = SelectField("Level", choices=choices(LEVELS), default="")
+    chamber = SelectField("Chamber", choices=choices(CHAMBERS), default="")
+    state = SelectField("State", choices=STATE_CHOICES, default="")
     district = StringField("District", validators=[Optional(), Length(max=20)],
                            description='"0" for an at-large seat')
     party = StringField("Party", validators=[Optional(), Length(max=40)])

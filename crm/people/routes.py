@@ -1,8 +1,19 @@
 """The directory: list, search, export, person page, create and edit."""
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
+from crm.assignments.services import open_for_person
 from crm.authz import requires
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
@@ -21,7 +32,7 @@ def index():
     """The directory with filters, sorting and pagination."""
     flt = DirectoryFilter.from_args(request.args)
     page = services.list_people(flt, page=page_arg(), per_page=50, now=utcnow())
-    return render_template("people/index.html", flt=flt, page=page, choices=services.filter_choices())
+    return render_template("people/index.html", flt=flt, page=page, choices=services.filter_choices(flt))
 
 
 @bp.get("/export.csv")
@@ -29,7 +40,8 @@ def export():
     """The filtered directory as CSV (UTF-8 with BOM, formula cells neutralised)."""
     flt = DirectoryFilter.from_args(request.args)
     return Response(
-        services.export_people(flt, utcnow()),
+        # The rows stream from an open result: keep the request (and its session) alive meanwhile.
+        stream_with_context(services.export_people(flt, utcnow())),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="people.csv"'},
     )
@@ -52,7 +64,8 @@ def show(person_id: int):
     person = get_or_404(services.get_person, person_id, current_user)
     data = services.person_page(person, current_user)
     return render_template("people/show.html", data=data, person=person,
-                           last=last_contact_with_office(person.id), form=EmptyForm())
+                           last=last_contact_with_office(person.id), form=EmptyForm(),
+                           open_work=open_for_person(person.id))
 
 
 def person_form(person=None) -> PersonForm:

@@ -21,12 +21,15 @@ from crm.models import (
     Committee,
     CommitteeMembership,
     Interaction,
+    Issue,
     Organization,
     Person,
     StaffRole,
     User,
+    interaction_people,
 )
 from crm.people.filters import DirectoryFilter
+from crm.policy.positions import PositionHistory, person_positions, subject_choices
 
 
 @dataclass
@@ -121,10 +124,16 @@ def search_people(q: str, limit: int = 12) -> list[Person]:
 
 
 def get_person(person_id: int, viewer: User) -> Person:
-    person = db.session.get(Person, person_id)
+    person = db.session.get(Person, person_id,
+                            options=[joinedload(Person.holder), joinedload(Person.organization)])
     if person is None or (person.deleted_at is not None and not viewer.is_coordinator):
         raise LookupError(person_id)
     return person
+
+
+# The timeline's count stops here ("200+ contacts"): counting what a viewer may see means reading
+# every row, and the busiest offices have thousands; that would cost more than the whole page.
+TIMELINE_COUNT_CAP = 200
 
 
 @dataclass
@@ -135,6 +144,15 @@ class PersonPage:
     employers: list[StaffRole]
     timeline: list[Interaction]
     timeline_total: int
+    positions: list[PositionHistory]
+    position_subjects: list[tuple[str, str]]
+
+    @property
+    def timeline_count(self) -> str:
+        """e.g. "12" or "200+"."""
+        if self.timeline_total > TIMELINE_COUNT_CAP:
+            return f"{TIMELINE_COUNT_CAP:,}+"
+        return f"{self.timeline_total:,}"
 
 
 def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
@@ -156,12 +174,15 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         .options(joinedload(StaffRole.employer), joinedload(StaffRole.organization))
         .order_by(StaffRole.end_date.is_not(None), StaffRole.start_date.desc())
     ))
-    timeline_q = visible_interactions(viewer).where(
-        Interaction.id.in_(person_interaction_ids(person.id))
-    )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(timeline_q.subquery()))
+    # Walked newest first along the person's (person_id, occurred_at) index: the cost is the
+    # page's 25 rows, not the person's whole history.
+    link = interaction_people
+    timeline_q = visible_interactions(viewer).join(
+        link, link.c.interaction_id == Interaction.id).where(link.c.person_id == person.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(
+        timeline_q.with_only_columns(Interaction.id).limit(TIMELINE_COUNT_CAP + 1).subquery()))
     timeline = list(db.session.scalars(
-        timeline_q.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        timeline_q.order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
         .options(
             joinedload(Interaction.logged_by),
             selectinload(Interaction.people),
@@ -170,13 +191,8 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         )
         .limit(limit)
     ))
-    return PersonPage(person, committees, staff, employers, timeline, total)
-
-
-def person_interaction_ids(person_id: int):
-    from crm.models import interaction_people
-
-    return sa.select(interaction_people.c.interaction_id).where(interaction_people.c.person_id == person_id)
+    return PersonPage(person, committees, staff, employers, timeline, total,
+                      person_positions(person.id), subject_choices())
 
 
 # ---- create and edit (coordinators) ----
@@ -279,12 +295,18 @@ def restore_person(actor: User, person: Person, now: datetime) -> None:
     db.session.commit()
 
 
-def filter_choices() -> dict:
-    """Options for the filter bar: committees (grouped), members, parties: three queries."""
+def filter_choices(flt: DirectoryFilter) -> dict:
+    """Options for the filter bar: committees, members, parties, issues: four queries.
+
+    Committees are Congress's plus those of the state filtered on (and the one chosen): the
+    legislatures together have about a thousand, too many to list, let alone render, each time.
+    """
+    jurisdictions = ["US", flt.state] if flt.state else ["US"]
     committees = list(db.session.execute(
         sa.select(Committee.id, Committee.name, Committee.jurisdiction, Committee.chamber,
                   Committee.parent_id, Committee.code)
-        .where(Committee.active.is_(True))
+        .where(Committee.active.is_(True),
+               sa.or_(Committee.jurisdiction.in_(jurisdictions), Committee.id == flt.committee))
         .order_by(Committee.jurisdiction, Committee.chamber, Committee.name)
     ))
     members = list(db.session.execute(
@@ -293,7 +315,10 @@ def filter_choices() -> dict:
     parties = [p for (p,) in db.session.execute(
         sa.select(Person.party).where(Person.party.is_not(None)).distinct().order_by(Person.party)
     )]
-    return {"committees": committees, "members": members, "parties": parties}
+    issues = list(db.session.execute(
+        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
+    ))
+    return {"committees": committees, "members": members, "parties": parties, "issues": issues}
 
 
 def person_form_choices() -> tuple[list, list]:

@@ -4,7 +4,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from crm.clock import utcnow
+from crm.email import absolute_url
 from crm.errors import DomainError, apply_to_form
+from crm.forms import EmptyForm
 from crm.settings import services
 from crm.settings.forms import ProfileForm
 
@@ -25,4 +27,16 @@ def profile():
             flash("Your settings were saved.", "success")
             return redirect(url_for("settings.profile"))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("settings/profile.html", form=form), status
+    return render_template("settings/profile.html", form=form, button=EmptyForm(),
+                           calendar_url=absolute_url("assignments.calendar_feed",
+                                                     token=current_user.calendar_token)), status
+
+
+@bp.post("/calendar")
+def regenerate_calendar():
+    """Replace my calendar feed's secret URL; the old one stops working."""
+    if EmptyForm().validate_on_submit():
+        services.regenerate_calendar_token(current_user, utcnow())
+        flash("Your calendar has a new address. Update it in your calendar app; the old one no "
+              "longer works.", "success")
+    return redirect(url_for("settings.profile") + "#calendar")

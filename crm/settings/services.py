@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from crm import audit
+from crm.clock import timezone_names
 from crm.errors import DomainError
 from crm.extensions import db
-from crm.clock import timezone_names
 from crm.forms import US_STATES
 from crm.models import User
+from crm.models.user import new_token
 
 PROFILE_FIELDS = ("name", "organization", "home_state", "timezone", "digest_enabled",
                   "digest_weekday", "digest_hour", "reminders_enabled")
@@ -30,4 +31,11 @@ def update_profile(user: User, data: dict, now: datetime) -> None:
     b, a = audit.changes(before, audit.snapshot(user, PROFILE_FIELDS))
     if a:
         audit.record(user, "update_profile", user, b, a, now)
+    db.session.commit()
+
+
+def regenerate_calendar_token(user: User, now: datetime) -> None:
+    """A new secret calendar URL; the old one stops working at once (404)."""
+    user.calendar_token = new_token()
+    audit.record(user, "regenerate_calendar_token", user, now=now)
     db.session.commit()

@@ -1,7 +1,7 @@
 """reminder log
 
-Revision ID: 0004_worker
-Revises: 0754b941baaa
+Revision ID: 0006_worker
+Revises: 0005_whip
 Create Date: 2026-11-27 20:52:00.489769
 
 """
@@ -12,8 +12,8 @@ import crm.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_worker'
-down_revision = '0754b941baaa'
+revision = '0006_worker'
+down_revision = '0005_whip'
 branch_labels = None
 depends_on = None
 

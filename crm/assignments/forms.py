@@ -1,0 +1,77 @@
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from crm.forms import BaseForm
+from crm.interactions.forms import IntList
+from crm.models import ASSIGNMENT_STATUSES, PRIORITIES
+
+
+def optional_int(value):
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class AssignmentForm(BaseForm):
+    people = IntList("Who to contact", coerce=int)
+    organization_id = SelectField("Or an office or agency", coerce=optional_int,
+                                  validate_choice=False)
+    title = StringField("What to do", validators=[DataRequired(message="Say what needs doing."),
+                                                  Length(max=200)],
+                        description='e.g. "Ask for a Conrad 30 cosponsorship before markup"')
+    assignee_id = SelectField("Assignee", coerce=optional_int, validate_choice=False)
+    due_on = DateField("Due", validators=[Optional()])
+    priority = SelectField("Priority", choices=list(PRIORITIES.items()), default="normal")
+    issue_id = SelectField("Issue", coerce=optional_int, validate_choice=False)
+    bill_id = SelectField("Bill", coerce=optional_int, validate_choice=False)
+    campaign_id = SelectField("Campaign", coerce=optional_int, validate_choice=False)
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    acknowledge = BooleanField("Assign anyway")
+    version = HiddenField()
+
+    def validate_people(self, field):
+        from wtforms.validators import ValidationError
+
+        if not field.data and not self.organization_id.data:
+            raise ValidationError("Choose a person, or an office below.")
+        if len(field.data or []) > 50:
+            raise ValidationError("Choose at most 50 people at a time; use a campaign for more.")
+
+
+class StatusForm(BaseForm):
+    status = SelectField("Status", choices=list(ASSIGNMENT_STATUSES.items()))
+    version = HiddenField()
+
+
+class SnoozeForm(BaseForm):
+    until = DateField("Snooze until", validators=[Optional()])
+    days = IntegerField("Snooze for days", validators=[Optional(), NumberRange(min=1, max=365)])
+    version = HiddenField()
+
+
+class ReassignForm(BaseForm):
+    assignee_id = SelectField("Reassign to", coerce=optional_int, validate_choice=False)
+    acknowledge = BooleanField("Reassign anyway")
+    version = HiddenField()
+
+
+class CompleteForm(BaseForm):
+    interaction_id = IntegerField("Contact", validators=[Optional()])
+    version = HiddenField()
+
+
+class FollowUpTemplateForm(BaseForm):
+    label = StringField("Follow-up", validators=[DataRequired(), Length(max=120)])
+    due_in_days = IntegerField("Due in (days)", default=3,
+                               validators=[InputRequired(message="Enter a number of days."),
+                                           NumberRange(min=0, max=365)])
+    position = IntegerField("Order", default=0, validators=[Optional(), NumberRange(0, 1000)])
+    active = BooleanField("Offered in the quick log", default=True)

@@ -1,0 +1,1 @@
+"""Campaigns: a saved target list, bulk assignment and progress."""

@@ -1,0 +1,26 @@
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.assignments.forms import optional_int
+from crm.campaigns.services import CAMPAIGN_STATUSES
+from crm.forms import BaseForm
+from crm.models import PRIORITIES
+
+
+class CampaignForm(BaseForm):
+    name = StringField("Campaign name", validators=[DataRequired(), Length(max=200)],
+                       description='e.g. "Senate Judiciary before the Conrad 30 markup"')
+    goal = TextAreaField("Goal", validators=[Optional(), Length(max=5000)],
+                         description="What every target should hear, and by when.")
+    issue_id = SelectField("Issue", coerce=optional_int, validate_choice=False)
+    bill_id = SelectField("Bill", coerce=optional_int, validate_choice=False)
+    starts_on = DateField("Starts", validators=[Optional()])
+    ends_on = DateField("Ends", validators=[Optional()])
+    status = SelectField("Status", choices=list(CAMPAIGN_STATUSES.items()), default="active")
+
+
+class BulkAssignForm(BaseForm):
+    title = StringField("What to do", validators=[Optional(), Length(max=200)],
+                        description="Shown on each assignment; the campaign name if left empty.")
+    due_on = DateField("Due", validators=[Optional()])
+    priority = SelectField("Priority", choices=list(PRIORITIES.items()), default="normal")

@@ -1,0 +1,137 @@
+"""Campaigns (coordinators): build a target list with the directory's filters, preview it,
+bulk-assign it by a strategy or by hand, and follow progress and coverage."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crm.authz import requires
+from crm.campaigns import services
+from crm.campaigns.forms import BulkAssignForm, CampaignForm
+from crm.clock import utcnow
+from crm.errors import DomainError, apply_to_form
+from crm.forms import EmptyForm
+from crm.people.filters import DirectoryFilter
+from crm.people.services import filter_choices
+from crm.views import as_id, get_or_404
+
+bp = Blueprint("campaigns", __name__)
+
+
+@bp.get("/")
+@requires("coordinator")
+def index():
+    """All campaigns with how far each has got."""
+    return render_template("campaigns/index.html", rows=services.list_campaigns())
+
+
+def campaign_form(campaign=None) -> CampaignForm:
+    form = CampaignForm(obj=campaign)
+    choices = services.campaign_choices()
+    form.issue_id.choices = [("", "—")] + [(str(i.id), i.name) for i in choices["issues"]]
+    form.bill_id.choices = [("", "—")] + [(str(b.id), b.label) for b in choices["bills"]]
+    return form
+
+
+def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
+    """The target builder: the directory's filters (GET), a preview, and the details (POST)."""
+    if request.method == "POST":
+        flt = DirectoryFilter.from_args(request.form)
+    if form.validate_on_submit():
+        data = services.CampaignData(
+            name=form.name.data, goal=form.goal.data or None, issue_id=form.issue_id.data,
+            bill_id=form.bill_id.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+            status=form.status.data, target_filter=flt)
+        try:
+            campaign = services.save_campaign(current_user, campaign, data, utcnow())
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash(f"Saved “{campaign.name}”. Now assign its targets.", "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("campaigns/builder.html", form=form, flt=flt, campaign=campaign,
+                           preview=services.preview(flt, utcnow()) if flt.active else None,
+                           choices=filter_choices(flt)), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("coordinator")
+def create():
+    """Build a target list and save it as a campaign."""
+    return builder(campaign_form(), DirectoryFilter.from_args(request.args))
+
+
+@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+@requires("coordinator")
+def edit(campaign_id: int):
+    """Change a campaign's details or its target list."""
+    campaign = get_or_404(services.get_campaign, campaign_id, current_user)
+    flt = (DirectoryFilter.from_args(request.args) if request.args
+           else services.saved_filter(campaign))
+    return builder(campaign_form(campaign), flt, campaign)
+
+
+@bp.get("/<int:campaign_id>")
+@requires("coordinator")
+def show(campaign_id: int):
+    """Progress: assigned, contacted, done, overdue, per member; coverage of the targets."""
+    campaign = get_or_404(services.get_campaign, campaign_id, current_user)
+    return render_template("campaigns/show.html", campaign=campaign,
+                           flt=services.saved_filter(campaign), form=EmptyForm(),
+                           progress=services.progress(campaign, utcnow(), current_user.timezone))
+
+
+def chosen_members(source) -> list[int]:
+    return [i for i in map(as_id, source.getlist("members")) if i]
+
+
+@bp.route("/<int:campaign_id>/assign", methods=["GET", "POST"])
+@requires("coordinator")
+def assign(campaign_id: int):
+    """Propose an assignee for each unassigned target by a strategy; adjust by hand; assign."""
+    campaign = get_or_404(services.get_campaign, campaign_id, current_user)
+    source = request.form if request.method == "POST" else request.args
+    strategy = source.get("strategy") or "round_robin"
+    members = chosen_members(source)
+    form = BulkAssignForm()
+    if request.method == "GET":
+        form.title.data = campaign.name
+    pairs = [(as_id(k.removeprefix("assignee-")), as_id(v)) for k, v in request.form.items()
+             if k.startswith("assignee-")]
+    pairs = [(pid, uid) for pid, uid in pairs if pid and uid]
+    if form.validate_on_submit():
+        try:
+            result = services.bulk_assign(current_user, campaign, pairs, title=form.title.data,
+                                          due_on=form.due_on.data, priority=form.priority.data,
+                                          now=utcnow())
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash(f"Assigned {len(result.created)} targets"
+                  + (f"; {result.skipped} were already assigned." if result.skipped else "."),
+                  "success")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    try:
+        plan = services.plan(current_user, campaign, strategy, members, utcnow())
+    except DomainError as e:
+        flash(e.message, "warning")
+        plan = services.plan(current_user, campaign, "hand", members, utcnow())
+    if request.method == "POST":  # keep what was chosen in the table
+        chosen = dict(pairs)
+        for row in plan.rows:
+            row.assignee_id = chosen.get(row.person.id)
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("campaigns/assign.html", campaign=campaign, plan=plan, form=form,
+                           strategy=strategy, members=members,
+                           strategies=services.STRATEGIES), status
+
+
+@bp.post("/<int:campaign_id>/delete")
+@requires("coordinator")
+def delete(campaign_id: int):
+    """Delete a campaign; its assignments stay as ordinary work."""
+    campaign = get_or_404(services.get_campaign, campaign_id, current_user)
+    if EmptyForm().validate_on_submit():
+        services.delete_campaign(current_user, campaign, utcnow())
+        flash(f"“{campaign.name}” was deleted. Its assignments stay on members' lists.", "info")
+    return redirect(url_for("campaigns.index"))

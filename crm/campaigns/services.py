@@ -1,0 +1,422 @@
+"""Campaigns: a coordinator's saved target list (the directory's filters), a plan that proposes an
+assignee per target by one of four strategies, bulk assignment, and progress with coverage."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from crm import audit
+from crm.assignments.services import (
+    AssignmentData,
+    Collision,
+    build,
+    find_collisions,
+    overdue,
+    queue_notices,
+    record_created,
+    shown,
+)
+from crm.clock import local_today
+from crm.email import dispatch
+from crm.errors import DomainError, NotAllowed
+from crm.extensions import db
+from crm.models import PRIORITIES, Assignment, Bill, Campaign, Issue, Person, User
+from crm.people.filters import DirectoryFilter, filter_from_dict
+
+STRATEGIES = {
+    "state": "A member from the target's state",
+    "holder": "The relationship holder",
+    "round_robin": "Round-robin among the chosen members",
+    "hand": "By hand",
+}
+CAMPAIGN_STATUSES = {"active": "Active", "closed": "Closed"}
+FIELDS = ("name", "goal", "issue_id", "bill_id", "starts_on", "ends_on", "status",
+          "target_filter")
+MAX_TARGETS = 2000
+ALL_MEMBERS_UP_TO = 40  # a plan row offers every member up to this many, else a shortlist
+
+
+@dataclass
+class CampaignData:
+    name: str
+    target_filter: DirectoryFilter
+    goal: str | None = None
+    issue_id: int | None = None
+    bill_id: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    status: str = "active"
+
+
+def require_coordinator(actor: User) -> None:
+    if not actor.is_coordinator:
+        raise NotAllowed("Only coordinators run campaigns.")
+
+
+def get_campaign(campaign_id: int, viewer: User) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or (campaign.deleted_at is not None and not viewer.is_coordinator):
+        raise LookupError(campaign_id)
+    return campaign
+
+
+def saved_filter(campaign: Campaign) -> DirectoryFilter:
+    return filter_from_dict(campaign.target_filter or {})
+
+
+def check(data: CampaignData) -> None:
+    data.name = (data.name or "").strip()
+    if not data.name or len(data.name) > 200:
+        raise DomainError("Name the campaign (up to 200 characters).", field="name")
+    if data.status not in CAMPAIGN_STATUSES:
+        raise DomainError("Choose a status.", field="status")
+    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
+        raise DomainError("The campaign cannot end before it starts.", field="ends_on")
+    if data.issue_id and db.session.get(Issue, data.issue_id) is None:
+        raise DomainError("That issue does not exist.", field="issue_id")
+    if data.bill_id and db.session.get(Bill, data.bill_id) is None:
+        raise DomainError("That bill does not exist.", field="bill_id")
+    if not data.target_filter.active:
+        raise DomainError("Choose at least one filter: a campaign for the whole directory is "
+                          "not a target list.")
+
+
+def save_campaign(actor: User, campaign: Campaign | None, data: CampaignData,
+                  now: datetime) -> Campaign:
+    """Create a campaign, or change its details and target filter (coordinators)."""
+    require_coordinator(actor)
+    check(data)
+    before = audit.snapshot(campaign, FIELDS) if campaign else None
+    if campaign is None:
+        campaign = Campaign(created_by_id=actor.id)
+        db.session.add(campaign)
+    for key in FIELDS[:-1]:
+        setattr(campaign, key, getattr(data, key))
+    campaign.target_filter = data.target_filter.to_dict()
+    db.session.flush()
+    audit.record_saved(actor, campaign, before, FIELDS, now)
+    db.session.commit()
+    return campaign
+
+
+def delete_campaign(actor: User, campaign: Campaign, now: datetime) -> None:
+    """Soft-delete the campaign (its assignments stay, as ordinary work)."""
+    require_coordinator(actor)
+    campaign.deleted_at = now
+    audit.record(actor, "delete", campaign, now=now)
+    db.session.commit()
+
+
+# ---- targets and preview ----
+
+
+@dataclass
+class Preview:
+    total: int
+    people: list[Person]
+
+
+def preview(flt: DirectoryFilter, now: datetime, *, limit: int = 25) -> Preview:
+    """How many people the filter selects, and the first few: two queries."""
+    base = flt.apply(sa.select(Person), now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    people = list(db.session.scalars(
+        flt.order(base).options(joinedload(Person.holder)).limit(limit)))
+    return Preview(total, people)
+
+
+def assigned_in(campaign_id: int):
+    """People who already have (non-cancelled) work in this campaign."""
+    return sa.select(Assignment.person_id).where(
+        Assignment.campaign_id == campaign_id, Assignment.deleted_at.is_(None),
+        Assignment.status != "cancelled", Assignment.person_id.is_not(None))
+
+
+def unassigned_targets(campaign: Campaign, now: datetime) -> list[Person]:
+    """The campaign's targets that nobody has been given yet, in the filter's order."""
+    flt = saved_filter(campaign)
+    stmt = flt.order(flt.apply(sa.select(Person), now)).where(
+        Person.id.not_in(assigned_in(campaign.id)))
+    return list(db.session.scalars(stmt.limit(MAX_TARGETS + 1)))
+
+
+# ---- strategies: pure functions of targets and members, so they are deterministic ----
+
+
+@dataclass(frozen=True)
+class Target:
+    id: int
+    state: str | None = None
+    holder_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    home_state: str | None = None
+
+
+def propose(strategy: str, targets: list[Target], members: list[Member]) -> dict[int, int | None]:
+    """An assignee (or None) for each target, in target order.
+
+    round_robin deals targets to members in id order, so 100 targets over 7 members gives
+    15/15/14/14/14/14/14; state deals each state's targets among that state's members the same
+    way; holder keeps the relationship holder when they are among the members; hand proposes
+    nobody.
+    """
+    if strategy not in STRATEGIES:
+        raise DomainError("Choose how to assign.", field="strategy")
+    pool = sorted(members, key=lambda m: m.id)
+    ids = {m.id for m in pool}
+    if strategy == "round_robin":
+        if not pool:
+            raise DomainError("Choose the members to share the targets among.", field="members")
+        return {t.id: pool[n % len(pool)].id for n, t in enumerate(targets)}
+    if strategy == "state":
+        by_state: dict[str, list[int]] = defaultdict(list)
+        for m in pool:
+            if m.home_state:
+                by_state[m.home_state].append(m.id)
+        dealt: dict[str, int] = defaultdict(int)
+        out: dict[int, int | None] = {}
+        for t in targets:
+            in_state = by_state.get(t.state or "")
+            if in_state:
+                out[t.id] = in_state[dealt[t.state] % len(in_state)]
+                dealt[t.state] += 1
+            else:
+                out[t.id] = None
+        return out
+    if strategy == "holder":
+        return {t.id: t.holder_id if t.holder_id in ids else None for t in targets}
+    return {t.id: None for t in targets}
+
+
+@dataclass
+class PlanRow:
+    person: Person
+    assignee_id: int | None
+    collisions: list[Collision] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    strategy: str
+    rows: list[PlanRow]
+    members: list  # (id, name, home_state) of every active member, by name
+    chosen: list = field(default_factory=list)  # the members the coordinator picked, if any
+    truncated: bool = False  # more targets wait than one plan shows (MAX_TARGETS)
+
+    def __post_init__(self):
+        self.by_id = {m.id: m for m in self.members}
+        self.by_state: dict[str, list] = defaultdict(list)
+        for m in self.members:
+            self.by_state[m.home_state or ""].append(m)
+
+    @property
+    def proposed(self) -> int:
+        return sum(1 for r in self.rows if r.assignee_id)
+
+    def name_of(self, user_id: int | None) -> str | None:
+        member = self.by_id.get(user_id)
+        return member.name if member else None
+
+    def options(self, row: PlanRow) -> list:
+        """Who a row's select offers: the chosen members; with none chosen, everyone in a small
+        coalition, else the members from the target's state and its holder; always the one
+        proposed. (All 500 members on each of 500 rows would make a 12 MB page.)"""
+        if self.chosen or len(self.members) <= ALL_MEMBERS_UP_TO:
+            pool = list(self.chosen or self.members)
+        else:
+            pool = [*self.by_state.get(row.person.state or "", []),
+                    *([self.by_id[row.person.holder_id]]
+                      if row.person.holder_id in self.by_id else [])]
+        if row.assignee_id in self.by_id:
+            pool.append(self.by_id[row.assignee_id])
+        return sorted({m.id: m for m in pool}.values(), key=lambda m: (m.name, m.id))
+
+    def counts(self) -> list[tuple[str, int]]:
+        """Targets proposed per member (name, count), busiest first."""
+        tally: dict[int, int] = defaultdict(int)
+        for r in self.rows:
+            if r.assignee_id:
+                tally[r.assignee_id] += 1
+        return sorted(((self.name_of(k) or "?", v) for k, v in tally.items()),
+                      key=lambda x: -x[1])
+
+
+def active_members() -> list:
+    return list(db.session.execute(
+        sa.select(User.id, User.name, User.home_state).where(User.is_active.is_(True))
+        .order_by(User.name)))
+
+
+def plan(viewer: User, campaign: Campaign, strategy: str, member_ids: list[int],
+         now: datetime) -> Plan:
+    """Propose an assignee for each unassigned target, with collisions to look at; nothing is
+    saved. Members chosen narrow the pool; none chosen means every active member."""
+    require_coordinator(viewer)
+    people = unassigned_targets(campaign, now)
+    truncated = len(people) > MAX_TARGETS
+    people = people[:MAX_TARGETS]
+    everyone = active_members()
+    chosen = [m for m in everyone if m.id in set(member_ids)] if member_ids else everyone
+    proposal = propose(strategy, [Target(p.id, p.state, p.holder_id) for p in people],
+                       [Member(m.id, m.home_state) for m in chosen])
+    hits = find_collisions(viewer, [p.id for p in people], now, for_user_id=None)
+    rows = [PlanRow(p, proposal.get(p.id), hits.get(p.id, [])) for p in people]
+    return Plan(strategy, rows, everyone, chosen if member_ids else [], truncated)
+
+
+@dataclass
+class BulkResult:
+    created: list[Assignment]
+    skipped: int
+
+
+def bulk_assign(actor: User, campaign: Campaign, pairs: list[tuple[int, int]], *,
+                title: str, due_on: date | None, priority: str, now: datetime) -> BulkResult:
+    """Create one assignment per (target, member) pair in one transaction, and notify each member
+    once. Targets already assigned in this campaign are skipped, so a repeated submit adds none."""
+    require_coordinator(actor)
+    title = (title or "").strip() or campaign.name
+    if len(title) > 200:
+        raise DomainError("Keep the title under 200 characters.", field="title")
+    if priority not in PRIORITIES:
+        raise DomainError("Choose a priority.", field="priority")
+    if due_on is not None and not 2000 <= due_on.year <= 2100:
+        raise DomainError("That date is out of range.", field="due_on")
+    wanted = {pid: uid for pid, uid in pairs if uid}
+    if not wanted:
+        raise DomainError("Choose a member for at least one target.")
+    members = set(db.session.scalars(sa.select(User.id).where(
+        User.id.in_(set(wanted.values())), User.is_active.is_(True))))
+    if set(wanted.values()) - members:
+        raise DomainError("One of the members chosen is not active any more.")
+    people = set(db.session.scalars(sa.select(Person.id).where(
+        Person.id.in_(wanted), Person.deleted_at.is_(None))))
+    already = set(db.session.scalars(assigned_in(campaign.id).where(
+        Assignment.person_id.in_(wanted))))
+    created = [
+        build(actor.id, AssignmentData(
+            title=title, assignee_id=uid, person_id=pid, campaign_id=campaign.id,
+            issue_id=campaign.issue_id, bill_id=campaign.bill_id, due_on=due_on,
+            priority=priority, source="campaign"))
+        for pid, uid in wanted.items() if pid in people and pid not in already
+    ]
+    if created:
+        record_created(actor, created, now)
+        rows = queue_notices(actor, created, now)
+        db.session.commit()
+        dispatch(rows)
+    return BulkResult(created, len(wanted) - len(created))
+
+
+# ---- progress ----
+
+
+@dataclass
+class MemberProgress:
+    user_id: int
+    name: str
+    assigned: int
+    contacted: int
+    done: int
+    overdue: int
+
+
+@dataclass
+class Progress:
+    today: date
+    targets: int
+    targets_contacted: int
+    unassigned: int
+    assigned: int
+    contacted: int
+    done: int
+    overdue: int
+    cancelled: int
+    members: list[MemberProgress]
+
+    def share(self, part: int, whole: int | None = None) -> int:
+        whole = self.targets if whole is None else whole
+        return round(100 * part / whole) if whole else 0
+
+
+def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
+    """Assigned, contacted (since assigned, by anyone), done and overdue, per member and in all;
+    coverage of the target list since the campaign began. Three queries."""
+    today = local_today(now, tz)
+    contacted = Person.last_contacted_at >= Assignment.created_at
+    live = sa.and_(Assignment.campaign_id == campaign.id, shown())
+
+    def n(cond):
+        return sa.func.count(sa.case((cond, 1)))
+
+    rows = db.session.execute(
+        sa.select(User.id, User.name, n(Assignment.status != "cancelled"),
+                  n(sa.and_(Assignment.status != "cancelled", contacted)),
+                  n(Assignment.status == "done"), n(overdue(today)),
+                  n(Assignment.status == "cancelled"))
+        .select_from(Assignment)
+        .join(User, User.id == Assignment.assignee_id)
+        .outerjoin(Person, Person.id == Assignment.person_id)
+        .where(live).group_by(User.id, User.name).order_by(User.name)
+    ).all()
+    members = [MemberProgress(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows if r[2]]
+    flt = saved_filter(campaign)
+    since = campaign.starts_on or campaign.created_at.date()
+    since_at = datetime(since.year, since.month, since.day, tzinfo=now.tzinfo)
+    targets = flt.apply(sa.select(Person.id, Person.last_contacted_at), now).subquery()
+    total, reached, unassigned = db.session.execute(
+        sa.select(sa.func.count(), n(targets.c.last_contacted_at >= since_at),
+                  n(targets.c.id.not_in(assigned_in(campaign.id))))
+        .select_from(targets)
+    ).one()
+    return Progress(
+        today=today, targets=total, targets_contacted=reached, unassigned=unassigned,
+        assigned=sum(m.assigned for m in members), contacted=sum(m.contacted for m in members),
+        done=sum(m.done for m in members), overdue=sum(m.overdue for m in members),
+        cancelled=sum(r[6] for r in rows), members=members,
+    )
+
+
+@dataclass
+class CampaignRow:
+    campaign: Campaign
+    assigned: int
+    done: int
+
+
+def list_campaigns() -> list[CampaignRow]:
+    """Campaigns, newest first, with assigned and done counts: one query."""
+    counts = (
+        sa.select(Assignment.campaign_id,
+                  sa.func.count(sa.case((Assignment.status != "cancelled", 1))).label("assigned"),
+                  sa.func.count(sa.case((Assignment.status == "done", 1))).label("done"))
+        .where(shown(), Assignment.campaign_id.is_not(None))
+        .group_by(Assignment.campaign_id).subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Campaign, sa.func.coalesce(counts.c.assigned, 0),
+                  sa.func.coalesce(counts.c.done, 0))
+        .outerjoin(counts, counts.c.campaign_id == Campaign.id)
+        .where(Campaign.deleted_at.is_(None))
+        .options(joinedload(Campaign.issue), joinedload(Campaign.bill))
+        .order_by(Campaign.status, Campaign.created_at.desc(), Campaign.id.desc())
+    ).all()
+    return [CampaignRow(c, a, d) for c, a, d in rows]
+
+
+def campaign_choices() -> dict:
+    """Issues and bills for the campaign form."""
+    issues = list(db.session.execute(
+        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)))
+    bills = list(db.session.scalars(
+        sa.select(Bill).order_by(Bill.jurisdiction, Bill.session.desc(), Bill.number)))
+    return {"issues": issues, "bills": bills}

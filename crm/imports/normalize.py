@@ -1,0 +1,178 @@
+"""Normalisation rules both sources share: parties, committee roles, dates, seats, contacts."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+
+from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
+from crm.forms import US_STATES
+from crm.imports.records import Problem
+from crm.models.directory import ASSEMBLY_STATES
+
+PARTY_NAMES = {
+    "democrat": "Democratic",
+    "democratic": "Democratic",
+    "republican": "Republican",
+    "independent": "Independent",
+}
+# Non-voting members of the House: they sit as chamber "lower", district "0".
+DELEGATE_TITLES = {
+    "DC": "Delegate", "GU": "Delegate", "VI": "Delegate", "AS": "Delegate", "MP": "Delegate",
+    "PR": "Resident Commissioner",
+}
+
+
+class MissingField(Exception):
+    """A required field is absent or empty in a record."""
+
+
+# What a malformed record raises while it is read (a wrong type where a mapping was expected...).
+RECORD_ERRORS = (MissingField, ValueError, TypeError, AttributeError, IndexError, KeyError)
+
+
+def record_problem(exc: Exception, file: str, record: str | None) -> Problem:
+    """The report line for a record that could not be read."""
+    if isinstance(exc, MissingField):
+        return Problem(file, record, f"missing required field '{exc}'")
+    return Problem(file, record, str(exc))
+
+
+def party_name(label: str | None) -> str | None:
+    """'Democrat' -> 'Democratic'; a fusion label keeps its first party
+    ('Republican/Conservative' -> 'Republican'); anything else is kept as written."""
+    if not label or not str(label).strip():
+        return None
+    text = str(label).strip()
+    first = text.split("/")[0].strip()
+    return PARTY_NAMES.get(first.casefold(), text)
+
+
+_SPACES = re.compile(r"[\s\-_]+")
+
+
+def committee_role(title: str | None) -> str:
+    """Free-text committee titles to one vocabulary: chair, co-chair, vice chair,
+    ranking member, ex officio, member; other titles are kept, lower-cased."""
+    text = _SPACES.sub(" ", (title or "").casefold()).strip()
+    text = re.sub(r"chair(man|woman|person)\b", "chair", text)
+    text = re.sub(r"\bco ?chair\b", "co-chair", text)
+    if not text or text == "member":
+        return "member"
+    if "ranking" in text:
+        return "ranking member"
+    if "vice chair" in text:
+        return "vice chair"
+    if "co-chair" in text:
+        return "co-chair"
+    if text == "chair":
+        return "chair"
+    if "ex officio" in text:
+        return "ex officio"
+    return text
+
+
+def to_date(value) -> date | None:
+    """A date from a YAML date, an ISO string or None; raises ValueError otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value).strip())
+
+
+def state_code(value) -> str:
+    code = str(value or "").strip().upper()
+    if code not in US_STATES:
+        raise ValueError(f"unknown state code {value!r}")
+    return code
+
+
+def district_text(value) -> str:
+    """Districts are strings; 0 (at-large seats and delegates) stays "0", never empty."""
+    if value is None or str(value).strip() == "":
+        raise MissingField("district")
+    if isinstance(value, bool):
+        raise ValueError(f"district {value!r} is not a district")
+    if isinstance(value, int):
+        return str(value)
+    text = str(value).strip()
+    return str(int(text)) if text.isdigit() else text
+
+
+def seat_title(level: str, chamber: str, state: str) -> str:
+    if level == "federal":
+        if chamber == "upper":
+            return "U.S. Senator"
+        return DELEGATE_TITLES.get(state, "U.S. Representative")
+    if chamber == "upper":
+        return "State Senator"
+    return "Assembly Member" if state in ASSEMBLY_STATES else "State Representative"
+
+
+def legislature_key(jurisdiction: str, chamber: str) -> str:
+    return f"legislature:{jurisdiction.lower()}:{chamber}"
+
+
+def legislature_name(jurisdiction: str, chamber: str) -> str:
+    if jurisdiction == "US":
+        return "U.S. Senate" if chamber == "upper" else "U.S. House of Representatives"
+    state = US_STATES[jurisdiction]
+    if chamber == "upper":
+        return f"{state} Senate"
+    if jurisdiction in ASSEMBLY_STATES:
+        return f"{state} State Assembly"
+    return f"{state} House of Representatives"
+
+
+def office_key(person_key: str) -> str:
+    return f"office:{person_key}"
+
+
+@lru_cache(maxsize=16384)
+def _phone(raw: str) -> str | None:
+    return normalize_phone(raw)
+
+
+class Cleaner:
+    """Normalises one record's contact values; a bad value is dropped with a warning."""
+
+    def __init__(self, problems: list[Problem], file: str, record: str | None):
+        self.problems = problems
+        self.file = file
+        self.record = record
+
+    def warn(self, message: str) -> None:
+        self.problems.append(Problem(self.file, self.record, message, "warning"))
+
+    def error(self, message: str) -> None:
+        self.problems.append(Problem(self.file, self.record, message, "error"))
+
+    def _clean(self, fn, raw, what: str):
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        try:
+            return fn(str(raw))
+        except InvalidContact as exc:
+            self.warn(f"{what} ignored: {exc}")
+            return None
+
+    def phone(self, raw, what: str = "phone") -> str | None:
+        return self._clean(_phone, raw, what)
+
+    def url(self, raw, what: str = "web address") -> str | None:
+        return self._clean(normalize_url, raw, what)
+
+    def email(self, raw) -> str | None:
+        return self._clean(normalize_email, raw, "email")
+
+
+def text(value) -> str | None:
+    """A trimmed string, or None for missing/empty values."""
+    if value is None:
+        return None
+    out = str(value).strip()
+    return out or None

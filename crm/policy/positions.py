@@ -1,0 +1,287 @@
+"""Positions: what each person told the coalition about an issue or a bill.
+
+Positions are append-only. The current-position rule has ONE definition, `current_positions()`:
+for each (person, issue or bill), the latest row by (recorded_at, id) among the rows that count.
+A row counts unless the interaction it came from is soft-deleted (restoring the interaction
+brings it back). The whip board, the directory's "position on an issue" filter, the person page
+and the campaigns' target builder all read it from here.
+
+A position stated in a logged contact is dated when the contact happened, so a meeting logged
+late never overrides a newer stance; a position recorded directly is dated when it is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.selectable import Subquery
+
+from crm import audit
+from crm.errors import DomainError, NotAllowed
+from crm.extensions import db
+from crm.models import STANCES, Bill, Interaction, Issue, Person, Position, User
+
+COMMITMENT_STATUSES = {"pending": "Pending", "kept": "Kept", "broken": "Not kept"}
+AUDITED = ("person_id", "issue_id", "bill_id", "stance", "commitment", "commitment_status",
+           "notes", "interaction_id", "recorded_at")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a position is about: an issue or a bill."""
+
+    kind: str  # "issue" or "bill"
+    id: int
+
+    @classmethod
+    def parse(cls, token: str | None) -> Subject | None:
+        """ "i12" is issue 12, "b3" is bill 3 (the form and URL encoding)."""
+        token = (token or "").strip()
+        if len(token) < 2 or token[0] not in "ib" or not token[1:].isdigit() or len(token) > 12:
+            return None
+        return cls("issue" if token[0] == "i" else "bill", int(token[1:]))
+
+    @property
+    def token(self) -> str:
+        return f"{self.kind[0]}{self.id}"
+
+    @property
+    def column(self):
+        return Position.issue_id if self.kind == "issue" else Position.bill_id
+
+    def load(self) -> Issue | Bill | None:
+        return db.session.get(Issue if self.kind == "issue" else Bill, self.id)
+
+
+def stated_order(descending: bool = True) -> tuple:
+    """The order that decides which position is the latest: when stated, then row id."""
+    if descending:
+        return Position.recorded_at.desc(), Position.id.desc()
+    return Position.recorded_at.asc(), Position.id.asc()
+
+
+def counting(stmt: Select) -> Select:
+    """Restrict a select over positions to the rows that count (not from a deleted contact).
+
+    The deleted contacts are read once from a small partial index (ix_interactions_deleted);
+    a join to the whole log would make PostgreSQL hash every interaction.
+    """
+    deleted = sa.select(Interaction.id).where(Interaction.deleted_at.is_not(None))
+    return stmt.where(sa.or_(Position.interaction_id.is_(None),
+                             Position.interaction_id.not_in(deleted)))
+
+
+def current_positions(subject: Subject | None = None, person_ids=None,
+                      as_of: datetime | None = None) -> Subquery:
+    """The current position per (person, issue or bill): one row each, as a subquery.
+
+    `person_ids` may be a list or a select of ids (e.g. the whip board's targets); `as_of` gives
+    the positions as they stood then. Works on SQLite (3.25+) and PostgreSQL: a row_number()
+    window over the counting rows.
+    """
+    rank = sa.func.row_number().over(
+        partition_by=(Position.person_id, Position.issue_id, Position.bill_id),
+        order_by=stated_order(),
+    )
+    ranked = counting(sa.select(
+        Position.id, Position.person_id, Position.issue_id, Position.bill_id, Position.stance,
+        Position.commitment, Position.commitment_status, Position.recorded_at,
+        Position.recorded_by_id, Position.interaction_id, rank.label("rank"),
+    ))
+    if subject is not None:
+        ranked = ranked.where(subject.column == subject.id)
+    if person_ids is not None:
+        ranked = ranked.where(Position.person_id.in_(person_ids))
+    if as_of is not None:
+        ranked = ranked.where(Position.recorded_at <= as_of)
+    ranked = ranked.subquery("ranked_positions")
+    columns = [c for c in ranked.c if c.key != "rank"]
+    return sa.select(*columns).where(ranked.c.rank == 1).subquery("current_positions")
+
+
+def stance_changes(subject: Subject, person_ids, since: datetime | None = None) -> list[sa.Row]:
+    """The counting positions of these people on the subject that changed their stance (a first
+    position counts as a change), oldest first, after `since` if given: what the whip board's
+    weekly chart replays on top of current_positions(as_of=since)."""
+    previous = sa.func.lag(Position.stance).over(
+        partition_by=Position.person_id, order_by=stated_order(descending=False)
+    )
+    inner = counting(
+        sa.select(Position.person_id, Position.recorded_at, Position.stance,
+                  previous.label("previous"), Position.id)
+        .where(subject.column == subject.id, Position.person_id.in_(person_ids))
+    ).subquery("changes")
+    stmt = (
+        sa.select(inner.c.person_id, inner.c.recorded_at, inner.c.stance)
+        .where(sa.or_(inner.c.previous.is_(None), inner.c.previous != inner.c.stance))
+        .order_by(inner.c.recorded_at, inner.c.id)
+    )
+    if since is not None:
+        stmt = stmt.where(inner.c.recorded_at > since)
+    return list(db.session.execute(stmt))
+
+
+# ---- recording ----
+
+
+@dataclass
+class PositionInput:
+    """One stated position, as the quick log or the person page sends it."""
+
+    person_id: int
+    subject: Subject
+    stance: str
+    commitment: str | None = None
+    notes: str | None = None
+
+
+def add_position(actor: User, entry: PositionInput, now: datetime,
+                 interaction: Interaction | None = None) -> Position:
+    """Append a position to the current transaction (the caller commits)."""
+    if entry.stance not in STANCES:
+        raise DomainError("Choose a position.", field="stance")
+    commitment = (entry.commitment or "").strip() or None
+    if commitment and len(commitment) > 200:
+        raise DomainError("Keep the commitment under 200 characters.", field="commitment")
+    if interaction is not None:
+        discussed = {Subject("issue", i.id) for i in interaction.issues} | {
+            Subject("bill", b.id) for b in interaction.bills}
+        check_stated([entry], {p.id for p in interaction.people}, discussed)
+    else:
+        if entry.subject.load() is None:
+            raise DomainError("Choose an issue or bill.", field="subject")
+        person = db.session.get(Person, entry.person_id)
+        if person is None or person.deleted_at is not None:
+            raise DomainError("That person no longer exists.", field="person")
+    position = Position(
+        person_id=entry.person_id, stance=entry.stance, commitment=commitment,
+        commitment_status="pending" if commitment else None,
+        notes=(entry.notes or "").strip() or None, recorded_by_id=actor.id,
+        recorded_at=interaction.occurred_at if interaction is not None else now,
+    )
+    if interaction is not None:
+        if interaction.id is None:
+            db.session.flush()
+        position.interaction_id = interaction.id
+    setattr(position, f"{entry.subject.kind}_id", entry.subject.id)
+    db.session.add(position)
+    audit.record(actor, "create", position, after=audit.snapshot(position, AUDITED), now=now)
+    return position
+
+
+def record_position(actor: User, entry: PositionInput, now: datetime) -> Position:
+    """Record a position directly (from the person page), not tied to a logged contact."""
+    position = add_position(actor, entry, now)
+    db.session.commit()
+    return position
+
+
+def mark_commitment(actor: User, position_id: int, status: str, now: datetime) -> Position:
+    """A coordinator marks a commitment kept or not kept (or pending again).
+
+    The one field of a position that changes after it is recorded; the change is audited.
+    """
+    if not actor.is_coordinator:
+        raise NotAllowed("Only coordinators can mark commitments.")
+    if status not in COMMITMENT_STATUSES:
+        raise DomainError("Choose kept, not kept or pending.", field="status")
+    position = db.session.get(Position, position_id)
+    if position is None:
+        raise LookupError(position_id)
+    if not position.commitment:
+        raise DomainError("This position has no commitment to mark.", field="status")
+    before = {"commitment_status": position.commitment_status}
+    position.commitment_status = status
+    audit.record(actor, "update", position, before, {"commitment_status": status}, now)
+    db.session.commit()
+    return position
+
+
+# ---- reading ----
+
+
+@dataclass
+class PositionHistory:
+    """One issue or bill on a person's page: the current position first, then the older ones."""
+
+    subject: Issue | Bill
+    kind: str
+    rows: list[Position] = field(default_factory=list)
+
+    @property
+    def current(self) -> Position | None:
+        return self.rows[0] if self.rows and self.rows[0].is_current else None
+
+
+def person_positions(person_id: int) -> list[PositionHistory]:
+    """A person's positions grouped by issue or bill, each newest first: one query."""
+    current_ids = sa.select(current_positions(person_ids=[person_id]).c.id)
+    stmt = counting(
+        sa.select(Position, Position.id.in_(current_ids).label("is_current"))
+        .where(Position.person_id == person_id)
+    ).order_by(Position.issue_id, Position.bill_id, *stated_order()).options(
+        joinedload(Position.issue), joinedload(Position.bill), joinedload(Position.recorded_by)
+    )
+    groups: dict[tuple[str, int], PositionHistory] = {}
+    for position, is_current in db.session.execute(stmt):
+        position.is_current = bool(is_current)
+        key = ("issue", position.issue_id) if position.issue_id else ("bill", position.bill_id)
+        if key not in groups:
+            subject = position.issue if position.issue_id else position.bill
+            groups[key] = PositionHistory(subject, key[0])
+        groups[key].rows.append(position)
+    return sorted(groups.values(), key=lambda g: (g.kind != "issue", subject_label(g.subject)))
+
+
+def interaction_positions(interaction_id: int) -> list[Position]:
+    """The positions stated in one contact (its page lists them)."""
+    return list(db.session.scalars(
+        sa.select(Position).where(Position.interaction_id == interaction_id)
+        .options(joinedload(Position.person), joinedload(Position.issue), joinedload(Position.bill))
+        .order_by(Position.id)
+    ))
+
+
+def subject_label(subject: Issue | Bill) -> str:
+    return subject.name if isinstance(subject, Issue) else f"{subject.label}: {subject.title}"
+
+
+def subject_choices() -> list[tuple[str, str]]:
+    """Active issues, then bills, as (token, label) for the position forms: two queries."""
+    issues = db.session.execute(
+        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name))
+    bills = db.session.scalars(sa.select(Bill).order_by(Bill.jurisdiction != "US",
+                                                        Bill.session.desc(), Bill.number))
+    return [(f"i{i}", n) for i, n in issues] + [(f"b{b.id}", b.label) for b in bills]
+
+
+def has_position_on_issue(issue_id: int, stances) -> sa.ColumnElement[bool]:
+    """A condition on Person: their current position on the issue is one of `stances`.
+
+    Someone with no position row, or whose every row came from deleted contacts, is "unknown".
+    """
+    stances = [s for s in stances if s in STANCES]
+    current = current_positions(Subject("issue", issue_id))
+    clause = Person.id.in_(sa.select(current.c.person_id).where(current.c.stance.in_(stances)))
+    if "unknown" in stances:
+        clause = sa.or_(clause, Person.id.not_in(sa.select(current.c.person_id)))
+    return clause
+
+
+def check_stated(entries: list[PositionInput], people: set[int], subjects: set[Subject]) -> None:
+    """Positions stated in a contact must be of someone contacted, on something discussed."""
+    for entry in entries:
+        if entry.stance not in STANCES:
+            raise DomainError("Choose a position from the list.", field="positions")
+        if entry.person_id not in people:
+            raise DomainError("A position can only be recorded for someone you contacted.",
+                              field="positions")
+        if entry.subject not in subjects:
+            raise DomainError("Tick the issue or bill as discussed to record a position on it.",
+                              field="positions")
+        if entry.commitment and len(entry.commitment) > 200:
+            raise DomainError("Keep each commitment under 200 characters.", field="positions")

@@ -1,0 +1,190 @@
+"""Issues and bills, their whip boards, and recording positions."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crm import charts
+from crm.authz import requires, safe_next
+from crm.clock import utcnow
+from crm.errors import DomainError, apply_to_form
+from crm.models import STANCES
+from crm.people.services import csv_rows
+from crm.policy import positions, services, whip
+from crm.policy.forms import BillForm, CommitmentForm, IssueForm, PositionForm
+from crm.policy.positions import Subject
+from crm.views import get_or_404
+
+bp = Blueprint("policy", __name__)
+
+
+@bp.context_processor
+def chart_helpers() -> dict:
+    return {"STANCE_FILLS": charts.STANCE_FILLS, "percent": charts.percent,
+            "SORT_LABELS": whip.SORT_LABELS}
+
+
+def csv_response(filename: str, header: list[str], rows) -> Response:
+    return Response(csv_rows(header, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/issues/")
+def index():
+    """The issues and bills the coalition works on, each with a link to its whip board."""
+    return render_template("policy/index.html", issues=services.list_issues(),
+                           bills=services.list_bills())
+
+
+@bp.get("/issues/issues.csv")
+def issues_csv():
+    """The issues table as CSV."""
+    return csv_response("issues.csv", services.ISSUE_CSV,
+                        services.issue_csv_rows(services.list_issues()))
+
+
+@bp.get("/issues/bills.csv")
+def bills_csv():
+    """The bills table as CSV."""
+    return csv_response("bills.csv", services.BILL_CSV,
+                        services.bill_csv_rows(services.list_bills()))
+
+
+@bp.route("/issues/new", methods=["GET", "POST"])
+@bp.route("/issues/<int:issue_id>/edit", methods=["GET", "POST"])
+@requires("coordinator")
+def edit_issue(issue_id: int | None = None):
+    """Add or edit an issue (coordinators)."""
+    issue = get_or_404(services.get_issue, issue_id) if issue_id else None
+    form = IssueForm(obj=issue)
+    if form.validate_on_submit():
+        try:
+            issue = services.save_issue(current_user, issue, services.IssueData(
+                name=form.name.data, description=form.description.data, slug=form.slug.data,
+                active=form.active.data), utcnow())
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash(f"Saved the issue {issue.name}.", "success")
+            return redirect(url_for("policy.index"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("policy/issue_form.html", form=form, issue=issue), status
+
+
+@bp.route("/bills/new", methods=["GET", "POST"])
+@bp.route("/bills/<int:bill_id>/edit", methods=["GET", "POST"])
+@requires("coordinator")
+def edit_bill(bill_id: int | None = None):
+    """Add or edit a bill and the issues it belongs to (coordinators)."""
+    bill = get_or_404(services.get_bill, bill_id) if bill_id else None
+    form = BillForm(obj=bill)
+    if request.method == "GET" and bill:
+        form.issues.data = [i.id for i in bill.issues]
+    if form.validate_on_submit():
+        try:
+            bill = services.save_bill(current_user, bill, services.BillData(
+                jurisdiction=form.jurisdiction.data, session=form.session.data,
+                number=form.number.data, title=form.title.data, status=form.status.data,
+                url=form.url.data, introduced_on=form.introduced_on.data,
+                chamber=form.chamber.data or None, issues=form.issues.data or []), utcnow())
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash(f"Saved the bill {bill.label}.", "success")
+            return redirect(url_for("policy.index"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("policy/bill_form.html", form=form, bill=bill,
+                           issue_choices=services.issue_choices()), status
+
+
+def board(subject: Subject):
+    record = get_or_404(whip.load_subject, subject)
+    options = whip.WhipOptions.from_args(request.args, record)
+    return whip.whip_board(subject, options, utcnow())
+
+
+@bp.get("/issues/<int:issue_id>/whip")
+def issue_whip(issue_id: int):
+    """The whip board of an issue: every target's current position, counts and movement."""
+    return render_template("policy/whip.html", board=board(Subject("issue", issue_id)),
+                           commitment_form=CommitmentForm())
+
+
+@bp.get("/bills/<int:bill_id>/whip")
+def bill_whip(bill_id: int):
+    """The whip board of a bill (targets default to its chamber and jurisdiction)."""
+    return render_template("policy/whip.html", board=board(Subject("bill", bill_id)),
+                           commitment_form=CommitmentForm())
+
+
+WHIP_TABLES = {
+    "targets": (["Name", *whip.WHIP_CSV[1:]], whip.whip_csv_rows),
+    "counts": (["Position", "Count", "Share", "Change over the weeks shown"], whip.counts_csv_rows),
+    "weekly": (["Week ending", *STANCES.values()], whip.weekly_csv_rows),
+    "commitments": (["Name", "Seat", "Commitment", "Position then", "Made", "Recorded by",
+                     "Status"], whip.commitments_csv_rows),
+}
+
+
+@bp.get("/issues/<int:issue_id>/whip/<table>.csv")
+def issue_whip_csv(issue_id: int, table: str):
+    """A whip board table as CSV: targets, counts, weekly or commitments."""
+    return whip_csv(Subject("issue", issue_id), table)
+
+
+@bp.get("/bills/<int:bill_id>/whip/<table>.csv")
+def bill_whip_csv(bill_id: int, table: str):
+    """A bill's whip board table as CSV: targets, counts, weekly or commitments."""
+    return whip_csv(Subject("bill", bill_id), table)
+
+
+def whip_csv(subject: Subject, table: str) -> Response:
+    if table not in WHIP_TABLES:
+        abort(404)
+    header, rows = WHIP_TABLES[table]
+    return csv_response(f"whip-{subject.token}-{table}.csv", header, rows(board(subject)))
+
+
+@bp.post("/people/<int:person_id>/positions")
+def record_position(person_id: int):
+    """Record a person's position directly, from their page."""
+    form = PositionForm()
+    target = url_for("people.show", person_id=person_id) + "#positions"
+    subject = Subject.parse(form.subject.data)
+    if not form.validate_on_submit() or subject is None:
+        errors = [e for errs in form.errors.values() for e in errs] or ["Choose an issue or bill."]
+        flash("The position was not saved: " + " ".join(errors), "danger")
+        return redirect(target)
+    try:
+        positions.record_position(current_user, positions.PositionInput(
+            person_id, subject, form.stance.data, form.commitment.data, form.notes.data), utcnow())
+    except DomainError as e:
+        flash(f"The position was not saved: {e.message}", "danger")
+    else:
+        flash("Position recorded.", "success")
+    return redirect(target)
+
+
+@bp.post("/positions/<int:position_id>/commitment")
+@requires("coordinator")
+def mark_commitment(position_id: int):
+    """Mark a commitment kept, not kept, or pending again (coordinators)."""
+    form = CommitmentForm()
+    if form.validate_on_submit():
+        try:
+            position = positions.mark_commitment(current_user, position_id, form.status.data,
+                                                 utcnow())
+        except LookupError:
+            abort(404)
+        except DomainError as e:
+            flash(e.message, "danger")
+        else:
+            flash(f"Commitment marked {positions.COMMITMENT_STATUSES[form.status.data].lower()}.",
+                  "success")
+            return redirect(back_to(position.person_id))
+    return redirect(back_to(None))
+
+
+def back_to(person_id: int | None) -> str:
+    """Where a commitment form came from (its own page only), else the person page."""
+    default = url_for("people.show", person_id=person_id) if person_id else url_for("policy.index")
+    return safe_next(request.form.get("next"), default)

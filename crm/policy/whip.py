@@ -1,0 +1,320 @@
+"""The whip board: every target's current position on an issue or bill, counts, and movement.
+
+Targets are a DirectoryFilter (the directory's own definition of "legislators of this chamber,
+state, party, committee"); positions come from crm.policy.positions.current_positions. The board
+runs a fixed number of statements whatever the number of targets.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload, load_only
+
+from crm import charts
+from crm.extensions import db
+from crm.forms import US_STATES
+from crm.models import CHAMBERS, LEVELS, STANCES, Bill, Committee, Issue, Person, Position, User
+from crm.people.filters import DirectoryFilter
+from crm.policy.positions import Subject, counting, current_positions, stance_changes
+
+# What the board, its sorts and its CSV read of each target (no notes, JSON columns, ...).
+BOARD_COLUMNS = (
+    Person.id, Person.kind, Person.full_name, Person.sort_name, Person.title, Person.level,
+    Person.chamber, Person.state, Person.district, Person.party, Person.party_label,
+    Person.last_contacted_at, Person.last_contacted_by_id, Person.version,
+)
+
+SORTS = {
+    "state": lambda r: (r.person.state or "", r.person.chamber or "", r.person.sort_name),
+    "name": lambda r: r.person.sort_name,
+    "position": lambda r: (list(STANCES).index(r.stance), r.person.sort_name),
+    "recorded": lambda r: (r.recorded_at is not None, r.recorded_at or datetime.min,
+                           r.person.sort_name),
+    "last_contact": lambda r: (r.person.last_contacted_at is not None,
+                               r.person.last_contacted_at or datetime.min, r.person.sort_name),
+}
+SORT_LABELS = {
+    "state": "State", "name": "Name", "position": "Position",
+    "recorded": "Oldest position first", "last_contact": "Longest without contact",
+}
+
+
+@dataclass
+class WhipOptions:
+    """Who the board lists and how: chamber "" means both chambers."""
+
+    level: str = "federal"
+    chamber: str = ""
+    state: str = ""
+    party: str = ""
+    committee: int | None = None
+    stale_days: int = 90
+    weeks: int = 12
+    sort: str = "state"
+
+    @classmethod
+    def defaults_for(cls, subject: Issue | Bill) -> WhipOptions:
+        """A bill's targets are the legislators of its chamber and jurisdiction; an issue's are
+        all members of Congress."""
+        if isinstance(subject, Bill):
+            if subject.jurisdiction == "US":
+                return cls(level="federal", chamber=subject.chamber or "")
+            return cls(level="state", chamber=subject.chamber or "", state=subject.jurisdiction)
+        return cls()
+
+    @classmethod
+    def from_args(cls, args, subject: Issue | Bill) -> WhipOptions:
+        """The defaults, overridden by query arguments that are valid ("any" clears a default)."""
+        opts = cls.defaults_for(subject)
+        if "level" in args:
+            opts.level = args.get("level") if args.get("level") in LEVELS else opts.level
+        if "chamber" in args:
+            value = args.get("chamber") or ""
+            opts.chamber = value if value in CHAMBERS else ""
+        if "state" in args:
+            value = (args.get("state") or "").strip().upper()
+            opts.state = value if value in US_STATES else ""
+        if "party" in args:
+            opts.party = (args.get("party") or "").strip()[:40]
+        opts.committee = positive(args.get("committee"), 10**9)
+        opts.stale_days = positive(args.get("stale_days"), 3650) or opts.stale_days
+        opts.weeks = min(positive(args.get("weeks"), 104) or opts.weeks, 104)
+        opts.sort = args.get("sort") if args.get("sort") in SORTS else opts.sort
+        return opts
+
+    def directory_filter(self) -> DirectoryFilter:
+        return DirectoryFilter(kind="legislator", level=self.level, chamber=self.chamber,
+                               state=self.state, party=self.party, committee=self.committee)
+
+    def to_args(self) -> dict:
+        """Query arguments that reproduce these options (links, CSV)."""
+        return {"level": self.level, "chamber": self.chamber or "any", "state": self.state,
+                "party": self.party, "committee": self.committee or "",
+                "stale_days": self.stale_days, "weeks": self.weeks, "sort": self.sort}
+
+
+def positive(value, high: int) -> int | None:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if 1 <= number <= high else None
+
+
+@dataclass
+class WhipRow:
+    person: Person
+    stance: str
+    position_id: int | None
+    recorded_at: datetime | None
+    recorded_by: str | None
+    interaction_id: int | None
+    commitment: str | None
+    commitment_status: str | None
+    last_contact_by: str | None
+    stale: bool
+
+
+@dataclass
+class WhipBoard:
+    subject: Issue | Bill
+    token: str
+    options: WhipOptions
+    rows: list[WhipRow]
+    counts: dict[str, int]
+    weekly: list[tuple[datetime, dict[str, int]]]
+    now: datetime
+    commitments: list[Position] = field(default_factory=list)
+    choices: dict = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def kind(self) -> str:
+        return "issue" if isinstance(self.subject, Issue) else "bill"
+
+    @property
+    def title(self) -> str:
+        if isinstance(self.subject, Issue):
+            return self.subject.name
+        return f"{self.subject.label}: {self.subject.title}"
+
+    @property
+    def targets_label(self) -> str:
+        """e.g. "U.S. Senate, Republican, TX, committee filter" in words."""
+        o = self.options
+        if o.level == "federal":
+            where = {"upper": "U.S. Senate", "lower": "U.S. House"}.get(o.chamber, "Congress")
+        else:
+            chamber = {"upper": "state senators", "lower": "state representatives"}.get(
+                o.chamber, "state legislators")
+            where = chamber
+        parts = [where]
+        if o.state:
+            parts.append(US_STATES.get(o.state, o.state))
+        if o.party:
+            parts.append(o.party)
+        if o.committee:
+            name = next((c.name for c in self.choices.get("committees", []) if c.id == o.committee),
+                        "one committee")
+            parts.append(name)
+        return ", ".join(parts)
+
+    def csv_url_args(self) -> dict:
+        return {f"{self.kind}_id": self.subject.id, **self.options.to_args()}
+
+    @property
+    def change(self) -> dict[str, int]:
+        """How each count moved over the weeks shown."""
+        if not self.weekly:
+            return {k: 0 for k in STANCES}
+        first = self.weekly[0][1]
+        return {k: self.counts[k] - first.get(k, 0) for k in STANCES}
+
+    @property
+    def counts_text(self) -> str:
+        return ", ".join(f"{label} {self.counts[k]}" for k, label in STANCES.items())
+
+    @property
+    def count_bar(self) -> list[charts.Rect]:
+        return charts.stacked_bar([(k, v, self.counts[k]) for k, v in STANCES.items()],
+                                  charts.STANCE_FILLS)
+
+    @property
+    def weekly_chart(self) -> charts.ColumnChart:
+        series = [(f"{at:%b} {at.day}", counts) for at, counts in self.weekly]
+        return charts.stacked_columns(series, list(STANCES.items()), charts.STANCE_FILLS)
+
+
+def load_subject(subject: Subject) -> Issue | Bill:
+    found = subject.load()
+    if found is None:
+        raise LookupError(subject)
+    return found
+
+
+def whip_board(subject: Subject, options: WhipOptions, now: datetime) -> WhipBoard:
+    """Targets with current positions, counts by position, and the counts week by week."""
+    record = load_subject(subject)
+    flt = options.directory_filter()
+    last_by = aliased(User)
+    people = db.session.execute(
+        flt.apply(sa.select(Person, last_by.name), now)
+        .outerjoin(last_by, last_by.id == Person.last_contacted_by_id)
+        .options(load_only(*BOARD_COLUMNS))
+    ).all()
+    # The targets' ids, not their filter again, in the position queries: the planners then look
+    # positions up by (person, issue) instead of re-running the filter. Statements stay 1 + 3.
+    ids = [person.id for person, _ in people]
+    current = current_positions(subject, person_ids=ids)
+    positions = {row.person_id: row for row in db.session.execute(
+        sa.select(current, User.name.label("recorder"))
+        .outerjoin(User, User.id == current.c.recorded_by_id)
+    )}
+    stale_before = now - timedelta(days=options.stale_days)
+    rows = []
+    for person, last_by_name in people:
+        p = positions.get(person.id)
+        rows.append(WhipRow(
+            person=person, stance=p.stance if p else "unknown", position_id=p.id if p else None,
+            recorded_at=p.recorded_at if p else None, recorded_by=p.recorder if p else None,
+            interaction_id=p.interaction_id if p else None,
+            commitment=p.commitment if p else None,
+            commitment_status=p.commitment_status if p else None, last_contact_by=last_by_name,
+            stale=p is None or p.recorded_at < stale_before,
+        ))
+    rows.sort(key=SORTS[options.sort])
+    counts = Counter(r.stance for r in rows)
+    first = week_points(now, options.weeks)[0]
+    then = current_positions(subject, person_ids=ids, as_of=first)
+    at_first = dict(db.session.execute(sa.select(then.c.person_id, then.c.stance)).all())
+    weekly = weekly_counts(at_first, stance_changes(subject, ids, since=first), len(rows), now,
+                           options.weeks)
+    return WhipBoard(record, subject.token, options, rows,
+                     {k: counts.get(k, 0) for k in STANCES}, weekly, now,
+                     commitments(subject, ids), whip_choices(options))
+
+
+def commitments(subject: Subject, targets, limit: int = 200) -> list[Position]:
+    """Commitments the targets made on the subject (pending first), for coordinators to mark."""
+    stmt = counting(sa.select(Position).where(
+        subject.column == subject.id, Position.commitment.is_not(None),
+        Position.person_id.in_(targets),
+    )).order_by(Position.commitment_status != "pending", Position.recorded_at.desc()).options(
+        joinedload(Position.person), joinedload(Position.recorded_by)
+    ).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def week_points(now: datetime, weeks: int) -> list[datetime]:
+    """The moments the weekly chart shows: now, and each week back."""
+    return [now - timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
+
+
+def weekly_counts(start: dict[int, str], changes, total: int, now: datetime,
+                  weeks: int) -> list[tuple[datetime, dict]]:
+    """The counts at each week point: the positions at the first point (`start`, person ->
+    stance), then the later stance changes replayed in order."""
+    state = dict(start)
+    out, i = [], 0
+    for point in week_points(now, weeks):
+        while i < len(changes) and changes[i].recorded_at <= point:
+            state[changes[i].person_id] = changes[i].stance
+            i += 1
+        counts = Counter(state.values())
+        counts["unknown"] += total - len(state)
+        out.append((point, {k: counts.get(k, 0) for k in STANCES}))
+    return out
+
+
+def whip_choices(options: WhipOptions) -> dict:
+    """Committees and parties for the filter bar: two queries."""
+    committees = list(db.session.execute(
+        sa.select(Committee.id, Committee.name, Committee.chamber, Committee.parent_id)
+        .where(Committee.active.is_(True), Committee.level == options.level)
+        .order_by(Committee.chamber, Committee.parent_id.is_not(None), Committee.name)
+    ))
+    parties = [p for (p,) in db.session.execute(
+        sa.select(Person.party).where(Person.party.is_not(None), Person.kind == "legislator")
+        .distinct().order_by(Person.party)
+    )]
+    return {"committees": committees, "parties": parties}
+
+
+WHIP_CSV = ["Name", "Seat", "State", "Party", "Position", "Recorded", "Recorded by", "Stale",
+            "Commitment", "Commitment status", "Last contact", "Last contact by"]
+
+
+def whip_csv_rows(board: WhipBoard):
+    for r in board.rows:
+        yield [r.person.full_name, r.person.seat, r.person.state, r.person.party,
+               STANCES[r.stance], r.recorded_at.date().isoformat() if r.recorded_at else "",
+               r.recorded_by or "", "yes" if r.stale else "no", r.commitment or "",
+               r.commitment_status or "",
+               r.person.last_contacted_at.date().isoformat() if r.person.last_contacted_at else "",
+               r.last_contact_by or ""]
+
+
+def counts_csv_rows(board: WhipBoard):
+    change = board.change
+    for key, label in STANCES.items():
+        yield [label, board.counts[key], charts.percent(board.counts[key], board.total),
+               change[key]]
+
+
+def weekly_csv_rows(board: WhipBoard):
+    for at, counts in board.weekly:
+        yield [at.date().isoformat(), *[counts[k] for k in STANCES]]
+
+
+def commitments_csv_rows(board: WhipBoard):
+    for c in board.commitments:
+        yield [c.person.full_name, c.person.seat, c.commitment, STANCES.get(c.stance, c.stance),
+               c.recorded_at.date().isoformat(), c.recorded_by.name if c.recorded_by else "",
+               c.commitment_status or ""]

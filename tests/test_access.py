@@ -1,0 +1,238 @@
+"""S1/S2: every route × method × role gets the expected status, and unsafe methods need CSRF.
+
+The list of routes comes from the app's own url_map, so a new route without an entry in
+EXPECTED fails `test_every_route_has_an_expected_role`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crm import create_app
+from crm.clock import utcnow
+from crm.models import Campaign, DevMail, FollowUpTemplate, ImportRun, Notification, Position
+from tests.factories import (
+    AssignmentFactory,
+    BillFactory,
+    InteractionFactory,
+    IssueFactory,
+    PersonFactory,
+    UserFactory,
+)
+
+# endpoint -> who may use it: "public", "member", "coordinator" or "admin".
+EXPECTED = {
+    "main.dashboard": "member",
+    "main.healthz": "public",
+    "main.readyz": "public",
+    "auth.login": "public",
+    "auth.logout": "member",
+    "auth.accept_invitation": "public",
+    "people.index": "member",
+    "people.export": "member",
+    "people.search": "member",
+    "people.show": "member",
+    "people.create": "coordinator",
+    "people.edit": "coordinator",
+    "people.delete": "coordinator",
+    "people.restore": "coordinator",
+    "interactions.quick_log": "member",
+    "interactions.last_contact": "member",
+    "interactions.show": "member",
+    # The sample interaction was logged by someone else: only coordinators may change it
+    # (its author may too: see tests/test_interactions.py).
+    "interactions.edit": "coordinator",
+    "interactions.delete": "coordinator",
+    "interactions.restore": "coordinator",
+    "admin.users": "admin",
+    "admin.change_role": "admin",
+    "admin.deactivate": "admin",
+    "admin.activate": "admin",
+    "admin.mailbox": "admin",
+    "admin.mail": "admin",
+    "settings.profile": "member",
+    "settings.regenerate_calendar": "member",
+    # Outreach. The sample assignment belongs to the coordinator: a member's status, complete
+    # and snooze posts are refused with a message (302), edits are 403.
+    "work.my_work": "member",
+    "work.touch": "member",
+    "assignments.team": "coordinator",
+    "assignments.create": "coordinator",
+    "assignments.show": "member",
+    "assignments.edit": "coordinator",
+    "assignments.set_status": "member",
+    "assignments.complete": "member",
+    "assignments.snooze": "member",
+    "assignments.reassign": "coordinator",
+    "assignments.delete": "coordinator",
+    "assignments.restore": "coordinator",
+    "assignments.follow_ups": "coordinator",
+    "assignments.update_follow_up": "coordinator",
+    "assignments.calendar_feed": "public",
+    "campaigns.index": "coordinator",
+    "campaigns.create": "coordinator",
+    "campaigns.edit": "coordinator",
+    "campaigns.show": "coordinator",
+    "campaigns.assign": "coordinator",
+    "campaigns.delete": "coordinator",
+    "imports.index": "admin",
+    "imports.worker": "admin",
+    "imports.show": "admin",
+    "imports.status": "admin",
+    "imports.retry": "admin",
+    "policy.index": "member",
+    "policy.issues_csv": "member",
+    "policy.bills_csv": "member",
+    "policy.edit_issue": "coordinator",
+    "policy.edit_bill": "coordinator",
+    "policy.issue_whip": "member",
+    "policy.bill_whip": "member",
+    "policy.issue_whip_csv": "member",
+    "policy.bill_whip_csv": "member",
+    "policy.record_position": "member",
+    "policy.mark_commitment": "coordinator",
+    "reports.index": "member",
+    "reports.coverage_csv": "member",
+    "reports.activity_csv": "member",
+    "reports.members": "coordinator",
+    "reports.members_csv": "coordinator",
+    "reports.not_contacted": "member",
+    "reports.not_contacted_csv": "member",
+    "admin.status": "admin",
+    "admin.resend_notification": "admin",
+    "admin.confirm_delivered": "admin",
+    "digests.preview": "member",
+    # Signed single-purpose links from emails: the token in the URL is the credential.
+    "links.done": "public",
+    "links.snooze": "public",
+    "links.unsubscribe": "public",
+}
+RANK = {"anonymous": 0, "deactivated": 0, "member": 1, "coordinator": 2, "admin": 3}
+NEEDED = {"public": 0, "member": 1, "coordinator": 2, "admin": 3}
+ROLES = ["anonymous", "member", "coordinator", "admin", "deactivated"]
+
+_app = create_app("testing")
+ROUTES = sorted(
+    (rule.endpoint, rule.rule, method)
+    for rule in _app.url_map.iter_rules()
+    if rule.endpoint != "static"
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+)
+
+
+def test_every_route_has_an_expected_role():
+    endpoints = {endpoint for endpoint, _, _ in ROUTES}
+    missing = endpoints - set(EXPECTED)
+    assert not missing, f"routes missing from the access matrix: {sorted(missing)}"
+    assert not set(EXPECTED) - endpoints, "stale entries in the access matrix"
+
+
+def sample_url(rule: str, ids: dict) -> str:
+    url = rule
+    for name, value in ids.items():
+        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+    return url
+
+
+@pytest.fixture
+def sample(db, coordinator):
+    """One record of each kind the routes address by id."""
+    victim = UserFactory(email="victim@example.org", name="Victim")
+    person = PersonFactory()
+    interaction = InteractionFactory(logged_by=coordinator, people=[person])
+    mail = DevMail(to_email="x@example.org", subject="Hello", text_body="Hi", headers={},
+                   created_at=utcnow())
+    run = ImportRun(kind="congress", source="sample", status="failed", created_at=utcnow())
+    campaign = Campaign(name="Sample", target_filter={"state": "TX"}, created_by_id=coordinator.id)
+    template = FollowUpTemplate(label="Thank-you note", due_in_days=1)
+    db.session.add_all([mail, run, campaign, template])
+    db.session.commit()
+    assignment = AssignmentFactory(assignee=coordinator, created_by=coordinator, person=person)
+    issue, bill = IssueFactory(), BillFactory()
+    position = Position(person_id=person.id, issue_id=issue.id, stance="support",
+                        commitment="Will cosponsor", commitment_status="pending",
+                        recorded_by_id=coordinator.id, recorded_at=utcnow())
+    notification = Notification(to_email="x@example.org", kind="test", subject_key="test",
+                                occurrence="1", status="failed", created_at=utcnow(),
+                                payload={"subject": "Hi", "text": "Hi"})
+    db.session.add_all([position, notification])
+    db.session.commit()
+    return {"person_id": person.id, "interaction_id": interaction.id, "user_id": victim.id,
+            "mail_id": mail.id, "run_id": run.id, "token": "not-a-valid-token",
+            "assignment_id": assignment.id, "campaign_id": campaign.id, "template_id": template.id,
+            "issue_id": issue.id, "bill_id": bill.id, "position_id": position.id,
+            "notification_id": notification.id}
+
+
+def route_url(endpoint: str, rule: str, sample: dict) -> str:
+    table = "targets" if endpoint.startswith("policy.") else "state"
+    return sample_url(rule, {**sample, "table": table})
+
+
+def sign_in_as(role, auth, member, coordinator, admin) -> str:
+    """Sign in as the role; returns a CSRF token valid for the session the client now has."""
+    if role == "anonymous":
+        return auth.csrf()
+    users = {"member": member, "coordinator": coordinator, "admin": admin}
+    user = users.get(role) or UserFactory(email="deactivated@example.org", role="admin")
+    auth.login(user.email)
+    token = auth.token()
+    if role == "deactivated":
+        from crm.auth.services import set_active
+
+        set_active(admin, user, False, utcnow())  # the session it had must stop working
+    return token
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint,rule,method", ROUTES)
+def test_route_role_matrix(endpoint, rule, method, role, client, auth, sample, member,
+                           coordinator, admin):
+    token = sign_in_as(role, auth, member, coordinator, admin)
+    url = route_url(endpoint, rule, sample)
+    if method == "GET":
+        resp = client.get(url)
+    else:
+        resp = client.post(url, data={"csrf_token": token})
+    needed = NEEDED[EXPECTED[endpoint]]
+    have = RANK[role]
+    if needed == 0:
+        assert resp.status_code < 500
+    elif have == 0:
+        assert resp.status_code in (302, 401), resp.status_code
+        if resp.status_code == 302:
+            assert resp.headers["Location"].startswith("/login")
+    elif have < needed:
+        assert resp.status_code == 403
+    else:
+        assert resp.status_code in (200, 302, 400, 409, 422), resp.status_code
+        if resp.status_code == 302 and endpoint != "auth.logout":
+            assert not resp.headers["Location"].startswith("/login")
+
+
+# One-click links in emails (RFC 8058 unsubscribe, mark done, snooze) are posted by mail clients
+# that cannot carry a CSRF token; a signed, single-purpose, expiring token protects them instead.
+CSRF_EXEMPT = {"links.done", "links.snooze", "links.unsubscribe"}
+UNSAFE = [(e, r, m) for e, r, m in ROUTES if m != "GET" and e not in CSRF_EXEMPT]
+
+
+@pytest.mark.parametrize("endpoint,rule,method", UNSAFE)
+def test_unsafe_methods_need_a_csrf_token(endpoint, rule, method, client, auth, sample, admin):
+    """S2: a forged post (no token, or a token from elsewhere) is refused and changes nothing."""
+    auth.login(admin.email)
+    url = route_url(endpoint, rule, sample)
+    for data in ({}, {"csrf_token": "forged"}):
+        resp = client.post(url, data=data)
+        assert resp.status_code == 400, (url, data)
+
+
+def test_get_never_changes_data(db, client, auth, sample, admin):
+    """S2: GET on every route leaves the audit log as it was."""
+    from crm.models import AuditEntry
+
+    auth.login(admin.email)
+    before = db.session.query(AuditEntry).count()
+    for endpoint, rule, method in ROUTES:
+        if method == "GET":
+            client.get(route_url(endpoint, rule, sample))
+    assert db.session.query(AuditEntry).count() == before
