@@ -99,14 +99,18 @@ def job_statuses(now: datetime) -> list[JobStatus]:
 
 
 def late_jobs(now: datetime) -> dict[str, str]:
-    """Jobs that have not run on time, with a short reason (for /readyz). Jobs that never ran
-    count only when JOBS_EXPECTED (a deployment with a worker and beat)."""
-    expected = current_app.config["JOBS_EXPECTED"]
+    """Jobs that have not run on time, with a short reason (for /readyz).
+
+    A job that ran before and stopped is late. With JOBS_EXPECTED (a deployment with a worker
+    and beat), no job having ever run is reported too; a single job that has not had its first
+    turn yet (the digest runs every 15 minutes) is not, while the others run.
+    """
+    statuses = job_statuses(now)
     out = {}
-    for job in job_statuses(now):
+    for job in statuses:
         if job.state == "late":
             minutes = int((now - job.last_success_at).total_seconds() // 60)
             out[job.name] = f"late: last success {minutes} min ago"
-        elif job.state == "never" and expected:
-            out[job.name] = "never ran: is the worker and beat running?"
+    if current_app.config["JOBS_EXPECTED"] and all(j.state == "never" for j in statuses):
+        out.update({j.name: "never ran: are the worker and beat running?" for j in statuses})
     return out
