@@ -124,9 +124,10 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
     )
 
     __table_args__ = (
-        sa.Index("ix_people_directory", "level", "chamber", "state"),
-        # Both cover their queries: the directory by state in name order, with its count, and
-        # "legislators nobody has contacted" / the directory's unfiltered count.
+        # These three cover the directory's commonest filters and their counts (level / chamber,
+        # state in name order, kind; all of them with in_office and deleted_at), and the
+        # dashboard's "legislators nobody has contacted", without reading the people rows.
+        sa.Index("ix_people_directory", "level", "chamber", "state", "in_office", "deleted_at"),
         sa.Index("ix_people_state_name", "state", "sort_name", "id", "in_office", "deleted_at"),
         sa.Index("ix_people_kind_contact", "kind", "in_office", "deleted_at", "last_contacted_at"),
         sa.Index("ix_people_party", "party"),

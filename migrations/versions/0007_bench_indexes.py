@@ -1,9 +1,9 @@
 """Indexes the hot paths need at coalition scale (measured with bench/run.py)
 
-Covering indexes for the directory (by state in name order; counts) and the dashboard (contacts
-in the last 30 days; legislators never contacted), and a copy of occurred_at on the people and
-members links so a person's timeline and a member's recent contacts read the newest entries of
-one index instead of sorting a whole history.
+Covering indexes for the directory (level/chamber, state in name order, kind; their counts) and
+the dashboard (contacts in the last 30 days; legislators never contacted), and a copy of
+occurred_at on the people and members links so a person's timeline and a member's recent contacts
+read the newest entries of one index instead of sorting a whole history.
 
 Revision ID: 0007_bench_indexes
 Revises: 0006_worker
@@ -49,6 +49,8 @@ def upgrade():
         batch_op.create_index('ix_interactions_recent', ['occurred_at', 'deleted_at', 'logged_by_id'], unique=False)
 
     with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_index('ix_people_directory')
+        batch_op.create_index('ix_people_directory', ['level', 'chamber', 'state', 'in_office', 'deleted_at'], unique=False)
         batch_op.drop_index('ix_people_kind_in_office')
         batch_op.create_index('ix_people_kind_contact', ['kind', 'in_office', 'deleted_at', 'last_contacted_at'], unique=False)
         batch_op.create_index('ix_people_state_name', ['state', 'sort_name', 'id', 'in_office', 'deleted_at'], unique=False)
@@ -59,6 +61,8 @@ def downgrade():
         batch_op.drop_index('ix_people_state_name')
         batch_op.drop_index('ix_people_kind_contact')
         batch_op.create_index('ix_people_kind_in_office', ['kind', 'in_office'], unique=False)
+        batch_op.drop_index('ix_people_directory')
+        batch_op.create_index('ix_people_directory', ['level', 'chamber', 'state'], unique=False)
 
     with op.batch_alter_table('interactions', schema=None) as batch_op:
         batch_op.drop_index('ix_interactions_recent')
