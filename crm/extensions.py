@@ -55,16 +55,3 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
-
-
-@event.listens_for(Engine, "connect")
-def sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite only: a write-ahead log, so pages are read while a contact is being logged, with
-    fsync at checkpoints rather than every commit (safe against corruption; a power cut may lose
-    the last commits), and a wait for the write lock instead of "database is locked"."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()

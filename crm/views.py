@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import Response, abort, request, stream_with_context
 
 
 def get_or_404(loader, *args):
@@ -24,3 +24,16 @@ def as_id(value) -> int | None:
     """A record id from user input, or None. ASCII digits only: int() also takes "²" and fails."""
     text = str(value or "").strip()
     return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 10 else None
+
+
+def csv_file(filename: str, lines) -> Response:
+    """A CSV download. The lines stream inside the request, so a query they read from stays open."""
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def csv_response(filename: str, header: list[str], rows) -> Response:
+    """A table as a CSV download (UTF-8 with BOM, formula cells neutralised)."""
+    from crm.people.services import csv_rows
+
+    return csv_file(filename, csv_rows(header, rows))

@@ -2,13 +2,11 @@
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -22,7 +20,7 @@ from crm.interactions.services import last_contact_with_office
 from crm.people import services
 from crm.people.filters import DirectoryFilter
 from crm.people.forms import PersonForm
-from crm.views import get_or_404, page_arg
+from crm.views import csv_file, get_or_404, page_arg
 
 bp = Blueprint("people", __name__)
 
@@ -39,12 +37,7 @@ def index():
 def export():
     """The filtered directory as CSV (UTF-8 with BOM, formula cells neutralised)."""
     flt = DirectoryFilter.from_args(request.args)
-    return Response(
-        # The rows stream from an open result: keep the request (and its session) alive meanwhile.
-        stream_with_context(services.export_people(flt, utcnow())),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="people.csv"'},
-    )
+    return csv_file("people.csv", services.export_people(flt, utcnow()))
 
 
 @bp.get("/search")

@@ -8,11 +8,10 @@ from crm.authz import requires, safe_next
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.models import STANCES
-from crm.people.services import csv_rows
 from crm.policy import positions, services, whip
 from crm.policy.forms import BillForm, CommitmentForm, IssueForm, PositionForm
 from crm.policy.positions import Subject
-from crm.views import get_or_404
+from crm.views import csv_response, get_or_404
 
 bp = Blueprint("policy", __name__)
 
@@ -22,10 +21,6 @@ def chart_helpers() -> dict:
     return {"STANCE_FILLS": charts.STANCE_FILLS, "percent": charts.percent,
             "SORT_LABELS": whip.SORT_LABELS}
 
-
-def csv_response(filename: str, header: list[str], rows) -> Response:
-    return Response(csv_rows(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/issues/")

@@ -1,13 +1,13 @@
 """Reports: the coverage map, activity over time, members, and who nobody has contacted."""
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from crm import charts
 from crm.authz import requires
 from crm.clock import utcnow
 from crm.models import LEVELS
-from crm.people.services import csv_rows
+from crm.views import csv_response
 from crm.reports import services
 
 bp = Blueprint("reports", __name__)
@@ -26,10 +26,6 @@ def number_arg(name: str, default: int, low: int, high: int) -> int:
         return default
     return min(max(value, low), high)
 
-
-def csv_response(filename: str, header: list[str], rows) -> Response:
-    return Response(csv_rows(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/")
