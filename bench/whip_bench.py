@@ -70,7 +70,7 @@ def load_generator(path: str | None):
 
 def minimal_data(interactions: int, log) -> dict:
     """Stand-in when the generator is not available: Congress, 50 members, N interactions."""
-    from bench.congress_stand_in import load_congress
+    from bench.congress import load_congress
     from crm.auth.services import hasher
     from crm.demo import seed_issues
     from crm.extensions import db

@@ -2,7 +2,7 @@
 
     python bench/whip_screenshots.py [--out docs/screenshots]
 
-Builds a throwaway SQLite database with the current Congress (bench/congress_stand_in.py) and the
+Builds a throwaway SQLite database with the current Congress (bench/congress.py, the real importer) and the
 demo coalition (`crm.demo.seed`, which records positions), serves the app on 127.0.0.1 at a free
 port in a thread, signs in as the demo coordinator with Playwright driving Debian's Chromium, and
 writes full-page PNGs: desktop 1280 wide and phone 375 x 812.
@@ -29,7 +29,7 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "hei
 def build(url: str, fresh: bool = True):
     import sqlalchemy as sa
 
-    from bench.congress_stand_in import load_congress
+    from bench.congress import load_congress
     from crm import create_app
     from crm.clock import utcnow
     from crm.demo import seed
