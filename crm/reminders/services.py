@@ -8,8 +8,8 @@ inserted with ON CONFLICT DO NOTHING, so it goes out once even when two runs ove
 out only between the recipient's local REMINDER_HOURS; a run outside them leaves the item for
 the first run inside them.
 
-Also here: completing and snoozing an assignment from a signed email link (until the
-assignments feature offers its own services for these).
+Also here: what the signed email links ("mark done", "snooze a week") check before handing the
+change to the assignments service.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
-from crm import audit, clock
+from crm import clock
 from crm.email import Summary, absolute_url, dispatch_ids, prepare_email, queue_prepared
-from crm.errors import DomainError
+from crm.errors import Conflict, DomainError
 from crm.extensions import db
 from crm.links.services import link_url, list_unsubscribe_headers
 from crm.models import Assignment, Campaign, Person, ReminderLog, User
@@ -293,11 +293,9 @@ def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
 
 # ---- one-click actions from email links ----
 
-AUDITED = ("status", "snoozed_until", "completed_at")
-
 
 def linked_assignment(assignment_id: object, user: User) -> Assignment:
-    """The assignment a link names, if it still belongs to the link's user and exists."""
+    """The assignment a link names, if it still exists and still belongs to the link's user."""
     a = db.session.get(Assignment, assignment_id) if isinstance(assignment_id, int) else None
     if a is None or a.deleted_at is not None:
         raise DomainError("This follow-up no longer exists.")
@@ -307,39 +305,31 @@ def linked_assignment(assignment_id: object, user: User) -> Assignment:
 
 
 def complete_from_link(assignment_id: int, user: User, now: datetime) -> tuple[Assignment, bool]:
-    """Mark an assignment done from its email link; a second click changes nothing.
-
-    Returns the assignment and whether this call completed it.
+    """Mark an assignment done from its email link (the assignments service does it, with its
+    rules and audit); a second click changes nothing. Returns it and whether this completed it.
     """
+    from crm.assignments import services as assignments
+
     a = linked_assignment(assignment_id, user)
     if a.status == "done":
         return a, False
-    if a.status == "cancelled":
-        raise DomainError("This follow-up was cancelled, so it cannot be marked done.")
-    before = audit.snapshot(a, AUDITED)
-    a.status, a.completed_at = "done", now
-    audit.record(user, "complete", a, before, audit.snapshot(a, AUDITED), now)
     try:
-        db.session.commit()
-    except StaleDataError:  # the same link clicked twice at once: the other click won
+        return assignments.complete(user, a, now), True
+    except (StaleDataError, Conflict):  # the same link clicked twice at once: the other won
         db.session.rollback()
         a = linked_assignment(assignment_id, user)
         if a.status == "done":
             return a, False
         raise
-    return a, True
 
 
 def snooze_from_link(assignment_id: int, user: User, now: datetime) -> tuple[Assignment, bool]:
-    """Snooze an assignment for a week from today (the user's today); no reminders meanwhile."""
+    """Snooze an assignment for a week from the user's today (no reminders meanwhile), through
+    the assignments service; a second click the same day changes nothing."""
+    from crm.assignments import services as assignments
+
     a = linked_assignment(assignment_id, user)
-    if a.status not in OPEN:
-        raise DomainError("This follow-up is closed, so there is nothing to snooze.")
     until = clock.local_today(now, safe_zone(user.timezone)) + timedelta(days=7)
     if a.snoozed_until == until:
         return a, False
-    before = audit.snapshot(a, AUDITED)
-    a.snoozed_until = until
-    audit.record(user, "snooze", a, before, audit.snapshot(a, AUDITED), now)
-    db.session.commit()
-    return a, True
+    return assignments.snooze(user, a, until, now), True
