@@ -20,9 +20,11 @@ and next_touch_due are what logging every interaction through the quick log woul
 the latest non-deleted contact with the person, or with a staffer of theirs.
 
 The same seed, scale and `now` give the same rows, ids included, on SQLite and PostgreSQL. Rows go
-in with SQLAlchemy Core executemany in chunks, in one transaction, then ANALYZE (SQLite) or
-VACUUM ANALYZE (PostgreSQL, with sequences moved past the inserted ids). Every generated member
-signs in with BENCH_PASSWORD; `summary.logins` names one account per role.
+in with SQLAlchemy Core executemany in chunks (COPY for big batches on PostgreSQL), in one
+transaction, the interaction tables' secondary indexes built once at the end; then ANALYZE
+(SQLite) or VACUUM ANALYZE (PostgreSQL, with sequences moved past the inserted ids). Every
+generated member signs in with BENCH_PASSWORD; `summary.logins` names one account per role.
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from types import SimpleNamespace
@@ -873,7 +875,8 @@ class Generator:
             self.insert(interaction_issues, issues)
             self.insert(interaction_bills, bills)
             made += n
-            self.log(f"  interactions: {made:,}")
+            if made % 50_000 < n or made == s.interactions:
+                self.log(f"  interactions: {made:,}")
         for ix in later:
             ix.create(self.conn)
 
@@ -927,10 +930,4 @@ class Generator:
                 conn.execute(sa.text("ANALYZE"))
 
 
-def as_dict(summary: Summary) -> dict:
-    out = asdict(summary)
-    out["now"] = summary.now.isoformat()
-    return out
-
-
-__all__ = ["BENCH_PASSWORD", "NotEmpty", "Scale", "Summary", "as_dict", "generate"]
+__all__ = ["BENCH_PASSWORD", "NotEmpty", "Scale", "Summary", "generate"]
