@@ -197,3 +197,12 @@ def test_search_endpoint_for_autocomplete(db, client, as_member):
     data = client.get("/people/search?q=chuy").get_json()
     assert data and data[0]["name"] == "Chuy García" and data[0]["party"] == "D"
     assert client.get("/people/search?q=").get_json() == []
+
+
+def test_a_tampered_version_is_a_conflict_not_an_error(db, auth, as_coordinator):
+    person = PersonFactory(first_name="Ver", last_name="Sion")
+    for version in ("abc", "²", "-1", "99999999999"):
+        resp = auth.post(f"/people/{person.id}/edit", {"kind": "legislator", "last_name": "Sion",
+                                                       "tier": "ally", "version": version})
+        assert resp.status_code == 422, version
+        assert "Someone else changed this record" in resp.get_data(as_text=True)

@@ -128,7 +128,7 @@ def edit(interaction_id: int):
     if form.validate_on_submit():
         try:
             services.update_interaction(current_user, interaction, form_data(form),
-                                        int(form.version.data or 0), utcnow())
+                                        as_id(form.version.data) or 0, utcnow())
         except DomainError as e:
             apply_to_form(form, e)
         else:

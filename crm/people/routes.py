@@ -20,7 +20,7 @@ from crm.interactions.services import last_contact_with_office
 from crm.people import services
 from crm.people.filters import DirectoryFilter
 from crm.people.forms import PersonForm
-from crm.views import csv_file, get_or_404, page_arg
+from crm.views import as_id, csv_file, get_or_404, page_arg
 
 bp = Blueprint("people", __name__)
 
@@ -96,7 +96,7 @@ def edit(person_id: int):
     if form.validate_on_submit():
         try:
             services.update_person(current_user, person, form.data_for_service(),
-                                   int(form.version.data or 0), utcnow())
+                                   as_id(form.version.data) or 0, utcnow())
         except DomainError as e:
             apply_to_form(form, e)
         else:
