@@ -82,7 +82,8 @@ class Config:
         # Directory imports: where `crm import-congress` downloads from without a SOURCE, and
         # where parsed YAML is cached (by content hash) to make refreshes fast; "" disables it.
         self.CONGRESS_LEGISLATORS_URL = env(
-            "CONGRESS_LEGISLATORS_URL", "https://unitedstates.github.io/congress-legislators/")
+            "CONGRESS_LEGISLATORS_URL", "https://unitedstates.github.io/congress-legislators/"
+        )
         self.IMPORT_DOWNLOAD_TIMEOUT = env_int("IMPORT_DOWNLOAD_TIMEOUT", 30)
         self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", str(INSTANCE / "import-cache"))
 
@@ -211,7 +212,9 @@ class ProductionConfig(Config):
         missing = [n for n in ("SECRET_KEY", "DATABASE_URL") if not env(n)]
         if missing:
             names = ", ".join(f"CRM_{n}" for n in missing)
-            raise ConfigError(f"Production configuration is missing {names}. Set it in the environment.")
+            raise ConfigError(
+                f"Production configuration is missing {names}. Set it in the environment."
+            )
 
 
 CONFIGS = {

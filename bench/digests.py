@@ -38,38 +38,69 @@ def add_digest_load(now: datetime, seed: int = 42) -> dict:
     from crm.models import Assignment, Issue, Person, Position, User
 
     rnd = random.Random(seed)
-    users = list(db.session.scalars(sa.select(User.id).where(User.is_active.is_(True))
-                                     .order_by(User.id)))
-    coordinators = list(db.session.scalars(sa.select(User.id).where(
-        User.role.in_(("coordinator", "admin"))).order_by(User.id)))
-    people = list(db.session.scalars(sa.select(Person.id).where(Person.kind == "legislator")
-                                     .order_by(Person.id)))
+    users = list(
+        db.session.scalars(sa.select(User.id).where(User.is_active.is_(True)).order_by(User.id))
+    )
+    coordinators = list(
+        db.session.scalars(
+            sa.select(User.id).where(User.role.in_(("coordinator", "admin"))).order_by(User.id)
+        )
+    )
+    people = list(
+        db.session.scalars(
+            sa.select(Person.id).where(Person.kind == "legislator").order_by(Person.id)
+        )
+    )
     issues = list(db.session.scalars(sa.select(Issue.id).order_by(Issue.id)))
     today = now.date()
     assignments = []
     for uid in users:
         for _ in range(rnd.randint(6, 18)):
-            assignments.append({
-                "assignee_id": uid, "created_by_id": rnd.choice(coordinators),
-                "person_id": rnd.choice(people), "issue_id": rnd.choice(issues),
-                "title": rnd.choice(("Send the one-pager", "Ask for a cosponsor decision",
-                                     "Follow up on the district visit", "Thank the staffer")),
-                "due_on": today + timedelta(days=rnd.randint(-21, 21)),
-                "status": rnd.choice(("open", "open", "open", "in_progress", "done")),
-                "priority": "normal", "source": "campaign", "version": 1,
-                "created_at": now - timedelta(days=30), "updated_at": now - timedelta(days=30),
-            })
+            assignments.append(
+                {
+                    "assignee_id": uid,
+                    "created_by_id": rnd.choice(coordinators),
+                    "person_id": rnd.choice(people),
+                    "issue_id": rnd.choice(issues),
+                    "title": rnd.choice(
+                        (
+                            "Send the one-pager",
+                            "Ask for a cosponsor decision",
+                            "Follow up on the district visit",
+                            "Thank the staffer",
+                        )
+                    ),
+                    "due_on": today + timedelta(days=rnd.randint(-21, 21)),
+                    "status": rnd.choice(("open", "open", "open", "in_progress", "done")),
+                    "priority": "normal",
+                    "source": "campaign",
+                    "version": 1,
+                    "created_at": now - timedelta(days=30),
+                    "updated_at": now - timedelta(days=30),
+                }
+            )
     db.session.execute(sa.insert(Assignment), assignments)
     stances = ("support", "lean_support", "undecided", "lean_oppose", "oppose")
     positions = []
     for pid in rnd.sample(people, 1500):
         issue = rnd.choice(issues)
-        positions.append({"person_id": pid, "issue_id": issue, "stance": rnd.choice(stances),
-                          "recorded_at": now - timedelta(days=rnd.randint(20, 400))})
+        positions.append(
+            {
+                "person_id": pid,
+                "issue_id": issue,
+                "stance": rnd.choice(stances),
+                "recorded_at": now - timedelta(days=rnd.randint(20, 400)),
+            }
+        )
         if rnd.random() < 0.5:
-            positions.append({"person_id": pid, "issue_id": issue,
-                              "stance": rnd.choice(stances),
-                              "recorded_at": now - timedelta(hours=rnd.randint(1, 160))})
+            positions.append(
+                {
+                    "person_id": pid,
+                    "issue_id": issue,
+                    "stance": rnd.choice(stances),
+                    "recorded_at": now - timedelta(hours=rnd.randint(1, 160)),
+                }
+            )
     db.session.execute(sa.insert(Position), positions)
     db.session.commit()
     return {"assignments": len(assignments), "positions": len(positions)}
@@ -82,8 +113,10 @@ def generate(now: datetime) -> None:
         from bench.generate import Scale
         from bench.generate import generate as generate_coalition
     except ImportError:
-        sys.exit("bench/generate.py (the coalition-scale generator) is needed: merge the bench "
-                 "branch first.")
+        sys.exit(
+            "bench/generate.py (the coalition-scale generator) is needed: merge the bench "
+            "branch first."
+        )
     db.create_all()
     started = time.perf_counter()
     summary = generate_coalition(Scale(), seed=42, now=now, log=lambda m: print("  " + m))
@@ -101,11 +134,11 @@ def measure(now: datetime) -> dict:
     from crm.models import User
 
     statements = []
-    sa.event.listen(db.engine, "before_cursor_execute",
-                    lambda *args: statements.append(1))
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
     # Every active member, whether or not they chose to receive it (the preview builds it too).
-    users = list(db.session.scalars(sa.select(User).where(User.is_active.is_(True))
-                                    .order_by(User.id)))
+    users = list(
+        db.session.scalars(sa.select(User).where(User.is_active.is_(True)).order_by(User.id))
+    )
     per_digest = {"member": [], "coordinator": []}
     queries = {"member": [], "coordinator": []}
     empty = 0
@@ -125,9 +158,15 @@ def measure(now: datetime) -> dict:
         per_digest[kind].append(time.perf_counter() - t0)
         queries[kind].append(len(statements) - before)
     total, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"users": len(users), "empty": empty, "total": total, "cpu": cpu,
-            "per_digest": per_digest,
-            "queries": queries, "shared": shared_statements}
+    return {
+        "users": len(users),
+        "empty": empty,
+        "total": total,
+        "cpu": cpu,
+        "per_digest": per_digest,
+        "queries": queries,
+        "shared": shared_statements,
+    }
 
 
 def main() -> None:
@@ -147,17 +186,21 @@ def main() -> None:
             generate(now)
         result = measure(now)
     ms = {k: [s * 1000 for s in v] for k, v in result["per_digest"].items()}
-    print(f"digests built and rendered: {result['users']} users ({result['empty']} empty) in "
-          f"{result['total']:.2f} s (this process's CPU: {result['cpu']:.2f} s) on "
-          f"{args.db.split(':')[0]}; shared by the run: "
-          f"{result['shared']} statement(s), and 3 more for the team on the first coordinator")
+    print(
+        f"digests built and rendered: {result['users']} users ({result['empty']} empty) in "
+        f"{result['total']:.2f} s (this process's CPU: {result['cpu']:.2f} s) on "
+        f"{args.db.split(':')[0]}; shared by the run: "
+        f"{result['shared']} statement(s), and 3 more for the team on the first coordinator"
+    )
     for kind in ("member", "coordinator"):
         if ms[kind]:
             q = result["queries"][kind]
             median = statistics.median(ms[kind])
-            print(f"  {kind}s: {len(ms[kind])}, per digest median {median:.1f} "
-                  f"ms, p95 {sorted(ms[kind])[int(len(ms[kind]) * 0.95) - 1]:.1f} ms, max "
-                  f"{max(ms[kind]):.1f} ms; SQL statements per digest: {sorted(set(q))}")
+            print(
+                f"  {kind}s: {len(ms[kind])}, per digest median {median:.1f} "
+                f"ms, p95 {sorted(ms[kind])[int(len(ms[kind]) * 0.95) - 1]:.1f} ms, max "
+                f"{max(ms[kind]):.1f} ms; SQL statements per digest: {sorted(set(q))}"
+            )
 
 
 if __name__ == "__main__":

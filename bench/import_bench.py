@@ -36,8 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-STEPS = ("congress first", "states first", "congress refresh", "states refresh",
-         "congress refresh, no cache", "states refresh, no cache")
+STEPS = (
+    "congress first",
+    "states first",
+    "congress refresh",
+    "states refresh",
+    "congress refresh, no cache",
+    "states refresh, no cache",
+)
 GOALS = {"congress first": 10.0, "congress refresh": 3.0}  # seconds, wall (the aims)
 
 
@@ -67,9 +73,14 @@ def one_round(url: str, data: Path) -> dict[str, dict]:
             if not result.ok:
                 raise SystemExit(f"{step}: {result.errors[:3]}")
             summary = result.summary()
-            out[step] = {"wall": wall, "cpu": cpu, "created": summary["created"],
-                         "updated": summary["updated"], "retired": summary["retired"],
-                         "unchanged": summary["unchanged"]}
+            out[step] = {
+                "wall": wall,
+                "cpu": cpu,
+                "created": summary["created"],
+                "updated": summary["updated"],
+                "retired": summary["retired"],
+                "unchanged": summary["unchanged"],
+            }
             db.session.remove()
 
         congress, states = data / "congress-legislators", data / "openstates"
@@ -88,8 +99,11 @@ def one_round(url: str, data: Path) -> dict[str, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--pg", default=os.environ.get("CRM_BENCH_PG_URL"),
-                        help="PostgreSQL URL of a scratch database (emptied!)")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("CRM_BENCH_PG_URL"),
+        help="PostgreSQL URL of a scratch database (emptied!)",
+    )
     parser.add_argument("--data", type=Path, default=shared_data())
     args = parser.parse_args()
     if not (args.data / "congress-legislators").is_dir():
@@ -107,8 +121,10 @@ def main() -> None:
             if name == "sqlite":
                 Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
             rounds.append(one_round(url, args.data))
-            print(f"{name} round {n + 1}/{args.rounds} done (load {os.getloadavg()[0]:.1f})",
-                  file=sys.stderr)
+            print(
+                f"{name} round {n + 1}/{args.rounds} done (load {os.getloadavg()[0]:.1f})",
+                file=sys.stderr,
+            )
         report["rounds"][name] = rounds
     report["finished_load"] = os.getloadavg()
     print_table(report)
@@ -120,10 +136,14 @@ def main() -> None:
 
 
 def print_table(report: dict) -> None:
-    print(f"\nmedian of {len(next(iter(report['rounds'].values())))} rounds; "
-          f"{report['machine']['cpus']} CPUs, load at start {report['machine']['load'][0]:.1f}")
-    print(f"{'engine':<11} {'step':<27} {'wall s':>7} {'cpu s':>6} {'created':>8} "
-          f"{'updated':>8} {'unchanged':>9}  goal")
+    print(
+        f"\nmedian of {len(next(iter(report['rounds'].values())))} rounds; "
+        f"{report['machine']['cpus']} CPUs, load at start {report['machine']['load'][0]:.1f}"
+    )
+    print(
+        f"{'engine':<11} {'step':<27} {'wall s':>7} {'cpu s':>6} {'created':>8} "
+        f"{'updated':>8} {'unchanged':>9}  goal"
+    )
     for engine, rounds in report["rounds"].items():
         for step in STEPS:
             wall = statistics.median(r[step]["wall"] for r in rounds)
@@ -131,23 +151,31 @@ def print_table(report: dict) -> None:
             last = rounds[-1][step]
             goal = GOALS.get(step)
             verdict = "" if goal is None else f"< {goal:g} s: {'yes' if wall < goal else 'NO'}"
-            print(f"{engine:<11} {step:<27} {wall:7.2f} {cpu:6.2f} {last['created']:8} "
-                  f"{last['updated']:8} {last['unchanged']:9}  {verdict}")
+            print(
+                f"{engine:<11} {step:<27} {wall:7.2f} {cpu:6.2f} {last['created']:8} "
+                f"{last['updated']:8} {last['unchanged']:9}  {verdict}"
+            )
 
 
 def machine() -> dict:
     def git(*args):
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         except OSError:
             return ""
 
     import sqlalchemy
 
-    return {"cpus": os.cpu_count(), "load": os.getloadavg(), "python": platform.python_version(),
-            "sqlalchemy": sqlalchemy.__version__, "git": git("rev-parse", "--short", "HEAD"),
-            "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "load": os.getloadavg(),
+        "python": platform.python_version(),
+        "sqlalchemy": sqlalchemy.__version__,
+        "git": git("rev-parse", "--short", "HEAD"),
+        "platform": platform.platform(),
+    }
 
 
 if __name__ == "__main__":

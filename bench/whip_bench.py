@@ -56,8 +56,10 @@ def load_generator(path: str | None):
     folder = candidate.parent
     if "bench" not in sys.modules and (folder / "__init__.py").exists():
         spec = importlib.util.spec_from_file_location(
-            "bench", folder / "__init__.py",
-            submodule_search_locations=[str(folder), str(ROOT / "bench")])
+            "bench",
+            folder / "__init__.py",
+            submodule_search_locations=[str(folder), str(ROOT / "bench")],
+        )
         package = importlib.util.module_from_spec(spec)
         sys.modules["bench"] = package
         spec.loader.exec_module(package)
@@ -79,10 +81,20 @@ def minimal_data(interactions: int, log) -> dict:
     load_congress()
     seed_issues({"issues": 0})
     password = hasher().hash("bench-password-2026")
-    db.session.execute(sa.insert(User), [
-        dict(email=f"member{k:03d}@bench.example.org", name=f"Member {k}",
-             role="coordinator" if k < 3 else "member", password_hash=password,
-             calendar_token=f"token-{k}", timezone="America/New_York") for k in range(50)])
+    db.session.execute(
+        sa.insert(User),
+        [
+            dict(
+                email=f"member{k:03d}@bench.example.org",
+                name=f"Member {k}",
+                role="coordinator" if k < 3 else "member",
+                password_hash=password,
+                calendar_token=f"token-{k}",
+                timezone="America/New_York",
+            )
+            for k in range(50)
+        ],
+    )
     db.session.commit()
     users = list(db.session.scalars(sa.select(User.id)))
     people = list(db.session.scalars(sa.select(Person.id)))
@@ -99,10 +111,21 @@ def minimal_data(interactions: int, log) -> dict:
             by = rnd.choice(users)
             person = rnd.choice(people)
             deleted = rnd.random() < 0.005
-            rows.append(dict(id=i, kind=rnd.choice(kinds), occurred_at=when, logged_by_id=by,
-                             subject="Check-in", private=False, source="web", version=1,
-                             created_at=when, updated_at=when,
-                             deleted_at=when if deleted else None))
+            rows.append(
+                dict(
+                    id=i,
+                    kind=rnd.choice(kinds),
+                    occurred_at=when,
+                    logged_by_id=by,
+                    subject="Check-in",
+                    private=False,
+                    source="web",
+                    version=1,
+                    created_at=when,
+                    updated_at=when,
+                    deleted_at=when if deleted else None,
+                )
+            )
             links.append(dict(interaction_id=i, person_id=person))
             topics.append(dict(interaction_id=i, issue_id=rnd.choice(issues)))
             if not deleted and (person not in last or last[person][0] < when):
@@ -112,13 +135,19 @@ def minimal_data(interactions: int, log) -> dict:
         db.session.execute(sa.insert(interaction_issues), topics)
         made += n
         log(f"  interactions: {made:,}")
-    db.session.execute(sa.update(Person).where(Person.id == sa.bindparam("pid")).values(
-        last_contacted_at=sa.bindparam("at"), last_contacted_by_id=sa.bindparam("by")
-    ).execution_options(synchronize_session=False),
-        [dict(pid=p, at=at, by=by) for p, (at, by) in last.items()])
+    db.session.execute(
+        sa.update(Person)
+        .where(Person.id == sa.bindparam("pid"))
+        .values(last_contacted_at=sa.bindparam("at"), last_contacted_by_id=sa.bindparam("by"))
+        .execution_options(synchronize_session=False),
+        [dict(pid=p, at=at, by=by) for p, (at, by) in last.items()],
+    )
     db.session.commit()
-    return {"login": "member000@bench.example.org", "password": "bench-password-2026",
-            "source": "minimal stand-in (bench/whip_bench.py)"}
+    return {
+        "login": "member000@bench.example.org",
+        "password": "bench-password-2026",
+        "source": "minimal stand-in (bench/whip_bench.py)",
+    }
 
 
 def add_positions(count: int, log) -> None:
@@ -127,31 +156,52 @@ def add_positions(count: int, log) -> None:
     from crm.models import STANCES, Person, Position
 
     rnd = random.Random(11)
-    federal = list(db.session.scalars(sa.select(Person.id).where(
-        Person.kind == "legislator", Person.level == "federal").order_by(Person.id)))
-    state = list(db.session.scalars(sa.select(Person.id).where(
-        Person.kind == "legislator", Person.level == "state").order_by(Person.id))) or federal
+    federal = list(
+        db.session.scalars(
+            sa.select(Person.id)
+            .where(Person.kind == "legislator", Person.level == "federal")
+            .order_by(Person.id)
+        )
+    )
+    state = (
+        list(
+            db.session.scalars(
+                sa.select(Person.id)
+                .where(Person.kind == "legislator", Person.level == "state")
+                .order_by(Person.id)
+            )
+        )
+        or federal
+    )
     issues = list(db.session.scalars(sa.text("select id from issues order by id")))
     bills = list(db.session.scalars(sa.text("select id from bills order by id")))
     users = list(db.session.scalars(sa.text("select id from users order by id")))
     top = db.session.scalar(sa.text("select max(id) from interactions")) or 0
     stances = list(STANCES)
-    subjects = [("issue", issues[0])] * 4 + [("bill", b) for b in bills] * 1 + [
-        ("issue", i) for i in issues[1:]]
+    subjects = (
+        [("issue", issues[0])] * 4
+        + [("bill", b) for b in bills] * 1
+        + [("issue", i) for i in issues[1:]]
+    )
     rows = []
     for _ in range(count):
         person = rnd.choice(federal) if rnd.random() < 0.7 else rnd.choice(state)
         kind, sid = rnd.choice(subjects)
         commitment = "Will cosponsor" if rnd.random() < 0.05 else None
-        rows.append(dict(
-            person_id=person, issue_id=sid if kind == "issue" else None,
-            bill_id=sid if kind == "bill" else None,
-            stance=rnd.choices(stances, STANCE_WEIGHTS)[0], commitment=commitment,
-            commitment_status="pending" if commitment else None, notes=None,
-            recorded_by_id=rnd.choice(users),
-            recorded_at=NOW - timedelta(seconds=rnd.randrange(2 * 365 * 86400)),
-            interaction_id=rnd.randrange(1, top + 1) if top and rnd.random() < 0.25 else None,
-        ))
+        rows.append(
+            dict(
+                person_id=person,
+                issue_id=sid if kind == "issue" else None,
+                bill_id=sid if kind == "bill" else None,
+                stance=rnd.choices(stances, STANCE_WEIGHTS)[0],
+                commitment=commitment,
+                commitment_status="pending" if commitment else None,
+                notes=None,
+                recorded_by_id=rnd.choice(users),
+                recorded_at=NOW - timedelta(seconds=rnd.randrange(2 * 365 * 86400)),
+                interaction_id=rnd.randrange(1, top + 1) if top and rnd.random() < 0.25 else None,
+            )
+        )
         if len(rows) == 5000:
             db.session.execute(sa.insert(Position), rows)
             rows = []
@@ -178,8 +228,11 @@ def timed(fn, runs: int) -> dict:
         fn()
         wall.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
-    return {"median_ms": round(statistics.median(wall), 1), "max_ms": round(max(wall), 1),
-            "cpu_median_ms": round(statistics.median(cpu), 1)}
+    return {
+        "median_ms": round(statistics.median(wall), 1),
+        "max_ms": round(max(wall), 1),
+        "cpu_median_ms": round(statistics.median(cpu), 1),
+    }
 
 
 def statements(engine, fn) -> int:
@@ -203,12 +256,17 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=500_000)
     parser.add_argument("--positions", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--reuse", action="store_true",
-                        help="measure the data already in --database-url (built by an earlier run)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the data already in --database-url (built by an earlier run)",
+    )
     args = parser.parse_args()
     if args.reuse and not args.database_url:
         parser.error("--reuse needs --database-url")
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='crm-whip-bench-')}/bench.sqlite"
+    url = (
+        args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='crm-whip-bench-')}/bench.sqlite"
+    )
 
     def log(msg: str) -> None:
         print(msg, flush=True)
@@ -229,36 +287,58 @@ def main() -> None:
         t0 = time.perf_counter()
         if args.reuse:
             generator = load_generator(args.generator)
-            login = ({"login": db.session.scalar(sa.text(
-                        "select email from users where role = 'coordinator' order by id limit 1")),
-                      "password": generator.BENCH_PASSWORD, "source": "bench/generate.py (reused)"}
-                     if generator else {"login": "member000@bench.example.org",
-                                        "password": "bench-password-2026",
-                                        "source": "minimal stand-in (reused)"})
+            login = (
+                {
+                    "login": db.session.scalar(
+                        sa.text(
+                            "select email from users where role = 'coordinator' order by id limit 1"
+                        )
+                    ),
+                    "password": generator.BENCH_PASSWORD,
+                    "source": "bench/generate.py (reused)",
+                }
+                if generator
+                else {
+                    "login": "member000@bench.example.org",
+                    "password": "bench-password-2026",
+                    "source": "minimal stand-in (reused)",
+                }
+            )
         else:
             db.drop_all()
             db.create_all()
             generator = load_generator(args.generator)
             if generator is not None:
-                summary = generator.generate(generator.Scale(interactions=args.interactions),
-                                             seed=42, now=NOW, log=log)
-                login = {"login": summary.logins["coordinator"],
-                         "password": generator.BENCH_PASSWORD, "source": "bench/generate.py"}
+                summary = generator.generate(
+                    generator.Scale(interactions=args.interactions), seed=42, now=NOW, log=log
+                )
+                login = {
+                    "login": summary.logins["coordinator"],
+                    "password": generator.BENCH_PASSWORD,
+                    "source": "bench/generate.py",
+                }
             else:
                 log("bench/generate.py not found: using the minimal stand-in data")
                 login = minimal_data(args.interactions, log)
             add_positions(args.positions, log)
             analyze()
         build_s = round(time.perf_counter() - t0, 1)
-        counts = {name: db.session.scalar(sa.text(f"select count(*) from {name}")) for name in
-                  ("people", "interactions", "interaction_people", "positions", "users")}
-        counts["members of Congress"] = db.session.scalar(sa.select(sa.func.count()).select_from(
-            Person).where(Person.kind == "legislator", Person.level == "federal",
-                          Person.in_office.is_(True)))
+        counts = {
+            name: db.session.scalar(sa.text(f"select count(*) from {name}"))
+            for name in ("people", "interactions", "interaction_people", "positions", "users")
+        }
+        counts["members of Congress"] = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Person)
+            .where(
+                Person.kind == "legislator", Person.level == "federal", Person.in_office.is_(True)
+            )
+        )
         conrad = db.session.scalar(sa.select(Issue.id).where(Issue.slug == "conrad-30"))
         hr1585 = db.session.scalar(sa.select(Bill.id).where(Bill.number == "H.R. 1585"))
-        counts["positions on Conrad 30"] = db.session.scalar(sa.select(sa.func.count()).select_from(
-            Position).where(Position.issue_id == conrad))
+        counts["positions on Conrad 30"] = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Position).where(Position.issue_id == conrad)
+        )
         issue = db.session.get(Issue, conrad)
         board = whip_board(Subject("issue", conrad), WhipOptions.defaults_for(issue), NOW)
         log(f"built in {build_s}s: {counts}")
@@ -274,6 +354,7 @@ def main() -> None:
             r = client.get(path)
             assert r.status_code == 200, (path, r.status_code)
             return r
+
         return run
 
     results = {}
@@ -289,15 +370,24 @@ def main() -> None:
             coverage(NOW, 90)
 
         def directory():
-            list_people(DirectoryFilter(position_issue=conrad, position_stance=("support",),
-                                        kind="legislator", level="federal"),
-                        page=1, per_page=50, now=NOW)
+            list_people(
+                DirectoryFilter(
+                    position_issue=conrad,
+                    position_stance=("support",),
+                    kind="legislator",
+                    level="federal",
+                ),
+                page=1,
+                per_page=50,
+                now=NOW,
+            )
             db.session.expunge_all()
 
         results["whip_board() service, all of Congress"] = timed(service_board, args.runs)
         results["coverage() service"] = timed(service_coverage, args.runs)
-        results["directory: position on Conrad 30 = support (service)"] = timed(directory,
-                                                                                  args.runs)
+        results["directory: position on Conrad 30 = support (service)"] = timed(
+            directory, args.runs
+        )
         db.session.remove()
 
     # Requests run outside any app context, as in production: each gets its own context,
@@ -307,22 +397,32 @@ def main() -> None:
         "GET whip board, H.R. 1585, the House": f"/bills/{hr1585}/whip",
         "GET whip board CSV, all of Congress": f"/issues/{conrad}/whip/targets.csv",
         "GET /reports/ (coverage map + 26 weeks of activity)": "/reports/",
-        "GET directory, position on Conrad 30 = support":
-            f"/people/?position_issue={conrad}&position_stance=support",
+        "GET directory, position on Conrad 30 = support": (
+            f"/people/?position_issue={conrad}&position_stance=support"
+        ),
     }
     for label, path in pages.items():
         results[label] = timed(get(path), args.runs)
         results[label]["statements"] = statements(engine, get(path))
         results[label]["bytes"] = len(get(path)().data)
 
-    report = {"database": dialect, "load_average": os.getloadavg(), "data": login["source"],
-              "build_seconds": build_s, "counts": counts, "runs": args.runs, "results": results}
+    report = {
+        "database": dialect,
+        "load_average": os.getloadavg(),
+        "data": login["source"],
+        "build_seconds": build_s,
+        "counts": counts,
+        "runs": args.runs,
+        "results": results,
+    }
     print(f"\nload average (1, 5, 15 min): {os.getloadavg()}")
     print("\n| measure | median ms | slowest ms | CPU ms (this process) | SQL statements |")
     print("|---|---|---|---|---|")
     for label, r in results.items():
-        print(f"| {label} | {r['median_ms']} | {r['max_ms']} | {r['cpu_median_ms']} | "
-              f"{r.get('statements', '')} |")
+        print(
+            f"| {label} | {r['median_ms']} | {r['max_ms']} | {r['cpu_median_ms']} | "
+            f"{r.get('statements', '')} |"
+        )
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"whip-{dialect}.json").write_text(json.dumps(report, indent=2, default=str))

@@ -2,7 +2,8 @@
 
     python bench/whip_screenshots.py [--out docs/screenshots]
 
-Builds a throwaway SQLite database with the current Congress (bench/congress.py, the real importer) and the
+Builds a throwaway SQLite database with the current Congress (bench/congress.py, the real
+importer) and the
 demo coalition (`crm.demo.seed`, which records positions), serves the app on 127.0.0.1 at a free
 port in a thread, signs in as the demo coordinator with Playwright driving Debian's Chromium, and
 writes full-page PNGs: desktop 1280 wide and phone 375 x 812.
@@ -21,8 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
 
 
@@ -47,10 +56,13 @@ def build(url: str, fresh: bool = True):
         from crm.models import Person, Position
 
         person = db.session.scalar(
-            sa.select(Position.person_id).join(Person, Person.id == Position.person_id)
+            sa.select(Position.person_id)
+            .join(Person, Person.id == Position.person_id)
             .where(Position.bill_id == bill)
-            .group_by(Position.person_id).order_by(sa.func.count().desc(), Position.person_id)
-            .limit(1))
+            .group_by(Position.person_id)
+            .order_by(sa.func.count().desc(), Position.person_id)
+            .limit(1)
+        )
     return app, {"bill": bill, "issue": issue, "person": person}
 
 
@@ -58,8 +70,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--db", help="reuse this SQLite file if it exists (faster reruns)")
-    parser.add_argument("--max-height", type=int, default=2600,
-                        help="cut long pages (the House's whip board) to this height")
+    parser.add_argument(
+        "--max-height",
+        type=int,
+        default=2600,
+        help="cut long pages (the House's whip board) to this height",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -105,9 +121,16 @@ def main() -> None:
                         history.first.click()
                     target = out / f"{name}-{size}.png"
                     height = page.evaluate("document.documentElement.scrollHeight")
-                    page.screenshot(path=str(target), full_page=True, clip={
-                        "x": 0, "y": 0, "width": viewport["width"],
-                        "height": min(height, args.max_height)})
+                    page.screenshot(
+                        path=str(target),
+                        full_page=True,
+                        clip={
+                            "x": 0,
+                            "y": 0,
+                            "width": viewport["width"],
+                            "height": min(height, args.max_height),
+                        },
+                    )
                     print("wrote", target)
                 context.close()
             browser.close()

@@ -57,8 +57,8 @@ def register_blueprints(app: Flask) -> None:
     from crm.assignments.routes import work_bp
     from crm.auth.routes import bp as auth_bp
     from crm.campaigns.routes import bp as campaigns_bp
-    from crm.imports.routes import bp as imports_bp
     from crm.digests.routes import bp as digests_bp
+    from crm.imports.routes import bp as imports_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
     from crm.main.routes import bp as main_bp

@@ -51,8 +51,9 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def record_saved(actor: User | None, entity: Any, before: dict | None,
-                 fields: tuple[str, ...], now: datetime) -> None:
+def record_saved(
+    actor: User | None, entity: Any, before: dict | None, fields: tuple[str, ...], now: datetime
+) -> None:
     """Audit a create (before is None), or only the fields an update changed (none: no row)."""
     after = snapshot(entity, fields)
     if before is None:

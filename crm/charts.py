@@ -71,8 +71,9 @@ class ColumnChart:
     legend: list[tuple[str, str]]  # (fill, label)
 
 
-def stacked_bar(parts: list[tuple[str, str, int]], fills: dict[str, str], *, width: int = 600,
-                height: int = 28) -> list[Rect]:
+def stacked_bar(
+    parts: list[tuple[str, str, int]], fills: dict[str, str], *, width: int = 600, height: int = 28
+) -> list[Rect]:
     """One horizontal bar split by share: parts are (key, label, count)."""
     total = sum(n for _k, _l, n in parts)
     rects, x = [], 0.0
@@ -80,14 +81,28 @@ def stacked_bar(parts: list[tuple[str, str, int]], fills: dict[str, str], *, wid
         if not n or not total:
             continue
         w = width * n / total
-        rects.append(Rect(round(x, 2), 0, round(w, 2), height, fills[key],
-                          f"{label}: {n} of {total} ({percent(n, total)})"))
+        rects.append(
+            Rect(
+                round(x, 2),
+                0,
+                round(w, 2),
+                height,
+                fills[key],
+                f"{label}: {n} of {total} ({percent(n, total)})",
+            )
+        )
         x += w
     return rects
 
 
-def stacked_columns(series: list[tuple[str, dict[str, int]]], keys: list[tuple[str, str]],
-                    fills: dict[str, str], *, width: int = 560, height: int = 260) -> ColumnChart:
+def stacked_columns(
+    series: list[tuple[str, dict[str, int]]],
+    keys: list[tuple[str, str]],
+    fills: dict[str, str],
+    *,
+    width: int = 560,
+    height: int = 260,
+) -> ColumnChart:
     """Columns over time (weeks), each stacked by key: series are (label, {key: count})."""
     top, bottom, left, right = 10, height - 28, 36, 26
     plot_h = bottom - top
@@ -107,11 +122,18 @@ def stacked_columns(series: list[tuple[str, dict[str, int]]], keys: list[tuple[s
                 continue
             h = plot_h * value / scale_max
             y -= h
-            column.rects.append(Rect(round(x, 2), round(y, 2), round(bar_w, 2), round(h, 2),
-                                     fills[key], f"{label}: {key_label} {value}"))
+            column.rects.append(
+                Rect(
+                    round(x, 2),
+                    round(y, 2),
+                    round(bar_w, 2),
+                    round(h, 2),
+                    fills[key],
+                    f"{label}: {key_label} {value}",
+                )
+            )
         columns.append(column)
-    ticks = [(round(bottom - plot_h * v / scale_max, 2), v)
-             for v in range(0, scale_max + 1, step)]
+    ticks = [(round(bottom - plot_h * v / scale_max, 2), v) for v in range(0, scale_max + 1, step)]
     legend = [(fills[k], label) for k, label in keys]
     return ColumnChart(width, height, top, bottom, columns, ticks, legend)
 
@@ -152,4 +174,5 @@ def coverage_fill(share: float | None) -> str:
 
 def coverage_legend() -> list[tuple[str, str]]:
     return [(fill, label) for _lo, _hi, fill, label in COVERAGE_BINS] + [
-        (NO_DATA_FILL, "no members in the directory")]
+        (NO_DATA_FILL, "no members in the directory")
+    ]

@@ -29,4 +29,6 @@ def from_local(naive: datetime, tz: str) -> datetime:
 
 
 def timezone_names() -> list[str]:
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    return sorted(
+        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    )

@@ -29,8 +29,16 @@ def create_user(email, name, role, home_state, timezone, password_stdin):
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create(email=email, name=name, role=role, password=password, actor=None,
-                      now=utcnow(), home_state=home_state, timezone=timezone)
+        user = create(
+            email=email,
+            name=name,
+            role=role,
+            password=password,
+            actor=None,
+            now=utcnow(),
+            home_state=home_state,
+            timezone=timezone,
+        )
     except DomainError as e:
         raise click.ClickException(e.message) from None
     click.echo(f"Created {user.role} {user.email}.")
@@ -46,16 +54,30 @@ def seed_demo():
         click.echo(f"{key}: {value}")
 
 
-def run_import_command(kind: str, source: str | None, states: tuple[str, ...], dry_run: bool,
-                       as_json: bool, as_of, verbose: bool) -> None:
+def run_import_command(
+    kind: str,
+    source: str | None,
+    states: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+    as_of,
+    verbose: bool,
+) -> None:
     """Shared by both import commands: run, print the report, exit non-zero on bad input."""
     import json
 
     from crm.imports.services import ImportFailed, report_lines, run_import
 
     try:
-        result, _run = run_import(kind, source, actor=None, now=utcnow(), dry_run=dry_run,
-                                  states=states, as_of=as_of.date() if as_of else None)
+        result, _run = run_import(
+            kind,
+            source,
+            actor=None,
+            now=utcnow(),
+            dry_run=dry_run,
+            states=states,
+            as_of=as_of.date() if as_of else None,
+        )
     except ImportFailed as e:
         raise click.ClickException(e.message) from None
     if result.ok:
@@ -73,15 +95,25 @@ def run_import_command(kind: str, source: str | None, states: tuple[str, ...], d
 
 def import_options(command):
     """--dry-run, --json, --as-of and --verbose, common to the import commands."""
-    for option in reversed([
-        click.option("--dry-run", is_flag=True,
-                     help="Print what would be created, updated and retired; write nothing."),
-        click.option("--json", "as_json", is_flag=True,
-                     help="End with a one-line JSON summary."),
-        click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-                     help="Date of the data (default: the files' date)."),
-        click.option("--verbose", "-v", is_flag=True, help="List every record created too."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--dry-run",
+                is_flag=True,
+                help="Print what would be created, updated and retired; write nothing.",
+            ),
+            click.option(
+                "--json", "as_json", is_flag=True, help="End with a one-line JSON summary."
+            ),
+            click.option(
+                "--as-of",
+                type=click.DateTime(formats=["%Y-%m-%d"]),
+                default=None,
+                help="Date of the data (default: the files' date).",
+            ),
+            click.option("--verbose", "-v", is_flag=True, help="List every record created too."),
+        ]
+    ):
         command = option(command)
     return command
 
@@ -101,8 +133,13 @@ def import_congress(source, dry_run, as_json, as_of, verbose):
 
 @crm_cli.command("import-openstates")
 @click.argument("path")
-@click.option("--state", "states", multiple=True, metavar="XX",
-              help="Only this state (repeatable); default: every state folder found.")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    metavar="XX",
+    help="Only this state (repeatable); default: every state folder found.",
+)
 @import_options
 def import_openstates(path, states, dry_run, as_json, as_of, verbose):
     """Import state legislators and committees from Open States people YAML.
@@ -157,8 +194,11 @@ def send_reminders(now_text, as_json):
     from crm.heartbeat import run_job
     from crm.reminders.services import dispatch_due_reminders
 
-    summary = run_job("crm.reminders.dispatch_due", parse_now(now_text),
-                      lambda now: dispatch_due_reminders(now, deliver=False))
+    summary = run_job(
+        "crm.reminders.dispatch_due",
+        parse_now(now_text),
+        lambda now: dispatch_due_reminders(now, deliver=False),
+    )
     deliver_and_report(summary, as_json, "reminders")
 
 
@@ -175,8 +215,9 @@ def send_digests(now_text, dry_run, as_json):
     if dry_run:
         summary = dispatch_digests(now, dry_run=True, deliver=False)
     else:
-        summary = run_job("crm.digests.dispatch", now,
-                          lambda now: dispatch_digests(now, deliver=False))
+        summary = run_job(
+            "crm.digests.dispatch", now, lambda now: dispatch_digests(now, deliver=False)
+        )
     deliver_and_report(summary, as_json, "digests (dry run)" if dry_run else "digests")
 
 
@@ -194,10 +235,19 @@ def send_test_email(to, as_json):
     if "@" not in address or address != to.strip():
         raise click.BadParameter(f"not an email address: {to!r}", param_hint="TO")
     now = utcnow()
-    row = queue_email(to_email=address, kind="test", subject_key="test", occurrence=now.isoformat(),
-                      template="test", subject="IMG Taskforce CRM: test email",
-                      context={"message": "If you can read this, email works.",
-                               "sent_at": f"{now:%Y-%m-%d %H:%M:%S}"}, now=now)
+    row = queue_email(
+        to_email=address,
+        kind="test",
+        subject_key="test",
+        occurrence=now.isoformat(),
+        template="test",
+        subject="IMG Taskforce CRM: test email",
+        context={
+            "message": "If you can read this, email works.",
+            "sent_at": f"{now:%Y-%m-%d %H:%M:%S}",
+        },
+        now=now,
+    )
     db.session.commit()
     summary = Summary(queued=1, ids=[row.id])
     deliver_and_report(summary, as_json, "test email")
@@ -236,5 +286,7 @@ def generate(small, seed, now_text, **counts):
         raise click.ClickException(str(e)) from None
     for table, n in summary.counts.items():
         click.echo(f"{table}: {n:,}")
-    click.echo(f"done in {summary.seconds}s; sign in as {summary.logins.get('member')} "
-               f"(password: bench.BENCH_PASSWORD)")
+    click.echo(
+        f"done in {summary.seconds}s; sign in as {summary.logins.get('member')} "
+        f"(password: bench.BENCH_PASSWORD)"
+    )

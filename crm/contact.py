@@ -32,8 +32,11 @@ def display_phone(e164: str | None) -> str:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 1
-           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 1
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, fmt)
 
 

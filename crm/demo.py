@@ -34,49 +34,167 @@ FICTIONAL = "Fictional person created by the demo seed."
 MEMBERS = [
     # email, name, role, home state, time zone, organization
     ("admin@example.org", "Amara Okafor", "admin", "DC", "America/New_York", "IMG Taskforce"),
-    ("coordinator@example.org", "Rahul Mehta", "coordinator", "TX", "America/Chicago", "IMG Taskforce"),
-    ("lena.fischer@example.org", "Lena Fischer", "coordinator", "NY", "America/New_York", "Fischer Immigration Law"),
+    (
+        "coordinator@example.org",
+        "Rahul Mehta",
+        "coordinator",
+        "TX",
+        "America/Chicago",
+        "IMG Taskforce",
+    ),
+    (
+        "lena.fischer@example.org",
+        "Lena Fischer",
+        "coordinator",
+        "NY",
+        "America/New_York",
+        "Fischer Immigration Law",
+    ),
     ("member@example.org", "Maria Santos", "member", "FL", "America/New_York", "Santos & Lee LLP"),
-    ("tunde.adeyemi@example.org", "Dr. Tunde Adeyemi", "member", "TN", "America/Chicago", "Rural Health Physicians of TN"),
-    ("priya.raman@example.org", "Dr. Priya Raman", "member", "WI", "America/Chicago", "Wisconsin IMG Association"),
-    ("omar.haddad@example.org", "Omar Haddad", "member", "TX", "America/Chicago", "Haddad Immigration"),
-    ("grace.kim@example.org", "Dr. Grace Kim", "member", "CA", "America/Los_Angeles", "Central Valley Clinic"),
-    ("samuel.osei@example.org", "Samuel Osei", "member", "NY", "America/New_York", "Osei Law Group"),
-    ("ana.lopez@example.org", "Dr. Ana López", "member", "FL", "America/New_York", "South Florida Residents Network"),
-    ("david.cohen@example.org", "David Cohen", "member", "OH", "America/New_York", "Cohen Visa Counsel"),
-    ("fatima.zahra@example.org", "Dr. Fatima Zahra", "member", "MI", "America/Detroit", "Michigan Physicians for Access"),
+    (
+        "tunde.adeyemi@example.org",
+        "Dr. Tunde Adeyemi",
+        "member",
+        "TN",
+        "America/Chicago",
+        "Rural Health Physicians of TN",
+    ),
+    (
+        "priya.raman@example.org",
+        "Dr. Priya Raman",
+        "member",
+        "WI",
+        "America/Chicago",
+        "Wisconsin IMG Association",
+    ),
+    (
+        "omar.haddad@example.org",
+        "Omar Haddad",
+        "member",
+        "TX",
+        "America/Chicago",
+        "Haddad Immigration",
+    ),
+    (
+        "grace.kim@example.org",
+        "Dr. Grace Kim",
+        "member",
+        "CA",
+        "America/Los_Angeles",
+        "Central Valley Clinic",
+    ),
+    (
+        "samuel.osei@example.org",
+        "Samuel Osei",
+        "member",
+        "NY",
+        "America/New_York",
+        "Osei Law Group",
+    ),
+    (
+        "ana.lopez@example.org",
+        "Dr. Ana López",
+        "member",
+        "FL",
+        "America/New_York",
+        "South Florida Residents Network",
+    ),
+    (
+        "david.cohen@example.org",
+        "David Cohen",
+        "member",
+        "OH",
+        "America/New_York",
+        "Cohen Visa Counsel",
+    ),
+    (
+        "fatima.zahra@example.org",
+        "Dr. Fatima Zahra",
+        "member",
+        "MI",
+        "America/Detroit",
+        "Michigan Physicians for Access",
+    ),
 ]
 
 ISSUES = [
-    ("conrad-30", "Conrad 30 reauthorization",
-     "Reauthorize and expand the Conrad State 30 J-1 visa waiver program for physicians who serve "
-     "in shortage areas."),
-    ("green-card-backlog", "Green-card backlog and visa retrogression",
-     "Relief for physicians stuck in employment-based green-card backlogs."),
-    ("h1b-cap-exemption", "Physician H-1B cap exemption",
-     "Exempt physicians serving underserved areas from the H-1B cap."),
-    ("state-licensure", "State IMG licensure pathways",
-     "Provisional licences for internationally trained physicians without a US residency."),
+    (
+        "conrad-30",
+        "Conrad 30 reauthorization",
+        "Reauthorize and expand the Conrad State 30 J-1 visa waiver program for physicians who "
+        "serve in shortage areas.",
+    ),
+    (
+        "green-card-backlog",
+        "Green-card backlog and visa retrogression",
+        "Relief for physicians stuck in employment-based green-card backlogs.",
+    ),
+    (
+        "h1b-cap-exemption",
+        "Physician H-1B cap exemption",
+        "Exempt physicians serving underserved areas from the H-1B cap.",
+    ),
+    (
+        "state-licensure",
+        "State IMG licensure pathways",
+        "Provisional licences for internationally trained physicians without a US residency.",
+    ),
 ]
 
 BILLS = [
-    ("US", "119", "H.R. 1585", "Conrad State 30 and Physician Access Reauthorization Act", "lower",
-     date(2025, 2, 25), "Referred to the House Committee on the Judiciary", ["conrad-30"]),
-    ("US", "118", "S. 665", "Conrad State 30 and Physician Access Reauthorization Act", "upper",
-     None, "Referred to the Senate Committee on the Judiciary", ["conrad-30"]),
+    (
+        "US",
+        "119",
+        "H.R. 1585",
+        "Conrad State 30 and Physician Access Reauthorization Act",
+        "lower",
+        date(2025, 2, 25),
+        "Referred to the House Committee on the Judiciary",
+        ["conrad-30"],
+    ),
+    (
+        "US",
+        "118",
+        "S. 665",
+        "Conrad State 30 and Physician Access Reauthorization Act",
+        "upper",
+        None,
+        "Referred to the Senate Committee on the Judiciary",
+        ["conrad-30"],
+    ),
 ]
 
 AGENCIES = [
     # key, name, kind, jurisdiction
     ("demo:uscis", "U.S. Citizenship and Immigration Services (USCIS)", "federal_agency", "US"),
     ("demo:dos-ca", "U.S. Department of State, Bureau of Consular Affairs", "federal_agency", "US"),
-    ("demo:dol-eta", "U.S. Department of Labor, Employment and Training Administration", "federal_agency", "US"),
-    ("demo:hhs-hrsa", "HHS Health Resources and Services Administration (HRSA)", "federal_agency", "US"),
-    ("demo:tx-dshs", "Texas Department of State Health Services, Conrad 30 program", "state_agency", "TX"),
+    (
+        "demo:dol-eta",
+        "U.S. Department of Labor, Employment and Training Administration",
+        "federal_agency",
+        "US",
+    ),
+    (
+        "demo:hhs-hrsa",
+        "HHS Health Resources and Services Administration (HRSA)",
+        "federal_agency",
+        "US",
+    ),
+    (
+        "demo:tx-dshs",
+        "Texas Department of State Health Services, Conrad 30 program",
+        "state_agency",
+        "TX",
+    ),
     ("demo:fl-doh", "Florida Department of Health, Conrad 30 program", "state_agency", "FL"),
     ("demo:ny-doh", "New York State Department of Health, Conrad 30 program", "state_agency", "NY"),
     ("demo:tn-doh", "Tennessee Department of Health, Conrad 30 program", "state_agency", "TN"),
-    ("demo:wi-dhs", "Wisconsin Department of Health Services, Conrad 30 program", "state_agency", "WI"),
+    (
+        "demo:wi-dhs",
+        "Wisconsin Department of Health Services, Conrad 30 program",
+        "state_agency",
+        "WI",
+    ),
     ("demo:tn-bme", "Tennessee Board of Medical Examiners", "medical_board", "TN"),
     ("demo:tx-tmb", "Texas Medical Board", "medical_board", "TX"),
     ("demo:fl-bom", "Florida Board of Medicine", "medical_board", "FL"),
@@ -98,13 +216,35 @@ OFFICIALS = [
     ("demo:fl-bom", "Naomi", "Beaumont", "Board Liaison (fictional)"),
 ]
 
-STAFF_FIRST = ["Avery", "Jordan", "Casey", "Morgan", "Riley", "Quinn", "Taylor", "Skyler", "Reese", "Parker"]
-STAFF_LAST = ["Whitfield", "Delacroix", "Okonkwo", "Lindqvist", "Marchetti", "Abernathy", "Vasquez",
-              "Holloway", "Tanaka", "Sorensen"]
+STAFF_FIRST = [
+    "Avery",
+    "Jordan",
+    "Casey",
+    "Morgan",
+    "Riley",
+    "Quinn",
+    "Taylor",
+    "Skyler",
+    "Reese",
+    "Parker",
+]
+STAFF_LAST = [
+    "Whitfield",
+    "Delacroix",
+    "Okonkwo",
+    "Lindqvist",
+    "Marchetti",
+    "Abernathy",
+    "Vasquez",
+    "Holloway",
+    "Tanaka",
+    "Sorensen",
+]
 PORTFOLIOS = ["health", "immigration", "judiciary, immigration", "health, workforce"]
 
 FICTIONAL_LEGISLATORS = [
-    # used only when no directory has been imported: level, chamber, state, district, first, last, party
+    # used only when no directory has been imported:
+    # level, chamber, state, district, first, last, party
     ("federal", "upper", "TX", None, "Elena", "Marsh", "Republican"),
     ("federal", "upper", "NY", None, "Theodore", "Banks", "Democratic"),
     ("federal", "upper", "FL", None, "Clara", "Whitmore", "Republican"),
@@ -133,11 +273,18 @@ FICTIONAL_LEGISLATORS = [
 ]
 
 SUBJECTS = {
-    "conrad-30": ["Conrad 30 reauthorization ask", "Cosponsor request for H.R. 1585",
-                  "Shortage-area J-1 waivers in the district", "Flex slots and rural clinics"],
+    "conrad-30": [
+        "Conrad 30 reauthorization ask",
+        "Cosponsor request for H.R. 1585",
+        "Shortage-area J-1 waivers in the district",
+        "Flex slots and rural clinics",
+    ],
     "green-card-backlog": ["Green-card backlog stories from residents", "Retrogression briefing"],
     "h1b-cap-exemption": ["H-1B cap exemption for physicians", "Hospital H-1B hiring limits"],
-    "state-licensure": ["Provisional licence pathway for IMGs", "Board rules for the new IMG pathway"],
+    "state-licensure": [
+        "Provisional licence pathway for IMGs",
+        "Board rules for the new IMG pathway",
+    ],
 }
 OUTCOMES = [
     "Staff will brief the member and get back to us.",
@@ -153,14 +300,23 @@ OUTCOMES = [
 def seed(now: datetime) -> dict:
     """Create the demo coalition; returns counts of what was added this time."""
     rng = random.Random(2026)
-    added = {"members": 0, "issues": 0, "organizations": 0, "people": 0, "interactions": 0,
-             "positions": 0}
+    added = {
+        "members": 0,
+        "issues": 0,
+        "organizations": 0,
+        "people": 0,
+        "interactions": 0,
+        "positions": 0,
+    }
     users = seed_members(now, added)
     issues = seed_issues(added)
     orgs = seed_organizations(added)
     seed_officials(orgs, added)
-    if not db.session.scalar(sa.select(sa.func.count()).select_from(Person)
-                             .where(Person.kind == "legislator", Person.source != "demo")):
+    if not db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Person)
+        .where(Person.kind == "legislator", Person.source != "demo")
+    ):
         seed_fictional_legislators(added)
     seed_staff(rng, added)
     seed_follow_up_templates()
@@ -175,8 +331,17 @@ def seed_members(now: datetime, added: dict) -> list[User]:
     for email, name, role, state, tz, org in MEMBERS:
         user = find_user(email)
         if user is None:
-            user = create_user(email=email, name=name, role=role, password=DEMO_PASSWORD, actor=None,
-                               now=now, home_state=state, timezone=tz, organization=org)
+            user = create_user(
+                email=email,
+                name=name,
+                role=role,
+                password=DEMO_PASSWORD,
+                actor=None,
+                now=now,
+                home_state=state,
+                timezone=tz,
+                organization=org,
+            )
             added["members"] += 1
         users.append(user)
     return users
@@ -193,12 +358,24 @@ def seed_issues(added: dict) -> dict[str, Issue]:
         issues[slug] = issue
     db.session.flush()
     for jur, session, number, title, chamber, introduced, status, slugs in BILLS:
-        bill = db.session.scalar(sa.select(Bill).where(
-            Bill.jurisdiction == jur, Bill.session == session, Bill.number == number))
+        bill = db.session.scalar(
+            sa.select(Bill).where(
+                Bill.jurisdiction == jur, Bill.session == session, Bill.number == number
+            )
+        )
         if bill is None:
-            db.session.add(Bill(jurisdiction=jur, session=session, number=number, title=title,
-                                chamber=chamber, introduced_on=introduced, status=status,
-                                issues=[issues[s] for s in slugs]))
+            db.session.add(
+                Bill(
+                    jurisdiction=jur,
+                    session=session,
+                    number=number,
+                    title=title,
+                    chamber=chamber,
+                    introduced_on=introduced,
+                    status=status,
+                    issues=[issues[s] for s in slugs],
+                )
+            )
     return issues
 
 
@@ -218,10 +395,18 @@ def seed_organizations(added: dict) -> dict[str, Organization]:
 def demo_person(added: dict, first: str, last: str, **fields) -> Person:
     """Find a demo person by name, or add them (marked fictional)."""
     full = f"{first} {last}"
-    person = db.session.scalar(sa.select(Person).where(Person.source == "demo", Person.full_name == full))
+    person = db.session.scalar(
+        sa.select(Person).where(Person.source == "demo", Person.full_name == full)
+    )
     if person is None:
-        person = Person(first_name=first, last_name=last, full_name=full, source="demo",
-                        notes=FICTIONAL, **fields)
+        person = Person(
+            first_name=first,
+            last_name=last,
+            full_name=full,
+            source="demo",
+            notes=FICTIONAL,
+            **fields,
+        )
         person.set_names()
         db.session.add(person)
         db.session.flush()
@@ -232,68 +417,129 @@ def demo_person(added: dict, first: str, last: str, **fields) -> Person:
 def seed_officials(orgs: dict, added: dict) -> None:
     for key, first, last, title in OFFICIALS:
         org = orgs[key]
-        demo_person(added, first, last, kind="official", title=title, organization_id=org.id,
-                    level="federal" if org.jurisdiction == "US" else "state",
-                    state=None if org.jurisdiction == "US" else org.jurisdiction,
-                    email=f"{first.lower()}.{last.lower()}@example.org")
+        demo_person(
+            added,
+            first,
+            last,
+            kind="official",
+            title=title,
+            organization_id=org.id,
+            level="federal" if org.jurisdiction == "US" else "state",
+            state=None if org.jurisdiction == "US" else org.jurisdiction,
+            email=f"{first.lower()}.{last.lower()}@example.org",
+        )
 
 
 def seed_fictional_legislators(added: dict) -> None:
     """Only when no directory was imported: a small fictional legislature to work with."""
     for level, chamber, state, district, first, last, party in FICTIONAL_LEGISLATORS:
-        demo_person(added, first, last, kind="legislator", level=level, chamber=chamber,
-                    state=state, district=district, party=party, title="Fictional legislator (demo)")
+        demo_person(
+            added,
+            first,
+            last,
+            kind="legislator",
+            level=level,
+            chamber=chamber,
+            state=state,
+            district=district,
+            party=party,
+            title="Fictional legislator (demo)",
+        )
 
 
 def seed_staff(rng: random.Random, added: dict) -> None:
     """Two fictional staffers (health and immigration) for a few dozen legislators."""
-    legislators = list(db.session.scalars(
-        sa.select(Person).where(Person.kind == "legislator", Person.in_office.is_(True),
-                                Person.deleted_at.is_(None))
-        .order_by(Person.level, Person.state, Person.sort_name).limit(40)
-    ))
+    legislators = list(
+        db.session.scalars(
+            sa.select(Person)
+            .where(
+                Person.kind == "legislator", Person.in_office.is_(True), Person.deleted_at.is_(None)
+            )
+            .order_by(Person.level, Person.state, Person.sort_name)
+            .limit(40)
+        )
+    )
     for n, legislator in enumerate(legislators):
         for k, portfolio in enumerate(("health", "immigration")):
             first = STAFF_FIRST[(n + k * 3) % len(STAFF_FIRST)]
             last = f"{STAFF_LAST[(n * 7 + k) % len(STAFF_LAST)]}-{legislator.id}"
-            staffer = demo_person(added, first, last, kind="staff", level=legislator.level,
-                                  state=legislator.state,
-                                  title=f"{'Health' if k == 0 else 'Immigration'} Legislative Assistant")
-            exists = db.session.scalar(sa.select(StaffRole.id).where(StaffRole.staff_id == staffer.id))
+            staffer = demo_person(
+                added,
+                first,
+                last,
+                kind="staff",
+                level=legislator.level,
+                state=legislator.state,
+                title=f"{'Health' if k == 0 else 'Immigration'} Legislative Assistant",
+            )
+            exists = db.session.scalar(
+                sa.select(StaffRole.id).where(StaffRole.staff_id == staffer.id)
+            )
             if not exists:
-                db.session.add(StaffRole(staff_id=staffer.id, employer_id=legislator.id,
-                                         title=staffer.title, portfolio=portfolio,
-                                         start_date=date(2025, 1, 3)))
+                db.session.add(
+                    StaffRole(
+                        staff_id=staffer.id,
+                        employer_id=legislator.id,
+                        title=staffer.title,
+                        portfolio=portfolio,
+                        start_date=date(2025, 1, 3),
+                    )
+                )
 
 
 def seed_follow_up_templates() -> None:
-    for position, (label, days) in enumerate([
-        ("Send the one-pager", 2), ("Thank-you note", 1), ("Schedule a district meeting", 14),
-        ("Share constituent physician stories", 7),
-    ]):
-        if not db.session.scalar(sa.select(FollowUpTemplate.id).where(FollowUpTemplate.label == label)):
+    for position, (label, days) in enumerate(
+        [
+            ("Send the one-pager", 2),
+            ("Thank-you note", 1),
+            ("Schedule a district meeting", 14),
+            ("Share constituent physician stories", 7),
+        ]
+    ):
+        if not db.session.scalar(
+            sa.select(FollowUpTemplate.id).where(FollowUpTemplate.label == label)
+        ):
             db.session.add(FollowUpTemplate(label=label, due_in_days=days, position=position))
 
 
-def seed_interactions(rng: random.Random, users: list[User], issues: dict, now: datetime,
-                      added: dict, count: int = 300) -> None:
+def seed_interactions(
+    rng: random.Random,
+    users: list[User],
+    issues: dict,
+    now: datetime,
+    added: dict,
+    count: int = 300,
+) -> None:
     """A year of contacts, weighted toward members' home states and the health committees."""
-    people = list(db.session.execute(
-        sa.select(Person.id, Person.state, Person.kind).where(
-            Person.in_office.is_(True), Person.deleted_at.is_(None),
-            Person.kind.in_(("legislator", "staff", "official")))
-        .order_by(Person.id)
-    ))
+    people = list(
+        db.session.execute(
+            sa.select(Person.id, Person.state, Person.kind)
+            .where(
+                Person.in_office.is_(True),
+                Person.deleted_at.is_(None),
+                Person.kind.in_(("legislator", "staff", "official")),
+            )
+            .order_by(Person.id)
+        )
+    )
     if not people:
         return
     by_state: dict[str | None, list[int]] = {}
     for pid, state, _kind in people:
         by_state.setdefault(state, []).append(pid)
-    done = set(db.session.scalars(
-        sa.select(Interaction.submission_key).where(Interaction.submission_key.like("demo-%"))
-    ))
+    done = set(
+        db.session.scalars(
+            sa.select(Interaction.submission_key).where(Interaction.submission_key.like("demo-%"))
+        )
+    )
     slugs = list(issues)
-    kinds = ["meeting"] * 5 + ["call"] * 3 + ["email"] * 3 + ["virtual_meeting"] * 2 + ["event", "letter"]
+    kinds = (
+        ["meeting"] * 5
+        + ["call"] * 3
+        + ["email"] * 3
+        + ["virtual_meeting"] * 2
+        + ["event", "letter"]
+    )
     for n in range(count):
         # Draw every random value even when the row exists, so later rows stay the same.
         author = users[rng.randrange(len(users))]
@@ -311,15 +557,20 @@ def seed_interactions(rng: random.Random, users: list[User], issues: dict, now: 
         if key in done:
             continue
         data = InteractionData(
-            people=contacted, occurred_at=when, kind=kind, subject=subject,
+            people=contacted,
+            occurred_at=when,
+            kind=kind,
+            subject=subject,
             notes=f"Discussed **{issues[slug].name}**.\n\n- Shared the coalition's one-pager\n"
-                  f"- Asked about the office's position",
-            outcome=outcome or None, members=sorted({author.id, extra.id}),
-            issues=[issues[slug].id], source="demo", private=rng.random() < 0.05,
+            f"- Asked about the office's position",
+            outcome=outcome or None,
+            members=sorted({author.id, extra.id}),
+            issues=[issues[slug].id],
+            source="demo",
+            private=rng.random() < 0.05,
         )
         log_interaction(author, data, now, submission_key=key)
         added["interactions"] += 1
-
 
 
 # How offices tend to answer on each issue (weights for support ... unknown): Conrad 30 is
@@ -330,8 +581,12 @@ STANCE_WEIGHTS = {
     "h1b-cap-exemption": (20, 24, 28, 12, 8, 8),
     "state-licensure": (26, 24, 28, 10, 6, 6),
 }
-COMMITMENTS = ["Will cosponsor", "Will sign the Dear Colleague letter", "Will raise it at markup",
-               "Will meet constituent physicians"]
+COMMITMENTS = [
+    "Will cosponsor",
+    "Will sign the Dear Colleague letter",
+    "Will raise it at markup",
+    "Will meet constituent physicians",
+]
 
 
 def seed_positions(users: list[User], issues: dict, now: datetime, added: dict) -> None:
@@ -345,11 +600,17 @@ def seed_positions(users: list[User], issues: dict, now: datetime, added: dict) 
     stances = list(STANCES)
     slug_of = {issue.id: slug for slug, issue in issues.items()}
     legislators = set(db.session.scalars(sa.select(Person.id).where(Person.kind == "legislator")))
-    with_positions = set(db.session.scalars(
-        sa.select(Position.interaction_id).where(Position.interaction_id.is_not(None)).distinct()))
-    demo = sorted(db.session.scalars(
-        sa.select(Interaction).where(Interaction.submission_key.like("demo-%"))),
-        key=lambda i: int(i.submission_key.split("-")[1]))
+    with_positions = set(
+        db.session.scalars(
+            sa.select(Position.interaction_id)
+            .where(Position.interaction_id.is_not(None))
+            .distinct()
+        )
+    )
+    demo = sorted(
+        db.session.scalars(sa.select(Interaction).where(Interaction.submission_key.like("demo-%"))),
+        key=lambda i: int(i.submission_key.split("-")[1]),
+    )
     for interaction in demo:
         for person in interaction.people:
             for issue in interaction.issues:
@@ -358,33 +619,58 @@ def seed_positions(users: list[User], issues: dict, now: datetime, added: dict) 
                 promise = rng.random() < 0.15
                 if person.id not in legislators or roll > 0.7 or interaction.id in with_positions:
                     continue
-                commitment = COMMITMENTS[interaction.id % len(COMMITMENTS)] if (
-                    promise and stance in ("support", "lean_support")) else None
-                add_position(interaction.logged_by, PositionInput(
-                    person.id, Subject("issue", issue.id), stance, commitment), now, interaction)
+                commitment = (
+                    COMMITMENTS[interaction.id % len(COMMITMENTS)]
+                    if (promise and stance in ("support", "lean_support"))
+                    else None
+                )
+                add_position(
+                    interaction.logged_by,
+                    PositionInput(person.id, Subject("issue", issue.id), stance, commitment),
+                    now,
+                    interaction,
+                )
                 added["positions"] += 1
     db.session.commit()
     seed_whip_history(rng, users, issues, now, added)
 
 
-def seed_whip_history(rng: random.Random, users: list[User], issues: dict, now: datetime,
-                      added: dict) -> None:
+def seed_whip_history(
+    rng: random.Random, users: list[User], issues: dict, now: datetime, added: dict
+) -> None:
     """Direct positions over the last six months, drifting toward support, so the whip boards of
     Conrad 30 and H.R. 1585 show movement week by week."""
-    bill = db.session.scalar(sa.select(Bill).where(
-        Bill.jurisdiction == "US", Bill.session == "119", Bill.number == "H.R. 1585"))
+    bill = db.session.scalar(
+        sa.select(Bill).where(
+            Bill.jurisdiction == "US", Bill.session == "119", Bill.number == "H.R. 1585"
+        )
+    )
     subjects = [(Subject("issue", issues["conrad-30"].id), ("upper", "lower"))]
     if bill is not None:
         subjects.append((Subject("bill", bill.id), ("lower",)))
     order = ["oppose", "lean_oppose", "undecided", "lean_support", "support"]
     coordinators = [u for u in users if u.is_coordinator]
     for subject, chambers in subjects:
-        people = list(db.session.scalars(
-            sa.select(Person.id).where(Person.kind == "legislator", Person.level == "federal",
-                                       Person.chamber.in_(chambers), Person.in_office.is_(True),
-                                       Person.deleted_at.is_(None)).order_by(Person.id)))
-        done = set(db.session.scalars(sa.select(Position.person_id).where(
-            subject.column == subject.id, Position.interaction_id.is_(None))))
+        people = list(
+            db.session.scalars(
+                sa.select(Person.id)
+                .where(
+                    Person.kind == "legislator",
+                    Person.level == "federal",
+                    Person.chamber.in_(chambers),
+                    Person.in_office.is_(True),
+                    Person.deleted_at.is_(None),
+                )
+                .order_by(Person.id)
+            )
+        )
+        done = set(
+            db.session.scalars(
+                sa.select(Position.person_id).where(
+                    subject.column == subject.id, Position.interaction_id.is_(None)
+                )
+            )
+        )
         marks = []
         for person_id in people:
             chosen = rng.random() < 0.45
@@ -402,12 +688,26 @@ def seed_whip_history(rng: random.Random, users: list[User], issues: dict, now: 
             level, day = start, first_day
             for step in range(steps):
                 when = now - timedelta(days=day, hours=hours[step])
-                commitment = COMMITMENTS[0] if (
-                    promise and step == steps - 1 and order[level] in ("support", "lean_support")
-                ) else None
-                position = add_position(author, PositionInput(
-                    person_id, subject, order[level], commitment,
-                    notes="Told us at a district meeting (demo)." if step == 0 else None), when)
+                commitment = (
+                    COMMITMENTS[0]
+                    if (
+                        promise
+                        and step == steps - 1
+                        and order[level] in ("support", "lean_support")
+                    )
+                    else None
+                )
+                position = add_position(
+                    author,
+                    PositionInput(
+                        person_id,
+                        subject,
+                        order[level],
+                        commitment,
+                        notes="Told us at a district meeting (demo)." if step == 0 else None,
+                    ),
+                    when,
+                )
                 added["positions"] += 1
                 if commitment and kept and day > 30:
                     marks.append(position)

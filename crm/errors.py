@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A business rule was broken; the message is shown to the user. `field` targets a form field."""
+    """A business rule was broken; the message is shown to the user (`field`: its form field)."""
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -28,8 +28,11 @@ class NotAllowed(DomainError):
 class Conflict(DomainError):
     """Someone else changed the record since it was loaded."""
 
-    def __init__(self, message: str = "Someone else changed this record while you were editing. "
-                 "Review their changes below and apply yours again."):
+    def __init__(
+        self,
+        message: str = "Someone else changed this record while you were editing. "
+        "Review their changes below and apply yours again.",
+    ):
         super().__init__(message)
 
 
@@ -60,7 +63,9 @@ def render_error(code: int, message: str | None = None):
     title, default = PAGES.get(code, PAGES[500])
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, message=message or default), code
-    return render_template("errors/error.html", code=code, title=title, message=message or default), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=message or default
+    ), code
 
 
 def init_app(app: Flask) -> None:
@@ -69,11 +74,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
-        return render_error(400, "The form expired or was not sent from this site. Reload and try again.")
+        return render_error(
+            400, "The form expired or was not sent from this site. Reload and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(e):
-        return render_error(e.code or 500, getattr(e, "description", None) if e.code == 429 else None)
+        return render_error(
+            e.code or 500, getattr(e, "description", None) if e.code == 429 else None
+        )
 
     @app.errorhandler(StaleDataError)
     def stale(e):

@@ -34,6 +34,8 @@ def sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -37,8 +37,9 @@ def _touch(name: str, **values) -> None:
         if column in values:
             current = getattr(JobRun, column)
             moment = sa.literal(values[column], type_=current.type)
-            values[column] = sa.case((sa.or_(current.is_(None), current < moment), moment),
-                                     else_=current)
+            values[column] = sa.case(
+                (sa.or_(current.is_(None), current < moment), moment), else_=current
+            )
     db.session.execute(sa.update(JobRun).where(JobRun.name == name).values(**values))
     db.session.commit()
 
@@ -54,8 +55,12 @@ def run_job(name: str, now: datetime, job: Callable[[datetime], Any]) -> Any:
         _touch(name, last_error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
     summary = result.as_dict() if hasattr(result, "as_dict") else result
-    _touch(name, last_success_at=now, last_error=None,
-           last_summary=summary if isinstance(summary, dict) else None)
+    _touch(
+        name,
+        last_success_at=now,
+        last_error=None,
+        last_summary=summary if isinstance(summary, dict) else None,
+    )
     return result
 
 
@@ -92,9 +97,17 @@ def job_statuses(now: datetime) -> list[JobStatus]:
             state = "late"
         else:
             state = "ok"
-        out.append(JobStatus(name, every(name), run.last_started_at if run else None, success,
-                             run.last_error if run else None, run.last_summary if run else None,
-                             state))
+        out.append(
+            JobStatus(
+                name,
+                every(name),
+                run.last_started_at if run else None,
+                success,
+                run.last_error if run else None,
+                run.last_summary if run else None,
+                state,
+            )
+        )
     return out
 
 

@@ -55,8 +55,10 @@ def enqueue_many(task_name: str, arglist: list[tuple]) -> int:
     if str(celery.conf.broker_url).startswith(("redis://", "rediss://")):
         # Also bound each read: a broker that accepts connections but never answers (hung,
         # or behind a dead proxy) must not hold the request.
-        options["transport_options"] = {"socket_timeout": timeout,
-                                        "socket_connect_timeout": timeout}
+        options["transport_options"] = {
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+        }
     try:
         with celery.connection_for_write(connect_timeout=timeout, **options) as conn:
             conn.ensure_connection(max_retries=0, timeout=timeout)
@@ -66,8 +68,13 @@ def enqueue_many(task_name: str, arglist: list[tuple]) -> int:
                 done += 1
     except Exception as exc:  # broker down: the rows wait for the sweep
         state["down_until"] = time.monotonic() + BREAKER_SECONDS
-        log.warning("could not enqueue %s (%d of %d handed over; the outbox sweep will send the "
-                    "rest): %s", task_name, done, len(arglist), exc)
+        log.warning(
+            "could not enqueue %s (%d of %d handed over; the outbox sweep will send the rest): %s",
+            task_name,
+            done,
+            len(arglist),
+            exc,
+        )
     return done
 
 
@@ -82,13 +89,15 @@ def worker_status(timeout: float = 1.0) -> str:
         return "unknown"
     try:
         with celery.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
-                                   timeout=timeout)
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=timeout
+            )
             replies = celery.control.inspect(timeout=timeout, connection=conn).active_queues()
     except Exception as exc:  # broker down or refusing us
         log.warning("worker check failed: %s", exc)
         return "unreachable"
     queue = celery.conf.task_default_queue
-    consuming = any(q.get("name") == queue for queues in (replies or {}).values()
-                    for q in queues or [])
+    consuming = any(
+        q.get("name") == queue for queues in (replies or {}).values() for q in queues or []
+    )
     return "running" if consuming else "none"

@@ -90,8 +90,12 @@ def navigation() -> dict:
         items += [("assignments.team", "Assignments"), ("campaigns.index", "Campaigns")]
     admin = []
     if current_user.is_admin:
-        admin = [("admin.users", "Users"), ("imports.index", "Imports"), ("admin.mailbox", "Mailbox"),
-                 ("admin.status", "Status")]
+        admin = [
+            ("admin.users", "Users"),
+            ("imports.index", "Imports"),
+            ("admin.mailbox", "Mailbox"),
+            ("admin.status", "Status"),
+        ]
     return {"nav_items": items, "admin_items": admin}
 
 

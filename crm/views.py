@@ -28,8 +28,11 @@ def as_id(value) -> int | None:
 
 def csv_file(filename: str, lines) -> Response:
     """A CSV download. The lines stream inside the request, so a query they read from stays open."""
-    return Response(stream_with_context(lines), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def csv_response(filename: str, header: list[str], rows) -> Response:

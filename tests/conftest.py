@@ -60,8 +60,9 @@ def app(database_url):
     if database_url.startswith("postgresql"):
         # Tests need no durability: skipping the wait for each commit's fsync makes them 3x faster.
         options["connect_args"] = {"options": "-c synchronous_commit=off"}
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url,
-                     SQLALCHEMY_ENGINE_OPTIONS=options)
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=database_url, SQLALCHEMY_ENGINE_OPTIONS=options
+    )
     app.test_client_class = RequestClient
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -134,8 +135,9 @@ class AuthActions:
 
     def login(self, email: str, password: str = PASSWORD, next: str | None = None):
         url = "/login" + (f"?next={next}" if next else "")
-        return self.client.post(url, data={"email": email, "password": password,
-                                           "csrf_token": self.csrf()})
+        return self.client.post(
+            url, data={"email": email, "password": password, "csrf_token": self.csrf()}
+        )
 
     def logout(self):
         return self.client.post("/logout", data={"csrf_token": self.token()})
@@ -194,8 +196,14 @@ def as_admin(auth, admin):
 # ---- a live server and a headless browser ----
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -227,7 +235,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def screenshot_dir(tmp_path) -> Path:
-    """Where browser tests save screenshots: SCREENSHOT_DIR (e.g. docs/screenshots) or a temp dir."""
+    """Where browser tests save screenshots: SCREENSHOT_DIR (docs/screenshots) or a temp dir."""
     target = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
     return target
@@ -263,8 +271,8 @@ class QueryCounter:
 def count_queries(db):
     """Count statements per request, to catch N+1 queries:
 
-        with count_queries() as q:
-            client.get("/people/")
-        assert q.count <= 8, q
+    with count_queries() as q:
+        client.get("/people/")
+    assert q.count <= 8, q
     """
     return lambda: QueryCounter(db.engine)

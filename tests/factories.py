@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from crm.extensions import db
 from crm import models
+from crm.extensions import db
 
 PASSWORD = "correct horse battery"
 

@@ -140,8 +140,9 @@ def sample(db, coordinator):
     victim = UserFactory(email="victim@example.org", name="Victim")
     person = PersonFactory()
     interaction = InteractionFactory(logged_by=coordinator, people=[person])
-    mail = DevMail(to_email="x@example.org", subject="Hello", text_body="Hi", headers={},
-                   created_at=utcnow())
+    mail = DevMail(
+        to_email="x@example.org", subject="Hello", text_body="Hi", headers={}, created_at=utcnow()
+    )
     run = ImportRun(kind="congress", source="sample", status="failed", created_at=utcnow())
     campaign = Campaign(name="Sample", target_filter={"state": "TX"}, created_by_id=coordinator.id)
     template = FollowUpTemplate(label="Thank-you note", due_in_days=1)
@@ -149,19 +150,41 @@ def sample(db, coordinator):
     db.session.commit()
     assignment = AssignmentFactory(assignee=coordinator, created_by=coordinator, person=person)
     issue, bill = IssueFactory(), BillFactory()
-    position = Position(person_id=person.id, issue_id=issue.id, stance="support",
-                        commitment="Will cosponsor", commitment_status="pending",
-                        recorded_by_id=coordinator.id, recorded_at=utcnow())
-    notification = Notification(to_email="x@example.org", kind="test", subject_key="test",
-                                occurrence="1", status="failed", created_at=utcnow(),
-                                payload={"subject": "Hi", "text": "Hi"})
+    position = Position(
+        person_id=person.id,
+        issue_id=issue.id,
+        stance="support",
+        commitment="Will cosponsor",
+        commitment_status="pending",
+        recorded_by_id=coordinator.id,
+        recorded_at=utcnow(),
+    )
+    notification = Notification(
+        to_email="x@example.org",
+        kind="test",
+        subject_key="test",
+        occurrence="1",
+        status="failed",
+        created_at=utcnow(),
+        payload={"subject": "Hi", "text": "Hi"},
+    )
     db.session.add_all([position, notification])
     db.session.commit()
-    return {"person_id": person.id, "interaction_id": interaction.id, "user_id": victim.id,
-            "mail_id": mail.id, "run_id": run.id, "token": "not-a-valid-token",
-            "assignment_id": assignment.id, "campaign_id": campaign.id, "template_id": template.id,
-            "issue_id": issue.id, "bill_id": bill.id, "position_id": position.id,
-            "notification_id": notification.id}
+    return {
+        "person_id": person.id,
+        "interaction_id": interaction.id,
+        "user_id": victim.id,
+        "mail_id": mail.id,
+        "run_id": run.id,
+        "token": "not-a-valid-token",
+        "assignment_id": assignment.id,
+        "campaign_id": campaign.id,
+        "template_id": template.id,
+        "issue_id": issue.id,
+        "bill_id": bill.id,
+        "position_id": position.id,
+        "notification_id": notification.id,
+    }
 
 
 def route_url(endpoint: str, rule: str, sample: dict) -> str:
@@ -186,8 +209,9 @@ def sign_in_as(role, auth, member, coordinator, admin) -> str:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint,rule,method", ROUTES)
-def test_route_role_matrix(endpoint, rule, method, role, client, auth, sample, member,
-                           coordinator, admin):
+def test_route_role_matrix(
+    endpoint, rule, method, role, client, auth, sample, member, coordinator, admin
+):
     token = sign_in_as(role, auth, member, coordinator, admin)
     url = route_url(endpoint, rule, sample)
     if method == "GET":

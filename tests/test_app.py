@@ -69,8 +69,14 @@ def test_unexpected_errors_render_the_500_page(app, client, as_member, monkeypat
 
 def alembic(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, CRM_ENV="testing", CRM_DATABASE_URL=database_url)
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_migrations_upgrade_downgrade_and_match_the_models(app, database_url, db):
@@ -98,8 +104,10 @@ def test_seed_demo_is_believable_and_idempotent(runner, db):
 
     first = runner.invoke(args=["crm", "seed-demo"])
     assert first.exit_code == 0, first.output
-    counts = {m: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-              for m in (User, Issue, Person, Interaction)}
+    counts = {
+        m: db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (User, Issue, Person, Interaction)
+    }
     assert counts[User] == 12 and counts[Issue] == 4 and counts[Interaction] == 300
     roles = set(db.session.scalars(sa.select(User.role)))
     assert roles == {"admin", "coordinator", "member"}
@@ -107,7 +115,9 @@ def test_seed_demo_is_believable_and_idempotent(runner, db):
     second = runner.invoke(args=["crm", "seed-demo"])
     assert second.exit_code == 0
     assert "interactions: 0" in second.output and "people: 0" in second.output
-    assert {m: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-            for m in (User, Issue, Person, Interaction)} == counts
+    assert {
+        m: db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (User, Issue, Person, Interaction)
+    } == counts
     invented = db.session.scalars(sa.select(Person).where(Person.source == "demo")).all()
     assert invented and all("Fictional" in (p.notes or "") for p in invented)

@@ -18,34 +18,53 @@ TODAY = date(2026, 11, 24)
 
 
 def notices(db, to=None):
-    stmt = sa.select(Notification).where(Notification.kind == "assignment").order_by(
-        Notification.id)
+    stmt = (
+        sa.select(Notification).where(Notification.kind == "assignment").order_by(Notification.id)
+    )
     if to is not None:
         stmt = stmt.where(Notification.to_email == to.email)
     return list(db.session.scalars(stmt))
 
 
 def audits(db, a):
-    return [e.action for e in db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.entity_type == "assignments",
-                                    AuditEntry.entity_id == a.id).order_by(AuditEntry.id))]
+    return [
+        e.action
+        for e in db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.entity_type == "assignments", AuditEntry.entity_id == a.id)
+            .order_by(AuditEntry.id)
+        )
+    ]
 
 
 # ---- who may assign and reassign ----
 
 
 def test_coordinator_assigns_through_the_form_and_the_assignee_is_notified(
-        client, auth, as_coordinator, member, db):
+    client, auth, as_coordinator, member, db
+):
     person = PersonFactory(full_name="Elena Marsh")
     due = local_today(utcnow(), as_coordinator.timezone) + timedelta(days=5)
-    resp = auth.post("/assignments/new", {
-        "people": str(person.id), "title": "Ask for a Conrad 30 cosponsorship",
-        "assignee_id": str(member.id), "due_on": due.isoformat(), "priority": "high",
-    })
+    resp = auth.post(
+        "/assignments/new",
+        {
+            "people": str(person.id),
+            "title": "Ask for a Conrad 30 cosponsorship",
+            "assignee_id": str(member.id),
+            "due_on": due.isoformat(),
+            "priority": "high",
+        },
+    )
     assert resp.status_code == 302
     a = db.session.scalar(sa.select(Assignment))
     assert (a.assignee_id, a.person_id, a.due_on, a.priority, a.status, a.created_by_id) == (
-        member.id, person.id, due, "high", "open", as_coordinator.id)
+        member.id,
+        person.id,
+        due,
+        "high",
+        "open",
+        as_coordinator.id,
+    )
     [row] = notices(db, member)
     assert row.subject_key == f"assignment:{a.id}"
     assert "Ask for a Conrad 30 cosponsorship" in row.payload["subject"]
@@ -59,15 +78,23 @@ def test_coordinator_assigns_through_the_form_and_the_assignee_is_notified(
 
 def test_one_assignment_per_person_chosen_and_one_email(client, auth, as_coordinator, member, db):
     a, b = PersonFactory(), PersonFactory()
-    auth.post("/assignments/new", {"people": [str(a.id), str(b.id)], "title": "Deliver the letter",
-                                   "assignee_id": str(member.id), "priority": "normal"})
+    auth.post(
+        "/assignments/new",
+        {
+            "people": [str(a.id), str(b.id)],
+            "title": "Deliver the letter",
+            "assignee_id": str(member.id),
+            "priority": "normal",
+        },
+    )
     assert {x.person_id for x in db.session.scalars(sa.select(Assignment))} == {a.id, b.id}
     assert len(notices(db, member)) == 1
 
 
 def test_form_requires_a_target_and_a_title(client, auth, as_coordinator, member, db):
-    resp = auth.post("/assignments/new", {"title": "", "assignee_id": str(member.id),
-                                          "priority": "normal"})
+    resp = auth.post(
+        "/assignments/new", {"title": "", "assignee_id": str(member.id), "priority": "normal"}
+    )
     assert resp.status_code == 422
     page = resp.get_data(as_text=True)
     assert "Choose a person, or an office below." in page and "Say what needs doing." in page
@@ -78,11 +105,19 @@ def test_members_cannot_assign_others(client, auth, as_member, db):
     other = UserFactory()
     assert client.get("/assignments/new").status_code == 403
     with pytest.raises(NotAllowed):
-        services.create_assignment(as_member, AssignmentData(
-            title="x", assignee_id=other.id, person_id=PersonFactory().id), NOW)
+        services.create_assignment(
+            as_member,
+            AssignmentData(title="x", assignee_id=other.id, person_id=PersonFactory().id),
+            NOW,
+        )
     # ...but may give themselves work (follow-ups), which they may then edit and cancel.
-    mine = services.create_assignment(as_member, AssignmentData(
-        title="Note to self", assignee_id=as_member.id, person_id=PersonFactory().id), NOW)
+    mine = services.create_assignment(
+        as_member,
+        AssignmentData(
+            title="Note to self", assignee_id=as_member.id, person_id=PersonFactory().id
+        ),
+        NOW,
+    )
     services.set_status(as_member, mine, "cancelled", NOW)
     assert mine.status == "cancelled"
 
@@ -93,16 +128,25 @@ def test_only_coordinators_reassign(client, auth, member, coordinator, db):
     with pytest.raises(NotAllowed):
         services.reassign(member, a, other.id, a.version, NOW)
     auth.login(member.email)
-    assert auth.post(f"/assignments/{a.id}/reassign",
-                     {"assignee_id": str(other.id), "version": a.version}).status_code == 403
+    assert (
+        auth.post(
+            f"/assignments/{a.id}/reassign", {"assignee_id": str(other.id), "version": a.version}
+        ).status_code
+        == 403
+    )
     db.session.refresh(a)
     assert a.assignee_id == member.id
 
 
 def test_reassigning_back_and_forth_notifies_each_time(db, coordinator):
     first, second = UserFactory(), UserFactory()
-    a = services.create_assignment(coordinator, AssignmentData(
-        title="Call the health LA", assignee_id=first.id, person_id=PersonFactory().id), NOW)
+    a = services.create_assignment(
+        coordinator,
+        AssignmentData(
+            title="Call the health LA", assignee_id=first.id, person_id=PersonFactory().id
+        ),
+        NOW,
+    )
     services.reassign(coordinator, a, second.id, a.version, NOW)
     services.reassign(coordinator, a, first.id, a.version, NOW)
     assert [n.to_email for n in notices(db)] == [first.email, second.email, first.email]
@@ -113,8 +157,9 @@ def test_reassigning_back_and_forth_notifies_each_time(db, coordinator):
 
 def test_reassign_form_through_http(client, auth, as_coordinator, member, db):
     a = AssignmentFactory(assignee=as_coordinator)
-    resp = auth.post(f"/assignments/{a.id}/reassign",
-                     {"assignee_id": str(member.id), "version": a.version})
+    resp = auth.post(
+        f"/assignments/{a.id}/reassign", {"assignee_id": str(member.id), "version": a.version}
+    )
     assert resp.status_code == 302
     db.session.refresh(a)
     assert a.assignee_id == member.id
@@ -134,9 +179,16 @@ def test_edit_form_shows_a_conflict_not_a_500(client, auth, as_coordinator, memb
     page = client.get(f"/assignments/{a.id}/edit")
     assert page.status_code == 200
     services.set_status(member, a, "in_progress", NOW)  # someone else changes it meanwhile
-    resp = auth.post(f"/assignments/{a.id}/edit", {
-        "people": str(a.person_id), "title": "New title", "assignee_id": str(member.id),
-        "priority": "normal", "version": "1"})
+    resp = auth.post(
+        f"/assignments/{a.id}/edit",
+        {
+            "people": str(a.person_id),
+            "title": "New title",
+            "assignee_id": str(member.id),
+            "priority": "normal",
+            "version": "1",
+        },
+    )
     assert resp.status_code == 422
     assert "Someone else changed this record" in resp.get_data(as_text=True)
     db.session.refresh(a)
@@ -159,7 +211,8 @@ def test_status_transitions(db, member):
 
 
 def test_members_work_on_their_own_only_and_cannot_cancel_what_they_were_given(
-        db, member, coordinator):
+    db, member, coordinator
+):
     mine = AssignmentFactory(assignee=member, created_by=coordinator)
     theirs = AssignmentFactory(assignee=coordinator)
     with pytest.raises(NotAllowed):
@@ -172,8 +225,10 @@ def test_members_work_on_their_own_only_and_cannot_cancel_what_they_were_given(
 
 def test_status_buttons_over_http(client, auth, as_member, db):
     a = AssignmentFactory(assignee=as_member)
-    auth.post(f"/assignments/{a.id}/status", {"status": "in_progress", "version": a.version,
-                                               "next": "/my-work"})
+    auth.post(
+        f"/assignments/{a.id}/status",
+        {"status": "in_progress", "version": a.version, "next": "/my-work"},
+    )
     db.session.refresh(a)
     assert a.status == "in_progress"
     resp = auth.post(f"/assignments/{a.id}/complete", {"version": a.version, "next": "/my-work"})
@@ -194,8 +249,12 @@ def test_snooze_hides_until_the_date(db, member):
     services.snooze(member, a, TODAY + timedelta(days=7), NOW)
     work = services.my_work(member, NOW)
     assert work.overdue == [] and work.snoozed == [a]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)
-                             .where(services.overdue(TODAY))) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Assignment).where(services.overdue(TODAY))
+        )
+        == 0
+    )
     later = NOW + timedelta(days=7)
     assert services.my_work(member, later).overdue == [a]  # snooze over: overdue again
     services.set_status(member, a, "done", NOW)
@@ -204,8 +263,9 @@ def test_snooze_hides_until_the_date(db, member):
 
 def test_snooze_a_week_from_my_work(client, auth, as_member, db):
     a = AssignmentFactory(assignee=as_member, due_on=date.today())
-    auth.post(f"/assignments/{a.id}/snooze", {"days": "7", "version": a.version,
-                                               "next": "/my-work"})
+    auth.post(
+        f"/assignments/{a.id}/snooze", {"days": "7", "version": a.version, "next": "/my-work"}
+    )
     db.session.refresh(a)
     assert a.snoozed_until == local_today(utcnow(), as_member.timezone) + timedelta(days=7)
     assert "Snoozed" in client.get("/my-work").get_data(as_text=True)
@@ -261,17 +321,18 @@ def test_open_assignment_on_the_same_office_warns(db, coordinator, office):
     assert [c.user_name for c in hits[senator.id]] == ["Maria Santos"]
 
 
-def test_a_contact_in_the_last_seven_days_warns_and_an_older_one_does_not(db, coordinator,
-                                                                          office):
+def test_a_contact_in_the_last_seven_days_warns_and_an_older_one_does_not(db, coordinator, office):
     senator, staffer = office
     lena = UserFactory(name="Lena Fischer")
     old = InteractionFactory(logged_by=lena, occurred_at=NOW - timedelta(days=8), people=[staffer])
     hits = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=coordinator.id)
     assert hits == {}
-    recent = InteractionFactory(logged_by=lena, occurred_at=NOW - timedelta(days=2),
-                                people=[staffer])
-    [hit] = services.find_collisions(coordinator, [senator.id], NOW,
-                                     for_user_id=coordinator.id)[senator.id]
+    recent = InteractionFactory(
+        logged_by=lena, occurred_at=NOW - timedelta(days=2), people=[staffer]
+    )
+    [hit] = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=coordinator.id)[
+        senator.id
+    ]
     assert (hit.kind, hit.ref_id, hit.user_name) == ("contact", recent.id, "Lena Fischer")
     assert old.id != recent.id
     assert services.find_collisions(coordinator, [senator.id], NOW, for_user_id=lena.id) == {}
@@ -283,12 +344,17 @@ def test_a_private_contact_is_no_collision_for_a_member_who_cannot_see_it(db, me
     assert services.find_collisions(member, [senator.id], NOW, for_user_id=member.id) == {}
 
 
-def test_the_assignment_form_shows_the_warning_and_assign_anyway(client, auth, as_coordinator,
-                                                                 member, db, office):
+def test_the_assignment_form_shows_the_warning_and_assign_anyway(
+    client, auth, as_coordinator, member, db, office
+):
     senator, staffer = office
     AssignmentFactory(assignee=UserFactory(name="Omar Haddad"), person=senator)
-    form = {"people": str(staffer.id), "title": "Drop off the letter",
-            "assignee_id": str(member.id), "priority": "normal"}
+    form = {
+        "people": str(staffer.id),
+        "title": "Drop off the letter",
+        "assignee_id": str(member.id),
+        "priority": "normal",
+    }
     resp = auth.post("/assignments/new", form)
     assert resp.status_code == 422
     page = resp.get_data(as_text=True)
@@ -343,13 +409,15 @@ def test_delete_and_restore(client, auth, as_coordinator, db):
     assert audits(db, a) == ["delete", "restore"]
 
 
-def test_collisions_read_by_date_for_many_offices_give_the_same_answer(db, coordinator, office,
-                                                                       monkeypatch):
+def test_collisions_read_by_date_for_many_offices_give_the_same_answer(
+    db, coordinator, office, monkeypatch
+):
     senator, staffer = office
     lena = UserFactory(name="Lena Fischer")
     InteractionFactory(logged_by=lena, occurred_at=NOW - timedelta(days=2), people=[staffer])
-    InteractionFactory(logged_by=lena, occurred_at=NOW - timedelta(days=1),
-                       people=[PersonFactory()])  # another office: not a hit
+    InteractionFactory(
+        logged_by=lena, occurred_at=NOW - timedelta(days=1), people=[PersonFactory()]
+    )  # another office: not a hit
     few = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=None)
     monkeypatch.setattr(services, "MANY_PEOPLE", 0)  # as a 500-target campaign plan would
     many = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=None)
@@ -361,8 +429,12 @@ def test_work_about_a_deleted_person_does_not_show(client, as_coordinator, db):
     from crm.people.services import delete_person, restore_person
 
     person = PersonFactory(full_name="Deleted Senator")
-    AssignmentFactory(assignee=as_coordinator, person=person, title="About a deleted person",
-                          due_on=local_today(utcnow(), as_coordinator.timezone))
+    AssignmentFactory(
+        assignee=as_coordinator,
+        person=person,
+        title="About a deleted person",
+        due_on=local_today(utcnow(), as_coordinator.timezone),
+    )
     delete_person(as_coordinator, person, utcnow())
     for url in ("/my-work", "/assignments", "/", f"/calendar/{as_coordinator.calendar_token}.ics"):
         assert "About a deleted person" not in client.get(url).get_data(as_text=True), url

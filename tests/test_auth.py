@@ -43,7 +43,12 @@ def test_next_is_followed_only_within_the_site(auth, member):
 
 
 def test_unsafe_next_goes_to_dashboard(client, auth, member):
-    for target in ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]:
+    for target in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ]:
         resp = auth.login(member.email, next=target)
         assert resp.headers["Location"] == "/", target
         auth.logout()
@@ -112,7 +117,9 @@ def test_each_sign_in_gets_a_new_session(db, auth, member):
     auth.login(member.email)
     auth.logout()
     auth.login(member.email)
-    tokens = db.session.scalars(sa.select(UserSession.token).where(UserSession.user_id == member.id)).all()
+    tokens = db.session.scalars(
+        sa.select(UserSession.token).where(UserSession.user_id == member.id)
+    ).all()
     assert len(set(tokens)) == 2
 
 
@@ -128,8 +135,15 @@ def test_passwords_are_argon2id(db, member):
 
 def test_invitation_flow(app, client, auth, admin, db):
     auth.login(admin.email)
-    resp = auth.post("/admin/users", {"email": "New.Person@Example.org", "name": "New Person",
-                                      "role": "coordinator", "home_state": "TN"})
+    resp = auth.post(
+        "/admin/users",
+        {
+            "email": "New.Person@Example.org",
+            "name": "New Person",
+            "role": "coordinator",
+            "home_state": "TN",
+        },
+    )
     assert resp.status_code == 302
     mail = db.session.scalars(sa.select(DevMail)).one()
     assert mail.to_email == "new.person@example.org"
@@ -139,14 +153,32 @@ def test_invitation_flow(app, client, auth, admin, db):
     page = client.get(path)
     assert "Welcome, New Person" in page.get_data(as_text=True)
     token = auth.csrf()
-    resp = client.post(path, data={"password": "short", "confirm": "short", "timezone": "America/Chicago",
-                                   "csrf_token": token})
+    resp = client.post(
+        path,
+        data={
+            "password": "short",
+            "confirm": "short",
+            "timezone": "America/Chicago",
+            "csrf_token": token,
+        },
+    )
     assert "at least 10" in resp.get_data(as_text=True)
-    resp = client.post(path, data={"password": "a long enough secret", "confirm": "a long enough secret",
-                                   "timezone": "America/Chicago", "csrf_token": token})
+    resp = client.post(
+        path,
+        data={
+            "password": "a long enough secret",
+            "confirm": "a long enough secret",
+            "timezone": "America/Chicago",
+            "csrf_token": token,
+        },
+    )
     assert resp.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "new.person@example.org"))
-    assert user.role == "coordinator" and user.home_state == "TN" and user.timezone == "America/Chicago"
+    assert (
+        user.role == "coordinator"
+        and user.home_state == "TN"
+        and user.timezone == "America/Chicago"
+    )
     assert client.get(path).status_code == 400  # used once
     assert auth.login("new.person@example.org", "a long enough secret").status_code == 302
 
@@ -155,8 +187,9 @@ def test_tampered_or_expired_invitation_is_refused(app, client, admin):
     from crm.auth.services import invitation_serializer
 
     assert client.get("/invitation/not-a-token").status_code == 400
-    token = invitation_serializer().dumps({"email": "x@example.org", "name": "X", "role": "member",
-                                           "by": admin.id})
+    token = invitation_serializer().dumps(
+        {"email": "x@example.org", "name": "X", "role": "member", "by": admin.id}
+    )
     app.config["INVITATION_MAX_AGE"] = -1
     try:
         resp = client.get(f"/invitation/{token}")
@@ -166,14 +199,38 @@ def test_tampered_or_expired_invitation_is_refused(app, client, admin):
 
 
 def test_create_user_command(runner, db):
-    result = runner.invoke(args=["crm", "create-user", "--email", "Cli@Example.org", "--name", "Cli User",
-                                 "--role", "admin", "--password-stdin"], input="a strong passphrase\n")
+    result = runner.invoke(
+        args=[
+            "crm",
+            "create-user",
+            "--email",
+            "Cli@Example.org",
+            "--name",
+            "Cli User",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input="a strong passphrase\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "cli@example.org"))
     assert user.role == "admin"
-    again = runner.invoke(args=["crm", "create-user", "--email", "cli@example.org", "--name", "X",
-                                "--password-stdin"], input="a strong passphrase\n")
+    again = runner.invoke(
+        args=[
+            "crm",
+            "create-user",
+            "--email",
+            "cli@example.org",
+            "--name",
+            "X",
+            "--password-stdin",
+        ],
+        input="a strong passphrase\n",
+    )
     assert again.exit_code != 0 and "already exists" in again.output
-    weak = runner.invoke(args=["crm", "create-user", "--email", "w@example.org", "--name", "W",
-                               "--password-stdin"], input="short\n")
+    weak = runner.invoke(
+        args=["crm", "create-user", "--email", "w@example.org", "--name", "W", "--password-stdin"],
+        input="short\n",
+    )
     assert weak.exit_code != 0 and "at least 10" in weak.output

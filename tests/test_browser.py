@@ -22,9 +22,14 @@ def sign_in(page, base, email):
 
 
 def test_log_a_contact_on_a_phone(page, live_server, member, coordinator, screenshot_dir):
-    senator = PersonFactory(first_name="Maria", last_name="Cantwell", state="WA", party="Democratic")
-    log_interaction(coordinator, InteractionData(people=[senator.id],
-                                                 occurred_at=utcnow() - timedelta(days=9)), utcnow())
+    senator = PersonFactory(
+        first_name="Maria", last_name="Cantwell", state="WA", party="Democratic"
+    )
+    log_interaction(
+        coordinator,
+        InteractionData(people=[senator.id], occurred_at=utcnow() - timedelta(days=9)),
+        utcnow(),
+    )
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, member.email)
     page.get_by_role("link", name="Log", exact=True).click()
@@ -47,7 +52,9 @@ def test_log_a_contact_on_a_phone(page, live_server, member, coordinator, screen
 
 
 def test_directory_filters_in_the_browser(page, live_server, member, screenshot_dir):
-    for n, (state, party) in enumerate([("TX", "Republican"), ("TX", "Democratic"), ("FL", "Republican")] * 4):
+    for n, (state, party) in enumerate(
+        [("TX", "Republican"), ("TX", "Democratic"), ("FL", "Republican")] * 4
+    ):
         PersonFactory(first_name=f"Person{n}", last_name=f"Example{n}", state=state, party=party)
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, live_server, member.email)
@@ -72,8 +79,16 @@ def test_pages_have_no_accessibility_violations(browser, live_server, admin):
     # axe is injected as a script: this context alone lets it past the page's CSP.
     page = browser.new_context(bypass_csp=True).new_page()
     person = PersonFactory(first_name="Axe", last_name="Checked")
-    pages = ["/", "/people/", f"/people/{person.id}", "/log", "/people/new", "/admin/users",
-             "/admin/mailbox", "/settings/"]
+    pages = [
+        "/",
+        "/people/",
+        f"/people/{person.id}",
+        "/log",
+        "/people/new",
+        "/admin/users",
+        "/admin/mailbox",
+        "/settings/",
+    ]
     page.goto(f"{live_server}/login")
     page.add_script_tag(path=AXE)
     found = {"/login": page.evaluate("async () => (await axe.run()).violations")}
@@ -84,6 +99,9 @@ def test_pages_have_no_accessibility_violations(browser, live_server, admin):
             page.goto(live_server + path)
             page.add_script_tag(path=AXE)
             found[f"{path}@{width}"] = page.evaluate("async () => (await axe.run()).violations")
-    problems = {where: [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
-                for where, violations in found.items() if violations}
+    problems = {
+        where: [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+        for where, violations in found.items()
+        if violations
+    }
     assert not problems, problems

@@ -14,13 +14,19 @@ NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 
 def log(user, person, when, **extra):
-    return log_interaction(user, InteractionData(people=[person.id], occurred_at=when, **extra),
-                           when + timedelta(minutes=5))
+    return log_interaction(
+        user,
+        InteractionData(people=[person.id], occurred_at=when, **extra),
+        when + timedelta(minutes=5),
+    )
 
 
 def cadence_rows(db):
-    return list(db.session.scalars(
-        sa.select(Assignment).where(Assignment.source == "cadence").order_by(Assignment.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Assignment).where(Assignment.source == "cadence").order_by(Assignment.id)
+        )
+    )
 
 
 def test_anyones_contact_resets_the_next_touch(db):
@@ -55,7 +61,11 @@ def test_exactly_one_follow_up_per_lapse(db):
         refresh_cadence(NOW + timedelta(days=day, hours=6))
     [a] = cadence_rows(db)
     assert (a.assignee_id, a.person_id, a.due_on, a.status) == (
-        holder.id, person.id, NOW.date() + timedelta(days=1), "open")
+        holder.id,
+        person.id,
+        NOW.date() + timedelta(days=1),
+        "open",
+    )
     assert a.lapse_key == f"cadence:{person.id}:{a.due_on.isoformat()}"
     assert "Keep in touch with Rep. Hollis Carver" == a.title
     [notice] = db.session.scalars(sa.select(Notification).where(Notification.kind == "assignment"))
@@ -124,8 +134,15 @@ def test_a_second_run_racing_the_first_creates_nothing(db):
     holder = UserFactory()
     person = PersonFactory(holder_id=holder.id, cadence_days=30)
     # The other run got there first: its row holds the lapse key.
-    db.session.add(Assignment(title="x", assignee_id=holder.id, person_id=person.id,
-                              source="cadence", lapse_key=f"cadence:{person.id}:never"))
+    db.session.add(
+        Assignment(
+            title="x",
+            assignee_id=holder.id,
+            person_id=person.id,
+            source="cadence",
+            lapse_key=f"cadence:{person.id}:never",
+        )
+    )
     db.session.commit()
     assert refresh_cadence(NOW)["already_made"] == 1
     assert len(cadence_rows(db)) == 1
@@ -134,11 +151,20 @@ def test_a_second_run_racing_the_first_creates_nothing(db):
 def test_due_for_a_touch_list(client, auth, db):
     holder = UserFactory(name="Priya Raman")
     auth.login(holder.email)
-    PersonFactory(full_name="Late Person", holder_id=holder.id, cadence_days=30,
-                         last_contacted_at=NOW - timedelta(days=400),
-                         next_touch_due=date(2025, 1, 1))
-    PersonFactory(full_name="Fresh Person", holder_id=holder.id, cadence_days=30,
-                  last_contacted_at=NOW, next_touch_due=date(2099, 1, 1))
+    PersonFactory(
+        full_name="Late Person",
+        holder_id=holder.id,
+        cadence_days=30,
+        last_contacted_at=NOW - timedelta(days=400),
+        next_touch_due=date(2025, 1, 1),
+    )
+    PersonFactory(
+        full_name="Fresh Person",
+        holder_id=holder.id,
+        cadence_days=30,
+        last_contacted_at=NOW,
+        next_touch_due=date(2099, 1, 1),
+    )
     PersonFactory(full_name="Never Person", holder_id=holder.id, cadence_days=30)
     PersonFactory(full_name="Someone Elses", holder_id=UserFactory().id, cadence_days=30)
     page = client.get("/touch").get_data(as_text=True)
@@ -153,8 +179,13 @@ def test_editing_the_cadence_recomputes_next_touch(db, coordinator):
 
     person = PersonFactory(last_contacted_at=NOW - timedelta(days=3))
     values = {k: getattr(person, k) for k in ("kind", "first_name", "last_name", "state")}
-    update_person(coordinator, person, {**values, "holder_id": coordinator.id,
-                                        "cadence_days": 10}, person.version, NOW)
+    update_person(
+        coordinator,
+        person,
+        {**values, "holder_id": coordinator.id, "cadence_days": 10},
+        person.version,
+        NOW,
+    )
     due = (NOW - timedelta(days=3)).date() + timedelta(days=10)
     assert db.session.get(Person, person.id).next_touch_due == due
 

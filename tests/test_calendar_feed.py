@@ -16,8 +16,14 @@ def events(body: bytes) -> dict[str, icalendar.Event]:
 
 def test_feed_lists_my_open_dated_work_and_parses(client, member):
     person = PersonFactory(full_name="Sen. Clara Whitmore")
-    due = AssignmentFactory(assignee=member, person=person, title="Ask for a meeting",
-                            due_on=date(2026, 12, 3), priority="high", notes="Bring the one-pager")
+    due = AssignmentFactory(
+        assignee=member,
+        person=person,
+        title="Ask for a meeting",
+        due_on=date(2026, 12, 3),
+        priority="high",
+        notes="Bring the one-pager",
+    )
     AssignmentFactory(assignee=member, title="Undated")  # no day to put it on
     AssignmentFactory(assignee=member, title="Finished", due_on=date(2026, 12, 1), status="done")
     AssignmentFactory(title="Someone else's", due_on=date(2026, 12, 1))

@@ -56,8 +56,9 @@ def test_double_submit_creates_one_interaction(db, auth, as_member):
 
 def test_errors_keep_the_input(db, client, auth, as_member):
     person = PersonFactory(first_name="Kept", last_name="Person")
-    data = log_form(auth, people=str(person.id), subject="My subject", notes="My careful notes",
-                    occurred_at="")
+    data = log_form(
+        auth, people=str(person.id), subject="My subject", notes="My careful notes", occurred_at=""
+    )
     resp = auth.post("/log", data)
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
@@ -102,7 +103,9 @@ def test_last_contacted_never_moves_backward(db, member):
     log_interaction(member, InteractionData(people=[person.id], occurred_at=recent), now)
     log_interaction(member, InteractionData(people=[person.id], occurred_at=older), now)
     db.session.expire_all()
-    assert db.session.get(Person, person.id).last_contacted_at == recent.replace(microsecond=recent.microsecond)
+    assert db.session.get(Person, person.id).last_contacted_at == recent.replace(
+        microsecond=recent.microsecond
+    )
 
 
 def test_contacting_a_staffer_counts_for_the_office(db, member):
@@ -116,11 +119,17 @@ def test_contacting_a_staffer_counts_for_the_office(db, member):
 
 
 def test_last_contact_hint_names_who_and_when(db, client, as_member, coordinator):
-    senator, staffer = PersonFactory(first_name="Ann", last_name="Office"), PersonFactory(kind="staff")
+    senator, staffer = (
+        PersonFactory(first_name="Ann", last_name="Office"),
+        PersonFactory(kind="staff"),
+    )
     db.session.add(StaffRole(staff_id=staffer.id, employer_id=senator.id))
     db.session.commit()
-    log_interaction(coordinator, InteractionData(people=[senator.id],
-                                                 occurred_at=utcnow() - timedelta(days=12)), utcnow())
+    log_interaction(
+        coordinator,
+        InteractionData(people=[senator.id], occurred_at=utcnow() - timedelta(days=12)),
+        utcnow(),
+    )
     hint = client.get(f"/log/last-contact?people={staffer.id}").get_data(as_text=True)
     assert "12 days ago" in hint and coordinator.name in hint and "Ann Office" in hint
     fresh = PersonFactory()
@@ -128,11 +137,23 @@ def test_last_contact_hint_names_who_and_when(db, client, as_member, coordinator
 
 
 def test_private_contact_is_seen_only_by_those_involved(db, app, auth, member, coordinator):
-    author, present, outsider = member, UserFactory(email="p@example.org"), UserFactory(email="o@example.org")
+    author, present, outsider = (
+        member,
+        UserFactory(email="p@example.org"),
+        UserFactory(email="o@example.org"),
+    )
     person = PersonFactory()
-    interaction = log_interaction(author, InteractionData(
-        people=[person.id], occurred_at=utcnow(), private=True, members=[author.id, present.id],
-        subject="Sensitive"), utcnow())
+    interaction = log_interaction(
+        author,
+        InteractionData(
+            people=[person.id],
+            occurred_at=utcnow(),
+            private=True,
+            members=[author.id, present.id],
+            subject="Sensitive",
+        ),
+        utcnow(),
+    )
     for user, visible in ((author, True), (present, True), (coordinator, True), (outsider, False)):
         client = app.test_client()
         from tests.conftest import AuthActions
@@ -159,16 +180,31 @@ def test_stale_edit_is_refused_not_lost(db, member, coordinator):
     from crm.errors import Conflict
 
     person = PersonFactory()
-    interaction = log_interaction(member, InteractionData(people=[person.id], occurred_at=utcnow(),
-                                                          subject="First"), utcnow())
+    interaction = log_interaction(
+        member, InteractionData(people=[person.id], occurred_at=utcnow(), subject="First"), utcnow()
+    )
     version = interaction.version
-    update_interaction(coordinator, interaction, InteractionData(
-        people=[person.id], occurred_at=interaction.occurred_at, subject="Coordinator's fix"),
-        version, utcnow())
+    update_interaction(
+        coordinator,
+        interaction,
+        InteractionData(
+            people=[person.id], occurred_at=interaction.occurred_at, subject="Coordinator's fix"
+        ),
+        version,
+        utcnow(),
+    )
     try:
-        update_interaction(member, interaction, InteractionData(
-            people=[person.id], occurred_at=interaction.occurred_at, subject="Member's stale edit"),
-            version, utcnow())
+        update_interaction(
+            member,
+            interaction,
+            InteractionData(
+                people=[person.id],
+                occurred_at=interaction.occurred_at,
+                subject="Member's stale edit",
+            ),
+            version,
+            utcnow(),
+        )
     except Conflict:
         pass
     else:
@@ -180,24 +216,39 @@ def test_stale_edit_is_refused_not_lost(db, member, coordinator):
 def test_delete_recomputes_last_contact_and_leaves_an_audit_row(db, member):
     person = PersonFactory()
     now = utcnow()
-    old = log_interaction(member, InteractionData(people=[person.id], occurred_at=now - timedelta(days=5)), now)
-    new = log_interaction(member, InteractionData(people=[person.id], occurred_at=now - timedelta(days=1)), now)
+    old = log_interaction(
+        member, InteractionData(people=[person.id], occurred_at=now - timedelta(days=5)), now
+    )
+    new = log_interaction(
+        member, InteractionData(people=[person.id], occurred_at=now - timedelta(days=1)), now
+    )
     from crm.interactions.services import delete_interaction
 
     delete_interaction(member, new, now)
     db.session.expire_all()
     assert db.session.get(Person, person.id).last_contacted_at == old.occurred_at
-    actions = db.session.scalars(sa.select(AuditEntry.action).where(
-        AuditEntry.entity_type == "interactions")).all()
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.entity_type == "interactions")
+    ).all()
     assert actions.count("create") == 2 and "delete" in actions
 
 
 def test_notes_are_rendered_as_safe_markdown(db, client, as_member):
     person = PersonFactory()
-    interaction = log_interaction(as_member, InteractionData(
-        people=[person.id], occurred_at=utcnow(),
-        notes="**Bold** <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"),
-        utcnow())
+    interaction = log_interaction(
+        as_member,
+        InteractionData(
+            people=[person.id],
+            occurred_at=utcnow(),
+            notes=(
+                "**Bold** <script>alert(1)</script> [x](javascript:alert(2))"
+                " <img src=x onerror=alert(3)>"
+            ),
+        ),
+        utcnow(),
+    )
     page = client.get(f"/interactions/{interaction.id}").get_data(as_text=True)
     assert "<strong>Bold</strong>" in page
-    assert "<script>alert(1)" not in page and "javascript:alert" not in page and "onerror" not in page
+    assert (
+        "<script>alert(1)" not in page and "javascript:alert" not in page and "onerror" not in page
+    )

@@ -39,26 +39,42 @@ def judiciary(db):
     sub = CommitteeFactory(name="Immigration, Citizenship, and Border Safety", code="SSJU04")
     people = []
     for first, last, state, party, stance in SENATORS:
-        p = PersonFactory(first_name=first, last_name=last, full_name=f"{first} {last}",
-                          state=state, party=party)
+        p = PersonFactory(
+            first_name=first, last_name=last, full_name=f"{first} {last}", state=state, party=party
+        )
         db.session.add(CommitteeMembership(committee_id=sub.id, person_id=p.id))
         if stance:
-            db.session.add(Position(person_id=p.id, issue_id=conrad.id, stance=stance,
-                                    recorded_at=utcnow() - timedelta(days=20)))
+            db.session.add(
+                Position(
+                    person_id=p.id,
+                    issue_id=conrad.id,
+                    stance=stance,
+                    recorded_at=utcnow() - timedelta(days=20),
+                )
+            )
         people.append(p)
     db.session.commit()
     return conrad, sub, people
 
 
-def test_build_and_assign_a_campaign_on_a_phone(page, live_server, coordinator, judiciary,
-                                                screenshot_dir, db):
+def test_build_and_assign_a_campaign_on_a_phone(
+    page, live_server, coordinator, judiciary, screenshot_dir, db
+):
     conrad, sub, people = judiciary
-    members = [UserFactory(name=n, home_state=s) for n, s in
-               [("Omar Haddad", "TX"), ("Maria Santos", "FL"), ("Dr. Priya Raman", "WI"),
-                ("Dr. Tunde Adeyemi", "TN")]]
-    log_interaction(members[0], InteractionData(people=[people[2].id],
-                                                occurred_at=utcnow() - timedelta(days=2)),
-                    utcnow())
+    members = [
+        UserFactory(name=n, home_state=s)
+        for n, s in [
+            ("Omar Haddad", "TX"),
+            ("Maria Santos", "FL"),
+            ("Dr. Priya Raman", "WI"),
+            ("Dr. Tunde Adeyemi", "TN"),
+        ]
+    ]
+    log_interaction(
+        members[0],
+        InteractionData(people=[people[2].id], occurred_at=utcnow() - timedelta(days=2)),
+        utcnow(),
+    )
     page.set_viewport_size(PHONE)
     sign_in(page, live_server, coordinator.email)
     page.goto(f"{live_server}/campaigns/new")
@@ -97,8 +113,13 @@ def test_build_and_assign_a_campaign_on_a_phone(page, live_server, coordinator, 
     campaign = db.session.query(Campaign).one()
     # Texas has two members (the coordinator too): Elena Marsh went to the first of them.
     assert sorted(a.assignee.name for a in campaign_assignments(db, campaign)) == [
-        "Cora Coordinator", "Dr. Priya Raman", "Dr. Tunde Adeyemi", "Maria Santos",
-        "Maria Santos", "Omar Haddad"]
+        "Cora Coordinator",
+        "Dr. Priya Raman",
+        "Dr. Tunde Adeyemi",
+        "Maria Santos",
+        "Maria Santos",
+        "Omar Haddad",
+    ]
 
 
 def campaign_assignments(db, campaign):
@@ -109,34 +130,84 @@ def campaign_assignments(db, campaign):
 
 def test_my_work_on_a_phone(page, live_server, member, coordinator, db, screenshot_dir):
     today = local_today(utcnow(), member.timezone)
-    senator = PersonFactory(first_name="Elena", last_name="Marsh", full_name="Elena Marsh",
-                            state="TX")
-    rep = PersonFactory(first_name="Gabriel", last_name="Ortega", full_name="Gabriel Ortega",
-                        chamber="lower", district="23", state="TX")
-    official = PersonFactory(kind="official", first_name="Beatriz", last_name="Calloway",
-                             full_name="Beatriz Calloway", level="state", state="TX",
-                             title="Conrad 30 Coordinator, Texas DSHS")
-    campaign = Campaign(name="Texas delegation before markup", target_filter={"state": "TX"},
-                        created_by_id=coordinator.id)
+    senator = PersonFactory(
+        first_name="Elena", last_name="Marsh", full_name="Elena Marsh", state="TX"
+    )
+    rep = PersonFactory(
+        first_name="Gabriel",
+        last_name="Ortega",
+        full_name="Gabriel Ortega",
+        chamber="lower",
+        district="23",
+        state="TX",
+    )
+    official = PersonFactory(
+        kind="official",
+        first_name="Beatriz",
+        last_name="Calloway",
+        full_name="Beatriz Calloway",
+        level="state",
+        state="TX",
+        title="Conrad 30 Coordinator, Texas DSHS",
+    )
+    campaign = Campaign(
+        name="Texas delegation before markup",
+        target_filter={"state": "TX"},
+        created_by_id=coordinator.id,
+    )
     db.session.add(campaign)
     db.session.commit()
-    AssignmentFactory(assignee=member, created_by=coordinator, person=senator, campaign=campaign,
-                      title="Ask for a Conrad 30 cosponsorship", priority="high",
-                      due_on=today - timedelta(days=2))
-    AssignmentFactory(assignee=member, created_by=coordinator, person=rep,
-                      title="Share constituent physician stories",
-                      due_on=today + timedelta(days=1), status="in_progress")
-    AssignmentFactory(assignee=member, created_by=member, person=official,
-                      title="Send the one-pager", due_on=today + timedelta(days=4))
-    AssignmentFactory(assignee=member, created_by=coordinator, person=senator,
-                      title="Schedule a district meeting", due_on=today + timedelta(days=20))
-    AssignmentFactory(assignee=member, created_by=coordinator, person=rep,
-                      title="Thank-you note", due_on=today - timedelta(days=1),
-                      snoozed_until=today + timedelta(days=5))
-    PersonFactory(first_name="Ramon", last_name="Villarreal", full_name="Ramon Villarreal",
-                  level="state", state="TX", district="9", holder_id=member.id, cadence_days=30,
-                  last_contacted_at=utcnow() - timedelta(days=33),
-                  next_touch_due=today - timedelta(days=3))
+    AssignmentFactory(
+        assignee=member,
+        created_by=coordinator,
+        person=senator,
+        campaign=campaign,
+        title="Ask for a Conrad 30 cosponsorship",
+        priority="high",
+        due_on=today - timedelta(days=2),
+    )
+    AssignmentFactory(
+        assignee=member,
+        created_by=coordinator,
+        person=rep,
+        title="Share constituent physician stories",
+        due_on=today + timedelta(days=1),
+        status="in_progress",
+    )
+    AssignmentFactory(
+        assignee=member,
+        created_by=member,
+        person=official,
+        title="Send the one-pager",
+        due_on=today + timedelta(days=4),
+    )
+    AssignmentFactory(
+        assignee=member,
+        created_by=coordinator,
+        person=senator,
+        title="Schedule a district meeting",
+        due_on=today + timedelta(days=20),
+    )
+    AssignmentFactory(
+        assignee=member,
+        created_by=coordinator,
+        person=rep,
+        title="Thank-you note",
+        due_on=today - timedelta(days=1),
+        snoozed_until=today + timedelta(days=5),
+    )
+    PersonFactory(
+        first_name="Ramon",
+        last_name="Villarreal",
+        full_name="Ramon Villarreal",
+        level="state",
+        state="TX",
+        district="9",
+        holder_id=member.id,
+        cadence_days=30,
+        last_contacted_at=utcnow() - timedelta(days=33),
+        next_touch_due=today - timedelta(days=3),
+    )
     db.session.add(FollowUpTemplate(label="Thank-you note", due_in_days=1))
     db.session.commit()
     page.set_viewport_size(PHONE)
@@ -177,23 +248,40 @@ AXE = os.environ.get("AXE_JS")
 
 
 @pytest.mark.skipif(not AXE, reason="axe-core not installed (npm ci)")
-def test_outreach_pages_have_no_accessibility_violations(browser, live_server, coordinator,
-                                                         judiciary, db):
+def test_outreach_pages_have_no_accessibility_violations(
+    browser, live_server, coordinator, judiciary, db
+):
     conrad, sub, people = judiciary
-    campaign = Campaign(name="Judiciary", target_filter={"committee": sub.id},
-                        created_by_id=coordinator.id)
+    campaign = Campaign(
+        name="Judiciary", target_filter={"committee": sub.id}, created_by_id=coordinator.id
+    )
     db.session.add(campaign)
     db.session.commit()
-    a = AssignmentFactory(assignee=coordinator, created_by=coordinator, person=people[0],
-                          campaign=campaign, due_on=local_today(utcnow(), "UTC"))
+    a = AssignmentFactory(
+        assignee=coordinator,
+        created_by=coordinator,
+        person=people[0],
+        campaign=campaign,
+        due_on=local_today(utcnow(), "UTC"),
+    )
     AssignmentFactory(assignee=UserFactory(), person=people[1], campaign=campaign)
     page = browser.new_context(bypass_csp=True).new_page()
     sign_in(page, live_server, coordinator.email)
-    pages = ["/my-work", "/touch", "/assignments", "/assignments/new", f"/assignments/{a.id}",
-             f"/assignments/{a.id}/edit", "/assignments/follow-ups", "/campaigns/",
-             f"/campaigns/new?committee={sub.id}&position_issue={conrad.id}&stance=undecided",
-             f"/campaigns/{campaign.id}", f"/campaigns/{campaign.id}/assign",
-             f"/log?person={people[0].id}&assignment={a.id}", "/settings/"]
+    pages = [
+        "/my-work",
+        "/touch",
+        "/assignments",
+        "/assignments/new",
+        f"/assignments/{a.id}",
+        f"/assignments/{a.id}/edit",
+        "/assignments/follow-ups",
+        "/campaigns/",
+        f"/campaigns/new?committee={sub.id}&position_issue={conrad.id}&stance=undecided",
+        f"/campaigns/{campaign.id}",
+        f"/campaigns/{campaign.id}/assign",
+        f"/log?person={people[0].id}&assignment={a.id}",
+        "/settings/",
+    ]
     found = {}
     for path in pages:
         for width in (375, 1280):
@@ -201,6 +289,9 @@ def test_outreach_pages_have_no_accessibility_violations(browser, live_server, c
             page.goto(live_server + path)
             page.add_script_tag(path=AXE)
             found[f"{path}@{width}"] = page.evaluate("async () => (await axe.run()).violations")
-    problems = {where: [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-                        for v in violations] for where, violations in found.items() if violations}
+    problems = {
+        where: [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+        for where, violations in found.items()
+        if violations
+    }
     assert not problems, problems

@@ -26,16 +26,20 @@ def test_every_path_notifies_the_assignee(db, coordinator):
     paths = {}
 
     def rows_since(before):
-        return db.session.scalars(sa.select(Notification).where(Notification.id > before)
-                                  .order_by(Notification.id)).all()
+        return db.session.scalars(
+            sa.select(Notification).where(Notification.id > before).order_by(Notification.id)
+        ).all()
 
     def last_id():
         return db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Notification.id), 0)))
 
     start = last_id()
-    a = assignments.create_assignment(coordinator, AssignmentData(
-        title="Form path", assignee_id=member.id, person_id=person.id), NOW,
-        acknowledge_collisions=True)
+    a = assignments.create_assignment(
+        coordinator,
+        AssignmentData(title="Form path", assignee_id=member.id, person_id=person.id),
+        NOW,
+        acknowledge_collisions=True,
+    )
     paths["form"] = rows_since(start)
 
     start = last_id()
@@ -43,12 +47,20 @@ def test_every_path_notifies_the_assignee(db, coordinator):
     paths["reassign"] = rows_since(start)
 
     start = last_id()
-    campaign = Campaign(name="Bulk path", target_filter={"state": "TX"},
-                        created_by_id=coordinator.id)
+    campaign = Campaign(
+        name="Bulk path", target_filter={"state": "TX"}, created_by_id=coordinator.id
+    )
     db.session.add(campaign)
     db.session.commit()
-    campaigns.bulk_assign(coordinator, campaign, [(PersonFactory(state="TX").id, member.id)],
-                          title="", due_on=None, priority="normal", now=NOW)
+    campaigns.bulk_assign(
+        coordinator,
+        campaign,
+        [(PersonFactory(state="TX").id, member.id)],
+        title="",
+        due_on=None,
+        priority="normal",
+        now=NOW,
+    )
     paths["bulk"] = rows_since(start)
 
     start = last_id()
@@ -57,13 +69,24 @@ def test_every_path_notifies_the_assignee(db, coordinator):
     paths["cadence"] = rows_since(start)
 
     start = last_id()
-    log_interaction(member, InteractionData(
-        people=[PersonFactory().id], occurred_at=NOW - timedelta(hours=1),
-        follow_ups=[FollowUpRequest(label="Thank-you note", due_in_days=1)]), NOW)
+    log_interaction(
+        member,
+        InteractionData(
+            people=[PersonFactory().id],
+            occurred_at=NOW - timedelta(hours=1),
+            follow_ups=[FollowUpRequest(label="Thank-you note", due_in_days=1)],
+        ),
+        NOW,
+    )
     paths["follow-up"] = rows_since(start)
 
-    expected = {"form": member, "reassign": other, "bulk": member, "cadence": member,
-                "follow-up": member}
+    expected = {
+        "form": member,
+        "reassign": other,
+        "bulk": member,
+        "cadence": member,
+        "follow-up": member,
+    }
     for path, user in expected.items():
         assert [(r.kind, r.to_email) for r in paths[path]] == [("assignment", user.email)], path
     # Dispatched after each commit: the test config's mailbox holds one message per row.
@@ -101,19 +124,33 @@ def add_work(user, campaign, n, db):
     for k in range(n):
         person = PersonFactory(state="TX")
         InteractionFactory(people=[person], occurred_at=utcnow() - timedelta(days=k))
-        AssignmentFactory(assignee=user, person=person, campaign=campaign,
-                          due_on=today + timedelta(days=k - n // 2),
-                          snoozed_until=today + timedelta(days=3) if k % 5 == 1 else None)
+        AssignmentFactory(
+            assignee=user,
+            person=person,
+            campaign=campaign,
+            due_on=today + timedelta(days=k - n // 2),
+            snoozed_until=today + timedelta(days=3) if k % 5 == 1 else None,
+        )
     PersonFactory(holder_id=user.id, cadence_days=30)
 
 
-@pytest.mark.parametrize("url", ["/my-work", "/", "/assignments", "/assignments?overdue=1",
-                                 "/campaigns/{campaign}", "/campaigns/{campaign}/assign",
-                                 "/campaigns/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/my-work",
+        "/",
+        "/assignments",
+        "/assignments?overdue=1",
+        "/campaigns/{campaign}",
+        "/campaigns/{campaign}/assign",
+        "/campaigns/",
+    ],
+)
 def test_outreach_pages_run_a_fixed_number_of_statements(client, as_coordinator, db, url):
     other = UserFactory()
-    campaign = Campaign(name="Guard", target_filter={"state": "TX"},
-                        created_by_id=as_coordinator.id)
+    campaign = Campaign(
+        name="Guard", target_filter={"state": "TX"}, created_by_id=as_coordinator.id
+    )
     db.session.add(campaign)
     db.session.commit()
     url = url.format(campaign=campaign.id)

@@ -13,7 +13,9 @@ from tests.factories import CommitteeFactory, PersonFactory, UserFactory
 
 
 def names(resp) -> list[str]:
-    return re.findall(r'class="fw-semibold" href="/people/\d+">([^<]+)</a>', resp.get_data(as_text=True))
+    return re.findall(
+        r'class="fw-semibold" href="/people/\d+">([^<]+)</a>', resp.get_data(as_text=True)
+    )
 
 
 def test_search_ignores_accents_and_case(client, as_member):
@@ -31,13 +33,31 @@ def test_search_treats_wildcards_literally(client, as_member):
 
 
 def test_filters_combine(db, client, as_member):
-    PersonFactory(first_name="Tex", last_name="Senator", state="TX", chamber="upper", party="Republican")
-    PersonFactory(first_name="Tex", last_name="Rep", state="TX", chamber="lower", party="Democratic",
-                  district="7")
-    PersonFactory(first_name="Flo", last_name="Senator", state="FL", chamber="upper", party="Republican")
-    PersonFactory(first_name="Tex", last_name="Staffer", state="TX", kind="staff", level="federal",
-                  chamber=None)
-    PersonFactory(first_name="Tex", last_name="Statehouse", state="TX", level="state", chamber="lower")
+    PersonFactory(
+        first_name="Tex", last_name="Senator", state="TX", chamber="upper", party="Republican"
+    )
+    PersonFactory(
+        first_name="Tex",
+        last_name="Rep",
+        state="TX",
+        chamber="lower",
+        party="Democratic",
+        district="7",
+    )
+    PersonFactory(
+        first_name="Flo", last_name="Senator", state="FL", chamber="upper", party="Republican"
+    )
+    PersonFactory(
+        first_name="Tex",
+        last_name="Staffer",
+        state="TX",
+        kind="staff",
+        level="federal",
+        chamber=None,
+    )
+    PersonFactory(
+        first_name="Tex", last_name="Statehouse", state="TX", level="state", chamber="lower"
+    )
     assert names(client.get("/people/?state=TX&chamber=upper")) == ["Tex Senator"]
     assert names(client.get("/people/?state=tx&party=Democratic")) == ["Tex Rep"]
     assert names(client.get("/people/?kind=staff")) == ["Tex Staffer"]
@@ -47,13 +67,22 @@ def test_filters_combine(db, client, as_member):
 
 def test_committee_filter_includes_subcommittees(db, client, as_member):
     parent = CommitteeFactory(name="Judiciary", code="SSJU")
-    sub = CommitteeFactory(name="Border Security and Immigration", code="SSJU04", parent_id=parent.id)
+    sub = CommitteeFactory(
+        name="Border Security and Immigration", code="SSJU04", parent_id=parent.id
+    )
     on_sub, on_parent, elsewhere = PersonFactory(), PersonFactory(), PersonFactory()
-    db.session.add_all([CommitteeMembership(committee_id=sub.id, person_id=on_sub.id),
-                        CommitteeMembership(committee_id=parent.id, person_id=on_parent.id)])
+    db.session.add_all(
+        [
+            CommitteeMembership(committee_id=sub.id, person_id=on_sub.id),
+            CommitteeMembership(committee_id=parent.id, person_id=on_parent.id),
+        ]
+    )
     db.session.commit()
     assert names(client.get(f"/people/?committee={sub.id}")) == [on_sub.full_name]
-    assert set(names(client.get(f"/people/?committee={parent.id}"))) == {on_sub.full_name, on_parent.full_name}
+    assert set(names(client.get(f"/people/?committee={parent.id}"))) == {
+        on_sub.full_name,
+        on_parent.full_name,
+    }
     assert elsewhere.full_name not in names(client.get(f"/people/?committee={parent.id}"))
 
 
@@ -94,14 +123,25 @@ def test_sort_and_pagination(db, client, as_member):
 
 
 def test_bad_filter_values_are_ignored_not_errors(client, as_member):
-    for query in ["committee=abc", "not_contacted_days=-5", "sort=drop", "page=x", "state=%00",
-                  "tier=<script>", "holder=1e9"]:
+    for query in [
+        "committee=abc",
+        "not_contacted_days=-5",
+        "sort=drop",
+        "page=x",
+        "state=%00",
+        "tier=<script>",
+        "holder=1e9",
+    ]:
         assert client.get(f"/people/?{query}").status_code == 200, query
 
 
 def test_csv_export_is_excel_safe(db, client, as_member):
-    PersonFactory(first_name="=HYPERLINK(\"http://x\")", last_name="@SUM(A1)", state="TX",
-                  email="plain@example.org")
+    PersonFactory(
+        first_name='=HYPERLINK("http://x")',
+        last_name="@SUM(A1)",
+        state="TX",
+        email="plain@example.org",
+    )
     PersonFactory(first_name="Ann", last_name="Normal", state="FL")
     resp = client.get("/people/export.csv?state=TX")
     assert resp.mimetype == "text/csv"
@@ -116,19 +156,33 @@ def test_csv_export_is_excel_safe(db, client, as_member):
 def test_person_page_shows_card_committees_staff(db, client, as_member):
     from crm.models import Office, StaffRole
 
-    senator = PersonFactory(first_name="Card", last_name="Holder", phone="+12022251252",
-                            email="card@senate.gov")
+    senator = PersonFactory(
+        first_name="Card", last_name="Holder", phone="+12022251252", email="card@senate.gov"
+    )
     staffer = PersonFactory(first_name="Staff", last_name="Er", kind="staff")
     committee = CommitteeFactory(name="Health, Education, Labor, and Pensions")
-    db.session.add_all([
-        Office(person_id=senator.id, kind="capitol", address="317 Hart Senate Office Building"),
-        StaffRole(staff_id=staffer.id, employer_id=senator.id, title="Health LA", portfolio="health"),
-        CommitteeMembership(committee_id=committee.id, person_id=senator.id, role="ranking member"),
-    ])
+    db.session.add_all(
+        [
+            Office(person_id=senator.id, kind="capitol", address="317 Hart Senate Office Building"),
+            StaffRole(
+                staff_id=staffer.id, employer_id=senator.id, title="Health LA", portfolio="health"
+            ),
+            CommitteeMembership(
+                committee_id=committee.id, person_id=senator.id, role="ranking member"
+            ),
+        ]
+    )
     db.session.commit()
     page = client.get(f"/people/{senator.id}").get_data(as_text=True)
-    for text in ["(202) 225-1252", "card@senate.gov", "317 Hart", "Staff Er", "Health LA",
-                 "Health, Education, Labor, and Pensions", "ranking member"]:
+    for text in [
+        "(202) 225-1252",
+        "card@senate.gov",
+        "317 Hart",
+        "Staff Er",
+        "Health LA",
+        "Health, Education, Labor, and Pensions",
+        "ranking member",
+    ]:
         assert text in page, text
     assert "Card Holder" in client.get(f"/people/{staffer.id}").get_data(as_text=True)
 
@@ -139,9 +193,18 @@ def test_deleted_person_is_404_for_members(db, client, as_member):
 
 
 def person_form(**overrides):
-    data = {"kind": "official", "first_name": "Dana", "last_name": "Official", "title": "Conrad 30 coordinator",
-            "level": "state", "state": "TN", "tier": "unknown", "email": "dana@tn.gov",
-            "phone": "(615) 741-3111", "website": "tn.gov/health"}
+    data = {
+        "kind": "official",
+        "first_name": "Dana",
+        "last_name": "Official",
+        "title": "Conrad 30 coordinator",
+        "level": "state",
+        "state": "TN",
+        "tier": "unknown",
+        "email": "dana@tn.gov",
+        "phone": "(615) 741-3111",
+        "website": "tn.gov/health",
+    }
     data.update(overrides)
     return data
 
@@ -156,9 +219,12 @@ def test_coordinator_adds_a_person_with_normalised_contacts(db, auth, as_coordin
 
 
 def test_invalid_person_form_keeps_input_and_saves_nothing(db, auth, as_coordinator):
-    for field, value, message in [("phone", "12", "not a"), ("email", "nope", "not an email"),
-                                  ("website", "javascript:alert(1)", "not a web address"),
-                                  ("last_name", "", "This field is required")]:
+    for field, value, message in [
+        ("phone", "12", "not a"),
+        ("email", "nope", "not an email"),
+        ("website", "javascript:alert(1)", "not a web address"),
+        ("last_name", "", "This field is required"),
+    ]:
         resp = auth.post("/people/new", person_form(**{field: value}))
         page = resp.get_data(as_text=True)
         assert resp.status_code == 422, field
@@ -181,8 +247,16 @@ def test_concurrent_edits_do_not_lose_updates(db, app, coordinator, admin):
     auth_b.login(admin.email)
     page = a.get(f"/people/{person.id}/edit").get_data(as_text=True)
     version = re.search(r'id="version"[^>]*value="(\d+)"', page).group(1)
-    form = {"kind": "legislator", "last_name": "Ited", "first_name": "Ed", "state": "TX",
-            "tier": "ally", "version": version, "level": "federal", "chamber": "upper"}
+    form = {
+        "kind": "legislator",
+        "last_name": "Ited",
+        "first_name": "Ed",
+        "state": "TX",
+        "tier": "ally",
+        "version": version,
+        "level": "federal",
+        "chamber": "upper",
+    }
     assert auth_a.post(f"/people/{person.id}/edit", form).status_code == 302
     stale = auth_b.post(f"/people/{person.id}/edit", {**form, "tier": "opponent"})
     assert stale.status_code == 422
@@ -192,8 +266,15 @@ def test_concurrent_edits_do_not_lose_updates(db, app, coordinator, admin):
 
 
 def test_search_endpoint_for_autocomplete(db, client, as_member):
-    PersonFactory(first_name="Jesús", last_name="García", nickname="Chuy", state="IL", chamber="lower",
-                  district="4", party="Democratic")
+    PersonFactory(
+        first_name="Jesús",
+        last_name="García",
+        nickname="Chuy",
+        state="IL",
+        chamber="lower",
+        district="4",
+        party="Democratic",
+    )
     data = client.get("/people/search?q=chuy").get_json()
     assert data and data[0]["name"] == "Chuy García" and data[0]["party"] == "D"
     assert client.get("/people/search?q=").get_json() == []
@@ -202,7 +283,9 @@ def test_search_endpoint_for_autocomplete(db, client, as_member):
 def test_a_tampered_version_is_a_conflict_not_an_error(db, auth, as_coordinator):
     person = PersonFactory(first_name="Ver", last_name="Sion")
     for version in ("abc", "²", "-1", "99999999999"):
-        resp = auth.post(f"/people/{person.id}/edit", {"kind": "legislator", "last_name": "Sion",
-                                                       "tier": "ally", "version": version})
+        resp = auth.post(
+            f"/people/{person.id}/edit",
+            {"kind": "legislator", "last_name": "Sion", "tier": "ally", "version": version},
+        )
         assert resp.status_code == 422, version
         assert "Someone else changed this record" in resp.get_data(as_text=True)

@@ -70,33 +70,55 @@ def test_quick_log_positions_grid_follows_people_and_issues(db, chrome, live_url
     db.session.expire_all()
     row = db.session.scalar(sa.select(Position))
     assert (row.person_id, row.issue_id, row.stance, row.commitment) == (
-        senator.id, issue.id, "lean_support", "Will cosponsor")
+        senator.id,
+        issue.id,
+        "lean_support",
+        "Will cosponsor",
+    )
     assert row.interaction_id is not None
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core not installed (npm ci)")
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900},
-                                      {"width": 375, "height": 812}])
-def test_whip_board_reports_and_person_page_pass_axe(db, chrome, live_url, coordinator,
-                                                     viewport):
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 375, "height": 812}]
+)
+def test_whip_board_reports_and_person_page_pass_axe(db, chrome, live_url, coordinator, viewport):
     issue = IssueFactory(name="Conrad 30 reauthorization")
-    people = [PersonFactory(state=s, chamber=c) for s, c in
-              (("TX", "upper"), ("TX", "lower"), ("CA", "upper"), ("NY", "lower"))]
+    people = [
+        PersonFactory(state=s, chamber=c)
+        for s, c in (("TX", "upper"), ("TX", "lower"), ("CA", "upper"), ("NY", "lower"))
+    ]
     now = utcnow()
     for n, person in enumerate(people[:3]):
-        record_position(coordinator, PositionInput(
-            person.id, Subject("issue", issue.id), ("support", "undecided", "oppose")[n],
-            commitment="Will cosponsor" if n == 0 else None), now - timedelta(days=10 * n))
+        record_position(
+            coordinator,
+            PositionInput(
+                person.id,
+                Subject("issue", issue.id),
+                ("support", "undecided", "oppose")[n],
+                commitment="Will cosponsor" if n == 0 else None,
+            ),
+            now - timedelta(days=10 * n),
+        )
     people[0].last_contacted_at = now - timedelta(days=3)
     db.session.commit()
     page = signed_in(chrome, live_url, coordinator.email, viewport, bypass_csp=True)
-    for path in (f"/issues/{issue.id}/whip", "/reports/", "/reports/not-contacted",
-                 "/reports/members", f"/people/{people[0].id}", "/issues/"):
+    for path in (
+        f"/issues/{issue.id}/whip",
+        "/reports/",
+        "/reports/not-contacted",
+        "/reports/members",
+        f"/people/{people[0].id}",
+        "/issues/",
+    ):
         page.goto(live_url + path)
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-                   for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        serious = [
+            (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         assert serious == [], (path, serious)
         overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
         assert not overflow, f"{path} scrolls sideways at {viewport['width']} px"

@@ -38,12 +38,13 @@ def count_statements(engine):
 def table_row(page: str, marker: str) -> str:
     at = page.index(marker)
     start = page.rindex("<tr", 0, at)
-    return page[start:page.index("</tr>", at)]
+    return page[start : page.index("</tr>", at)]
 
 
 def said(user, person, subject, stance, days_ago, now, **kw):
-    return record_position(user, PositionInput(person.id, subject, stance, **kw),
-                           now - timedelta(days=days_ago))
+    return record_position(
+        user, PositionInput(person.id, subject, stance, **kw), now - timedelta(days=days_ago)
+    )
 
 
 @pytest.fixture
@@ -52,13 +53,25 @@ def board_data(db, member):
     now = utcnow()
     issue = IssueFactory(name="Conrad 30 reauthorization")
     s = Subject("issue", issue.id)
-    senators = [PersonFactory(last_name=f"Senator{n}", chamber="upper",
-                              state="TX" if n < 4 else "CA",
-                              party="Republican" if n % 2 else "Democratic") for n in range(10)]
-    reps = [PersonFactory(last_name=f"Rep{n}", chamber="lower", state="TX", district=str(n + 1))
-            for n in range(3)]
-    state_legislators = [PersonFactory(last_name=f"TNSen{n}", level="state", chamber="upper",
-                                       state="TN", district=str(n + 1)) for n in range(2)]
+    senators = [
+        PersonFactory(
+            last_name=f"Senator{n}",
+            chamber="upper",
+            state="TX" if n < 4 else "CA",
+            party="Republican" if n % 2 else "Democratic",
+        )
+        for n in range(10)
+    ]
+    reps = [
+        PersonFactory(last_name=f"Rep{n}", chamber="lower", state="TX", district=str(n + 1))
+        for n in range(3)
+    ]
+    state_legislators = [
+        PersonFactory(
+            last_name=f"TNSen{n}", level="state", chamber="upper", state="TN", district=str(n + 1)
+        )
+        for n in range(2)
+    ]
     said(member, senators[0], s, "support", 5, now, commitment="Will cosponsor")
     said(member, senators[1], s, "support", 20, now)
     said(member, senators[2], s, "lean_support", 3, now)
@@ -66,20 +79,39 @@ def board_data(db, member):
     said(member, senators[4], s, "oppose", 1, now)
     said(member, senators[5], s, "undecided", 60, now)
     said(member, senators[5], s, "support", 2, now)  # moved
-    meeting = log_interaction(member, InteractionData(
-        people=[senators[6].id], occurred_at=now - timedelta(days=4), issues=[issue.id],
-        positions=[PositionInput(senators[6].id, s, "support")]), now)
+    meeting = log_interaction(
+        member,
+        InteractionData(
+            people=[senators[6].id],
+            occurred_at=now - timedelta(days=4),
+            issues=[issue.id],
+            positions=[PositionInput(senators[6].id, s, "support")],
+        ),
+        now,
+    )
     delete_interaction(member, meeting, now)  # so senator 6 is back to unknown
-    return SimpleNamespace(issue=issue, subject=s, senators=senators, reps=reps,
-                           state_legislators=state_legislators, now=now)
+    return SimpleNamespace(
+        issue=issue,
+        subject=s,
+        senators=senators,
+        reps=reps,
+        state_legislators=state_legislators,
+        now=now,
+    )
 
 
 def test_counts_on_a_known_dataset(db, board_data):
     options = WhipOptions.defaults_for(board_data.issue)
     board = whip_board(board_data.subject, options, board_data.now)
     assert board.total == 13  # an issue's default targets: all members of Congress
-    assert board.counts == {"support": 3, "lean_support": 1, "undecided": 1, "lean_oppose": 0,
-                            "oppose": 1, "unknown": 7}
+    assert board.counts == {
+        "support": 3,
+        "lean_support": 1,
+        "undecided": 1,
+        "lean_oppose": 0,
+        "oppose": 1,
+        "unknown": 7,
+    }
     by_name = {r.person.last_name: r for r in board.rows}
     assert by_name["Senator5"].stance == "support"
     assert by_name["Senator6"].stance == "unknown" and by_name["Senator6"].position_id is None
@@ -89,8 +121,10 @@ def test_counts_on_a_known_dataset(db, board_data):
 
 
 def test_staleness_follows_the_chosen_number_of_days(db, board_data):
-    rows = lambda days: {r.person.last_name: r.stale for r in whip_board(  # noqa: E731
-        board_data.subject, WhipOptions(stale_days=days), board_data.now).rows}
+    def rows(days):
+        board = whip_board(board_data.subject, WhipOptions(stale_days=days), board_data.now)
+        return {r.person.last_name: r.stale for r in board.rows}
+
     default = rows(90)
     assert default["Senator3"] is True  # 100 days old
     assert default["Senator1"] is False  # 20 days old
@@ -124,9 +158,12 @@ def test_filters_narrow_the_targets(db, board_data):
     assert names(level="state") == ["TNSen0", "TNSen1"]
     committee = CommitteeFactory(name="Judiciary")
     sub = CommitteeFactory(name="Immigration", parent_id=committee.id)
-    db.session.add_all([
-        CommitteeMembership(committee_id=committee.id, person_id=board_data.senators[0].id),
-        CommitteeMembership(committee_id=sub.id, person_id=board_data.senators[5].id)])
+    db.session.add_all(
+        [
+            CommitteeMembership(committee_id=committee.id, person_id=board_data.senators[0].id),
+            CommitteeMembership(committee_id=sub.id, person_id=board_data.senators[5].id),
+        ]
+    )
     db.session.commit()
     assert names(committee=committee.id) == ["Senator0", "Senator5"]
 
@@ -155,9 +192,14 @@ def test_a_bills_default_targets_are_its_chamber_and_jurisdiction(db, member, bo
 def test_weekly_counts_replay_the_changes():
     now = datetime(2026, 11, 27, 12, tzinfo=UTC)
     change = lambda person, days, stance: SimpleNamespace(  # noqa: E731
-        person_id=person, recorded_at=now - timedelta(days=days), stance=stance)
-    changes = [change(1, 20, "undecided"), change(2, 15, "oppose"), change(1, 8, "support"),
-               change(3, 1, "lean_support")]
+        person_id=person, recorded_at=now - timedelta(days=days), stance=stance
+    )
+    changes = [
+        change(1, 20, "undecided"),
+        change(2, 15, "oppose"),
+        change(1, 8, "support"),
+        change(3, 1, "lean_support"),
+    ]
     weeks = weekly_counts({}, changes, total=5, now=now, weeks=4)
     assert [at for at, _ in weeks] == [now - timedelta(days=d) for d in (21, 14, 7, 0)]
     summary = [{k: v for k, v in counts.items() if v} for _, counts in weeks]
@@ -170,8 +212,13 @@ def test_weekly_counts_replay_the_changes():
     # starting from the positions at the first point, replaying only what came after
     later = [c for c in changes if c.recorded_at > now - timedelta(days=21)]
     assert weekly_counts({4: "oppose"}, later, total=5, now=now, weeks=4)[-1][1] == {
-        "support": 1, "lean_support": 1, "undecided": 0, "lean_oppose": 0, "oppose": 2,
-        "unknown": 1}
+        "support": 1,
+        "lean_support": 1,
+        "undecided": 0,
+        "lean_oppose": 0,
+        "oppose": 2,
+        "unknown": 1,
+    }
 
 
 def test_weekly_counts_on_the_board(db, board_data):
@@ -179,8 +226,14 @@ def test_weekly_counts_on_the_board(db, board_data):
     (_, two_weeks), (_, last_week), (_, this_week) = board.weekly
     assert this_week == board.counts
     # a week ago: senator 5 was undecided (moved 2 days ago); 0, 2 and 4 had not spoken yet
-    assert last_week == {"support": 1, "lean_support": 0, "undecided": 2, "lean_oppose": 0,
-                         "oppose": 0, "unknown": 10}
+    assert last_week == {
+        "support": 1,
+        "lean_support": 0,
+        "undecided": 2,
+        "lean_oppose": 0,
+        "oppose": 0,
+        "unknown": 10,
+    }
     assert two_weeks == last_week
     assert board.change["support"] == 2 and board.change["unknown"] == -3
 
@@ -242,12 +295,20 @@ def add_congress(db, member, issue, count: int, state_of):
     """`count` members of Congress in bulk, a third of them with positions and commitments."""
     people = []
     for n in range(count):
-        p = Person(kind="legislator", level="federal", chamber="upper" if n < 100 else "lower",
-                   first_name="Member", last_name=f"Congress{n:03d}", full_name="",
-                   state=state_of(n), district=None if n < 100 else str(n % 50 + 1),
-                   party=("Democratic", "Republican")[n % 2], in_office=True,
-                   last_contacted_at=utcnow() - timedelta(days=n % 200) if n % 3 else None,
-                   last_contacted_by_id=member.id if n % 3 else None)
+        p = Person(
+            kind="legislator",
+            level="federal",
+            chamber="upper" if n < 100 else "lower",
+            first_name="Member",
+            last_name=f"Congress{n:03d}",
+            full_name="",
+            state=state_of(n),
+            district=None if n < 100 else str(n % 50 + 1),
+            party=("Democratic", "Republican")[n % 2],
+            in_office=True,
+            last_contacted_at=utcnow() - timedelta(days=n % 200) if n % 3 else None,
+            last_contacted_by_id=member.id if n % 3 else None,
+        )
         p.set_names()
         people.append(p)
     db.session.add_all(people)
@@ -255,8 +316,15 @@ def add_congress(db, member, issue, count: int, state_of):
     subject = Subject("issue", issue.id)
     for n, p in enumerate(people):
         if n % 3 == 0:
-            said(member, p, subject, ("support", "undecided", "oppose")[n % 9 // 3], n % 120,
-                 utcnow(), commitment="Will cosponsor" if n % 2 else None)
+            said(
+                member,
+                p,
+                subject,
+                ("support", "undecided", "oppose")[n % 9 // 3],
+                n % 120,
+                utcnow(),
+                commitment="Will cosponsor" if n % 2 else None,
+            )
     return people
 
 
@@ -264,8 +332,12 @@ def test_whip_board_statement_count_does_not_grow_with_targets(app, db, auth, as
     """Query-count guard: 20 targets and all 537 members of Congress cost the same statements."""
     issue = IssueFactory()
     add_congress(db, as_member, issue, 537, lambda n: "WY" if n % 27 == 0 else "TX")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)
-                             .where(Person.state == "WY")) == 20
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Person).where(Person.state == "WY")
+        )
+        == 20
+    )
     url = f"/issues/{issue.id}/whip"
     auth.client.get(url)  # warm up
     with count_statements(db.engine) as few:

@@ -27,8 +27,15 @@ def contacted(person, days_ago):
 def delegations(db):
     """Texas: 10 members of Congress, 4 contacted within 90 days, 1 contacted 100 days ago.
     California: 2 members, none contacted. A TN state senator contacted (not Congress)."""
-    tx = [PersonFactory(last_name=f"Tx{n}", state="TX", chamber="upper" if n < 2 else "lower",
-                        district=None if n < 2 else str(n)) for n in range(10)]
+    tx = [
+        PersonFactory(
+            last_name=f"Tx{n}",
+            state="TX",
+            chamber="upper" if n < 2 else "lower",
+            district=None if n < 2 else str(n),
+        )
+        for n in range(10)
+    ]
     ca = [PersonFactory(last_name=f"Ca{n}", state="CA", chamber="upper") for n in range(2)]
     tn = PersonFactory(last_name="TnState", state="TN", level="state", chamber="upper")
     gone = PersonFactory(last_name="Retired", state="TX", in_office=False)
@@ -81,9 +88,9 @@ def test_coverage_map_is_valid_svg_with_fills_titles_and_table(db, auth, as_memb
     assert "Texas: 4 of 10 members of Congress contacted in the last 90 days (40%)" in titles
     assert "Wyoming: no members of Congress in the directory" in titles
     assert "style=" not in page  # the CSP forbids inline styles
-    table = page[page.index('id="coverage-table"'):]
-    tx_row = table[table.index('data-state="TX"'):]
-    tx_row = tx_row[:tx_row.index("</tr>")]
+    table = page[page.index('id="coverage-table"') :]
+    tx_row = table[table.index('data-state="TX"') :]
+    tx_row = tx_row[: tx_row.index("</tr>")]
     assert ">4</td>" in tx_row and ">10</td>" in tx_row and ">40%</td>" in tx_row
 
 
@@ -107,9 +114,12 @@ def test_activity_counts_per_week_by_kind(db, member):
     person = PersonFactory()
     now = utcnow()
     weeks = week_starts(now, "America/New_York", 4)
+
     def log(when, kind):
-        return log_interaction(member, InteractionData(people=[person.id], occurred_at=when,
-                                                       kind=kind), now)
+        return log_interaction(
+            member, InteractionData(people=[person.id], occurred_at=when, kind=kind), now
+        )
+
     log(weeks[0] + timedelta(hours=1), "meeting")
     log(weeks[0] + timedelta(days=6, hours=23), "call")
     log(weeks[1] - timedelta(hours=1), "call")  # still the first week (just before Monday)
@@ -155,16 +165,39 @@ def test_members_table_counts_contacts_done_and_overdue(db, auth, coordinator, m
         data = InteractionData(people=[person.id], occurred_at=now - timedelta(days=days))
         log_interaction(member, data, now)
     today = now.date()
-    db.session.add_all([
-        Assignment(person_id=person.id, assignee_id=member.id, title="Done", status="done",
-                   completed_at=now - timedelta(days=5)),
-        Assignment(person_id=person.id, assignee_id=member.id, title="Late", status="open",
-                   due_on=today - timedelta(days=3)),
-        Assignment(person_id=person.id, assignee_id=member.id, title="Soon", status="in_progress",
-                   due_on=today + timedelta(days=3)),
-        Assignment(person_id=person.id, assignee_id=other.id, title="Gone", status="open",
-                   due_on=today - timedelta(days=3), deleted_at=now),
-    ])
+    db.session.add_all(
+        [
+            Assignment(
+                person_id=person.id,
+                assignee_id=member.id,
+                title="Done",
+                status="done",
+                completed_at=now - timedelta(days=5),
+            ),
+            Assignment(
+                person_id=person.id,
+                assignee_id=member.id,
+                title="Late",
+                status="open",
+                due_on=today - timedelta(days=3),
+            ),
+            Assignment(
+                person_id=person.id,
+                assignee_id=member.id,
+                title="Soon",
+                status="in_progress",
+                due_on=today + timedelta(days=3),
+            ),
+            Assignment(
+                person_id=person.id,
+                assignee_id=other.id,
+                title="Gone",
+                status="open",
+                due_on=today - timedelta(days=3),
+                deleted_at=now,
+            ),
+        ]
+    )
     db.session.commit()
     rows = {r.user.name: r for r in members_table(now, "UTC", days=90)}
     m = rows["Mia Member"]
@@ -211,7 +244,10 @@ def test_not_contacted_grouped_by_state_chamber_and_committee(db, auth, as_membe
     by_state = read_csv(auth.client.get("/reports/not-contacted/state.csv"))
     assert by_state[1][:4] == ["California", "2", "2", "100%"]
     assert read_csv(auth.client.get("/reports/not-contacted/committee.csv"))[1][:3] == [
-        "Senate: Judiciary", "2", "3"]
+        "Senate: Judiciary",
+        "2",
+        "3",
+    ]
     assert auth.client.get("/reports/not-contacted/nope.csv").status_code == 404
 
 
@@ -223,7 +259,8 @@ def test_soft_deleted_people_do_not_leak_into_reports(db, auth, as_member, deleg
     page = auth.client.get("/reports/not-contacted").get_data(as_text=True)
     assert "Deleted Person Name" not in page
     assert "Deleted Person Name" not in auth.client.get(
-        "/reports/not-contacted/people.csv").get_data(as_text=True)
+        "/reports/not-contacted/people.csv"
+    ).get_data(as_text=True)
     assert {s.code: s.delegation for s in coverage(utcnow()).states}["CA"] == 1
 
 

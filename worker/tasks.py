@@ -55,8 +55,14 @@ def run_import(run_id: int) -> None:
     execute_run(run_id, now=clock.utcnow())
 
 
-@shared_task(name="crm.cadence.refresh", acks_late=True, ignore_result=True,
-             autoretry_for=(OperationalError,), retry_backoff=60, max_retries=3)
+@shared_task(
+    name="crm.cadence.refresh",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=60,
+    max_retries=3,
+)
 def refresh_cadence() -> dict:
     """Hourly: give each relationship holder one follow-up per lapsed keep-in-touch cadence.
 

@@ -22,16 +22,27 @@ def users():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            accounts.invite(current_user, email=form.email.data, name=form.name.data,
-                            role=form.role.data, home_state=form.home_state.data or None, now=utcnow())
+            accounts.invite(
+                current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                home_state=form.home_state.data or None,
+                now=utcnow(),
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("admin.users"))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("admin/users.html", users=services.list_users(), form=form,
-                           role_form=RoleForm(), button=EmptyForm()), status
+    return render_template(
+        "admin/users.html",
+        users=services.list_users(),
+        form=form,
+        role_form=RoleForm(),
+        button=EmptyForm(),
+    ), status
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -94,9 +105,13 @@ def status():
     """System status: each periodic job's last run, the email ledger's failures and unknowns."""
     from crm.heartbeat import job_statuses
 
-    return render_template("admin/status.html", jobs=job_statuses(utcnow()),
-                           counts=services.ledger_counts(), problems=services.ledger_problems(),
-                           button=EmptyForm())
+    return render_template(
+        "admin/status.html",
+        jobs=job_statuses(utcnow()),
+        counts=services.ledger_counts(),
+        problems=services.ledger_problems(),
+        button=EmptyForm(),
+    )
 
 
 @bp.post("/status/notifications/<int:notification_id>/resend")

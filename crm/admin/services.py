@@ -34,8 +34,11 @@ def ledger_counts() -> dict[str, int]:
     """How many ledger rows are in each status."""
     from crm.models import NOTIFICATION_STATUSES, Notification
 
-    counts = dict(db.session.execute(
-        sa.select(Notification.status, sa.func.count()).group_by(Notification.status)).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(Notification.status, sa.func.count()).group_by(Notification.status)
+        ).all()
+    )
     return {status: counts.get(status, 0) for status in NOTIFICATION_STATUSES}
 
 
@@ -43,6 +46,11 @@ def ledger_problems(limit: int = 100) -> list:
     """Failed messages and messages in doubt (unknown), newest first: an admin decides."""
     from crm.models import Notification
 
-    return list(db.session.scalars(
-        sa.select(Notification).where(Notification.status.in_(("failed", "unknown")))
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.status.in_(("failed", "unknown")))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )

@@ -43,11 +43,14 @@ def feed(token: str, now: datetime) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", f"IMG Taskforce: {user.name}'s outreach")
     cal.add("x-wr-timezone", user.timezone)
-    items = db.session.scalars(with_relations(
-        sa.select(Assignment)
-        .where(active(), Assignment.assignee_id == user.id, Assignment.due_on.is_not(None))
-        .order_by(Assignment.due_on, Assignment.id).limit(MAX_EVENTS)
-    ))
+    items = db.session.scalars(
+        with_relations(
+            sa.select(Assignment)
+            .where(active(), Assignment.assignee_id == user.id, Assignment.due_on.is_not(None))
+            .order_by(Assignment.due_on, Assignment.id)
+            .limit(MAX_EVENTS)
+        )
+    )
     for a in items:
         day = max(a.due_on, a.snoozed_until) if a.snoozed_until else a.due_on
         event = icalendar.Event()

@@ -22,11 +22,14 @@ def optional_int(value):
 
 class AssignmentForm(BaseForm):
     people = IntList("Who to contact", coerce=int)
-    organization_id = SelectField("Or an office or agency", coerce=optional_int,
-                                  validate_choice=False)
-    title = StringField("What to do", validators=[DataRequired(message="Say what needs doing."),
-                                                  Length(max=200)],
-                        description='e.g. "Ask for a Conrad 30 cosponsorship before markup"')
+    organization_id = SelectField(
+        "Or an office or agency", coerce=optional_int, validate_choice=False
+    )
+    title = StringField(
+        "What to do",
+        validators=[DataRequired(message="Say what needs doing."), Length(max=200)],
+        description='e.g. "Ask for a Conrad 30 cosponsorship before markup"',
+    )
     assignee_id = SelectField("Assignee", coerce=optional_int, validate_choice=False)
     due_on = DateField("Due", validators=[Optional()])
     priority = SelectField("Priority", choices=list(PRIORITIES.items()), default="normal")
@@ -70,8 +73,10 @@ class CompleteForm(BaseForm):
 
 class FollowUpTemplateForm(BaseForm):
     label = StringField("Follow-up", validators=[DataRequired(), Length(max=120)])
-    due_in_days = IntegerField("Due in (days)", default=3,
-                               validators=[InputRequired(message="Enter a number of days."),
-                                           NumberRange(min=0, max=365)])
+    due_in_days = IntegerField(
+        "Due in (days)",
+        default=3,
+        validators=[InputRequired(message="Enter a number of days."), NumberRange(min=0, max=365)],
+    )
     position = IntegerField("Order", default=0, validators=[Optional(), NumberRange(0, 1000)])
     active = BooleanField("Offered in the quick log", default=True)

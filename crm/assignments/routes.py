@@ -38,8 +38,12 @@ def my_work():
     """What I owe and when: overdue, due soon, later, snoozed; and my people due for a touch."""
     now = utcnow()
     _, touch = due_for_touch(now, current_user.timezone, holder_id=current_user.id, limit=50)
-    return render_template("assignments/my_work.html", work=services.my_work(current_user, now),
-                           touch=touch, form=EmptyForm())
+    return render_template(
+        "assignments/my_work.html",
+        work=services.my_work(current_user, now),
+        touch=touch,
+        form=EmptyForm(),
+    )
 
 
 @work_bp.get("/touch")
@@ -47,8 +51,13 @@ def touch():
     """People whose keep-in-touch date is near or past, by holder (mine by default)."""
     holder_id = as_id(request.args.get("holder", current_user.id))
     today, people = due_for_touch(utcnow(), current_user.timezone, holder_id=holder_id)
-    return render_template("assignments/touch.html", people=people, today=today,
-                           holder_id=holder_id, choices=services.team_choices())
+    return render_template(
+        "assignments/touch.html",
+        people=people,
+        today=today,
+        holder_id=holder_id,
+        choices=services.team_choices(),
+    )
 
 
 @bp.get("/assignments")
@@ -58,8 +67,14 @@ def team():
     flt = services.TeamFilter.from_args(request.args)
     today = local_today(utcnow(), current_user.timezone)
     page = services.team_page(flt, page=page_arg(), per_page=50, today=today)
-    return render_template("assignments/team.html", flt=flt, page=page, today=today,
-                           statuses=services.TEAM_STATUSES, choices=services.team_choices())
+    return render_template(
+        "assignments/team.html",
+        flt=flt,
+        page=page,
+        today=today,
+        statuses=services.TEAM_STATUSES,
+        choices=services.team_choices(),
+    )
 
 
 def assignment_form(obj=None) -> AssignmentForm:
@@ -77,17 +92,28 @@ def assignment_form(obj=None) -> AssignmentForm:
 
 def form_data(form: AssignmentForm, person_id: int | None) -> services.AssignmentData:
     return services.AssignmentData(
-        title=form.title.data or "", assignee_id=form.assignee_id.data, person_id=person_id,
+        title=form.title.data or "",
+        assignee_id=form.assignee_id.data,
+        person_id=person_id,
         organization_id=form.organization_id.data if person_id is None else None,
-        issue_id=form.issue_id.data, bill_id=form.bill_id.data, campaign_id=form.campaign_id.data,
-        due_on=form.due_on.data, priority=form.priority.data, notes=form.notes.data or None,
+        issue_id=form.issue_id.data,
+        bill_id=form.bill_id.data,
+        campaign_id=form.campaign_id.data,
+        due_on=form.due_on.data,
+        priority=form.priority.data,
+        notes=form.notes.data or None,
     )
 
 
 def render_form(form, assignment=None, collisions=None):
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("assignments/form.html", form=form, assignment=assignment,
-                           warnings=collisions or [], **picker_context(form)), status
+    return render_template(
+        "assignments/form.html",
+        form=form,
+        assignment=assignment,
+        warnings=collisions or [],
+        **picker_context(form),
+    ), status
 
 
 @bp.route("/assignments/new", methods=["GET", "POST"])
@@ -104,17 +130,27 @@ def create():
     if form.validate_on_submit():
         try:
             made = services.create_assignments(
-                current_user, form_data(form, None), form.people.data or [], utcnow(),
-                acknowledge_collisions=form.acknowledge.data)
+                current_user,
+                form_data(form, None),
+                form.people.data or [],
+                utcnow(),
+                acknowledge_collisions=form.acknowledge.data,
+            )
         except services.CollisionWarning as e:
             collisions = e.collisions
-            form.form_errors.append("Someone else is already on this office. Check below, then "
-                                    "tick “Assign anyway” to go ahead.")
+            form.form_errors.append(
+                "Someone else is already on this office. Check below, then "
+                "tick “Assign anyway” to go ahead."
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:
-            flash(f"Assigned {len(made)} to {made[0].assignee.name}." if len(made) > 1
-                  else f"Assigned to {made[0].assignee.name}.", "success")
+            flash(
+                f"Assigned {len(made)} to {made[0].assignee.name}."
+                if len(made) > 1
+                else f"Assigned to {made[0].assignee.name}.",
+                "success",
+            )
             if len(made) == 1:
                 return redirect(url_for("assignments.show", assignment_id=made[0].id))
             return redirect(url_for("assignments.team", assignee=made[0].assignee_id))
@@ -127,11 +163,16 @@ def show(assignment_id: int):
     a = get_or_404(services.get_assignment, assignment_id, current_user)
     today = local_today(utcnow(), current_user.timezone)
     reassign = ReassignForm(assignee_id=a.assignee_id, version=a.version)
-    reassign.assignee_id.choices = [(str(m.id), m.name)
-                                    for m in services.team_choices()["members"]]
-    return render_template("assignments/show.html", a=a, today=today, form=EmptyForm(),
-                           reassign=reassign, overdue=services.is_overdue(a, today),
-                           history=services.history(a))
+    reassign.assignee_id.choices = [(str(m.id), m.name) for m in services.team_choices()["members"]]
+    return render_template(
+        "assignments/show.html",
+        a=a,
+        today=today,
+        form=EmptyForm(),
+        reassign=reassign,
+        overdue=services.is_overdue(a, today),
+        history=services.history(a),
+    )
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
@@ -154,13 +195,19 @@ def edit(assignment_id: int):
         else:
             try:
                 services.update_assignment(
-                    current_user, a, form_data(form, person_ids[0] if person_ids else None),
-                    as_id(form.version.data) or 0, utcnow(),
-                    acknowledge_collisions=form.acknowledge.data)
+                    current_user,
+                    a,
+                    form_data(form, person_ids[0] if person_ids else None),
+                    as_id(form.version.data) or 0,
+                    utcnow(),
+                    acknowledge_collisions=form.acknowledge.data,
+                )
             except services.CollisionWarning as e:
                 collisions = e.collisions
-                form.form_errors.append("Someone else is already on this office. Check below, "
-                                        "then tick “Assign anyway” to go ahead.")
+                form.form_errors.append(
+                    "Someone else is already on this office. Check below, "
+                    "then tick “Assign anyway” to go ahead."
+                )
             except DomainError as e:
                 apply_to_form(form, e)
             else:
@@ -170,8 +217,9 @@ def edit(assignment_id: int):
 
 
 def back(a) -> str:
-    return authz.safe_next(request.form.get("next"),
-                           url_for("assignments.show", assignment_id=a.id))
+    return authz.safe_next(
+        request.form.get("next"), url_for("assignments.show", assignment_id=a.id)
+    )
 
 
 def version_of(form) -> int | None:
@@ -189,8 +237,9 @@ def set_status(assignment_id: int):
         except DomainError as e:
             flash(e.message, "danger")
         else:
-            flash(f"“{a.title}” is now {services.ASSIGNMENT_STATUSES[a.status].lower()}.",
-                  "success")
+            flash(
+                f"“{a.title}” is now {services.ASSIGNMENT_STATUSES[a.status].lower()}.", "success"
+            )
     return redirect(back(a))
 
 
@@ -201,8 +250,13 @@ def complete(assignment_id: int):
     form = CompleteForm()
     if form.validate_on_submit():
         try:
-            services.complete(current_user, a, utcnow(), interaction_id=form.interaction_id.data,
-                              expected_version=version_of(form))
+            services.complete(
+                current_user,
+                a,
+                utcnow(),
+                interaction_id=form.interaction_id.data,
+                expected_version=version_of(form),
+            )
         except DomainError as e:
             flash(e.message, "danger")
         else:
@@ -239,8 +293,14 @@ def reassign(assignment_id: int):
     form = ReassignForm()
     if form.validate_on_submit():
         try:
-            services.reassign(current_user, a, form.assignee_id.data, version_of(form), utcnow(),
-                              acknowledge_collisions=form.acknowledge.data)
+            services.reassign(
+                current_user,
+                a,
+                form.assignee_id.data,
+                version_of(form),
+                utcnow(),
+                acknowledge_collisions=form.acknowledge.data,
+            )
         except services.CollisionWarning as e:
             flash(e.message + " Tick “Reassign anyway” to go ahead.", "warning")
         except DomainError as e:
@@ -279,17 +339,24 @@ def follow_ups():
     form = FollowUpTemplateForm()
     if form.validate_on_submit():
         try:
-            services.save_template(current_user, None, label=form.label.data,
-                                   due_in_days=form.due_in_days.data, active=form.active.data,
-                                   position=form.position.data or 0, now=utcnow())
+            services.save_template(
+                current_user,
+                None,
+                label=form.label.data,
+                due_in_days=form.due_in_days.data,
+                active=form.active.data,
+                position=form.position.data or 0,
+                now=utcnow(),
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:
             flash(f"“{form.label.data}” is now offered in the quick log.", "success")
             return redirect(url_for("assignments.follow_ups"))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("assignments/follow_ups.html", form=form,
-                           templates=services.all_templates()), status
+    return render_template(
+        "assignments/follow_ups.html", form=form, templates=services.all_templates()
+    ), status
 
 
 @bp.post("/assignments/follow-ups/<int:template_id>")
@@ -300,9 +367,15 @@ def update_follow_up(template_id: int):
     form = FollowUpTemplateForm(prefix=f"t{template_id}")
     if form.validate_on_submit():
         try:
-            services.save_template(current_user, template, label=form.label.data,
-                                   due_in_days=form.due_in_days.data, active=form.active.data,
-                                   position=form.position.data or 0, now=utcnow())
+            services.save_template(
+                current_user,
+                template,
+                label=form.label.data,
+                due_in_days=form.due_in_days.data,
+                active=form.active.data,
+                position=form.position.data or 0,
+                now=utcnow(),
+            )
         except DomainError as e:
             flash(e.message, "danger")
         else:
@@ -317,6 +390,11 @@ def update_follow_up(template_id: int):
 def calendar_feed(token: str):
     """My open assignments as a calendar to subscribe to (secret URL; regenerate to revoke)."""
     body = get_or_404(calendar.feed, token, utcnow())
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": 'inline; filename="assignments.ics"',
-                             "Cache-Control": "private, max-age=300"})
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'inline; filename="assignments.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )

@@ -52,9 +52,21 @@ COLLISION_DAYS = 7
 MANY_PEOPLE = 500  # above this many people, collisions read the week's contacts by date
 MAX_SNOOZE_DAYS = 365
 NOTICE_ITEMS = 50  # assignments listed in one notice; the rest are counted
-AUDITED = ("title", "assignee_id", "person_id", "organization_id", "issue_id", "bill_id",
-           "campaign_id", "due_on", "priority", "status", "snoozed_until", "notes",
-           "completed_interaction_id")
+AUDITED = (
+    "title",
+    "assignee_id",
+    "person_id",
+    "organization_id",
+    "issue_id",
+    "bill_id",
+    "campaign_id",
+    "due_on",
+    "priority",
+    "status",
+    "snoozed_until",
+    "notes",
+    "completed_interaction_id",
+)
 PRIORITY_ORDER = sa.case({"high": 0, "normal": 1, "low": 2}, value=Assignment.priority, else_=1)
 
 
@@ -88,8 +100,10 @@ class CollisionWarning(DomainError):
 def shown() -> sa.ColumnElement[bool]:
     """Not deleted, and not about a deleted person (restoring either brings the work back)."""
     gone = sa.select(Person.id).where(Person.deleted_at.is_not(None))
-    return sa.and_(Assignment.deleted_at.is_(None),
-                   sa.or_(Assignment.person_id.is_(None), Assignment.person_id.not_in(gone)))
+    return sa.and_(
+        Assignment.deleted_at.is_(None),
+        sa.or_(Assignment.person_id.is_(None), Assignment.person_id.not_in(gone)),
+    )
 
 
 def active() -> sa.ColumnElement[bool]:
@@ -107,15 +121,23 @@ def overdue(today: date) -> sa.ColumnElement[bool]:
 
 def is_overdue(a: Assignment, today: date) -> bool:
     """The same rule as overdue(), for a loaded row."""
-    return (a.status in ACTIVE and a.deleted_at is None and a.due_on is not None
-            and a.due_on < today and not (a.snoozed_until and a.snoozed_until > today))
+    return (
+        a.status in ACTIVE
+        and a.deleted_at is None
+        and a.due_on is not None
+        and a.due_on < today
+        and not (a.snoozed_until and a.snoozed_until > today)
+    )
 
 
 def with_relations(stmt):
     return stmt.options(
-        joinedload(Assignment.person), joinedload(Assignment.organization),
-        joinedload(Assignment.campaign), joinedload(Assignment.issue),
-        joinedload(Assignment.bill), joinedload(Assignment.assignee),
+        joinedload(Assignment.person),
+        joinedload(Assignment.organization),
+        joinedload(Assignment.campaign),
+        joinedload(Assignment.issue),
+        joinedload(Assignment.bill),
+        joinedload(Assignment.assignee),
     )
 
 
@@ -146,11 +168,16 @@ class MyWork:
 def my_work(user: User, now: datetime, *, limit: int = 300) -> MyWork:
     """The user's open work in one query, split into overdue, due soon, later and snoozed."""
     today = local_today(now, user.timezone)
-    rows = list(db.session.scalars(with_relations(
-        sa.select(Assignment).where(active(), Assignment.assignee_id == user.id)
-        .order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
-        .limit(limit + 1)
-    )))
+    rows = list(
+        db.session.scalars(
+            with_relations(
+                sa.select(Assignment)
+                .where(active(), Assignment.assignee_id == user.id)
+                .order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
+                .limit(limit + 1)
+            )
+        )
+    )
     work = MyWork(today, [], [], [], [], truncated=len(rows) > limit)
     soon = today + timedelta(days=DUE_SOON_DAYS)
     for a in rows[:limit]:
@@ -225,50 +252,80 @@ def team_page(flt: TeamFilter, *, page: int, per_page: int, today: date) -> Page
     base = flt.apply(sa.select(Assignment.id), today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     page = max(1, min(page, max(1, -(-total // per_page))))
-    ids = list(db.session.scalars(
-        base.order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
-        .limit(per_page).offset((page - 1) * per_page)
-    ))
-    rows = {a.id: a for a in db.session.scalars(
-        with_relations(sa.select(Assignment).where(Assignment.id.in_(ids))))} if ids else {}
+    ids = list(
+        db.session.scalars(
+            base.order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    rows = (
+        {
+            a.id: a
+            for a in db.session.scalars(
+                with_relations(sa.select(Assignment).where(Assignment.id.in_(ids)))
+            )
+        }
+        if ids
+        else {}
+    )
     return Page([rows[i] for i in ids], total, page, per_page)
 
 
 def team_choices() -> dict:
     """Members and campaigns for the team view's filter bar and the assignment form."""
-    members = list(db.session.execute(
-        sa.select(User.id, User.name, User.home_state).where(User.is_active.is_(True))
-        .order_by(User.name)
-    ))
-    campaigns = list(db.session.execute(
-        sa.select(Campaign.id, Campaign.name).where(Campaign.deleted_at.is_(None))
-        .order_by(Campaign.created_at.desc())
-    ))
+    members = list(
+        db.session.execute(
+            sa.select(User.id, User.name, User.home_state)
+            .where(User.is_active.is_(True))
+            .order_by(User.name)
+        )
+    )
+    campaigns = list(
+        db.session.execute(
+            sa.select(Campaign.id, Campaign.name)
+            .where(Campaign.deleted_at.is_(None))
+            .order_by(Campaign.created_at.desc())
+        )
+    )
     return {"members": members, "campaigns": campaigns}
 
 
 def office_choices() -> list:
     """Offices and agencies an assignment can target instead of a person."""
-    return list(db.session.execute(
-        sa.select(Organization.id, Organization.name)
-        .where(Organization.deleted_at.is_(None)).order_by(Organization.name)))
+    return list(
+        db.session.execute(
+            sa.select(Organization.id, Organization.name)
+            .where(Organization.deleted_at.is_(None))
+            .order_by(Organization.name)
+        )
+    )
 
 
 def history(a: Assignment) -> list[AuditEntry]:
     """Who changed this assignment and how, oldest first."""
-    return list(db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.entity_type == Assignment.__tablename__,
-                                    AuditEntry.entity_id == a.id)
-        .options(joinedload(AuditEntry.actor)).order_by(AuditEntry.at, AuditEntry.id)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.entity_type == Assignment.__tablename__, AuditEntry.entity_id == a.id)
+            .options(joinedload(AuditEntry.actor))
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )
 
 
 def open_for_person(person_id: int) -> list[Assignment]:
     """Open work on a person's page: assignments for the person or anyone in their office."""
     group = office_groups([person_id]).get(person_id, {person_id})
-    return list(db.session.scalars(with_relations(
-        sa.select(Assignment).where(active(), Assignment.person_id.in_(group))
-        .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
-    )))
+    return list(
+        db.session.scalars(
+            with_relations(
+                sa.select(Assignment)
+                .where(active(), Assignment.person_id.in_(group))
+                .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
+            )
+        )
+    )
 
 
 # ---- the collision guard ----
@@ -292,8 +349,9 @@ class Collision:
         return f"{self.user_name} logged a contact with {self.person_name} on {self.when:%b %-d}."
 
 
-def find_collisions(viewer: User, person_ids, now: datetime, *, for_user_id: int | None,
-                    exclude_assignment_ids=()) -> dict[int, list[Collision]]:
+def find_collisions(
+    viewer: User, person_ids, now: datetime, *, for_user_id: int | None, exclude_assignment_ids=()
+) -> dict[int, list[Collision]]:
     """For each target: other members' open assignments for the same office, and their contacts
     with it in the last 7 days (private contacts only if the viewer may see them).
 
@@ -307,12 +365,21 @@ def find_collisions(viewer: User, person_ids, now: datetime, *, for_user_id: int
     found: dict[int, list[Collision]] = defaultdict(list)
     owners: dict[int, list[Collision]] = defaultdict(list)  # person in an office -> activity
     open_rows = db.session.execute(
-        sa.select(Assignment.id, Assignment.person_id, Assignment.assignee_id, User.name,
-                  Person.full_name, Assignment.due_on)
+        sa.select(
+            Assignment.id,
+            Assignment.person_id,
+            Assignment.assignee_id,
+            User.name,
+            Person.full_name,
+            Assignment.due_on,
+        )
         .join(User, User.id == Assignment.assignee_id)
         .join(Person, Person.id == Assignment.person_id)
-        .where(active(), Assignment.person_id.in_(everyone),
-               Assignment.id.not_in(list(exclude_assignment_ids) or [0]))
+        .where(
+            active(),
+            Assignment.person_id.in_(everyone),
+            Assignment.id.not_in(list(exclude_assignment_ids) or [0]),
+        )
         .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
     )
     for aid, pid, uid, uname, pname, due in open_rows:
@@ -320,8 +387,14 @@ def find_collisions(viewer: User, person_ids, now: datetime, *, for_user_id: int
     since = now - timedelta(days=COLLISION_DAYS)
     recent = (
         visible_interactions(viewer)
-        .with_only_columns(Interaction.id, interaction_people.c.person_id, Interaction.logged_by_id,
-                           User.name, Person.full_name, Interaction.occurred_at)
+        .with_only_columns(
+            Interaction.id,
+            interaction_people.c.person_id,
+            Interaction.logged_by_id,
+            User.name,
+            Person.full_name,
+            Interaction.occurred_at,
+        )
         .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
         .join(User, User.id == Interaction.logged_by_id)
         .join(Person, Person.id == interaction_people.c.person_id)
@@ -342,17 +415,22 @@ def find_collisions(viewer: User, person_ids, now: datetime, *, for_user_id: int
                 if c.user_id == for_user_id or (c.kind, c.ref_id) in seen:
                     continue
                 seen.add((c.kind, c.ref_id))
-                found[target].append(Collision(target, c.user_id, c.user_name, c.kind,
-                                               c.person_name, c.when, c.ref_id))
+                found[target].append(
+                    Collision(
+                        target, c.user_id, c.user_name, c.kind, c.person_name, c.when, c.ref_id
+                    )
+                )
     return dict(found)
 
 
-def check_collisions(viewer: User, person_id: int | None, assignee_id: int, now: datetime,
-                     exclude=()) -> None:
+def check_collisions(
+    viewer: User, person_id: int | None, assignee_id: int, now: datetime, exclude=()
+) -> None:
     if person_id is None:
         return
-    hits = find_collisions(viewer, [person_id], now, for_user_id=assignee_id,
-                           exclude_assignment_ids=exclude).get(person_id)
+    hits = find_collisions(
+        viewer, [person_id], now, for_user_id=assignee_id, exclude_assignment_ids=exclude
+    ).get(person_id)
     if hits:
         raise CollisionWarning(hits)
 
@@ -360,8 +438,9 @@ def check_collisions(viewer: User, person_id: int | None, assignee_id: int, now:
 # ---- notices to the assignee ----
 
 
-def queue_notices(actor: User | None, assignments: list[Assignment], now: datetime, *,
-                  reassigned: bool = False) -> list[Notification]:
+def queue_notices(
+    actor: User | None, assignments: list[Assignment], now: datetime, *, reassigned: bool = False
+) -> list[Notification]:
     """Ledger rows telling each assignee about new (or reassigned) work: one email per assignee
     per event. The occurrence carries the assignee and the row's version, so assigning back and
     forth notifies once per event. Call after a flush (ids and versions are set)."""
@@ -382,18 +461,28 @@ def queue_notices(actor: User | None, assignments: list[Assignment], now: dateti
             subject_key, occurrence = f"assignments:{first}+{len(items)}", f"to:{assignee_id}"
             campaigns = {a.campaign.name for a in items if a.campaign}
             subject = f"{len(items)} new assignments" + (
-                f" for {campaigns.pop()}" if len(campaigns) == 1 else "")
-        rows.append(queue_email(
-            to_email=assignee.email, kind="assignment", subject_key=subject_key,
-            occurrence=occurrence, template="assignment", subject=subject, recipient=assignee,
-            now=now,
-            context={
-                "assignee": assignee, "actor": actor, "reassigned": reassigned,
-                "items": [notice_item(a) for a in items[:NOTICE_ITEMS]],
-                "more": max(0, len(items) - NOTICE_ITEMS),
-                "my_work": absolute_url("work.my_work"),
-            },
-        ))
+                f" for {campaigns.pop()}" if len(campaigns) == 1 else ""
+            )
+        rows.append(
+            queue_email(
+                to_email=assignee.email,
+                kind="assignment",
+                subject_key=subject_key,
+                occurrence=occurrence,
+                template="assignment",
+                subject=subject,
+                recipient=assignee,
+                now=now,
+                context={
+                    "assignee": assignee,
+                    "actor": actor,
+                    "reassigned": reassigned,
+                    "items": [notice_item(a) for a in items[:NOTICE_ITEMS]],
+                    "more": max(0, len(items) - NOTICE_ITEMS),
+                    "my_work": absolute_url("work.my_work"),
+                },
+            )
+        )
     return [r for r in rows if r is not None]
 
 
@@ -402,8 +491,12 @@ def load_once(assignments: list[Assignment]) -> list:
     so reading a.person and friends issues none (no N+1 in bulk notices). The caller keeps the
     returned list while it reads: the session only holds loaded rows weakly."""
     loaded: list = []
-    for model, key in ((Person, "person_id"), (Organization, "organization_id"),
-                       (Campaign, "campaign_id"), (User, "assignee_id")):
+    for model, key in (
+        (Person, "person_id"),
+        (Organization, "organization_id"),
+        (Campaign, "campaign_id"),
+        (User, "assignee_id"),
+    ):
         ids = {getattr(a, key) for a in assignments} - {None}
         if ids:
             loaded += db.session.scalars(sa.select(model).where(model.id.in_(ids))).all()
@@ -418,9 +511,12 @@ def target_name(a: Assignment) -> str:
 
 def notice_item(a: Assignment) -> dict:
     return {
-        "title": a.title, "target": target_name(a),
+        "title": a.title,
+        "target": target_name(a),
         "seat": a.person.seat if a.person is not None else "",
-        "due_on": a.due_on, "priority": a.priority, "notes": a.notes,
+        "due_on": a.due_on,
+        "priority": a.priority,
+        "notes": a.notes,
         "campaign": a.campaign.name if a.campaign else None,
         "link": absolute_url("assignments.show", assignment_id=a.id),
     }
@@ -469,10 +565,19 @@ def check_data(data: AssignmentData) -> None:
 def build(actor_id: int | None, data: AssignmentData) -> Assignment:
     """A new row in the session (the caller has checked the data)."""
     a = Assignment(
-        title=data.title, assignee_id=data.assignee_id, person_id=data.person_id,
-        organization_id=data.organization_id, issue_id=data.issue_id, bill_id=data.bill_id,
-        campaign_id=data.campaign_id, due_on=data.due_on, priority=data.priority,
-        notes=data.notes, source=data.source, lapse_key=data.lapse_key, status="open",
+        title=data.title,
+        assignee_id=data.assignee_id,
+        person_id=data.person_id,
+        organization_id=data.organization_id,
+        issue_id=data.issue_id,
+        bill_id=data.bill_id,
+        campaign_id=data.campaign_id,
+        due_on=data.due_on,
+        priority=data.priority,
+        notes=data.notes,
+        source=data.source,
+        lapse_key=data.lapse_key,
+        status="open",
         created_by_id=actor_id,
     )
     db.session.add(a)
@@ -485,24 +590,33 @@ def record_created(actor: User | None, assignments: list[Assignment], now: datet
         audit.record(actor, "create", a, after=audit.snapshot(a, AUDITED), now=now)
 
 
-def create_assignment(actor: User, data: AssignmentData, now: datetime, *,
-                      acknowledge_collisions: bool = False) -> Assignment:
+def create_assignment(
+    actor: User, data: AssignmentData, now: datetime, *, acknowledge_collisions: bool = False
+) -> Assignment:
     """Give one member one piece of outreach, and tell them."""
     people = [data.person_id] if data.person_id else []
-    return create_assignments(actor, data, people, now,
-                              acknowledge_collisions=acknowledge_collisions)[0]
+    return create_assignments(
+        actor, data, people, now, acknowledge_collisions=acknowledge_collisions
+    )[0]
 
 
-def create_assignments(actor: User, data: AssignmentData, person_ids: list[int], now: datetime,
-                       *, acknowledge_collisions: bool = False) -> list[Assignment]:
+def create_assignments(
+    actor: User,
+    data: AssignmentData,
+    person_ids: list[int],
+    now: datetime,
+    *,
+    acknowledge_collisions: bool = False,
+) -> list[Assignment]:
     """The same outreach for each person chosen (or once for an office), all or none, with one
     notice to the assignee. Other members' recent work on the same offices stops it unless
     acknowledged."""
     load_assignee(actor, data.assignee_id)
     targets = list(dict.fromkeys(person_ids)) or [None]
-    variants = [replace(data, person_id=pid,
-                        organization_id=data.organization_id if pid is None else None)
-                for pid in targets]
+    variants = [
+        replace(data, person_id=pid, organization_id=data.organization_id if pid is None else None)
+        for pid in targets
+    ]
     for variant in variants:
         check_data(variant)
     if not acknowledge_collisions and person_ids:
@@ -522,12 +636,28 @@ def check_version(a: Assignment, expected_version: int | None) -> None:
         raise Conflict()
 
 
-EDITABLE = ("title", "person_id", "organization_id", "issue_id", "bill_id", "campaign_id",
-            "due_on", "priority", "notes")
+EDITABLE = (
+    "title",
+    "person_id",
+    "organization_id",
+    "issue_id",
+    "bill_id",
+    "campaign_id",
+    "due_on",
+    "priority",
+    "notes",
+)
 
 
-def update_assignment(actor: User, a: Assignment, data: AssignmentData, expected_version: int,
-                      now: datetime, *, acknowledge_collisions: bool = False) -> Assignment:
+def update_assignment(
+    actor: User,
+    a: Assignment,
+    data: AssignmentData,
+    expected_version: int,
+    now: datetime,
+    *,
+    acknowledge_collisions: bool = False,
+) -> Assignment:
     """Change what is asked (and, for coordinators, who does it)."""
     if not authz.can_edit_assignment(actor, a):
         raise NotAllowed("Only a coordinator can change this assignment.")
@@ -547,8 +677,15 @@ def update_assignment(actor: User, a: Assignment, data: AssignmentData, expected
     return save_change(actor, a, before, "update", now, notify=reassigning)
 
 
-def reassign(actor: User, a: Assignment, assignee_id: int, expected_version: int | None,
-             now: datetime, *, acknowledge_collisions: bool = False) -> Assignment:
+def reassign(
+    actor: User,
+    a: Assignment,
+    assignee_id: int,
+    expected_version: int | None,
+    now: datetime,
+    *,
+    acknowledge_collisions: bool = False,
+) -> Assignment:
     """Hand open work to another member (coordinators), and tell the new assignee."""
     if not authz.can_reassign(actor):
         raise NotAllowed("Only coordinators can reassign.", field="assignee_id")
@@ -565,8 +702,9 @@ def reassign(actor: User, a: Assignment, assignee_id: int, expected_version: int
     return save_change(actor, a, before, "reassign", now, notify=True)
 
 
-def save_change(actor: User, a: Assignment, before: dict, action: str, now: datetime, *,
-                notify: bool = False) -> Assignment:
+def save_change(
+    actor: User, a: Assignment, before: dict, action: str, now: datetime, *, notify: bool = False
+) -> Assignment:
     """Flush (the version moves on), audit what changed, notify if reassigned, commit."""
     db.session.flush()
     b, after = audit.changes(before, audit.snapshot(a, AUDITED))
@@ -581,8 +719,9 @@ def save_change(actor: User, a: Assignment, before: dict, action: str, now: date
 # ---- working on it: status, snooze, complete ----
 
 
-def apply_status(a: Assignment, status: str, now: datetime,
-                 interaction_id: int | None = None) -> None:
+def apply_status(
+    a: Assignment, status: str, now: datetime, interaction_id: int | None = None
+) -> None:
     """Move to a new status and keep the derived fields true (no checks, no commit)."""
     a.status = status
     if status == "done":
@@ -596,8 +735,9 @@ def apply_status(a: Assignment, status: str, now: datetime,
         a.completed_interaction_id = None
 
 
-def complete_in_transaction(actor: User | None, a: Assignment, interaction_id: int | None,
-                            now: datetime) -> None:
+def complete_in_transaction(
+    actor: User | None, a: Assignment, interaction_id: int | None, now: datetime
+) -> None:
     """Mark done and audit it inside the caller's transaction (logging, the cadence settle)."""
     before = audit.snapshot(a, AUDITED)
     apply_status(a, "done", now, interaction_id)
@@ -614,12 +754,16 @@ def check_transition(actor: User, a: Assignment, status: str) -> None:
     if not authz.can_work_on(actor, a):
         raise NotAllowed("Only the assignee or a coordinator can change this assignment.")
     if status not in TRANSITIONS[a.status]:
-        raise DomainError(f"An assignment that is {ASSIGNMENT_STATUSES[a.status].lower()} cannot "
-                          f"become {ASSIGNMENT_STATUSES[status].lower()}.", field="status")
+        raise DomainError(
+            f"An assignment that is {ASSIGNMENT_STATUSES[a.status].lower()} cannot "
+            f"become {ASSIGNMENT_STATUSES[status].lower()}.",
+            field="status",
+        )
 
 
-def set_status(actor: User, a: Assignment, status: str, now: datetime,
-               expected_version: int | None = None) -> Assignment:
+def set_status(
+    actor: User, a: Assignment, status: str, now: datetime, expected_version: int | None = None
+) -> Assignment:
     """Start, finish, cancel or reopen. Repeating the current status changes nothing."""
     if status == a.status and status in ASSIGNMENT_STATUSES:
         return a
@@ -630,14 +774,23 @@ def set_status(actor: User, a: Assignment, status: str, now: datetime,
     return save_change(actor, a, before, "status", now)
 
 
-def complete(actor: User, a: Assignment, now: datetime, *, interaction_id: int | None = None,
-             expected_version: int | None = None) -> Assignment:
+def complete(
+    actor: User,
+    a: Assignment,
+    now: datetime,
+    *,
+    interaction_id: int | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
     """Mark done, optionally linking the contact that did it."""
     check_version(a, expected_version)
     if interaction_id is not None:
         interaction = db.session.get(Interaction, interaction_id)
-        if (interaction is None or interaction.deleted_at is not None
-                or not authz.can_see_interaction(actor, interaction)):
+        if (
+            interaction is None
+            or interaction.deleted_at is not None
+            or not authz.can_see_interaction(actor, interaction)
+        ):
             raise DomainError("That contact does not exist.", field="interaction_id")
     if a.status == "done" and a.completed_interaction_id == interaction_id:
         return a
@@ -650,8 +803,13 @@ def complete(actor: User, a: Assignment, now: datetime, *, interaction_id: int |
     return save_change(actor, a, before, "complete", now)
 
 
-def snooze(actor: User, a: Assignment, until: date | None, now: datetime,
-           expected_version: int | None = None) -> Assignment:
+def snooze(
+    actor: User,
+    a: Assignment,
+    until: date | None,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Assignment:
     """Hide open work from my lists and reminders until a date (None wakes it up)."""
     if not authz.can_work_on(actor, a):
         raise NotAllowed("Only the assignee or a coordinator can snooze this.")
@@ -696,10 +854,13 @@ class FollowUpRequest:
 
 
 def active_templates() -> list[FollowUpTemplate]:
-    return list(db.session.scalars(
-        sa.select(FollowUpTemplate).where(FollowUpTemplate.active.is_(True))
-        .order_by(FollowUpTemplate.position, FollowUpTemplate.label)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(FollowUpTemplate)
+            .where(FollowUpTemplate.active.is_(True))
+            .order_by(FollowUpTemplate.position, FollowUpTemplate.label)
+        )
+    )
 
 
 def matching_open_work(user: User, person_ids) -> list[Assignment]:
@@ -708,15 +869,27 @@ def matching_open_work(user: User, person_ids) -> list[Assignment]:
     everyone = set().union(*groups.values()) if groups else set()
     if not everyone:
         return []
-    orgs = sa.select(Person.organization_id).where(Person.id.in_(person_ids),
-                                                   Person.organization_id.is_not(None))
-    return list(db.session.scalars(with_relations(
-        sa.select(Assignment).where(
-            active(), Assignment.assignee_id == user.id,
-            sa.or_(Assignment.person_id.in_(everyone),
-                   sa.and_(Assignment.person_id.is_(None), Assignment.organization_id.in_(orgs))))
-        .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
-    )))
+    orgs = sa.select(Person.organization_id).where(
+        Person.id.in_(person_ids), Person.organization_id.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            with_relations(
+                sa.select(Assignment)
+                .where(
+                    active(),
+                    Assignment.assignee_id == user.id,
+                    sa.or_(
+                        Assignment.person_id.in_(everyone),
+                        sa.and_(
+                            Assignment.person_id.is_(None), Assignment.organization_id.in_(orgs)
+                        ),
+                    ),
+                )
+                .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
+            )
+        )
+    )
 
 
 def picker_hint(user: User, person_ids: list[int], now: datetime) -> dict:
@@ -734,8 +907,14 @@ def picker_hint(user: User, person_ids: list[int], now: datetime) -> dict:
     return {"collisions": collisions, "open_work": matching_open_work(user, person_ids)}
 
 
-def after_logging(actor: User, interaction: Interaction, *, follow_ups: list[FollowUpRequest],
-                  complete_ids: list[int], now: datetime) -> list[Notification]:
+def after_logging(
+    actor: User,
+    interaction: Interaction,
+    *,
+    follow_ups: list[FollowUpRequest],
+    complete_ids: list[int],
+    now: datetime,
+) -> list[Notification]:
     """Inside the logging transaction: complete the chosen assignments with this contact, settle
     keep-in-touch follow-ups the contact answered, and create the chosen follow-ups for the
     logger. Returns the ledger rows to dispatch after the commit."""
@@ -748,8 +927,10 @@ def after_logging(actor: User, interaction: Interaction, *, follow_ups: list[Fol
                 existing = db.session.get(Assignment, assignment_id)
                 if existing is not None and existing.status == "done":
                     continue  # finished meanwhile (a double submit, or a cadence settle)
-                raise DomainError("Only your own open assignments for the people contacted can "
-                                  "be completed with this contact.")
+                raise DomainError(
+                    "Only your own open assignments for the people contacted can "
+                    "be completed with this contact."
+                )
             complete_in_transaction(actor, a, interaction.id, now)
     from crm.cadence.services import settle_answered
 
@@ -758,15 +939,25 @@ def after_logging(actor: User, interaction: Interaction, *, follow_ups: list[Fol
     return queue_notices(actor, created, now) if created else []
 
 
-def create_follow_ups(actor: User, interaction: Interaction, requests: list[FollowUpRequest],
-                      now: datetime) -> list[Assignment]:
+def create_follow_ups(
+    actor: User, interaction: Interaction, requests: list[FollowUpRequest], now: datetime
+) -> list[Assignment]:
     """One assignment per follow-up and person contacted, for the logger, due N days from today."""
     if not requests:
         return []
     ids = [r.template_id for r in requests if r.template_id]
-    templates = {t.id: t for t in db.session.scalars(
-        sa.select(FollowUpTemplate).where(FollowUpTemplate.id.in_(ids),
-                                          FollowUpTemplate.active.is_(True)))} if ids else {}
+    templates = (
+        {
+            t.id: t
+            for t in db.session.scalars(
+                sa.select(FollowUpTemplate).where(
+                    FollowUpTemplate.id.in_(ids), FollowUpTemplate.active.is_(True)
+                )
+            )
+        }
+        if ids
+        else {}
+    )
     today = local_today(now, actor.timezone)
     issue_id = interaction.issues[0].id if len(interaction.issues) == 1 else None
     when = interaction.occurred_at
@@ -781,15 +972,26 @@ def create_follow_ups(actor: User, interaction: Interaction, requests: list[Foll
         else:
             label, days = (req.label or "").strip(), req.due_in_days
             if not label or len(label) > 200:
-                raise DomainError("Describe the follow-up (up to 200 characters).",
-                                  field="custom_follow_up")
+                raise DomainError(
+                    "Describe the follow-up (up to 200 characters).", field="custom_follow_up"
+                )
             if days is None or not 0 <= days <= 365:
                 raise DomainError("Due in 0 to 365 days.", field="custom_due_in_days")
         for person in interaction.people:
-            created.append(build(actor.id, AssignmentData(
-                title=label, assignee_id=actor.id, person_id=person.id, issue_id=issue_id,
-                due_on=today + timedelta(days=days), source="follow-up", notes=note,
-            )))
+            created.append(
+                build(
+                    actor.id,
+                    AssignmentData(
+                        title=label,
+                        assignee_id=actor.id,
+                        person_id=person.id,
+                        issue_id=issue_id,
+                        due_on=today + timedelta(days=days),
+                        source="follow-up",
+                        notes=note,
+                    ),
+                )
+            )
     record_created(actor, created, now)
     return created
 
@@ -798,8 +1000,11 @@ def create_follow_ups(actor: User, interaction: Interaction, requests: list[Foll
 
 
 def all_templates() -> list[FollowUpTemplate]:
-    return list(db.session.scalars(
-        sa.select(FollowUpTemplate).order_by(FollowUpTemplate.position, FollowUpTemplate.label)))
+    return list(
+        db.session.scalars(
+            sa.select(FollowUpTemplate).order_by(FollowUpTemplate.position, FollowUpTemplate.label)
+        )
+    )
 
 
 TEMPLATE_FIELDS = ("label", "due_in_days", "active", "position")
@@ -812,9 +1017,16 @@ def get_template(template_id: int) -> FollowUpTemplate:
     return template
 
 
-def save_template(actor: User, template: FollowUpTemplate | None, *, label: str,
-                  due_in_days: int, active: bool, position: int,
-                  now: datetime) -> FollowUpTemplate:
+def save_template(
+    actor: User,
+    template: FollowUpTemplate | None,
+    *,
+    label: str,
+    due_in_days: int,
+    active: bool,
+    position: int,
+    now: datetime,
+) -> FollowUpTemplate:
     """Add or change a follow-up the quick log offers (coordinators)."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators manage follow-ups.")
@@ -823,9 +1035,12 @@ def save_template(actor: User, template: FollowUpTemplate | None, *, label: str,
         raise DomainError("Give the follow-up a label (up to 120 characters).", field="label")
     if not 0 <= due_in_days <= 365:
         raise DomainError("Due in 0 to 365 days.", field="due_in_days")
-    clash = db.session.scalar(sa.select(FollowUpTemplate.id).where(
-        sa.func.lower(FollowUpTemplate.label) == label.lower(),
-        FollowUpTemplate.id != (template.id if template else 0)))
+    clash = db.session.scalar(
+        sa.select(FollowUpTemplate.id).where(
+            sa.func.lower(FollowUpTemplate.label) == label.lower(),
+            FollowUpTemplate.id != (template.id if template else 0),
+        )
+    )
     if clash:
         raise DomainError("There is already a follow-up with this label.", field="label")
     before = audit.snapshot(template, TEMPLATE_FIELDS) if template else None

@@ -11,9 +11,14 @@ class LoginForm(BaseForm):
 
 
 class AcceptInvitationForm(BaseForm):
-    password = PasswordField("Choose a password", validators=[DataRequired(), Length(min=10, max=256, message="Use at least 10 characters.")])
-    confirm = PasswordField("Repeat the password",
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+    password = PasswordField(
+        "Choose a password",
+        validators=[DataRequired(), Length(min=10, max=256, message="Use at least 10 characters.")],
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+    )
     timezone = SelectField("Your time zone", default="America/New_York")
 
     def __init__(self, *args, **kwargs):

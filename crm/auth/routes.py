@@ -33,8 +33,11 @@ def login():
     if form.validate_on_submit():
         try:
             session = services.authenticate(
-                form.email.data, form.password.data, ip=client_ip(),
-                user_agent=request.user_agent.string, now=utcnow(),
+                form.email.data,
+                form.password.data,
+                ip=client_ip(),
+                user_agent=request.user_agent.string,
+                now=utcnow(),
             )
         except DomainError as e:
             apply_to_form(form, e)
@@ -69,8 +72,9 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
-            services.accept_invitation(token, password=form.password.data,
-                                       timezone=form.timezone.data, now=utcnow())
+            services.accept_invitation(
+                token, password=form.password.data, timezone=form.timezone.data, now=utcnow()
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:

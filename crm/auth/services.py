@@ -51,8 +51,16 @@ def find_user(email: str) -> User | None:
 
 
 def create_user(
-    *, email: str, name: str, role: str, password: str | None, actor: User | None, now: datetime,
-    home_state: str | None = None, timezone: str | None = None, organization: str | None = None,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str | None,
+    actor: User | None,
+    now: datetime,
+    home_state: str | None = None,
+    timezone: str | None = None,
+    organization: str | None = None,
 ) -> User:
     """A new account (from the CLI or an accepted invitation)."""
     email = normalize_email(email)
@@ -60,8 +68,14 @@ def create_user(
         raise DomainError(f"Role must be one of {', '.join(ROLES)}.", field="role")
     if find_user(email):
         raise DomainError("An account with this email already exists.", field="email")
-    user = User(email=email, name=name.strip(), role=role, home_state=home_state,
-                organization=organization, invited_by_id=actor.id if actor else None)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        home_state=home_state,
+        organization=organization,
+        invited_by_id=actor.id if actor else None,
+    )
     if timezone:
         user.timezone = timezone
     if password is not None:
@@ -82,12 +96,15 @@ class SignInRefused(DomainError):
 def recent_failures(column, value: str, now: datetime) -> int:
     window = timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(LoginFailure)
+        sa.select(sa.func.count())
+        .select_from(LoginFailure)
         .where(column == value, LoginFailure.at > now - window)
     )
 
 
-def authenticate(email: str, password: str, *, ip: str, user_agent: str, now: datetime) -> UserSession:
+def authenticate(
+    email: str, password: str, *, ip: str, user_agent: str, now: datetime
+) -> UserSession:
     """Check credentials and open a new server-side session, or raise SignInRefused.
 
     Failures are counted per account and per client address in the database, so throttling
@@ -95,8 +112,10 @@ def authenticate(email: str, password: str, *, ip: str, user_agent: str, now: da
     """
     email = normalize_email(email)
     cfg = current_app.config
-    if (recent_failures(LoginFailure.ip, ip, now) >= cfg["LOGIN_MAX_FAILURES_IP"]
-            or recent_failures(LoginFailure.email, email, now) >= cfg["LOGIN_MAX_FAILURES_ACCOUNT"]):
+    if (
+        recent_failures(LoginFailure.ip, ip, now) >= cfg["LOGIN_MAX_FAILURES_IP"]
+        or recent_failures(LoginFailure.email, email, now) >= cfg["LOGIN_MAX_FAILURES_ACCOUNT"]
+    ):
         raise SignInRefused("Too many failed sign-ins. Wait 15 minutes and try again.")
     user = find_user(email)
     ok = False
@@ -117,7 +136,9 @@ def authenticate(email: str, password: str, *, ip: str, user_agent: str, now: da
         user.password_hash = hasher().hash(password)
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
     user.last_login_at = now
-    session = UserSession(user=user, created_at=now, ip=ip[:64], user_agent=(user_agent or "")[:255])
+    session = UserSession(
+        user=user, created_at=now, ip=ip[:64], user_agent=(user_agent or "")[:255]
+    )
     db.session.add(session)
     db.session.commit()
     return session
@@ -126,8 +147,11 @@ def authenticate(email: str, password: str, *, ip: str, user_agent: str, now: da
 def load_session(token: str) -> User | None:
     """The user of a live session token, or None (revoked, unknown, deactivated)."""
     row = db.session.execute(
-        sa.select(UserSession, User).join(User)
-        .where(UserSession.token == token, UserSession.revoked_at.is_(None), User.is_active.is_(True))
+        sa.select(UserSession, User)
+        .join(User)
+        .where(
+            UserSession.token == token, UserSession.revoked_at.is_(None), User.is_active.is_(True)
+        )
     ).first()
     if row is None:
         return None
@@ -173,8 +197,14 @@ def set_active(actor: User, user: User, active: bool, now: datetime) -> None:
     user.is_active = active
     if not active:
         revoke_sessions(user, now)
-    audit.record(actor, "activate" if active else "deactivate", user,
-                 {"is_active": before}, {"is_active": active}, now)
+    audit.record(
+        actor,
+        "activate" if active else "deactivate",
+        user,
+        {"is_active": before},
+        {"is_active": active},
+        now,
+    )
     db.session.commit()
 
 
@@ -182,8 +212,9 @@ def invitation_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="crm-invitation")
 
 
-def invite(actor: User, *, email: str, name: str, role: str, home_state: str | None,
-           now: datetime) -> str:
+def invite(
+    actor: User, *, email: str, name: str, role: str, home_state: str | None, now: datetime
+) -> str:
     """Email a signed, expiring link to create an account. Returns the link."""
     from flask import url_for
 
@@ -198,8 +229,11 @@ def invite(actor: User, *, email: str, name: str, role: str, home_state: str | N
     link = current_app.config["BASE_URL"] + url_for("auth.accept_invitation", token=token)
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     row = queue_email(
-        to_email=email, kind="invitation", subject_key=f"invitation:{email}",
-        occurrence=now.isoformat(), template="invitation",
+        to_email=email,
+        kind="invitation",
+        subject_key=f"invitation:{email}",
+        occurrence=now.isoformat(),
+        template="invitation",
         subject=f"{actor.name} invited you to the IMG Taskforce CRM",
         context={"name": name, "inviter": actor, "link": link, "role": role, "days": days},
         now=now,
@@ -212,7 +246,9 @@ def invite(actor: User, *, email: str, name: str, role: str, home_state: str | N
 
 def read_invitation(token: str) -> dict:
     try:
-        data = invitation_serializer().loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
+        data = invitation_serializer().loads(
+            token, max_age=current_app.config["INVITATION_MAX_AGE"]
+        )
     except SignatureExpired:
         raise DomainError("This invitation has expired. Ask an admin for a new one.") from None
     except BadSignature:
@@ -225,6 +261,13 @@ def read_invitation(token: str) -> dict:
 def accept_invitation(token: str, *, password: str, timezone: str, now: datetime) -> User:
     data = read_invitation(token)
     inviter = db.session.get(User, data.get("by"))
-    return create_user(email=data["email"], name=data["name"], role=data["role"],
-                       password=password, actor=inviter, now=now,
-                       home_state=data.get("home_state"), timezone=timezone)
+    return create_user(
+        email=data["email"],
+        name=data["name"],
+        role=data["role"],
+        password=password,
+        actor=inviter,
+        now=now,
+        home_state=data.get("home_state"),
+        timezone=timezone,
+    )

@@ -40,10 +40,15 @@ def lapsed_people(now: datetime):
         sa.select(Person, User)
         .join(User, User.id == Person.holder_id)
         .where(
-            Person.cadence_days.is_not(None), Person.cadence_days > 0,
-            Person.deleted_at.is_(None), Person.in_office.is_(True), User.is_active.is_(True),
-            sa.or_(Person.next_touch_due <= now.date() + timedelta(days=1),
-                   Person.last_contacted_at.is_(None)),
+            Person.cadence_days.is_not(None),
+            Person.cadence_days > 0,
+            Person.deleted_at.is_(None),
+            Person.in_office.is_(True),
+            User.is_active.is_(True),
+            sa.or_(
+                Person.next_touch_due <= now.date() + timedelta(days=1),
+                Person.last_contacted_at.is_(None),
+            ),
         )
         .order_by(Person.id)
     )
@@ -60,15 +65,22 @@ def refresh_cadence(now: datetime) -> dict:
     if not candidates:
         return summary
     ids = [p.id for p, _ in candidates]
-    busy = set(db.session.execute(
-        sa.select(Assignment.person_id, Assignment.assignee_id)
-        .where(Assignment.person_id.in_(ids), Assignment.status.in_(ACTIVE),
-               Assignment.deleted_at.is_(None))
-    ).tuples())
-    made = set(db.session.scalars(
-        sa.select(Assignment.lapse_key).where(Assignment.lapse_key.like("cadence:%"),
-                                              Assignment.person_id.in_(ids))
-    ))
+    busy = set(
+        db.session.execute(
+            sa.select(Assignment.person_id, Assignment.assignee_id).where(
+                Assignment.person_id.in_(ids),
+                Assignment.status.in_(ACTIVE),
+                Assignment.deleted_at.is_(None),
+            )
+        ).tuples()
+    )
+    made = set(
+        db.session.scalars(
+            sa.select(Assignment.lapse_key).where(
+                Assignment.lapse_key.like("cadence:%"), Assignment.person_id.in_(ids)
+            )
+        )
+    )
     created = []
     for person, holder in candidates:
         today = local_today(now, holder.timezone)
@@ -83,15 +95,26 @@ def refresh_cadence(now: datetime) -> dict:
         if (person.id, holder.id) in busy:
             summary["already_open"] += 1
             continue
-        last = (f"Last contact {person.last_contacted_at:%b %-d, %Y}"
-                if person.last_contacted_at else "Nobody has contacted them yet")
-        created.append(build(None, AssignmentData(
-            title=f"Keep in touch with {person.full_name}", assignee_id=holder.id,
-            person_id=person.id, due_on=due if person.last_contacted_at else today,
-            source="cadence", lapse_key=key,
-            notes=f"{last}; you hold this relationship, to be touched every "
-                  f"{person.cadence_days} days.",
-        )))
+        last = (
+            f"Last contact {person.last_contacted_at:%b %-d, %Y}"
+            if person.last_contacted_at
+            else "Nobody has contacted them yet"
+        )
+        created.append(
+            build(
+                None,
+                AssignmentData(
+                    title=f"Keep in touch with {person.full_name}",
+                    assignee_id=holder.id,
+                    person_id=person.id,
+                    due_on=due if person.last_contacted_at else today,
+                    source="cadence",
+                    lapse_key=key,
+                    notes=f"{last}; you hold this relationship, to be touched every "
+                    f"{person.cadence_days} days.",
+                ),
+            )
+        )
     if not created:
         return summary
     try:
@@ -112,29 +135,43 @@ def settle_answered(actor: User, interaction: Interaction, now: datetime) -> lis
     a keep-in-touch follow-up's due date answers it, so it is marked done with this contact."""
     ids = office_group(interaction.people)
     db.session.flush()
-    answered = list(db.session.scalars(
-        sa.select(Assignment).join(Person, Person.id == Assignment.person_id)
-        .where(Assignment.source == "cadence", Assignment.status.in_(ACTIVE),
-               Assignment.deleted_at.is_(None), Assignment.person_id.in_(ids),
-               sa.or_(Assignment.due_on.is_(None), Person.next_touch_due > Assignment.due_on))
-        .execution_options(populate_existing=True)
-    ))
+    answered = list(
+        db.session.scalars(
+            sa.select(Assignment)
+            .join(Person, Person.id == Assignment.person_id)
+            .where(
+                Assignment.source == "cadence",
+                Assignment.status.in_(ACTIVE),
+                Assignment.deleted_at.is_(None),
+                Assignment.person_id.in_(ids),
+                sa.or_(Assignment.due_on.is_(None), Person.next_touch_due > Assignment.due_on),
+            )
+            .execution_options(populate_existing=True)
+        )
+    )
     for a in answered:
         complete_in_transaction(actor, a, interaction.id, now)
     return answered
 
 
-def due_for_touch(now: datetime, tz: str, *, holder_id: int | None, horizon_days: int = 7,
-                  limit: int = 200) -> tuple[date, list[Person]]:
+def due_for_touch(
+    now: datetime, tz: str, *, holder_id: int | None, horizon_days: int = 7, limit: int = 200
+) -> tuple[date, list[Person]]:
     """People whose keep-in-touch date falls within the horizon (or who were never contacted),
     longest overdue first; one query."""
     today = local_today(now, tz)
     stmt = (
         sa.select(Person)
-        .where(Person.cadence_days.is_not(None), Person.holder_id.is_not(None),
-               Person.deleted_at.is_(None), Person.in_office.is_(True),
-               sa.or_(Person.next_touch_due <= today + timedelta(days=horizon_days),
-                      Person.last_contacted_at.is_(None)))
+        .where(
+            Person.cadence_days.is_not(None),
+            Person.holder_id.is_not(None),
+            Person.deleted_at.is_(None),
+            Person.in_office.is_(True),
+            sa.or_(
+                Person.next_touch_due <= today + timedelta(days=horizon_days),
+                Person.last_contacted_at.is_(None),
+            ),
+        )
         .order_by(Person.next_touch_due.asc().nulls_first(), Person.sort_name, Person.id)
         .options(joinedload(Person.holder), joinedload(Person.last_contacted_by))
         .limit(limit)

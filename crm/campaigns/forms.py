@@ -8,10 +8,16 @@ from crm.models import PRIORITIES
 
 
 class CampaignForm(BaseForm):
-    name = StringField("Campaign name", validators=[DataRequired(), Length(max=200)],
-                       description='e.g. "Senate Judiciary before the Conrad 30 markup"')
-    goal = TextAreaField("Goal", validators=[Optional(), Length(max=5000)],
-                         description="What every target should hear, and by when.")
+    name = StringField(
+        "Campaign name",
+        validators=[DataRequired(), Length(max=200)],
+        description='e.g. "Senate Judiciary before the Conrad 30 markup"',
+    )
+    goal = TextAreaField(
+        "Goal",
+        validators=[Optional(), Length(max=5000)],
+        description="What every target should hear, and by when.",
+    )
     issue_id = SelectField("Issue", coerce=optional_int, validate_choice=False)
     bill_id = SelectField("Bill", coerce=optional_int, validate_choice=False)
     starts_on = DateField("Starts", validators=[Optional()])
@@ -20,7 +26,10 @@ class CampaignForm(BaseForm):
 
 
 class BulkAssignForm(BaseForm):
-    title = StringField("What to do", validators=[Optional(), Length(max=200)],
-                        description="Shown on each assignment; the campaign name if left empty.")
+    title = StringField(
+        "What to do",
+        validators=[Optional(), Length(max=200)],
+        description="Shown on each assignment; the campaign name if left empty.",
+    )
     due_on = DateField("Due", validators=[Optional()])
     priority = SelectField("Priority", choices=list(PRIORITIES.items()), default="normal")

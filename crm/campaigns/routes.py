@@ -38,9 +38,15 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
         flt = DirectoryFilter.from_args(request.form)
     if form.validate_on_submit():
         data = services.CampaignData(
-            name=form.name.data, goal=form.goal.data or None, issue_id=form.issue_id.data,
-            bill_id=form.bill_id.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-            status=form.status.data, target_filter=flt)
+            name=form.name.data,
+            goal=form.goal.data or None,
+            issue_id=form.issue_id.data,
+            bill_id=form.bill_id.data,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            status=form.status.data,
+            target_filter=flt,
+        )
         try:
             campaign = services.save_campaign(current_user, campaign, data, utcnow())
         except DomainError as e:
@@ -49,9 +55,14 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
             flash(f"Saved “{campaign.name}”. Now assign its targets.", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("campaigns/builder.html", form=form, flt=flt, campaign=campaign,
-                           preview=services.preview(flt, utcnow()) if flt.active else None,
-                           choices=filter_choices(flt)), status
+    return render_template(
+        "campaigns/builder.html",
+        form=form,
+        flt=flt,
+        campaign=campaign,
+        preview=services.preview(flt, utcnow()) if flt.active else None,
+        choices=filter_choices(flt),
+    ), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -66,8 +77,9 @@ def create():
 def edit(campaign_id: int):
     """Change a campaign's details or its target list."""
     campaign = get_or_404(services.get_campaign, campaign_id, current_user)
-    flt = (DirectoryFilter.from_args(request.args) if request.args
-           else services.saved_filter(campaign))
+    flt = (
+        DirectoryFilter.from_args(request.args) if request.args else services.saved_filter(campaign)
+    )
     return builder(campaign_form(campaign), flt, campaign)
 
 
@@ -76,9 +88,13 @@ def edit(campaign_id: int):
 def show(campaign_id: int):
     """Progress: assigned, contacted, done, overdue, per member; coverage of the targets."""
     campaign = get_or_404(services.get_campaign, campaign_id, current_user)
-    return render_template("campaigns/show.html", campaign=campaign,
-                           flt=services.saved_filter(campaign), form=EmptyForm(),
-                           progress=services.progress(campaign, utcnow(), current_user.timezone))
+    return render_template(
+        "campaigns/show.html",
+        campaign=campaign,
+        flt=services.saved_filter(campaign),
+        form=EmptyForm(),
+        progress=services.progress(campaign, utcnow(), current_user.timezone),
+    )
 
 
 def chosen_members(source) -> list[int]:
@@ -96,20 +112,31 @@ def assign(campaign_id: int):
     form = BulkAssignForm()
     if request.method == "GET":
         form.title.data = campaign.name
-    pairs = [(as_id(k.removeprefix("assignee-")), as_id(v)) for k, v in request.form.items()
-             if k.startswith("assignee-")]
+    pairs = [
+        (as_id(k.removeprefix("assignee-")), as_id(v))
+        for k, v in request.form.items()
+        if k.startswith("assignee-")
+    ]
     pairs = [(pid, uid) for pid, uid in pairs if pid and uid]
     if form.validate_on_submit():
         try:
-            result = services.bulk_assign(current_user, campaign, pairs, title=form.title.data,
-                                          due_on=form.due_on.data, priority=form.priority.data,
-                                          now=utcnow())
+            result = services.bulk_assign(
+                current_user,
+                campaign,
+                pairs,
+                title=form.title.data,
+                due_on=form.due_on.data,
+                priority=form.priority.data,
+                now=utcnow(),
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:
-            flash(f"Assigned {len(result.created)} targets"
-                  + (f"; {result.skipped} were already assigned." if result.skipped else "."),
-                  "success")
+            flash(
+                f"Assigned {len(result.created)} targets"
+                + (f"; {result.skipped} were already assigned." if result.skipped else "."),
+                "success",
+            )
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     try:
         plan = services.plan(current_user, campaign, strategy, members, utcnow())
@@ -121,9 +148,15 @@ def assign(campaign_id: int):
         for row in plan.rows:
             row.assignee_id = chosen.get(row.person.id)
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("campaigns/assign.html", campaign=campaign, plan=plan, form=form,
-                           strategy=strategy, members=members,
-                           strategies=services.STRATEGIES), status
+    return render_template(
+        "campaigns/assign.html",
+        campaign=campaign,
+        plan=plan,
+        form=form,
+        strategy=strategy,
+        members=members,
+        strategies=services.STRATEGIES,
+    ), status
 
 
 @bp.post("/<int:campaign_id>/delete")

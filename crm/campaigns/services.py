@@ -35,8 +35,7 @@ STRATEGIES = {
     "hand": "By hand",
 }
 CAMPAIGN_STATUSES = {"active": "Active", "closed": "Closed"}
-FIELDS = ("name", "goal", "issue_id", "bill_id", "starts_on", "ends_on", "status",
-          "target_filter")
+FIELDS = ("name", "goal", "issue_id", "bill_id", "starts_on", "ends_on", "status", "target_filter")
 MAX_TARGETS = 2000
 ALL_MEMBERS_UP_TO = 40  # a plan row offers every member up to this many, else a shortlist
 
@@ -82,12 +81,14 @@ def check(data: CampaignData) -> None:
     if data.bill_id and db.session.get(Bill, data.bill_id) is None:
         raise DomainError("That bill does not exist.", field="bill_id")
     if not data.target_filter.active:
-        raise DomainError("Choose at least one filter: a campaign for the whole directory is "
-                          "not a target list.")
+        raise DomainError(
+            "Choose at least one filter: a campaign for the whole directory is not a target list."
+        )
 
 
-def save_campaign(actor: User, campaign: Campaign | None, data: CampaignData,
-                  now: datetime) -> Campaign:
+def save_campaign(
+    actor: User, campaign: Campaign | None, data: CampaignData, now: datetime
+) -> Campaign:
     """Create a campaign, or change its details and target filter (coordinators)."""
     require_coordinator(actor)
     check(data)
@@ -125,23 +126,28 @@ def preview(flt: DirectoryFilter, now: datetime, *, limit: int = 25) -> Preview:
     """How many people the filter selects, and the first few: two queries."""
     base = flt.apply(sa.select(Person), now)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    people = list(db.session.scalars(
-        flt.order(base).options(joinedload(Person.holder)).limit(limit)))
+    people = list(
+        db.session.scalars(flt.order(base).options(joinedload(Person.holder)).limit(limit))
+    )
     return Preview(total, people)
 
 
 def assigned_in(campaign_id: int):
     """People who already have (non-cancelled) work in this campaign."""
     return sa.select(Assignment.person_id).where(
-        Assignment.campaign_id == campaign_id, Assignment.deleted_at.is_(None),
-        Assignment.status != "cancelled", Assignment.person_id.is_not(None))
+        Assignment.campaign_id == campaign_id,
+        Assignment.deleted_at.is_(None),
+        Assignment.status != "cancelled",
+        Assignment.person_id.is_not(None),
+    )
 
 
 def unassigned_targets(campaign: Campaign, now: datetime) -> list[Person]:
     """The campaign's targets that nobody has been given yet, in the filter's order."""
     flt = saved_filter(campaign)
     stmt = flt.order(flt.apply(sa.select(Person), now)).where(
-        Person.id.not_in(assigned_in(campaign.id)))
+        Person.id.not_in(assigned_in(campaign.id))
+    )
     return list(db.session.scalars(stmt.limit(MAX_TARGETS + 1)))
 
 
@@ -233,9 +239,10 @@ class Plan:
         if self.chosen or len(self.members) <= ALL_MEMBERS_UP_TO:
             pool = list(self.chosen or self.members)
         else:
-            pool = [*self.by_state.get(row.person.state or "", []),
-                    *([self.by_id[row.person.holder_id]]
-                      if row.person.holder_id in self.by_id else [])]
+            pool = [
+                *self.by_state.get(row.person.state or "", []),
+                *([self.by_id[row.person.holder_id]] if row.person.holder_id in self.by_id else []),
+            ]
         if row.assignee_id in self.by_id:
             pool.append(self.by_id[row.assignee_id])
         return sorted({m.id: m for m in pool}.values(), key=lambda m: (m.name, m.id))
@@ -246,18 +253,22 @@ class Plan:
         for r in self.rows:
             if r.assignee_id:
                 tally[r.assignee_id] += 1
-        return sorted(((self.name_of(k) or "?", v) for k, v in tally.items()),
-                      key=lambda x: -x[1])
+        return sorted(((self.name_of(k) or "?", v) for k, v in tally.items()), key=lambda x: -x[1])
 
 
 def active_members() -> list:
-    return list(db.session.execute(
-        sa.select(User.id, User.name, User.home_state).where(User.is_active.is_(True))
-        .order_by(User.name)))
+    return list(
+        db.session.execute(
+            sa.select(User.id, User.name, User.home_state)
+            .where(User.is_active.is_(True))
+            .order_by(User.name)
+        )
+    )
 
 
-def plan(viewer: User, campaign: Campaign, strategy: str, member_ids: list[int],
-         now: datetime) -> Plan:
+def plan(
+    viewer: User, campaign: Campaign, strategy: str, member_ids: list[int], now: datetime
+) -> Plan:
     """Propose an assignee for each unassigned target, with collisions to look at; nothing is
     saved. Members chosen narrow the pool; none chosen means every active member."""
     require_coordinator(viewer)
@@ -266,8 +277,11 @@ def plan(viewer: User, campaign: Campaign, strategy: str, member_ids: list[int],
     people = people[:MAX_TARGETS]
     everyone = active_members()
     chosen = [m for m in everyone if m.id in set(member_ids)] if member_ids else everyone
-    proposal = propose(strategy, [Target(p.id, p.state, p.holder_id) for p in people],
-                       [Member(m.id, m.home_state) for m in chosen])
+    proposal = propose(
+        strategy,
+        [Target(p.id, p.state, p.holder_id) for p in people],
+        [Member(m.id, m.home_state) for m in chosen],
+    )
     hits = find_collisions(viewer, [p.id for p in people], now, for_user_id=None)
     rows = [PlanRow(p, proposal.get(p.id), hits.get(p.id, [])) for p in people]
     return Plan(strategy, rows, everyone, chosen if member_ids else [], truncated)
@@ -279,8 +293,16 @@ class BulkResult:
     skipped: int
 
 
-def bulk_assign(actor: User, campaign: Campaign, pairs: list[tuple[int, int]], *,
-                title: str, due_on: date | None, priority: str, now: datetime) -> BulkResult:
+def bulk_assign(
+    actor: User,
+    campaign: Campaign,
+    pairs: list[tuple[int, int]],
+    *,
+    title: str,
+    due_on: date | None,
+    priority: str,
+    now: datetime,
+) -> BulkResult:
     """Create one assignment per (target, member) pair in one transaction, and notify each member
     once. Targets already assigned in this campaign are skipped, so a repeated submit adds none."""
     require_coordinator(actor)
@@ -294,20 +316,38 @@ def bulk_assign(actor: User, campaign: Campaign, pairs: list[tuple[int, int]], *
     wanted = {pid: uid for pid, uid in pairs if uid}
     if not wanted:
         raise DomainError("Choose a member for at least one target.")
-    members = set(db.session.scalars(sa.select(User.id).where(
-        User.id.in_(set(wanted.values())), User.is_active.is_(True))))
+    members = set(
+        db.session.scalars(
+            sa.select(User.id).where(User.id.in_(set(wanted.values())), User.is_active.is_(True))
+        )
+    )
     if set(wanted.values()) - members:
         raise DomainError("One of the members chosen is not active any more.")
-    people = set(db.session.scalars(sa.select(Person.id).where(
-        Person.id.in_(wanted), Person.deleted_at.is_(None))))
-    already = set(db.session.scalars(assigned_in(campaign.id).where(
-        Assignment.person_id.in_(wanted))))
+    people = set(
+        db.session.scalars(
+            sa.select(Person.id).where(Person.id.in_(wanted), Person.deleted_at.is_(None))
+        )
+    )
+    already = set(
+        db.session.scalars(assigned_in(campaign.id).where(Assignment.person_id.in_(wanted)))
+    )
     created = [
-        build(actor.id, AssignmentData(
-            title=title, assignee_id=uid, person_id=pid, campaign_id=campaign.id,
-            issue_id=campaign.issue_id, bill_id=campaign.bill_id, due_on=due_on,
-            priority=priority, source="campaign"))
-        for pid, uid in wanted.items() if pid in people and pid not in already
+        build(
+            actor.id,
+            AssignmentData(
+                title=title,
+                assignee_id=uid,
+                person_id=pid,
+                campaign_id=campaign.id,
+                issue_id=campaign.issue_id,
+                bill_id=campaign.bill_id,
+                due_on=due_on,
+                priority=priority,
+                source="campaign",
+            ),
+        )
+        for pid, uid in wanted.items()
+        if pid in people and pid not in already
     ]
     if created:
         record_created(actor, created, now)
@@ -359,14 +399,21 @@ def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
         return sa.func.count(sa.case((cond, 1)))
 
     rows = db.session.execute(
-        sa.select(User.id, User.name, n(Assignment.status != "cancelled"),
-                  n(sa.and_(Assignment.status != "cancelled", contacted)),
-                  n(Assignment.status == "done"), n(overdue(today)),
-                  n(Assignment.status == "cancelled"))
+        sa.select(
+            User.id,
+            User.name,
+            n(Assignment.status != "cancelled"),
+            n(sa.and_(Assignment.status != "cancelled", contacted)),
+            n(Assignment.status == "done"),
+            n(overdue(today)),
+            n(Assignment.status == "cancelled"),
+        )
         .select_from(Assignment)
         .join(User, User.id == Assignment.assignee_id)
         .outerjoin(Person, Person.id == Assignment.person_id)
-        .where(live).group_by(User.id, User.name).order_by(User.name)
+        .where(live)
+        .group_by(User.id, User.name)
+        .order_by(User.name)
     ).all()
     members = [MemberProgress(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows if r[2]]
     flt = saved_filter(campaign)
@@ -374,15 +421,23 @@ def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
     since_at = datetime(since.year, since.month, since.day, tzinfo=now.tzinfo)
     targets = flt.apply(sa.select(Person.id, Person.last_contacted_at), now).subquery()
     total, reached, unassigned = db.session.execute(
-        sa.select(sa.func.count(), n(targets.c.last_contacted_at >= since_at),
-                  n(targets.c.id.not_in(assigned_in(campaign.id))))
-        .select_from(targets)
+        sa.select(
+            sa.func.count(),
+            n(targets.c.last_contacted_at >= since_at),
+            n(targets.c.id.not_in(assigned_in(campaign.id))),
+        ).select_from(targets)
     ).one()
     return Progress(
-        today=today, targets=total, targets_contacted=reached, unassigned=unassigned,
-        assigned=sum(m.assigned for m in members), contacted=sum(m.contacted for m in members),
-        done=sum(m.done for m in members), overdue=sum(m.overdue for m in members),
-        cancelled=sum(r[6] for r in rows), members=members,
+        today=today,
+        targets=total,
+        targets_contacted=reached,
+        unassigned=unassigned,
+        assigned=sum(m.assigned for m in members),
+        contacted=sum(m.contacted for m in members),
+        done=sum(m.done for m in members),
+        overdue=sum(m.overdue for m in members),
+        cancelled=sum(r[6] for r in rows),
+        members=members,
     )
 
 
@@ -396,15 +451,19 @@ class CampaignRow:
 def list_campaigns() -> list[CampaignRow]:
     """Campaigns, newest first, with assigned and done counts: one query."""
     counts = (
-        sa.select(Assignment.campaign_id,
-                  sa.func.count(sa.case((Assignment.status != "cancelled", 1))).label("assigned"),
-                  sa.func.count(sa.case((Assignment.status == "done", 1))).label("done"))
+        sa.select(
+            Assignment.campaign_id,
+            sa.func.count(sa.case((Assignment.status != "cancelled", 1))).label("assigned"),
+            sa.func.count(sa.case((Assignment.status == "done", 1))).label("done"),
+        )
         .where(shown(), Assignment.campaign_id.is_not(None))
-        .group_by(Assignment.campaign_id).subquery()
+        .group_by(Assignment.campaign_id)
+        .subquery()
     )
     rows = db.session.execute(
-        sa.select(Campaign, sa.func.coalesce(counts.c.assigned, 0),
-                  sa.func.coalesce(counts.c.done, 0))
+        sa.select(
+            Campaign, sa.func.coalesce(counts.c.assigned, 0), sa.func.coalesce(counts.c.done, 0)
+        )
         .outerjoin(counts, counts.c.campaign_id == Campaign.id)
         .where(Campaign.deleted_at.is_(None))
         .options(joinedload(Campaign.issue), joinedload(Campaign.bill))
@@ -415,8 +474,14 @@ def list_campaigns() -> list[CampaignRow]:
 
 def campaign_choices() -> dict:
     """Issues and bills for the campaign form."""
-    issues = list(db.session.execute(
-        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)))
-    bills = list(db.session.scalars(
-        sa.select(Bill).order_by(Bill.jurisdiction, Bill.session.desc(), Bill.number)))
+    issues = list(
+        db.session.execute(
+            sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
+        )
+    )
+    bills = list(
+        db.session.scalars(
+            sa.select(Bill).order_by(Bill.jurisdiction, Bill.session.desc(), Bill.number)
+        )
+    )
     return {"issues": issues, "bills": bills}

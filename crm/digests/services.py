@@ -54,8 +54,12 @@ class Team:
 
     @property
     def empty(self) -> bool:
-        return not (self.contacts_by_member or self.overdue_by_member or self.untouched_total
-                    or self.movement_total)
+        return not (
+            self.contacts_by_member
+            or self.overdue_by_member
+            or self.untouched_total
+            or self.movement_total
+        )
 
 
 @dataclass
@@ -76,8 +80,13 @@ class Digest:
 
     @property
     def empty(self) -> bool:
-        mine = (self.overdue or self.due or self.lapsed_total or self.logged_total
-                or self.positions_total)
+        mine = (
+            self.overdue
+            or self.due
+            or self.lapsed_total
+            or self.logged_total
+            or self.positions_total
+        )
         return not mine and (self.team is None or self.team.empty)
 
     @property
@@ -131,39 +140,49 @@ def position_changes(since: datetime) -> list[dict]:
     prior = aliased(Position)
     previous = (
         sa.select(prior.stance)
-        .where(prior.person_id == Position.person_id,
-               # A position is about an issue or a bill: "=" on the NULL side is never true.
-               sa.or_(prior.issue_id == Position.issue_id, prior.bill_id == Position.bill_id),
-               prior.recorded_at < Position.recorded_at)
-        .order_by(prior.recorded_at.desc()).limit(1)
-        .correlate(Position).scalar_subquery()
+        .where(
+            prior.person_id == Position.person_id,
+            # A position is about an issue or a bill: "=" on the NULL side is never true.
+            sa.or_(prior.issue_id == Position.issue_id, prior.bill_id == Position.bill_id),
+            prior.recorded_at < Position.recorded_at,
+        )
+        .order_by(prior.recorded_at.desc())
+        .limit(1)
+        .correlate(Position)
+        .scalar_subquery()
     )
     recent = (
-        sa.select(Position.id.label("id"), Position.stance.label("stance"),
-                  previous.label("previous"))
+        sa.select(
+            Position.id.label("id"), Position.stance.label("stance"), previous.label("previous")
+        )
         .where(Position.recorded_at >= since)
         .subquery()
     )
-    person_deleted = sa.exists().where(Person.id == Position.person_id,
-                                       Person.deleted_at.is_not(None))
+    person_deleted = sa.exists().where(
+        Person.id == Position.person_id, Person.deleted_at.is_not(None)
+    )
     rows = db.session.execute(
         sa.select(Position, recent.c.previous)
         .join(recent, recent.c.id == Position.id)
-        .where(sa.or_(recent.c.previous.is_(None), recent.c.previous != recent.c.stance),
-               ~person_deleted)
+        .where(
+            sa.or_(recent.c.previous.is_(None), recent.c.previous != recent.c.stance),
+            ~person_deleted,
+        )
         .order_by(Position.recorded_at.desc(), Position.id.desc())
-        .options(joinedload(Position.person), joinedload(Position.issue),
-                 joinedload(Position.bill))
+        .options(joinedload(Position.person), joinedload(Position.issue), joinedload(Position.bill))
     ).all()
-    return [{
-        "issue_id": pos.issue_id,
-        "person": pos.person.full_name,
-        "url": absolute_url("people.show", person_id=pos.person_id),
-        "subject": pos.issue.name if pos.issue else (pos.bill.label if pos.bill else ""),
-        "stance": STANCES.get(pos.stance, pos.stance),
-        "previous": STANCES.get(previous, previous) if previous else None,
-        "commitment": pos.commitment,
-    } for pos, previous in rows]
+    return [
+        {
+            "issue_id": pos.issue_id,
+            "person": pos.person.full_name,
+            "url": absolute_url("people.show", person_id=pos.person_id),
+            "subject": pos.issue.name if pos.issue else (pos.bill.label if pos.bill else ""),
+            "stance": STANCES.get(pos.stance, pos.stance),
+            "previous": STANCES.get(previous, previous) if previous else None,
+            "commitment": pos.commitment,
+        }
+        for pos, previous in rows
+    ]
 
 
 class Week:
@@ -192,45 +211,69 @@ def member_queries() -> dict:
     """The per-user statements, built once with bind parameters: a run executes them hundreds
     of times, and building a statement costs more than running these small queries."""
     user_id, today, week_end, since, until, follow_since = (
-        sa.bindparam(name) for name in
-        ("user_id", "today", "week_end", "since", "until", "follow_since"))
+        sa.bindparam(name)
+        for name in ("user_id", "today", "week_end", "since", "until", "follow_since")
+    )
     over = sa.func.count().over()
     return {
         # My open assignments due within the week, and overdue ones (not snoozed).
         "assignments": (
             open_assignments()
-            .where(Assignment.assignee_id == user_id, Assignment.due_on.is_not(None),
-                   Assignment.due_on < week_end,
-                   sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today))
+            .where(
+                Assignment.assignee_id == user_id,
+                Assignment.due_on.is_not(None),
+                Assignment.due_on < week_end,
+                sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today),
+            )
             .order_by(Assignment.due_on, Assignment.id)
-            .options(joinedload(Assignment.person), joinedload(Assignment.organization))),
+            .options(joinedload(Assignment.person), joinedload(Assignment.organization))
+        ),
         # People I hold whose keep-in-touch cadence has lapsed (first ones, and how many).
         "lapsed": (
             sa.select(Person, over)
-            .where(Person.holder_id == user_id, Person.deleted_at.is_(None),
-                   Person.next_touch_due <= today)
-            .order_by(Person.next_touch_due, Person.sort_name).limit(LIST_LIMIT)),
+            .where(
+                Person.holder_id == user_id,
+                Person.deleted_at.is_(None),
+                Person.next_touch_due <= today,
+            )
+            .order_by(Person.next_touch_due, Person.sort_name)
+            .limit(LIST_LIMIT)
+        ),
         # What I logged this week (first ones, and how many; +1 query for their people).
         "logged": (
             sa.select(Interaction, over)
-            .where(Interaction.logged_by_id == user_id, Interaction.deleted_at.is_(None),
-                   Interaction.occurred_at >= since, Interaction.occurred_at <= until)
+            .where(
+                Interaction.logged_by_id == user_id,
+                Interaction.deleted_at.is_(None),
+                Interaction.occurred_at >= since,
+                Interaction.occurred_at <= until,
+            )
             .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-            .limit(LIST_LIMIT).options(selectinload(Interaction.people))),
+            .limit(LIST_LIMIT)
+            .options(selectinload(Interaction.people))
+        ),
         # The issues I follow: those of my recent contacts and of my open assignments.
         "followed": sa.union(
             sa.select(interaction_issues.c.issue_id)
             .join(Interaction, Interaction.id == interaction_issues.c.interaction_id)
-            .where(Interaction.logged_by_id == user_id, Interaction.deleted_at.is_(None),
-                   Interaction.occurred_at >= follow_since),
+            .where(
+                Interaction.logged_by_id == user_id,
+                Interaction.deleted_at.is_(None),
+                Interaction.occurred_at >= follow_since,
+            ),
             sa.select(Assignment.issue_id).where(
-                Assignment.assignee_id == user_id, Assignment.status.in_(OPEN),
-                Assignment.deleted_at.is_(None), Assignment.issue_id.is_not(None))),
+                Assignment.assignee_id == user_id,
+                Assignment.status.in_(OPEN),
+                Assignment.deleted_at.is_(None),
+                Assignment.issue_id.is_not(None),
+            ),
+        ),
     }
 
 
-def build_digest(user: User, now: datetime, week: str | None = None,
-                 shared: Week | None = None) -> Digest:
+def build_digest(
+    user: User, now: datetime, week: str | None = None, shared: Week | None = None
+) -> Digest:
     """Everything this user's digest shows, as of `now`: 4 or 5 queries of its own, plus the
     run's shared ones (`shared`; 1, and 3 more once a coordinator's digest needs the team)."""
     shared = shared or Week(now)
@@ -238,27 +281,49 @@ def build_digest(user: User, now: datetime, week: str | None = None,
     today = clock.local_today(now, tz)
     digest = Digest(user=user, week=week or iso_week(today), today=today, tz=tz)
     q = member_queries()
-    params = {"user_id": user.id, "today": today, "week_end": today + timedelta(days=7),
-              "since": shared.since, "until": now,
-              "follow_since": now - timedelta(days=FOLLOW_DAYS)}
+    params = {
+        "user_id": user.id,
+        "today": today,
+        "week_end": today + timedelta(days=7),
+        "since": shared.since,
+        "until": now,
+        "follow_since": now - timedelta(days=FOLLOW_DAYS),
+    }
 
     for a in db.session.scalars(q["assignments"], params).unique():
-        item = {"title": a.title, "target": target_name(a), "due_on": a.due_on,
-                "days": (a.due_on - today).days, "links": action_links(a, user)}
+        item = {
+            "title": a.title,
+            "target": target_name(a),
+            "due_on": a.due_on,
+            "days": (a.due_on - today).days,
+            "links": action_links(a, user),
+        }
         (digest.overdue if a.due_on < today else digest.due).append(item)
 
     rows = db.session.execute(q["lapsed"], params).all()
     digest.lapsed_total = rows[0][1] if rows else 0
-    digest.lapsed = [{"name": p.full_name, "seat": p.seat, "due": p.next_touch_due,
-                      "url": absolute_url("people.show", person_id=p.id)} for p, _ in rows]
+    digest.lapsed = [
+        {
+            "name": p.full_name,
+            "seat": p.seat,
+            "due": p.next_touch_due,
+            "url": absolute_url("people.show", person_id=p.id),
+        }
+        for p, _ in rows
+    ]
 
     rows = db.session.execute(q["logged"], params).all()
     digest.logged_total = rows[0][1] if rows else 0
-    digest.logged = [{
-        "when": clock.local(i.occurred_at, tz).date(), "kind": i.kind, "subject": i.subject,
-        "people": ", ".join(p.full_name for p in i.people if p.deleted_at is None),
-        "url": absolute_url("interactions.show", interaction_id=i.id),
-    } for i, _ in rows]
+    digest.logged = [
+        {
+            "when": clock.local(i.occurred_at, tz).date(),
+            "kind": i.kind,
+            "subject": i.subject,
+            "people": ", ".join(p.full_name for p in i.people if p.deleted_at is None),
+            "url": absolute_url("interactions.show", interaction_id=i.id),
+        }
+        for i, _ in rows
+    ]
 
     followed = set(db.session.scalars(q["followed"], params))
     mine_moved = [c for c in shared.changes() if c["issue_id"] in followed]
@@ -274,28 +339,52 @@ def build_team(shared: Week, today: date) -> Team:
     now, since = shared.now, shared.since
     team = Team()
     count = sa.func.count(Interaction.id)
-    team.contacts_by_member = [tuple(r) for r in db.session.execute(
-        sa.select(User.name, count)
-        .join(Interaction, Interaction.logged_by_id == User.id)
-        .where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since,
-               Interaction.occurred_at <= now)
-        .group_by(User.id, User.name).order_by(count.desc(), User.name))]
+    team.contacts_by_member = [
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(User.name, count)
+            .join(Interaction, Interaction.logged_by_id == User.id)
+            .where(
+                Interaction.deleted_at.is_(None),
+                Interaction.occurred_at >= since,
+                Interaction.occurred_at <= now,
+            )
+            .group_by(User.id, User.name)
+            .order_by(count.desc(), User.name)
+        )
+    ]
     overdue = sa.func.count(Assignment.id)
-    team.overdue_by_member = [tuple(r) for r in db.session.execute(
-        sa.select(User.name, overdue)
-        .join(Assignment, Assignment.assignee_id == User.id)
-        .outerjoin(Person, Person.id == Assignment.person_id)
-        .where(Assignment.status.in_(OPEN), Assignment.deleted_at.is_(None),
-               Person.deleted_at.is_(None), Assignment.due_on < today,
-               sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today))
-        .group_by(User.id, User.name).order_by(overdue.desc(), User.name))]
+    team.overdue_by_member = [
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(User.name, overdue)
+            .join(Assignment, Assignment.assignee_id == User.id)
+            .outerjoin(Person, Person.id == Assignment.person_id)
+            .where(
+                Assignment.status.in_(OPEN),
+                Assignment.deleted_at.is_(None),
+                Person.deleted_at.is_(None),
+                Assignment.due_on < today,
+                sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today),
+            )
+            .group_by(User.id, User.name)
+            .order_by(overdue.desc(), User.name)
+        )
+    ]
     targets, team.untouched_total = counted(
-        sa.select(Person).where(Person.tier == "target", Person.in_office.is_(True),
-                                Person.deleted_at.is_(None), Person.last_contacted_at.is_(None))
-        .order_by(Person.sort_name))
-    team.untouched_targets = [{"name": p.full_name, "seat": p.seat,
-                               "url": absolute_url("people.show", person_id=p.id)}
-                              for p in targets]
+        sa.select(Person)
+        .where(
+            Person.tier == "target",
+            Person.in_office.is_(True),
+            Person.deleted_at.is_(None),
+            Person.last_contacted_at.is_(None),
+        )
+        .order_by(Person.sort_name)
+    )
+    team.untouched_targets = [
+        {"name": p.full_name, "seat": p.seat, "url": absolute_url("people.show", person_id=p.id)}
+        for p in targets
+    ]
     movement = shared.changes()
     team.movement, team.movement_total = movement[:LIST_LIMIT], len(movement)
     return team
@@ -306,8 +395,9 @@ def digest_context(digest: Digest) -> dict:
         "d": digest,
         "preview_url": absolute_url("digests.preview"),
         "settings_url": absolute_url("settings.profile"),
-        "unsubscribe_url": list_unsubscribe_headers(digest.user, "digest")["List-Unsubscribe"]
-        .strip("<>"),
+        "unsubscribe_url": list_unsubscribe_headers(digest.user, "digest")[
+            "List-Unsubscribe"
+        ].strip("<>"),
     }
 
 
@@ -315,9 +405,15 @@ def queue_digest(digest: Digest, now: datetime) -> Notification | None:
     """Put a built digest in the ledger under (user, ISO week); None if already there."""
     user = digest.user
     return queue_email(
-        to_email=user.email, kind="digest", subject_key=f"user:{user.id}",
-        occurrence=digest.week, template="digest", subject=digest.subject,
-        context=digest_context(digest), recipient=user, now=now,
+        to_email=user.email,
+        kind="digest",
+        subject_key=f"user:{user.id}",
+        occurrence=digest.week,
+        template="digest",
+        subject=digest.subject,
+        context=digest_context(digest),
+        recipient=user,
+        now=now,
         headers=list_unsubscribe_headers(user, "digest"),
     )
 
@@ -328,15 +424,21 @@ def dispatch_digests(now: datetime, dry_run: bool = False, deliver: bool = True)
     summary = Summary()
     catch_up = timedelta(hours=current_app.config["DIGEST_CATCH_UP_HOURS"])
     users = db.session.scalars(
-        sa.select(User).where(User.is_active.is_(True), User.digest_enabled.is_(True))
-        .order_by(User.id)).all()
+        sa.select(User)
+        .where(User.is_active.is_(True), User.digest_enabled.is_(True))
+        .order_by(User.id)
+    ).all()
     due = [(u, slot[0]) for u in users if (slot := digest_slot(u, now, catch_up))]
     if not due:
         return summary
-    sent_before = set(db.session.execute(
-        sa.select(Notification.subject_key, Notification.occurrence)
-        .where(Notification.kind == "digest",
-               Notification.occurrence.in_(sorted({week for _, week in due})))).tuples())
+    sent_before = set(
+        db.session.execute(
+            sa.select(Notification.subject_key, Notification.occurrence).where(
+                Notification.kind == "digest",
+                Notification.occurrence.in_(sorted({week for _, week in due})),
+            )
+        ).tuples()
+    )
     shared = Week(now)
     for user, week in due:
         if (f"user:{user.id}", week) in sent_before:

@@ -37,8 +37,12 @@ class Summary:
     ids: list[int] = field(default_factory=list, repr=False)  # the ledger rows queued
 
     def as_dict(self) -> dict:
-        return {"queued": self.queued, "sent": self.sent, "skipped": self.skipped,
-                "failed": self.failed}
+        return {
+            "queued": self.queued,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "failed": self.failed,
+        }
 
 
 def prepare_email(
@@ -124,8 +128,10 @@ def absolute_url(endpoint: str, **values) -> str:
 
         parts = urlsplit(current_app.config["BASE_URL"])
         adapter = g.crm_url_adapter = current_app.url_map.bind(
-            parts.netloc or "localhost", script_name=parts.path or "/",
-            url_scheme=parts.scheme or "https")
+            parts.netloc or "localhost",
+            script_name=parts.path or "/",
+            url_scheme=parts.scheme or "https",
+        )
     return adapter.build(endpoint, values, force_external=True)
 
 
@@ -146,9 +152,13 @@ def dispatch_ids(ids: list[int]) -> int:
     if handed_over < len(ids):
         db.session.execute(
             sa.update(Notification)
-            .where(Notification.id.in_(ids[handed_over:]), Notification.status == "pending",
-                   Notification.attempts == 0)
+            .where(
+                Notification.id.in_(ids[handed_over:]),
+                Notification.status == "pending",
+                Notification.attempts == 0,
+            )
             .values(next_attempt_at=None)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
     return handed_over

@@ -133,8 +133,9 @@ def send_smtp(msg: EmailMessage) -> None:
     try:
         server, port, timeout = cfg["MAIL_SERVER"], cfg["MAIL_PORT"], cfg["MAIL_TIMEOUT"]
         if cfg["MAIL_USE_SSL"]:
-            conn = smtplib.SMTP_SSL(server, port, timeout=timeout,
-                                    context=ssl.create_default_context())
+            conn = smtplib.SMTP_SSL(
+                server, port, timeout=timeout, context=ssl.create_default_context()
+            )
         else:
             conn = smtplib.SMTP(server, port, timeout=timeout)
         with conn:

@@ -40,23 +40,30 @@ def sweep_outbox(now: datetime) -> SweepSummary:
     reaped = db.session.execute(
         sa.update(Notification)
         .where(Notification.status == "sending", Notification.claimed_at < stale_before)
-        .values(status="unknown",
-                last_error="The worker stopped while sending: the message may or may not have "
-                           "been delivered.")
+        .values(
+            status="unknown",
+            last_error="The worker stopped while sending: the message may or may not have "
+            "been delivered.",
+        )
     )
     summary.unknown = reaped.rowcount or 0
     due = (
         sa.select(Notification.id)
-        .where(Notification.status == "pending",
-               sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+        .where(
+            Notification.status == "pending",
+            sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        )
         .order_by(Notification.next_attempt_at, Notification.id)
         .limit(cfg["OUTBOX_BATCH"])
     )
     # Claiming the nudge in the UPDATE itself means two sweeps never hand over the same row.
     ids = db.session.scalars(
         sa.update(Notification)
-        .where(Notification.id.in_(due.scalar_subquery()), Notification.status == "pending",
-               sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
+        .where(
+            Notification.id.in_(due.scalar_subquery()),
+            Notification.status == "pending",
+            sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        )
         .values(next_attempt_at=now + timedelta(seconds=cfg["OUTBOX_RENUDGE"]))
         .returning(Notification.id)
         .execution_options(synchronize_session=False)

@@ -37,11 +37,16 @@ SOCIAL_HANDLES = ("twitter", "facebook", "youtube", "instagram", "mastodon")
 SOCIAL_IDS = ("twitter_id", "youtube_id", "instagram_id")
 CSV_REQUIRED = ("bioguide_id", "last_name", "first_name", "type", "state", "party")
 CSV_IDS = {  # CSV column -> external id key, and whether the YAML has it as a number
-    "bioguide_id": ("bioguide", False), "thomas_id": ("thomas", False),
-    "opensecrets_id": ("opensecrets", False), "lis_id": ("lis", False),
-    "cspan_id": ("cspan", True), "govtrack_id": ("govtrack", True),
-    "votesmart_id": ("votesmart", True), "ballotpedia_id": ("ballotpedia", False),
-    "washington_post_id": ("washington_post", False), "icpsr_id": ("icpsr", True),
+    "bioguide_id": ("bioguide", False),
+    "thomas_id": ("thomas", False),
+    "opensecrets_id": ("opensecrets", False),
+    "lis_id": ("lis", False),
+    "cspan_id": ("cspan", True),
+    "govtrack_id": ("govtrack", True),
+    "votesmart_id": ("votesmart", True),
+    "ballotpedia_id": ("ballotpedia", False),
+    "washington_post_id": ("washington_post", False),
+    "icpsr_id": ("icpsr", True),
     "wikipedia_id": ("wikipedia", False),
 }
 
@@ -50,9 +55,16 @@ def parse(source: Source, as_of: date | None = None) -> Snapshot:
     """Read every congress-legislators file in the source folder into one Snapshot."""
     paths = {stem: find_file(source.root, stem) for stem in FILES}
     as_of = as_of or source.date or newest_date(p for p in paths.values() if p) or date.today()
-    snap = Snapshot(kind="congress", dataset="congress-legislators", id_field="bioguide_id",
-                    committee_key_field="code", level="federal", states=frozenset(),
-                    as_of=as_of, office_kinds=frozenset({"capitol"}))
+    snap = Snapshot(
+        kind="congress",
+        dataset="congress-legislators",
+        id_field="bioguide_id",
+        committee_key_field="code",
+        level="federal",
+        states=frozenset(),
+        as_of=as_of,
+        office_kinds=frozenset({"capitol"}),
+    )
     problems = snap.problems
     legislators = paths[LEGISLATORS]
     if legislators is None:
@@ -62,12 +74,15 @@ def parse(source: Source, as_of: date | None = None) -> Snapshot:
     try:
         if legislators.suffix == ".csv":
             rows = source.read_csv(legislators, CSV_REQUIRED)
-            records = [csv_person(row, name, f"line {n + 2}", problems)
-                       for n, row in enumerate(rows)]
+            records = [
+                csv_person(row, name, f"line {n + 2}", problems) for n, row in enumerate(rows)
+            ]
         else:
             data = expect_list(source.read(legislators), name)
-            records = [yaml_person(item, name, f"record {n + 1}", as_of, problems)
-                       for n, item in enumerate(data)]
+            records = [
+                yaml_person(item, name, f"record {n + 1}", as_of, problems)
+                for n, item in enumerate(data)
+            ]
     except BadFile as exc:
         problems.append(exc.problem)
         return snap
@@ -88,8 +103,11 @@ def parse(source: Source, as_of: date | None = None) -> Snapshot:
         if paths[MEMBERSHIP] is not None and snap.committees is not None:
             read_memberships(snap, source, paths[MEMBERSHIP])
     elif paths[MEMBERSHIP] is not None:
-        problems.append(Problem(source.name(paths[MEMBERSHIP]), None,
-                                f"memberships need {COMMITTEES} beside them"))
+        problems.append(
+            Problem(
+                source.name(paths[MEMBERSHIP]), None, f"memberships need {COMMITTEES} beside them"
+            )
+        )
     return snap
 
 
@@ -125,8 +143,9 @@ def require(mapping: Any, key: str):
 # ---- legislators ----
 
 
-def yaml_person(item: Any, file: str, where: str, as_of: date,
-                problems: list[Problem]) -> PersonRecord | Problem:
+def yaml_person(
+    item: Any, file: str, where: str, as_of: date, problems: list[Problem]
+) -> PersonRecord | Problem:
     """One legislators-current record (YAML or JSON) into a PersonRecord, or the Problem."""
     ident = item.get("id") if isinstance(item, dict) else None
     bioguide = norm.text(ident.get("bioguide")) if isinstance(ident, dict) else None
@@ -148,10 +167,16 @@ def yaml_person(item: Any, file: str, where: str, as_of: date,
         party_label, caucus = current_party(term, as_of)
         clean = norm.Cleaner(problems, file, bioguide)
         values = person_values(
-            first=require(names, "first"), last=require(names, "last"),
-            middle=names.get("middle"), suffix=names.get("suffix"),
-            nickname=names.get("nickname"), official=names.get("official_full"),
-            chamber=chamber, state=state, district=district, party_label=party_label,
+            first=require(names, "first"),
+            last=require(names, "last"),
+            middle=names.get("middle"),
+            suffix=names.get("suffix"),
+            nickname=names.get("nickname"),
+            official=names.get("official_full"),
+            chamber=chamber,
+            state=state,
+            district=district,
+            party_label=party_label,
             caucus=caucus,
         )
         optional = {
@@ -164,16 +189,22 @@ def yaml_person(item: Any, file: str, where: str, as_of: date,
         ids = {k: v for k, v in ident.items() if v not in (None, "", [])}
         offices = []
         if term.get("address") or optional["phone"]:
-            offices.append(office("capitol", "Washington, DC", term.get("address"),
-                                  optional["phone"], clean.phone(term.get("fax"), "fax"),
-                                  f"{bioguide}-capitol"))
+            offices.append(
+                office(
+                    "capitol",
+                    "Washington, DC",
+                    term.get("address"),
+                    optional["phone"],
+                    clean.phone(term.get("fax"), "fax"),
+                    f"{bioguide}-capitol",
+                )
+            )
         return finish(bioguide, file, values, optional, ids, offices)
     except norm.RECORD_ERRORS as exc:
         return norm.record_problem(exc, file, record_id)
 
 
-def csv_person(row: dict, file: str, where: str,
-               problems: list[Problem]) -> PersonRecord | Problem:
+def csv_person(row: dict, file: str, where: str, problems: list[Problem]) -> PersonRecord | Problem:
     """One row of legislators-current.csv (no term dates or Capitol office in this format)."""
     bioguide = norm.text(row.get("bioguide_id"))
     try:
@@ -185,16 +216,24 @@ def csv_person(row: dict, file: str, where: str,
         state = norm.state_code(require(row, "state"))
         clean = norm.Cleaner(problems, file, bioguide)
         values = person_values(
-            first=require(row, "first_name"), last=require(row, "last_name"),
-            middle=row.get("middle_name"), suffix=row.get("suffix"),
-            nickname=row.get("nickname"), official=row.get("full_name"),
-            chamber=CHAMBERS[kind], state=state,
+            first=require(row, "first_name"),
+            last=require(row, "last_name"),
+            middle=row.get("middle_name"),
+            suffix=row.get("suffix"),
+            nickname=row.get("nickname"),
+            official=row.get("full_name"),
+            chamber=CHAMBERS[kind],
+            state=state,
             district=norm.district_text(row.get("district")) if kind == "rep" else None,
-            party_label=require(row, "party"), caucus=None,
+            party_label=require(row, "party"),
+            caucus=None,
         )
         phone = clean.phone(row.get("phone"))
-        optional = {"phone": phone, "website": clean.url(row.get("url"), "url"),
-                    "contact_form": clean.url(row.get("contact_form"), "contact_form")}
+        optional = {
+            "phone": phone,
+            "website": clean.url(row.get("url"), "url"),
+            "contact_form": clean.url(row.get("contact_form"), "contact_form"),
+        }
         ids: dict[str, Any] = {}
         for column, (key, numeric) in CSV_IDS.items():
             value = norm.text(row.get(column))
@@ -204,8 +243,16 @@ def csv_person(row: dict, file: str, where: str,
             ids["fec"] = [v.strip() for v in row["fec_ids"].split(",") if v.strip()]
         offices = []
         if norm.text(row.get("address")) or phone:
-            offices.append(office("capitol", "Washington, DC", row.get("address"), phone, None,
-                                  f"{bioguide}-capitol"))
+            offices.append(
+                office(
+                    "capitol",
+                    "Washington, DC",
+                    row.get("address"),
+                    phone,
+                    None,
+                    f"{bioguide}-capitol",
+                )
+            )
         record = finish(bioguide, file, values, optional, ids, offices)
         record.social, extra = social_values(row)
         record.external_ids.update(extra)
@@ -229,8 +276,20 @@ def current_party(term: dict, as_of: date) -> tuple[str, str | None]:
     return party, caucus
 
 
-def person_values(*, first, last, middle, suffix, nickname, official, chamber, state, district,
-                  party_label, caucus) -> dict[str, Any]:
+def person_values(
+    *,
+    first,
+    last,
+    middle,
+    suffix,
+    nickname,
+    official,
+    chamber,
+    state,
+    district,
+    party_label,
+    caucus,
+) -> dict[str, Any]:
     party = norm.party_name(party_label)
     return {
         "kind": "legislator",
@@ -240,9 +299,12 @@ def person_values(*, first, last, middle, suffix, nickname, official, chamber, s
         "suffix": norm.text(suffix),
         "nickname": norm.text(nickname),
         # official_full first; sparse new records have none, so build it from the parts.
-        "full_name": norm.text(official) or " ".join(
-            p for p in (norm.text(nickname) or norm.text(first), norm.text(last),
-                        norm.text(suffix)) if p),
+        "full_name": norm.text(official)
+        or " ".join(
+            p
+            for p in (norm.text(nickname) or norm.text(first), norm.text(last), norm.text(suffix))
+            if p
+        ),
         "title": norm.seat_title("federal", chamber, state),
         "level": "federal",
         "chamber": chamber,
@@ -257,14 +319,29 @@ def person_values(*, first, last, middle, suffix, nickname, official, chamber, s
 
 
 def office(kind, label, address, phone, fax, external_id, position=0) -> dict[str, Any]:
-    return {"kind": kind, "label": norm.text(label), "address": norm.text(address),
-            "phone": phone, "fax": fax, "external_id": external_id, "position": position}
+    return {
+        "kind": kind,
+        "label": norm.text(label),
+        "address": norm.text(address),
+        "phone": phone,
+        "fax": fax,
+        "external_id": external_id,
+        "position": position,
+    }
 
 
-def finish(bioguide: str, file: str, values: dict, optional: dict, ids: dict,
-           offices: list) -> PersonRecord:
-    return PersonRecord(key=bioguide, file=file, values=values, optional=optional,
-                        external_ids=ids, offices=offices, org_key=norm.office_key(bioguide))
+def finish(
+    bioguide: str, file: str, values: dict, optional: dict, ids: dict, offices: list
+) -> PersonRecord:
+    return PersonRecord(
+        key=bioguide,
+        file=file,
+        values=values,
+        optional=optional,
+        external_ids=ids,
+        offices=offices,
+        org_key=norm.office_key(bioguide),
+    )
 
 
 def social_values(data: dict) -> tuple[dict, dict]:
@@ -284,16 +361,27 @@ def add_chambers(snap: Snapshot) -> None:
     """The two chambers, and each member's office as an organization under its chamber."""
     for chamber in ("upper", "lower"):
         key = norm.legislature_key("US", chamber)
-        snap.orgs[key] = OrgRecord(key, {"name": norm.legislature_name("US", chamber),
-                                         "kind": "legislature", "jurisdiction": "US"})
+        snap.orgs[key] = OrgRecord(
+            key,
+            {
+                "name": norm.legislature_name("US", chamber),
+                "kind": "legislature",
+                "jurisdiction": "US",
+            },
+        )
     for person in snap.people.values():
         v = person.values
         capitol = person.offices[0] if person.offices else {}
         snap.orgs[person.org_key] = OrgRecord(
             person.org_key,
-            {"name": f"Office of {v['title']} {v['full_name']}", "kind": "legislative_office",
-             "jurisdiction": "US", "website": person.optional.get("website"),
-             "phone": person.optional.get("phone"), "address": capitol.get("address")},
+            {
+                "name": f"Office of {v['title']} {v['full_name']}",
+                "kind": "legislative_office",
+                "jurisdiction": "US",
+                "website": person.optional.get("website"),
+                "phone": person.optional.get("phone"),
+                "address": capitol.get("address"),
+            },
             parent_key=norm.legislature_key("US", v["chamber"]),
         )
 
@@ -312,8 +400,9 @@ def by_bioguide(snap: Snapshot, source: Source, path):
         ident = item.get("id") if isinstance(item, dict) else None
         bioguide = norm.text(ident.get("bioguide")) if isinstance(ident, dict) else None
         if not bioguide:
-            snap.problems.append(Problem(name, f"record {n + 1}", "missing required field "
-                                                                  "'id.bioguide'"))
+            snap.problems.append(
+                Problem(name, f"record {n + 1}", "missing required field 'id.bioguide'")
+            )
             continue
         if bioguide in seen:
             snap.problems.append(Problem(name, bioguide, "duplicate bioguide id"))
@@ -321,8 +410,9 @@ def by_bioguide(snap: Snapshot, source: Source, path):
         seen.add(bioguide)
         record = snap.people.get(bioguide)
         if record is None:
-            snap.problems.append(Problem(name, bioguide, "not a current member: skipped",
-                                         "warning"))
+            snap.problems.append(
+                Problem(name, bioguide, "not a current member: skipped", "warning")
+            )
             continue
         yield record, item
 
@@ -331,8 +421,9 @@ def read_social(snap: Snapshot, source: Source, path) -> None:
     for record, item in by_bioguide(snap, source, path):
         social = item.get("social")
         if not isinstance(social, dict):
-            snap.problems.append(Problem(source.name(path), record.key,
-                                         "missing required field 'social'"))
+            snap.problems.append(
+                Problem(source.name(path), record.key, "missing required field 'social'")
+            )
             continue
         record.social, ids = social_values(social)
         record.external_ids.update(ids)
@@ -348,21 +439,35 @@ def read_district_offices(snap: Snapshot, source: Source, path) -> None:
             oid = norm.text(o.get("id")) if isinstance(o, dict) else None
             if not oid or not norm.text(o.get("city")) or not norm.text(o.get("state")):
                 missing = "id" if not oid else ("city" if not norm.text(o.get("city")) else "state")
-                snap.problems.append(Problem(name, oid or f"{record.key} office {n}",
-                                             f"missing required field '{missing}'"))
+                snap.problems.append(
+                    Problem(
+                        name,
+                        oid or f"{record.key} office {n}",
+                        f"missing required field '{missing}'",
+                    )
+                )
                 continue
             if oid in seen:
                 snap.problems.append(Problem(name, oid, "duplicate office id"))
                 continue
             seen.add(oid)
-            record.offices.append(office(
-                "district", o["city"], district_address(o), clean.phone(o.get("phone")),
-                clean.phone(o.get("fax"), "fax"), oid, position=n))
+            record.offices.append(
+                office(
+                    "district",
+                    o["city"],
+                    district_address(o),
+                    clean.phone(o.get("phone")),
+                    clean.phone(o.get("fax"), "fax"),
+                    oid,
+                    position=n,
+                )
+            )
 
 
 def district_address(o: dict) -> str:
-    street = ", ".join(norm.text(o.get(k)) for k in ("building", "address", "suite")
-                       if norm.text(o.get(k)))
+    street = ", ".join(
+        norm.text(o.get(k)) for k in ("building", "address", "suite") if norm.text(o.get(k))
+    )
     city = f"{o['city']}, {o['state']}" + (f" {o['zip']}" if norm.text(o.get("zip")) else "")
     return f"{street}\n{city}" if street else city
 
@@ -393,28 +498,45 @@ def read_committees(snap: Snapshot, source: Source, path) -> None:
             if chamber is None:
                 raise ValueError(f"type {item['type']!r} is not house, senate or joint")
             clean.record = code
-            add(code, committee_values(require(item, "name"), chamber, code),
-                committee_optional(item, clean), None)
+            add(
+                code,
+                committee_values(require(item, "name"), chamber, code),
+                committee_optional(item, clean),
+                None,
+            )
             for sub in item.get("subcommittees") or []:
                 sub_id = norm.text(sub.get("thomas_id"))
                 if not sub_id:
                     raise norm.MissingField("subcommittees.thomas_id")
                 clean.record = code + sub_id
-                add(code + sub_id, committee_values(require(sub, "name"), chamber, code + sub_id),
-                    committee_optional(sub, clean), code)
+                add(
+                    code + sub_id,
+                    committee_values(require(sub, "name"), chamber, code + sub_id),
+                    committee_optional(sub, clean),
+                    code,
+                )
         except norm.RECORD_ERRORS as exc:
             snap.problems.append(norm.record_problem(exc, name, code or f"record {n + 1}"))
     snap.committees = committees
 
 
 def committee_values(name: str, chamber: str, code: str) -> dict[str, Any]:
-    return {"name": norm.text(name), "level": "federal", "jurisdiction": "US",
-            "chamber": chamber, "code": code, "active": True}
+    return {
+        "name": norm.text(name),
+        "level": "federal",
+        "jurisdiction": "US",
+        "chamber": chamber,
+        "code": code,
+        "active": True,
+    }
 
 
 def committee_optional(item: dict, clean: norm.Cleaner) -> dict[str, Any]:
-    return {"url": clean.url(item.get("url"), "url"), "phone": clean.phone(item.get("phone")),
-            "address": norm.text(item.get("address"))}
+    return {
+        "url": clean.url(item.get("url"), "url"),
+        "phone": clean.phone(item.get("phone")),
+        "address": norm.text(item.get("address")),
+    }
 
 
 def read_memberships(snap: Snapshot, source: Source, path) -> None:
@@ -435,22 +557,30 @@ def read_memberships(snap: Snapshot, source: Source, path) -> None:
         for n, member in enumerate(members or [], start=1):
             bioguide = norm.text(member.get("bioguide")) if isinstance(member, dict) else None
             if not bioguide:
-                snap.problems.append(Problem(name, f"{code} member {n}",
-                                             "missing required field 'bioguide'"))
+                snap.problems.append(
+                    Problem(name, f"{code} member {n}", "missing required field 'bioguide'")
+                )
                 continue
             if bioguide not in snap.people:
-                snap.problems.append(Problem(name, f"{code} {bioguide}",
-                                             "not a current member: skipped", "warning"))
+                snap.problems.append(
+                    Problem(name, f"{code} {bioguide}", "not a current member: skipped", "warning")
+                )
                 continue
             if (code, bioguide) in memberships:
                 snap.problems.append(Problem(name, f"{code} {bioguide}", "duplicate membership"))
                 continue
             title = norm.text(member.get("title"))
             rank = member.get("rank")
-            memberships[(code, bioguide)] = MembershipRecord(code, bioguide, {
-                "role": norm.committee_role(title),
-                "title": title,
-                "rank": int(rank) if isinstance(rank, int | str) and str(rank).isdigit() else None,
-                "side": norm.text(member.get("party")),
-            })
+            memberships[(code, bioguide)] = MembershipRecord(
+                code,
+                bioguide,
+                {
+                    "role": norm.committee_role(title),
+                    "title": title,
+                    "rank": int(rank)
+                    if isinstance(rank, int | str) and str(rank).isdigit()
+                    else None,
+                    "side": norm.text(member.get("party")),
+                },
+            )
     snap.memberships = memberships

@@ -7,18 +7,29 @@ from crm.imports.services import KINDS
 
 
 class ImportForm(BaseForm):
-    kind = SelectField("What to import", choices=list(KINDS.items()), default="congress",
-                      validators=[DataRequired()])
+    kind = SelectField(
+        "What to import",
+        choices=list(KINDS.items()),
+        default="congress",
+        validators=[DataRequired()],
+    )
     files = MultipleFileField(
-        "Files", description="congress-legislators files (YAML, JSON or CSV) or a .zip of them; "
-                             "for Open States, a .zip of data/<state>/ folders.")
-    url = URLField("Or a URL", validators=[Optional(), Length(max=500)],
-                   description="A .zip, or the folder the congress-legislators files are "
-                               "published in. Leave both empty to download the published "
-                               "congress-legislators files.")
-    states = StringField("States", validators=[Optional(), Length(max=200)],
-                         description="Open States only, e.g. TX FL. Empty: every state in the "
-                                     "upload.")
+        "Files",
+        description="congress-legislators files (YAML, JSON or CSV) or a .zip of them; "
+        "for Open States, a .zip of data/<state>/ folders.",
+    )
+    url = URLField(
+        "Or a URL",
+        validators=[Optional(), Length(max=500)],
+        description="A .zip, or the folder the congress-legislators files are "
+        "published in. Leave both empty to download the published "
+        "congress-legislators files.",
+    )
+    states = StringField(
+        "States",
+        validators=[Optional(), Length(max=200)],
+        description="Open States only, e.g. TX FL. Empty: every state in the upload.",
+    )
     dry_run = BooleanField("Preview only: report what would change and write nothing")
 
     def uploads(self) -> list[tuple[str, bytes]]:

@@ -19,7 +19,11 @@ PARTY_NAMES = {
 }
 # Non-voting members of the House: they sit as chamber "lower", district "0".
 DELEGATE_TITLES = {
-    "DC": "Delegate", "GU": "Delegate", "VI": "Delegate", "AS": "Delegate", "MP": "Delegate",
+    "DC": "Delegate",
+    "GU": "Delegate",
+    "VI": "Delegate",
+    "AS": "Delegate",
+    "MP": "Delegate",
     "PR": "Resident Commissioner",
 }
 

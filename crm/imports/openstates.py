@@ -48,14 +48,23 @@ def yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
 
 
-def parse(source: Source, states: tuple[str, ...] = (), as_of: date | None = None,
-          progress=None) -> Snapshot:
+def parse(
+    source: Source, states: tuple[str, ...] = (), as_of: date | None = None, progress=None
+) -> Snapshot:
     """Read the chosen states (all found when none are given) into one Snapshot."""
     folders = state_folders(source.root) if source.root.is_dir() else {}
-    snap = Snapshot(kind="openstates", dataset="openstates", id_field="openstates_id",
-                    committee_key_field="external_id", level="state", states=frozenset(),
-                    as_of=date.today(), committees={}, memberships={},
-                    office_kinds=frozenset({"capitol", "district", "mail"}))
+    snap = Snapshot(
+        kind="openstates",
+        dataset="openstates",
+        id_field="openstates_id",
+        committee_key_field="external_id",
+        level="state",
+        states=frozenset(),
+        as_of=date.today(),
+        committees={},
+        memberships={},
+        office_kinds=frozenset({"capitol", "district", "mail"}),
+    )
     wanted = [s.strip().upper() for s in states if s.strip()]
     for code in wanted:
         if code not in US_STATES:
@@ -64,19 +73,28 @@ def parse(source: Source, states: tuple[str, ...] = (), as_of: date | None = Non
             snap.problems.append(Problem(source.label, code, "no folder for this state"))
     for code in folders:
         if code not in US_STATES:
-            snap.problems.append(Problem(source.name(folders[code]), None,
-                                         f"unknown state code {code.lower()!r}"))
+            snap.problems.append(
+                Problem(source.name(folders[code]), None, f"unknown state code {code.lower()!r}")
+            )
     chosen = {c: f for c, f in folders.items() if c in US_STATES and (not wanted or c in wanted)}
     if not chosen and not snap.problems:
-        snap.problems.append(Problem(source.label, None,
-                                     "no <state>/legislature or <state>/committees folders found"))
+        snap.problems.append(
+            Problem(
+                source.label, None, "no <state>/legislature or <state>/committees folders found"
+            )
+        )
     snap.states = frozenset(chosen)
     people_files = {c: yaml_files(f / "legislature") for c, f in chosen.items()}
     committee_files = {c: yaml_files(f / "committees") for c, f in chosen.items()}
     total = sum(len(v) for v in (*people_files.values(), *committee_files.values()))
-    snap.as_of = as_of or source.date or newest_date(
-        p for files in (*people_files.values(), *committee_files.values()) for p in files
-    ) or date.today()
+    snap.as_of = (
+        as_of
+        or source.date
+        or newest_date(
+            p for files in (*people_files.values(), *committee_files.values()) for p in files
+        )
+        or date.today()
+    )
     done = 0
     for code in chosen:
         for path in people_files[code]:
@@ -132,11 +150,17 @@ def read_person(snap: Snapshot, source: Source, folder_state: str, path: Path) -
         if not key:
             raise norm.MissingField("id")
         roles = require(data, "roles")
-        current = [r for r in roles if isinstance(r, dict) and not r.get("end_date")
-                   and r.get("type") in ("upper", "lower")]
+        current = [
+            r
+            for r in roles
+            if isinstance(r, dict) and not r.get("end_date") and r.get("type") in ("upper", "lower")
+        ]
         if not current:
-            snap.problems.append(Problem(name, key, "no current role (every role has an "
-                                                    "end_date): skipped", "warning"))
+            snap.problems.append(
+                Problem(
+                    name, key, "no current role (every role has an end_date): skipped", "warning"
+                )
+            )
             return
         if len(current) > 1:
             raise ValueError("more than one current role")
@@ -155,10 +179,17 @@ def read_person(snap: Snapshot, source: Source, folder_state: str, path: Path) -
         offices = []
         for n, o in enumerate(data.get("offices") or []):
             kind, label = OFFICE_KINDS.get(o.get("classification"), ("district", None))
-            offices.append({"kind": kind, "label": label, "address": norm.text(o.get("address")),
-                            "phone": clean.phone(o.get("voice")),
-                            "fax": clean.phone(o.get("fax"), "fax"),
-                            "external_id": None, "position": n})
+            offices.append(
+                {
+                    "kind": kind,
+                    "label": label,
+                    "address": norm.text(o.get("address")),
+                    "phone": clean.phone(o.get("voice")),
+                    "fax": clean.phone(o.get("fax"), "fax"),
+                    "external_id": None,
+                    "position": n,
+                }
+            )
         links = [link for link in data.get("links") or [] if isinstance(link, dict)]
         homepage = next((lk["url"] for lk in links if lk.get("note") == "homepage"), None)
         website = homepage or (links[0].get("url") if links else None)
@@ -195,12 +226,20 @@ def read_person(snap: Snapshot, source: Source, folder_state: str, path: Path) -
         snap.problems.append(norm.record_problem(exc, name, key))
         return
     if key in snap.people:
-        snap.problems.append(Problem(name, key, f"duplicate person id (also in "
-                                                f"{snap.people[key].file})"))
+        snap.problems.append(
+            Problem(name, key, f"duplicate person id (also in {snap.people[key].file})")
+        )
         return
-    snap.people[key] = PersonRecord(key=key, file=name, values=values, optional=optional,
-                                    social=social, external_ids=ids, offices=offices,
-                                    org_key=norm.office_key(key))
+    snap.people[key] = PersonRecord(
+        key=key,
+        file=name,
+        values=values,
+        optional=optional,
+        social=social,
+        external_ids=ids,
+        offices=offices,
+        org_key=norm.office_key(key),
+    )
 
 
 def capitol_phone(offices: list[dict]) -> str | None:
@@ -216,8 +255,14 @@ def add_chambers(snap: Snapshot, state: str) -> None:
     """The state's two chambers, and each legislator's office under its chamber."""
     for chamber in ("upper", "lower"):
         key = norm.legislature_key(state, chamber)
-        snap.orgs[key] = OrgRecord(key, {"name": norm.legislature_name(state, chamber),
-                                         "kind": "legislature", "jurisdiction": state})
+        snap.orgs[key] = OrgRecord(
+            key,
+            {
+                "name": norm.legislature_name(state, chamber),
+                "kind": "legislature",
+                "jurisdiction": state,
+            },
+        )
     for person in snap.people.values():
         v = person.values
         if v["state"] != state or person.org_key in snap.orgs:
@@ -225,10 +270,15 @@ def add_chambers(snap: Snapshot, state: str) -> None:
         capitol = next((o for o in person.offices if o["kind"] == "capitol"), {})
         snap.orgs[person.org_key] = OrgRecord(
             person.org_key,
-            {"name": f"Office of {v['title']} {v['full_name']}", "kind": "legislative_office",
-             "jurisdiction": state, "website": person.optional.get("website"),
-             "phone": person.optional.get("phone"), "email": person.optional.get("email"),
-             "address": capitol.get("address")},
+            {
+                "name": f"Office of {v['title']} {v['full_name']}",
+                "kind": "legislative_office",
+                "jurisdiction": state,
+                "website": person.optional.get("website"),
+                "phone": person.optional.get("phone"),
+                "email": person.optional.get("email"),
+                "address": capitol.get("address"),
+            },
             parent_key=norm.legislature_key(state, v["chamber"]),
         )
 
@@ -247,12 +297,19 @@ def read_committee(snap: Snapshot, source: Source, folder_state: str, path: Path
             raise ValueError(f"chamber {data['chamber']!r} is not upper, lower or legislature")
         state = jurisdiction_state(require(data, "jurisdiction"))
         if state != folder_state:
-            raise ValueError(f"committee is in {state} but the file is in the {folder_state} "
-                             f"folder")
+            raise ValueError(
+                f"committee is in {state} but the file is in the {folder_state} folder"
+            )
         links = [link for link in data.get("links") or [] if isinstance(link, dict)]
         clean = norm.Cleaner(snap.problems, name, key)
-        values = {"name": norm.text(require(data, "name")), "level": "state",
-                  "jurisdiction": state, "chamber": chamber, "external_id": key, "active": True}
+        values = {
+            "name": norm.text(require(data, "name")),
+            "level": "state",
+            "jurisdiction": state,
+            "chamber": chamber,
+            "external_id": key,
+            "active": True,
+        }
         optional = {"url": clean.url(links[0].get("url") if links else None, "link")}
         members = data.get("members") or []
         if not isinstance(members, list):
@@ -261,11 +318,13 @@ def read_committee(snap: Snapshot, source: Source, folder_state: str, path: Path
         snap.problems.append(norm.record_problem(exc, name, key))
         return
     if key in snap.committees:
-        snap.problems.append(Problem(name, key, f"duplicate committee id (also in "
-                                                f"{snap.committees[key].file})"))
+        snap.problems.append(
+            Problem(name, key, f"duplicate committee id (also in {snap.committees[key].file})")
+        )
         return
-    snap.committees[key] = CommitteeRecord(key, name, values, optional,
-                                           norm.text(data.get("parent")))
+    snap.committees[key] = CommitteeRecord(
+        key, name, values, optional, norm.text(data.get("parent"))
+    )
     for n, member in enumerate(members, start=1):
         person = norm.text(member.get("person_id")) if isinstance(member, dict) else None
         who = f"{key} member {n}" + (f" ({member.get('name')})" if isinstance(member, dict) else "")
@@ -273,19 +332,28 @@ def read_committee(snap: Snapshot, source: Source, folder_state: str, path: Path
             snap.problems.append(Problem(name, who, "no person_id: skipped", "warning"))
             continue
         if person not in snap.people:
-            snap.problems.append(Problem(name, f"{key} {person}", "person not in this import: "
-                                                                  "skipped", "warning"))
+            snap.problems.append(
+                Problem(name, f"{key} {person}", "person not in this import: skipped", "warning")
+            )
             continue
         if (key, person) in snap.memberships:
             snap.problems.append(Problem(name, f"{key} {person}", "duplicate membership"))
             continue
         title = norm.text(member.get("role"))
-        snap.memberships[(key, person)] = MembershipRecord(key, person, {
-            "role": norm.committee_role(title), "title": title, "rank": None, "side": None})
+        snap.memberships[(key, person)] = MembershipRecord(
+            key,
+            person,
+            {"role": norm.committee_role(title), "title": title, "rank": None, "side": None},
+        )
 
 
 def resolve_parents(snap: Snapshot) -> None:
     for committee in snap.committees.values():
         if committee.parent_key and committee.parent_key not in snap.committees:
-            snap.problems.append(Problem(committee.file, committee.key,
-                                         f"unknown parent committee {committee.parent_key}"))
+            snap.problems.append(
+                Problem(
+                    committee.file,
+                    committee.key,
+                    f"unknown parent committee {committee.parent_key}",
+                )
+            )

@@ -154,8 +154,14 @@ def plan_organizations(p: Plan) -> None:
     keys = list(snap.orgs)
     existing = {}
     for chunk in chunks(keys, 900):
-        existing.update({o.external_id: o for o in db.session.scalars(
-            sa.select(Organization).where(Organization.external_id.in_(chunk)))})
+        existing.update(
+            {
+                o.external_id: o
+                for o in db.session.scalars(
+                    sa.select(Organization).where(Organization.external_id.in_(chunk))
+                )
+            }
+        )
     p.existing_orgs = existing
     ids = {k: o.id for k, o in existing.items()}
     for key, rec in snap.orgs.items():
@@ -164,8 +170,11 @@ def plan_organizations(p: Plan) -> None:
             p.org_creates.append(rec)
             p.counts["organizations"]["created"] += 1
             continue
-        wanted = {k: v for k, v in rec.values.items()
-                  if v is not None or k in ("name", "kind", "jurisdiction")}
+        wanted = {
+            k: v
+            for k, v in rec.values.items()
+            if v is not None or k in ("name", "kind", "jurisdiction")
+        }
         if rec.parent_key and ids.get(rec.parent_key) != org.parent_id:
             wanted["parent_id"] = ids.get(rec.parent_key)
         diff = {k: [getattr(org, k), v] for k, v in wanted.items() if getattr(org, k) != v}
@@ -180,11 +189,12 @@ def plan_organizations(p: Plan) -> None:
 
 def chunks(items: list, size: int):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
-def name_keys(first: str | None, nickname: str | None, last: str | None,
-              full: str | None) -> set[str]:
+def name_keys(
+    first: str | None, nickname: str | None, last: str | None, full: str | None
+) -> set[str]:
     keys = {fold(full)} if full else set()
     for given in (first, nickname):
         if given and last:
@@ -197,14 +207,20 @@ class HandEntered:
 
     def __init__(self, snap: Snapshot):
         states = sorted({r.values["state"] for r in snap.people.values()})
-        rows = db.session.scalars(
-            sa.select(Person).where(
-                Person.bioguide_id.is_(None), Person.openstates_id.is_(None),
-                Person.kind == "legislator", Person.deleted_at.is_(None),
-                Person.state.in_(states),
-                sa.or_(Person.level.is_(None), Person.level == snap.level),
+        rows = (
+            db.session.scalars(
+                sa.select(Person).where(
+                    Person.bioguide_id.is_(None),
+                    Person.openstates_id.is_(None),
+                    Person.kind == "legislator",
+                    Person.deleted_at.is_(None),
+                    Person.state.in_(states),
+                    sa.or_(Person.level.is_(None), Person.level == snap.level),
+                )
             )
-        ) if states else []
+            if states
+            else []
+        )
         self.by_seat: dict[tuple, list[Person]] = defaultdict(list)
         for person in rows:
             self.by_seat[(person.state, person.chamber)].append(person)
@@ -218,16 +234,24 @@ class HandEntered:
         if not pool:
             return None, []
         wanted = name_keys(v.get("first_name"), v.get("nickname"), v["last_name"], v["full_name"])
-        exact = [c for c in pool
-                 if wanted & name_keys(c.first_name, c.nickname, c.last_name, c.full_name)]
+        exact = [
+            c
+            for c in pool
+            if wanted & name_keys(c.first_name, c.nickname, c.last_name, c.full_name)
+        ]
         if len(exact) == 1:
             self.used.add(exact[0].id)
             return exact[0], []
         if exact:
             return None, exact
         names = {c.id: fold(c.full_name) for c in pool}
-        close = process.extract(fold(v["full_name"]), names, scorer=fuzz.token_sort_ratio,
-                                score_cutoff=REVIEW_SCORE, limit=3)
+        close = process.extract(
+            fold(v["full_name"]),
+            names,
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=REVIEW_SCORE,
+            limit=3,
+        )
         by_id = {c.id: c for c in pool}
         return None, [by_id[cid] for _, _, cid in close]
 
@@ -235,8 +259,10 @@ class HandEntered:
 def plan_people(p: Plan) -> None:
     snap = p.snapshot
     id_col = getattr(Person, snap.id_field)
-    existing = {getattr(x, snap.id_field): x
-                for x in db.session.scalars(sa.select(Person).where(id_col.is_not(None)))}
+    existing = {
+        getattr(x, snap.id_field): x
+        for x in db.session.scalars(sa.select(Person).where(id_col.is_not(None)))
+    }
     p.existing_people = existing
     offices = existing_offices(snap, id_col)
     org_ids = {k: o.id for k, o in p.existing_orgs.items()}
@@ -247,17 +273,27 @@ def plan_people(p: Plan) -> None:
         if person is None and hand is not None:
             person, review = hand.match(rec)
             for other in review:
-                p.reviews.append(Change(
-                    "review", "person", key, rec.name,
-                    message=f"{rec.name} ({key}) may be the same person as {other.full_name} "
-                            f"(#{other.id}, entered by hand); imported as a new person, "
-                            f"not merged."))
+                p.reviews.append(
+                    Change(
+                        "review",
+                        "person",
+                        key,
+                        rec.name,
+                        message=f"{rec.name} ({key}) may be the same person as {other.full_name} "
+                        f"(#{other.id}, entered by hand); imported as a new person, "
+                        f"not merged.",
+                    )
+                )
             if person is not None:
                 action = "link"
         if person is None:
             # Every record sets the same columns, so the inserts batch into few statements.
-            values = {**rec.values, **rec.optional, "social": rec.social,
-                      "external_ids": rec.external_ids}
+            values = {
+                **rec.values,
+                **rec.optional,
+                "social": rec.social,
+                "external_ids": rec.external_ids,
+            }
             change = Change("create", "person", key, rec.name)
             p.person_ops.append(PersonOp(None, rec, values, bool(rec.offices), change))
             p.changes.append(change)
@@ -298,8 +334,9 @@ def existing_offices(snap: Snapshot, id_col) -> dict[int, list[dict]]:
     return out
 
 
-def person_diff(person: Person, rec: PersonRecord, offices: list[dict],
-                org_ids: dict[str, int]) -> dict[str, list]:
+def person_diff(
+    person: Person, rec: PersonRecord, offices: list[dict], org_ids: dict[str, int]
+) -> dict[str, list]:
     """Field -> [ours, theirs] for what the source would change on this person."""
     diff: dict[str, list] = {}
     for name, value in rec.values.items():
@@ -323,8 +360,10 @@ def person_diff(person: Person, rec: PersonRecord, offices: list[dict],
 def plan_committees(p: Plan) -> None:
     snap = p.snapshot
     key_col = getattr(Committee, snap.committee_key_field)
-    existing = {getattr(c, snap.committee_key_field): c
-                for c in db.session.scalars(sa.select(Committee).where(key_col.is_not(None)))}
+    existing = {
+        getattr(c, snap.committee_key_field): c
+        for c in db.session.scalars(sa.select(Committee).where(key_col.is_not(None)))
+    }
     p.existing_committees = existing
     for key, rec in snap.committees.items():
         committee = existing.get(key)
@@ -334,8 +373,9 @@ def plan_committees(p: Plan) -> None:
             p.counts["committees"]["created"] += 1
             continue
         wanted = {**rec.values, **{k: v for k, v in rec.optional.items() if v is not None}}
-        diff = {k: [getattr(committee, k), v] for k, v in wanted.items()
-                if getattr(committee, k) != v}
+        diff = {
+            k: [getattr(committee, k), v] for k, v in wanted.items() if getattr(committee, k) != v
+        }
         parent = existing.get(rec.parent_key) if rec.parent_key else None
         if rec.parent_key and (parent is None or committee.parent_id != parent.id):
             diff["parent"] = [committee.parent_id, rec.parent_key]
@@ -372,9 +412,12 @@ def plan_memberships(p: Plan) -> None:
     by_id = {c.id: k for k, c in p.existing_committees.items() if in_scope(c, snap)}
     people_by_id = {x.id: k for k, x in p.existing_people.items()}
     rows = db.session.execute(
-        sa.select(CommitteeMembership.id, CommitteeMembership.committee_id,
-                  CommitteeMembership.person_id,
-                  *(getattr(CommitteeMembership, f) for f in MEMBERSHIP_FIELDS))
+        sa.select(
+            CommitteeMembership.id,
+            CommitteeMembership.committee_id,
+            CommitteeMembership.person_id,
+            *(getattr(CommitteeMembership, f) for f in MEMBERSHIP_FIELDS),
+        )
         .join(Committee, Committee.id == CommitteeMembership.committee_id)
         .where(getattr(Committee, snap.committee_key_field).is_not(None))
     )
@@ -383,17 +426,23 @@ def plan_memberships(p: Plan) -> None:
         committee_key, person_key = by_id.get(row[1]), people_by_id.get(row[2])
         if committee_key is None or person_key is None:
             continue  # hand-made memberships of people the source does not know stay
-        existing[(committee_key, person_key)] = (row[0], dict(zip(MEMBERSHIP_FIELDS, row[3:],
-                                                                  strict=True)))
-    names = {k: committee_label(c.values["name"], c.values.get("code"))
-             for k, c in snap.committees.items()}
+        existing[(committee_key, person_key)] = (
+            row[0],
+            dict(zip(MEMBERSHIP_FIELDS, row[3:], strict=True)),
+        )
+    names = {
+        k: committee_label(c.values["name"], c.values.get("code"))
+        for k, c in snap.committees.items()
+    }
     new_people = {op.record.key for op in p.person_ops if op.person is None}
     counts = p.counts["memberships"]
 
     def note(person_key: str, label: str, before: dict | None, after: dict | None) -> None:
         if person_key not in new_people:
             p.membership_changes.setdefault(person_key, {})[f"committee {label}"] = [
-                seat_in_committee(before), seat_in_committee(after)]
+                seat_in_committee(before),
+                seat_in_committee(after),
+            ]
 
     for key, rec in snap.memberships.items():
         found = existing.get(key)
@@ -434,8 +483,9 @@ def insert_rows(model, rows: list[dict]) -> None:
     SQLite, and group rows by which values are None.)"""
     if rows:
         keys = list(dict.fromkeys(k for row in rows for k in row))
-        db.session.execute(sa.insert(model.__table__), [{k: row.get(k) for k in keys}
-                                                        for row in rows])
+        db.session.execute(
+            sa.insert(model.__table__), [{k: row.get(k) for k in keys} for row in rows]
+        )
 
 
 def ids_by_key(column, keys: list[str]) -> dict[str, int]:
@@ -468,30 +518,57 @@ class Applier:
         db.session.flush()
         insert_rows(AuditEntry, self.audit)
 
-    def log(self, action: str, table: str, entity_id: int, before: dict | None,
-            after: dict | None) -> None:
-        self.audit.append({"actor_id": None, "action": action, "entity_type": table,
-                           "entity_id": entity_id, "before": jsonable(before),
-                           "after": jsonable({**(after or {}), **self.source}), "at": self.now})
+    def log(
+        self, action: str, table: str, entity_id: int, before: dict | None, after: dict | None
+    ) -> None:
+        self.audit.append(
+            {
+                "actor_id": None,
+                "action": action,
+                "entity_type": table,
+                "entity_id": entity_id,
+                "before": jsonable(before),
+                "after": jsonable({**(after or {}), **self.source}),
+                "at": self.now,
+            }
+        )
 
     def log_change(self, table: str, entity_id: int, change: Change) -> None:
-        self.log(f"import_{change.action}", table, entity_id,
-                 {k: b for k, (b, _) in change.fields.items()},
-                 {k: a for k, (_, a) in change.fields.items()})
+        self.log(
+            f"import_{change.action}",
+            table,
+            entity_id,
+            {k: b for k, (b, _) in change.fields.items()},
+            {k: a for k, (_, a) in change.fields.items()},
+        )
 
     def organizations(self) -> dict[str, int]:
         p = self.plan
         ids = {k: o.id for k, o in p.existing_orgs.items()}
         for chambers in (True, False):  # chambers first: offices hang under them
             batch = [rec for rec in p.org_creates if (rec.parent_key is None) == chambers]
-            insert_rows(Organization, [
-                {**{k: rec.values.get(k) for k in ORG_COLUMNS}, "external_id": rec.key,
-                 "parent_id": ids.get(rec.parent_key), "created_at": self.now,
-                 "updated_at": self.now} for rec in batch])
+            insert_rows(
+                Organization,
+                [
+                    {
+                        **{k: rec.values.get(k) for k in ORG_COLUMNS},
+                        "external_id": rec.key,
+                        "parent_id": ids.get(rec.parent_key),
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                    for rec in batch
+                ],
+            )
             ids.update(ids_by_key(Organization.external_id, [rec.key for rec in batch]))
             for rec in batch:
-                self.log("import_create", "organizations", ids[rec.key], None,
-                         {**rec.values, "external_id": rec.key})
+                self.log(
+                    "import_create",
+                    "organizations",
+                    ids[rec.key],
+                    None,
+                    {**rec.values, "external_id": rec.key},
+                )
         for org, values, change in p.org_updates:
             if "parent_id" in values:
                 values["parent_id"] = ids.get(self.snap.orgs[change.key].parent_key)
@@ -508,17 +585,32 @@ class Applier:
         for op in creates:
             names = SimpleNamespace(**{f: op.values.get(f) for f in NAME_FIELDS})
             Person.set_names(names)  # the model's rule for sort and search names
-            rows.append({**op.values, id_field: op.record.key, "full_name": names.full_name,
-                         "sort_name": names.sort_name, "search_name": names.search_name,
-                         "organization_id": orgs.get(op.record.org_key), "tier": "unknown",
-                         "source": self.snap.kind, "source_updated_at": self.stamp,
-                         "created_at": self.now, "updated_at": self.now})
+            rows.append(
+                {
+                    **op.values,
+                    id_field: op.record.key,
+                    "full_name": names.full_name,
+                    "sort_name": names.sort_name,
+                    "search_name": names.search_name,
+                    "organization_id": orgs.get(op.record.org_key),
+                    "tier": "unknown",
+                    "source": self.snap.kind,
+                    "source_updated_at": self.stamp,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
         insert_rows(Person, rows)
         ids = {k: x.id for k, x in p.existing_people.items()}
         ids.update(ids_by_key(getattr(Person, id_field), [op.record.key for op in creates]))
         for op in creates:
-            self.log("import_create", "people", ids[op.record.key], None,
-                     {**op.values, id_field: op.record.key})
+            self.log(
+                "import_create",
+                "people",
+                ids[op.record.key],
+                None,
+                {**op.values, id_field: op.record.key},
+            )
         for op in p.person_ops:
             if op.person is None:
                 continue
@@ -544,10 +636,19 @@ class Applier:
         ops = [op for op in self.plan.person_ops if op.replace_offices]
         replaced = [op.person.id for op in ops if op.person is not None]
         for chunk in chunks(replaced, 900):
-            db.session.execute(sa.delete(Office).where(
-                Office.person_id.in_(chunk), Office.kind.in_(sorted(self.snap.office_kinds))))
-        insert_rows(Office, [{**office, "person_id": people[op.record.key]}
-                             for op in ops for office in op.record.offices])
+            db.session.execute(
+                sa.delete(Office).where(
+                    Office.person_id.in_(chunk), Office.kind.in_(sorted(self.snap.office_kinds))
+                )
+            )
+        insert_rows(
+            Office,
+            [
+                {**office, "person_id": people[op.record.key]}
+                for op in ops
+                for office in op.record.offices
+            ],
+        )
 
     def committees(self) -> dict[str, int]:
         p = self.plan
@@ -558,14 +659,30 @@ class Applier:
             ready = [r for r in pending if r.parent_key is None or r.parent_key in ids]
             if not ready:
                 raise ValueError("committee parents form a cycle")
-            insert_rows(Committee, [
-                {"code": None, "external_id": None, **r.values, **r.optional,
-                 "parent_id": ids.get(r.parent_key), "created_at": self.now,
-                 "updated_at": self.now} for r in ready])
+            insert_rows(
+                Committee,
+                [
+                    {
+                        "code": None,
+                        "external_id": None,
+                        **r.values,
+                        **r.optional,
+                        "parent_id": ids.get(r.parent_key),
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                    for r in ready
+                ],
+            )
             ids.update(ids_by_key(key_column, [r.key for r in ready]))
             for rec in ready:
-                self.log("import_create", "committees", ids[rec.key], None,
-                         {**rec.values, **rec.optional, "parent": rec.parent_key})
+                self.log(
+                    "import_create",
+                    "committees",
+                    ids[rec.key],
+                    None,
+                    {**rec.values, **rec.optional, "parent": rec.parent_key},
+                )
             pending = [r for r in pending if r.key not in ids]
         for committee, diff, change in p.committee_updates:
             for k, (_, v) in diff.items():
@@ -582,18 +699,28 @@ class Applier:
     def memberships(self, people: dict[str, int], committees: dict[str, int]) -> None:
         p = self.plan
         for chunk in chunks(p.membership_deletes, 900):
-            db.session.execute(sa.delete(CommitteeMembership).where(
-                CommitteeMembership.id.in_(chunk)))
+            db.session.execute(
+                sa.delete(CommitteeMembership).where(CommitteeMembership.id.in_(chunk))
+            )
         if p.membership_updates:
             table = CommitteeMembership.__table__
             db.session.execute(
-                sa.update(table).where(table.c.id == sa.bindparam("row_id"))
+                sa.update(table)
+                .where(table.c.id == sa.bindparam("row_id"))
                 .values({f: sa.bindparam(f) for f in MEMBERSHIP_FIELDS}),
                 [{"row_id": row_id, **values} for row_id, values in p.membership_updates],
             )
-        insert_rows(CommitteeMembership, [
-            {"committee_id": committees[m.committee_key], "person_id": people[m.person_key],
-             **m.values} for m in p.membership_creates])
+        insert_rows(
+            CommitteeMembership,
+            [
+                {
+                    "committee_id": committees[m.committee_key],
+                    "person_id": people[m.person_key],
+                    **m.values,
+                }
+                for m in p.membership_creates
+            ],
+        )
 
 
 def apply(plan: Plan, now: datetime) -> None:

@@ -23,16 +23,25 @@ def index():
     if form.validate_on_submit():
         try:
             run, queued = services.start_import(
-                current_user, kind=form.kind.data, url=form.url.data, uploads=form.uploads(),
-                states=form.states.data, dry_run=form.dry_run.data, now=utcnow())
+                current_user,
+                kind=form.kind.data,
+                url=form.url.data,
+                uploads=form.uploads(),
+                states=form.states.data,
+                dry_run=form.dry_run.data,
+                now=utcnow(),
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:
             if queued:
                 flash(f"Import #{run.id} was queued.", "success")
             else:
-                flash(f"Import #{run.id} is saved but the job queue could not be reached; "
-                      f"it will start once the queue is back and you send it again.", "warning")
+                flash(
+                    f"Import #{run.id} is saved but the job queue could not be reached; "
+                    f"it will start once the queue is back and you send it again.",
+                    "warning",
+                )
             return redirect(url_for("imports.show", run_id=run.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("imports/index.html", form=form, runs=services.list_runs()), status
@@ -50,8 +59,9 @@ def worker():
 def show(run_id: int):
     """One run: progress, counts, errors, and every change it made."""
     run = get_or_404(services.get_run, run_id)
-    return render_template("imports/show.html", run=run, details=services.run_details(run),
-                           button=EmptyForm())
+    return render_template(
+        "imports/show.html", run=run, details=services.run_details(run), button=EmptyForm()
+    )
 
 
 @bp.get("/<int:run_id>/status")
@@ -60,8 +70,9 @@ def status(run_id: int):
     """The run's progress, polled by the run page while it is queued or running."""
     run = get_or_404(services.get_run, run_id)
     worker = jobs.worker_status() if run.status == "queued" else None
-    response = make_response(render_template("imports/_status.html", run=run, worker=worker,
-                                              button=EmptyForm()))
+    response = make_response(
+        render_template("imports/_status.html", run=run, worker=worker, button=EmptyForm())
+    )
     if run.finished_at and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"  # finished: reload to show the results
     return response
@@ -78,6 +89,10 @@ def retry(run_id: int):
         except DomainError as e:
             flash(e.message, "danger")
         else:
-            flash("Sent to the job queue again." if queued
-                  else "The job queue still cannot be reached.", "info" if queued else "warning")
+            flash(
+                "Sent to the job queue again."
+                if queued
+                else "The job queue still cannot be reached.",
+                "info" if queued else "warning",
+            )
     return redirect(url_for("imports.show", run_id=run_id))

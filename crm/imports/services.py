@@ -64,15 +64,29 @@ class ImportResult(HasProblems):
 
     def summary(self) -> dict:
         """The one-line JSON summary: totals over every kind of record, then per kind."""
-        totals = {outcome: sum(c[outcome] for c in self.counts.values())
-                  for outcome in ("created", "updated", "retired", "unchanged")}
-        return {**totals, "errors": len(self.errors), "warnings": len(self.warnings),
-                "review": len(self.reviews), "dry_run": self.dry_run,
-                "source_date": self.as_of.isoformat() if self.as_of else None, **self.counts}
+        totals = {
+            outcome: sum(c[outcome] for c in self.counts.values())
+            for outcome in ("created", "updated", "retired", "unchanged")
+        }
+        return {
+            **totals,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "review": len(self.reviews),
+            "dry_run": self.dry_run,
+            "source_date": self.as_of.isoformat() if self.as_of else None,
+            **self.counts,
+        }
 
 
-def parse(kind: str, source, *, states: tuple[str, ...] = (), as_of: date | None = None,
-          progress: Callable[[float], None] | None = None) -> Snapshot:
+def parse(
+    kind: str,
+    source,
+    *,
+    states: tuple[str, ...] = (),
+    as_of: date | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Snapshot:
     if kind == "congress":
         if states:
             raise ImportFailed("--state only applies to Open States imports.")
@@ -80,10 +94,17 @@ def parse(kind: str, source, *, states: tuple[str, ...] = (), as_of: date | None
     return openstates.parse(source, states, as_of, progress)
 
 
-def import_directory(kind: str, source: str | Path | None, *, now: datetime,
-                     dry_run: bool = False, states: tuple[str, ...] = (),
-                     as_of: date | None = None, label: str | None = None,
-                     progress: Callable[[int], None] | None = None) -> ImportResult:
+def import_directory(
+    kind: str,
+    source: str | Path | None,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    states: tuple[str, ...] = (),
+    as_of: date | None = None,
+    label: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
     """Import a congress-legislators or Open States source; all or nothing, one commit."""
     if kind not in KINDS:
         raise ImportFailed(f"Unknown import kind {kind!r}.")
@@ -96,13 +117,22 @@ def import_directory(kind: str, source: str | Path | None, *, now: datetime,
     cache_dir = current_app.config.get("IMPORT_CACHE_DIR")
     cache = ParseCache(Path(cache_dir) / kind) if cache_dir else None
     try:
-        with open_source(source, files=congress.FILES if kind == "congress" else (),
-                         stem_order=congress.DOWNLOAD_ORDER,
-                         timeout=current_app.config.get("IMPORT_DOWNLOAD_TIMEOUT", 30),
-                         cache=cache, label=label) as src:
+        with open_source(
+            source,
+            files=congress.FILES if kind == "congress" else (),
+            stem_order=congress.DOWNLOAD_ORDER,
+            timeout=current_app.config.get("IMPORT_DOWNLOAD_TIMEOUT", 30),
+            cache=cache,
+            label=label,
+        ) as src:
             report(10)
-            snap = parse(kind, src, states=states, as_of=as_of,
-                         progress=lambda fraction: report(10 + int(40 * fraction)))
+            snap = parse(
+                kind,
+                src,
+                states=states,
+                as_of=as_of,
+                progress=lambda fraction: report(10 + int(40 * fraction)),
+            )
     except SourceError as exc:
         raise ImportFailed(str(exc)) from None
     result.as_of, result.problems = snap.as_of, snap.problems
@@ -121,8 +151,10 @@ def import_directory(kind: str, source: str | Path | None, *, now: datetime,
         db.session.commit()
     except IntegrityError as exc:
         log.warning("import conflicted with a concurrent change: %s", exc)
-        raise ImportFailed("The directory changed while the import ran (another import?). "
-                           "Nothing was saved; run it again.") from None
+        raise ImportFailed(
+            "The directory changed while the import ran (another import?). "
+            "Nothing was saved; run it again."
+        ) from None
     finally:
         db.session.rollback()  # a dry run or a failure leaves nothing behind
     return result
@@ -131,31 +163,52 @@ def import_directory(kind: str, source: str | Path | None, *, now: datetime,
 # ---- history: every run that writes is recorded ----
 
 
-def new_run(kind: str, source: str, actor: User | None, now: datetime, *, dry_run: bool,
-            status: str = "queued") -> ImportRun:
-    run = ImportRun(kind=kind, source=source[:500], started_by_id=actor.id if actor else None,
-                    status=status, progress=0, dry_run=dry_run, counts={}, errors=[], changes=[],
-                    options={},
-                    created_at=now, started_at=now if status == "running" else None)
+def new_run(
+    kind: str,
+    source: str,
+    actor: User | None,
+    now: datetime,
+    *,
+    dry_run: bool,
+    status: str = "queued",
+) -> ImportRun:
+    run = ImportRun(
+        kind=kind,
+        source=source[:500],
+        started_by_id=actor.id if actor else None,
+        status=status,
+        progress=0,
+        dry_run=dry_run,
+        counts={},
+        errors=[],
+        changes=[],
+        options={},
+        created_at=now,
+        started_at=now if status == "running" else None,
+    )
     db.session.add(run)
     return run
 
 
-def finish_run(run_id: int, now: datetime, result: ImportResult | None = None,
-               failure: str | None = None) -> ImportRun:
+def finish_run(
+    run_id: int, now: datetime, result: ImportResult | None = None, failure: str | None = None
+) -> ImportRun:
     """Record the outcome on the run (its own commit, after the import's)."""
     run = db.session.get(ImportRun, run_id)
     if result is not None:
         run.counts = result.summary()
         run.errors = [p.as_dict() for p in result.problems]
         run.changes = [c.as_dict() for c in (*result.reviews, *result.changes)][
-            :reconcile.MAX_STORED_CHANGES]
+            : reconcile.MAX_STORED_CHANGES
+        ]
         run.source_date = result.as_of
         run.status = "done" if result.ok else "failed"
     if failure:
         run.status = "failed"
-        run.errors = [*(run.errors or []), {"file": None, "id": None, "message": failure,
-                                            "level": "error"}]
+        run.errors = [
+            *(run.errors or []),
+            {"file": None, "id": None, "message": failure, "level": "error"},
+        ]
     run.progress = 100
     run.finished_at = now
     db.session.execute(sa.delete(ImportFile).where(ImportFile.run_id == run_id))
@@ -163,13 +216,21 @@ def finish_run(run_id: int, now: datetime, result: ImportResult | None = None,
     return run
 
 
-def run_import(kind: str, source: str | None, *, actor: User | None, now: datetime,
-               dry_run: bool = False, states: tuple[str, ...] = (),
-               as_of: date | None = None) -> tuple[ImportResult, ImportRun | None]:
+def run_import(
+    kind: str,
+    source: str | None,
+    *,
+    actor: User | None,
+    now: datetime,
+    dry_run: bool = False,
+    states: tuple[str, ...] = (),
+    as_of: date | None = None,
+) -> tuple[ImportResult, ImportRun | None]:
     """Run an import now (the CLI). A dry run writes nothing at all, not even its history."""
     if dry_run:
-        return import_directory(kind, source, now=now, dry_run=True, states=states,
-                                as_of=as_of), None
+        return import_directory(
+            kind, source, now=now, dry_run=True, states=states, as_of=as_of
+        ), None
     label = source or current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
     run = new_run(kind, str(label), actor, now, dry_run=False, status="running")
     db.session.commit()
@@ -181,8 +242,11 @@ def run_import(kind: str, source: str | None, *, actor: User | None, now: dateti
         raise
     except Exception:
         db.session.rollback()
-        finish_run(run_id, utcnow(), failure="The import stopped on an unexpected error; "
-                                             "nothing was saved.")
+        finish_run(
+            run_id,
+            utcnow(),
+            failure="The import stopped on an unexpected error; nothing was saved.",
+        )
         raise
     return result, finish_run(run_id, utcnow(), result)
 
@@ -198,9 +262,16 @@ def parse_states(text: str | None) -> tuple[str, ...]:
     return codes
 
 
-def start_import(actor: User, *, kind: str, now: datetime, url: str | None = None,
-                 uploads: list[tuple[str, bytes]] | None = None, states: str | None = None,
-                 dry_run: bool = False) -> tuple[ImportRun, bool]:
+def start_import(
+    actor: User,
+    *,
+    kind: str,
+    now: datetime,
+    url: str | None = None,
+    uploads: list[tuple[str, bytes]] | None = None,
+    states: str | None = None,
+    dry_run: bool = False,
+) -> tuple[ImportRun, bool]:
     """Queue an import for the worker; returns the run and whether the queue took it."""
     if not actor.is_admin:
         raise DomainError("Only admins can import the directory.")
@@ -216,17 +287,23 @@ def start_import(actor: User, *, kind: str, now: datetime, url: str | None = Non
     if url and not url.lower().startswith(("http://", "https://")):
         raise DomainError("The URL must start with https:// or http://.", field="url")
     if not uploads and not url and kind == "openstates":
-        raise DomainError("Upload a .zip of the Open States data folder, or give its URL.",
-                          field="files")
+        raise DomainError(
+            "Upload a .zip of the Open States data folder, or give its URL.", field="files"
+        )
     if sum(len(data) for _, data in uploads) > MAX_UPLOAD_BYTES:
         raise DomainError(f"Uploads are limited to {MAX_UPLOAD_BYTES >> 20} MB.", field="files")
     bad = [n for n, _ in uploads if not n.lower().endswith(UPLOAD_EXTENSIONS)]
     if bad:
-        raise DomainError(f"Not a .zip, .yaml, .json or .csv file: {', '.join(bad)}.",
-                          field="files")
-    busy = db.session.scalar(sa.select(ImportRun.id).where(
-        ImportRun.kind == kind, ImportRun.status.in_(("queued", "running")),
-        ImportRun.created_at > now - STALE_AFTER))
+        raise DomainError(
+            f"Not a .zip, .yaml, .json or .csv file: {', '.join(bad)}.", field="files"
+        )
+    busy = db.session.scalar(
+        sa.select(ImportRun.id).where(
+            ImportRun.kind == kind,
+            ImportRun.status.in_(("queued", "running")),
+            ImportRun.created_at > now - STALE_AFTER,
+        )
+    )
     if busy:
         raise DomainError(f"Import #{busy} of this kind is still queued or running.")
     if uploads:
@@ -239,8 +316,13 @@ def start_import(actor: User, *, kind: str, now: datetime, url: str | None = Non
     run.options = {"states": list(codes), "url": url or None}
     db.session.flush()
     db.session.add_all([ImportFile(run_id=run.id, name=name, data=data) for name, data in uploads])
-    audit.record(actor, "import_start", run, after={"kind": kind, "source": label,
-                                                    "dry_run": dry_run}, now=now)
+    audit.record(
+        actor,
+        "import_start",
+        run,
+        after={"kind": kind, "source": label, "dry_run": dry_run},
+        now=now,
+    )
     db.session.commit()
     return run, jobs.enqueue("crm.imports.run", run.id)
 
@@ -258,10 +340,13 @@ def claim(run_id: int, now: datetime) -> bool:
     """Take a queued run (or one whose worker died) so that two workers never run it twice."""
     claimed = db.session.execute(
         sa.update(ImportRun)
-        .where(ImportRun.id == run_id,
-               sa.or_(ImportRun.status == "queued",
-                      sa.and_(ImportRun.status == "running",
-                              ImportRun.started_at < now - STALE_AFTER)))
+        .where(
+            ImportRun.id == run_id,
+            sa.or_(
+                ImportRun.status == "queued",
+                sa.and_(ImportRun.status == "running", ImportRun.started_at < now - STALE_AFTER),
+            ),
+        )
         .values(status="running", started_at=now, progress=1)
     ).rowcount
     db.session.commit()
@@ -271,8 +356,11 @@ def claim(run_id: int, now: datetime) -> bool:
 def set_progress(run_id: int, percent: int) -> None:
     """On its own connection, so the page sees it while the import's transaction is open."""
     with db.engine.begin() as conn:
-        conn.execute(sa.update(ImportRun).where(ImportRun.id == run_id)
-                     .values(progress=max(1, min(99, percent))))
+        conn.execute(
+            sa.update(ImportRun)
+            .where(ImportRun.id == run_id)
+            .values(progress=max(1, min(99, percent)))
+        )
 
 
 def execute_run(run_id: int, now: datetime | None = None) -> None:
@@ -283,9 +371,13 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
         return
     run = db.session.get(ImportRun, run_id)
     kind, dry_run, label, options = run.kind, run.dry_run, run.source, dict(run.options or {})
-    files = list(db.session.execute(
-        sa.select(ImportFile.name, ImportFile.data).where(ImportFile.run_id == run_id)
-        .order_by(ImportFile.id)))
+    files = list(
+        db.session.execute(
+            sa.select(ImportFile.name, ImportFile.data)
+            .where(ImportFile.run_id == run_id)
+            .order_by(ImportFile.id)
+        )
+    )
     db.session.rollback()
     try:
         with tempfile.TemporaryDirectory(prefix="crm-upload-") as tmp:
@@ -297,25 +389,39 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
                 zips = [n for n, _ in files if n.lower().endswith(".zip")]
                 source = str(root / zips[0]) if len(files) == 1 and zips else str(root)
             result = import_directory(
-                kind, source, now=now, dry_run=dry_run, label=label,
+                kind,
+                source,
+                now=now,
+                dry_run=dry_run,
+                label=label,
                 states=tuple(options.get("states") or ()),
-                progress=lambda percent: set_progress(run_id, percent))
+                progress=lambda percent: set_progress(run_id, percent),
+            )
     except ImportFailed as exc:
         finish_run(run_id, utcnow(), failure=exc.message)
         return
     except Exception:
         log.exception("import run %s failed", run_id)
         db.session.rollback()
-        finish_run(run_id, utcnow(), failure="The import stopped on an unexpected error; "
-                                             "nothing was saved. The error has been logged.")
+        finish_run(
+            run_id,
+            utcnow(),
+            failure="The import stopped on an unexpected error; "
+            "nothing was saved. The error has been logged.",
+        )
         return
     finish_run(run_id, utcnow(), result)
 
 
 def list_runs(limit: int = 50) -> list[ImportRun]:
-    return list(db.session.scalars(
-        sa.select(ImportRun).options(sa.orm.joinedload(ImportRun.started_by))
-        .order_by(ImportRun.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(ImportRun)
+            .options(sa.orm.joinedload(ImportRun.started_by))
+            .order_by(ImportRun.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def get_run(run_id: int) -> ImportRun:
@@ -336,10 +442,19 @@ class RunDetails:
 def run_details(run: ImportRun, limit: int = 500) -> RunDetails:
     """A run's stored report, ready for the page."""
     problems = run.errors or []
-    changes = [{**c, "lines": [] if c["action"] == "create" else [
-                    (name, short(before), short(after))
-                    for name, (before, after) in (c.get("fields") or {}).items()]}
-               for c in run.changes or [] if c["action"] != "review"][:limit]
+    changes = [
+        {
+            **c,
+            "lines": []
+            if c["action"] == "create"
+            else [
+                (name, short(before), short(after))
+                for name, (before, after) in (c.get("fields") or {}).items()
+            ],
+        }
+        for c in run.changes or []
+        if c["action"] != "review"
+    ][:limit]
     return RunDetails(
         errors=[p for p in problems if p.get("level") != "warning"][:limit],
         warnings=[p for p in problems if p.get("level") == "warning"][:limit],
@@ -350,11 +465,18 @@ def run_details(run: ImportRun, limit: int = 500) -> RunDetails:
 
 def source_history(person_id: int, limit: int = 50) -> list[AuditEntry]:
     """What imports changed on a person, newest first (for the person page)."""
-    return list(db.session.scalars(
-        sa.select(AuditEntry)
-        .where(AuditEntry.entity_type == "people", AuditEntry.entity_id == person_id,
-               AuditEntry.action.like("import_%"))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(
+                AuditEntry.entity_type == "people",
+                AuditEntry.entity_id == person_id,
+                AuditEntry.action.like("import_%"),
+            )
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # ---- reporting (CLI and page) ----
@@ -370,7 +492,7 @@ def short(value, limit: int = 60) -> str:
     if isinstance(value, date):
         value = value.isoformat()
     text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def field_lines(change: Change) -> list[str]:
@@ -389,21 +511,30 @@ SIGNS = {"create": "+", "update": "~", "link": "=", "retire": "-", "deactivate":
 
 def report_lines(result: ImportResult, *, list_creates: bool) -> list[str]:
     """Human-readable report: counts per kind, then each change with its fields."""
-    lines = [f"{KINDS[result.kind]} from {result.source}"
-             + (f" (data of {result.as_of.isoformat()})" if result.as_of else "")
-             + (": dry run, nothing written" if result.dry_run else "")]
+    lines = [
+        f"{KINDS[result.kind]} from {result.source}"
+        + (f" (data of {result.as_of.isoformat()})" if result.as_of else "")
+        + (": dry run, nothing written" if result.dry_run else "")
+    ]
     for kind, c in result.counts.items():
-        lines.append(f"  {kind}: {c['created']} created, {c['updated']} updated, "
-                     f"{c['retired']} retired, {c['unchanged']} unchanged")
+        lines.append(
+            f"  {kind}: {c['created']} created, {c['updated']} updated, "
+            f"{c['retired']} retired, {c['unchanged']} unchanged"
+        )
     creates = 0
     for change in result.changes:
         if change.action == "create" and not list_creates:
             creates += 1
             continue
-        note = {"link": " (linked to the person entered by hand)",
-                "retire": ": out of office", "deactivate": ": no longer listed"}
-        lines.append(f"{SIGNS[change.action]} {change.entity} {change.key} {change.name}"
-                     f"{note.get(change.action, '')}")
+        note = {
+            "link": " (linked to the person entered by hand)",
+            "retire": ": out of office",
+            "deactivate": ": no longer listed",
+        }
+        lines.append(
+            f"{SIGNS[change.action]} {change.entity} {change.key} {change.name}"
+            f"{note.get(change.action, '')}"
+        )
         if change.action not in ("retire", "deactivate"):
             lines += field_lines(change)
         else:

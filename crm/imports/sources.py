@@ -63,7 +63,8 @@ class UniqueKeyLoader(_SafeLoader):
                 continue
             if duplicate:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
         return super().construct_mapping(node, deep)
 
 
@@ -162,11 +163,15 @@ def read_data(path: Path, name: str, raw: bytes | None = None):
                 return json.load(fh, object_pairs_hook=_unique_pairs)
             return yaml.load(fh, Loader=UniqueKeyLoader)  # noqa: S506 (a safe loader)
     except UnicodeDecodeError as exc:
-        raise BadFile(Problem(name, None, f"not UTF-8 text ({exc.reason} at byte "
-                                          f"{exc.start})")) from None
+        raise BadFile(
+            Problem(name, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        ) from None
     except json.JSONDecodeError as exc:
-        raise BadFile(Problem(name, None, f"not valid JSON: {exc.msg} (line {exc.lineno}, "
-                                          f"column {exc.colno})")) from None
+        raise BadFile(
+            Problem(
+                name, None, f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            )
+        ) from None
     except ValueError as exc:  # duplicate JSON keys
         raise BadFile(Problem(name, None, f"not valid JSON: {exc}")) from None
     except yaml.YAMLError as exc:
@@ -190,13 +195,19 @@ def read_csv(path: Path, name: str, required: tuple[str, ...]) -> list[dict]:
             rows = []
             for row in reader:
                 if None in row:
-                    raise BadFile(Problem(name, f"line {reader.line_num}",
-                                          "more cells than the header has columns"))
+                    raise BadFile(
+                        Problem(
+                            name,
+                            f"line {reader.line_num}",
+                            "more cells than the header has columns",
+                        )
+                    )
                 rows.append(row)
             return rows
     except UnicodeDecodeError as exc:
-        raise BadFile(Problem(name, None, f"not UTF-8 text ({exc.reason} at byte "
-                                          f"{exc.start})")) from None
+        raise BadFile(
+            Problem(name, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        ) from None
     except csv.Error as exc:
         raise BadFile(Problem(name, None, f"not valid CSV: {exc}")) from None
 
@@ -219,9 +230,15 @@ def newest_date(paths) -> date | None:
 
 
 @contextmanager
-def open_source(spec: str | os.PathLike, *, files: tuple[str, ...] = (), timeout: float = 30,
-                stem_order: tuple[str, ...] = DATA_EXTENSIONS,
-                cache: ParseCache | None = None, label: str | None = None) -> Iterator[Source]:
+def open_source(
+    spec: str | os.PathLike,
+    *,
+    files: tuple[str, ...] = (),
+    timeout: float = 30,
+    stem_order: tuple[str, ...] = DATA_EXTENSIONS,
+    cache: ParseCache | None = None,
+    label: str | None = None,
+) -> Iterator[Source]:
     """A local folder for a folder path, a .zip archive, or a URL (of a .zip or of a folder
     holding `files`, tried in the order of `stem_order`). Temporary copies are removed after."""
     text = os.fspath(spec)
@@ -234,8 +251,9 @@ def open_source(spec: str | os.PathLike, *, files: tuple[str, ...] = (), timeout
                 modified = download(text, archive, timeout)
                 yield Source(extract_zip(archive, root / "data"), text, modified, cache)
             elif not files:
-                raise SourceError(f"{text} is not a .zip archive: give the URL of a .zip of "
-                                  f"the data folder.")
+                raise SourceError(
+                    f"{text} is not a .zip archive: give the URL of a .zip of the data folder."
+                )
             else:
                 modified = download_files(text, files, root, timeout, stem_order)
                 yield Source(root, text, modified, cache)
@@ -270,8 +288,9 @@ def download(url: str, dest: Path, timeout: float) -> date | None:
     except urllib.error.HTTPError as exc:
         if exc.code in (404, 410):
             raise FileNotFoundError(url) from None
-        raise SourceError(f"Could not download {url}: the server answered {exc.code} "
-                          f"{exc.reason}.") from None
+        raise SourceError(
+            f"Could not download {url}: the server answered {exc.code} {exc.reason}."
+        ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise SourceError(
@@ -284,8 +303,9 @@ def download(url: str, dest: Path, timeout: float) -> date | None:
         return None
 
 
-def download_files(base: str, stems: tuple[str, ...], root: Path, timeout: float,
-                   order: tuple[str, ...]) -> date | None:
+def download_files(
+    base: str, stems: tuple[str, ...], root: Path, timeout: float, order: tuple[str, ...]
+) -> date | None:
     """Fetch each file stem from a folder URL, in the first format the server has."""
     base = base if base.endswith("/") else base + "/"
     dates = []

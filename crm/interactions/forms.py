@@ -41,12 +41,18 @@ class IntList(SelectMultipleField):
 
 class InteractionForm(BaseForm):
     people = IntList("Who did you contact?", coerce=int)
-    occurred_at = DateTimeLocalField("When", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                                     validators=[DataRequired(message="Enter the date and time.")])
+    occurred_at = DateTimeLocalField(
+        "When",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[DataRequired(message="Enter the date and time.")],
+    )
     kind = SelectField("Kind", choices=list(INTERACTION_KINDS.items()), default="meeting")
     subject = StringField("Subject", validators=[Optional(), Length(max=200)])
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=50000)],
-                          description="Markdown: **bold**, lists, links.")
+    notes = TextAreaField(
+        "Notes",
+        validators=[Optional(), Length(max=50000)],
+        description="Markdown: **bold**, lists, links.",
+    )
     outcome = TextAreaField("Outcome", validators=[Optional(), Length(max=5000)])
     members = IntList("Members present", coerce=int)
     issues = IntList("Issues discussed", coerce=int)
@@ -57,8 +63,9 @@ class InteractionForm(BaseForm):
     # Outreach: follow-ups to add to my work, and my open assignments this contact completes.
     follow_ups = IntList("Follow-ups", coerce=int)
     custom_follow_up = StringField("Another follow-up", validators=[Optional(), Length(max=200)])
-    custom_due_in_days = IntegerField("Due in (days)", default=7,
-                                      validators=[Optional(), NumberRange(min=0, max=365)])
+    custom_due_in_days = IntegerField(
+        "Due in (days)", default=7, validators=[Optional(), NumberRange(min=0, max=365)]
+    )
     complete_assignments = IntList("Mark done", coerce=int)
 
     position_values: dict[str, str] = {}
@@ -91,8 +98,9 @@ class InteractionForm(BaseForm):
             elif len(commitment) > 200:
                 errors.append("Keep each commitment under 200 characters.")
             else:
-                self.positions_data.append(PositionInput(key[0], Subject.parse(key[1]), stance,
-                                                         commitment or None))
+                self.positions_data.append(
+                    PositionInput(key[0], Subject.parse(key[1]), stance, commitment or None)
+                )
         if len(self.positions_data) > MAX_POSITIONS:
             errors.append(f"Record at most {MAX_POSITIONS} positions in one contact.")
         self.form_errors.extend(dict.fromkeys(errors))

@@ -45,8 +45,11 @@ def follow_up_requests(form: InteractionForm) -> list:
     """The follow-ups ticked in the quick log, plus the custom one if it was filled in."""
     chosen = [FollowUpRequest(template_id=t) for t in dict.fromkeys(form.follow_ups.data or [])]
     if form.custom_follow_up.data:
-        chosen.append(FollowUpRequest(label=form.custom_follow_up.data,
-                                      due_in_days=form.custom_due_in_days.data))
+        chosen.append(
+            FollowUpRequest(
+                label=form.custom_follow_up.data, due_in_days=form.custom_due_in_days.data
+            )
+        )
     return chosen
 
 
@@ -56,7 +59,8 @@ def quick_log():
     form = InteractionForm()
     if request.method == "GET":
         form.occurred_at.data = clock.local(utcnow(), current_user.timezone).replace(
-            second=0, microsecond=0, tzinfo=None)
+            second=0, microsecond=0, tzinfo=None
+        )
         form.submission_key.data = secrets.token_urlsafe(24)
         form.members.data = [current_user.id]
         if as_id(request.args.get("person")):
@@ -66,7 +70,9 @@ def quick_log():
     if form.validate_on_submit():
         try:
             interaction = services.log_interaction(
-                current_user, form_data(form), utcnow(),
+                current_user,
+                form_data(form),
+                utcnow(),
                 submission_key=(form.submission_key.data or None),
             )
         except DomainError as e:
@@ -78,15 +84,22 @@ def quick_log():
                 flash("Your follow-ups are on My work.", "info")
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("interactions/log.html", form=form, **services.picker_context(form),
-                           **outreach_context(form)), status
+    return render_template(
+        "interactions/log.html",
+        form=form,
+        **services.picker_context(form),
+        **outreach_context(form),
+    ), status
 
 
 def outreach_context(form: InteractionForm) -> dict:
     """Follow-ups to offer, and for the people already chosen the collisions and my open work."""
     hint = picker_hint(current_user, list(dict.fromkeys(form.people.data or []))[:10], utcnow())
-    return {"follow_up_templates": active_templates(),
-            "checked": set(form.complete_assignments.data or []), **hint}
+    return {
+        "follow_up_templates": active_templates(),
+        "checked": set(form.complete_assignments.data or []),
+        **hint,
+    }
 
 
 @bp.get("/log/last-contact")
@@ -95,19 +108,31 @@ def last_contact():
     ids = [i for i in map(as_id, request.args.getlist("people")) if i][:10]
     hints = [h for h in (services.last_contact_with_office(i) for i in ids) if h]
     checked = {i for i in map(as_id, request.args.getlist("complete")) if i}
-    return render_template("interactions/_last_contact.html", hints=hints, checked=checked,
-                           offer_completion=request.args.get("offer") != "0",
-                           **picker_hint(current_user, ids, utcnow()))
+    return render_template(
+        "interactions/_last_contact.html",
+        hints=hints,
+        checked=checked,
+        offer_completion=request.args.get("offer") != "0",
+        **picker_hint(current_user, ids, utcnow()),
+    )
 
 
 @bp.get("/interactions/<int:interaction_id>")
 def show(interaction_id: int):
     """One contact, with its notes rendered safely."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
-    open_work = [] if interaction.deleted_at else matching_open_work(
-        current_user, [p.id for p in interaction.people])
-    return render_template("interactions/show.html", interaction=interaction, form=EmptyForm(),
-                           open_work=open_work, positions=interaction_positions(interaction.id))
+    open_work = (
+        []
+        if interaction.deleted_at
+        else matching_open_work(current_user, [p.id for p in interaction.people])
+    )
+    return render_template(
+        "interactions/show.html",
+        interaction=interaction,
+        form=EmptyForm(),
+        open_work=open_work,
+        positions=interaction_positions(interaction.id),
+    )
 
 
 @bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
@@ -123,20 +148,23 @@ def edit(interaction_id: int):
         form.issues.data = [i.id for i in interaction.issues]
         form.bills.data = [b.id for b in interaction.bills]
         form.occurred_at.data = clock.local(interaction.occurred_at, current_user.timezone).replace(
-            tzinfo=None)
+            tzinfo=None
+        )
         form.version.data = interaction.version
     if form.validate_on_submit():
         try:
-            services.update_interaction(current_user, interaction, form_data(form),
-                                        as_id(form.version.data) or 0, utcnow())
+            services.update_interaction(
+                current_user, interaction, form_data(form), as_id(form.version.data) or 0, utcnow()
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:
             flash("Saved.", "success")
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("interactions/log.html", form=form, interaction=interaction,
-                           **services.picker_context(form)), status
+    return render_template(
+        "interactions/log.html", form=form, interaction=interaction, **services.picker_context(form)
+    ), status
 
 
 @bp.post("/interactions/<int:interaction_id>/delete")

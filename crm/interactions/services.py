@@ -76,9 +76,9 @@ def load_related(data: InteractionData) -> tuple[list[Person], list[User], list[
     ids = list(dict.fromkeys(data.people))
     if not ids:
         raise DomainError("Choose at least one person you contacted.", field="people")
-    people = list(db.session.scalars(
-        sa.select(Person).where(Person.id.in_(ids), Person.deleted_at.is_(None))
-    ))
+    people = list(
+        db.session.scalars(sa.select(Person).where(Person.id.in_(ids), Person.deleted_at.is_(None)))
+    )
     if len(people) != len(ids):
         raise DomainError("One of the people chosen no longer exists.", field="people")
 
@@ -101,16 +101,18 @@ def check(data: InteractionData, now: datetime) -> None:
     if data.kind not in INTERACTION_KINDS:
         raise DomainError("Choose a kind of contact.", field="kind")
     if data.occurred_at > now + MAX_FUTURE:
-        raise DomainError("That time is in the future. Log contacts after they happen.",
-                          field="occurred_at")
+        raise DomainError(
+            "That time is in the future. Log contacts after they happen.", field="occurred_at"
+        )
     if data.occurred_at.year < 1990:
         raise DomainError("That date is too far in the past.", field="occurred_at")
     subjects = {Subject("issue", i) for i in data.issues} | {Subject("bill", b) for b in data.bills}
     check_stated(data.positions, set(data.people), subjects)
 
 
-def log_interaction(actor: User, data: InteractionData, now: datetime,
-                    submission_key: str | None = None) -> Interaction:
+def log_interaction(
+    actor: User, data: InteractionData, now: datetime, submission_key: str | None = None
+) -> Interaction:
     """Record a contact. A repeated submission_key returns the first interaction, not a copy."""
     if submission_key:
         existing = db.session.scalar(
@@ -121,9 +123,19 @@ def log_interaction(actor: User, data: InteractionData, now: datetime,
     check(data, now)
     people, members, issues, bills = load_related(data)
     interaction = Interaction(
-        kind=data.kind, occurred_at=data.occurred_at, subject=data.subject, notes=data.notes,
-        outcome=data.outcome, private=data.private, logged_by_id=actor.id, source=data.source,
-        submission_key=submission_key, people=people, members=members, issues=issues, bills=bills,
+        kind=data.kind,
+        occurred_at=data.occurred_at,
+        subject=data.subject,
+        notes=data.notes,
+        outcome=data.outcome,
+        private=data.private,
+        logged_by_id=actor.id,
+        source=data.source,
+        submission_key=submission_key,
+        people=people,
+        members=members,
+        issues=issues,
+        bills=bills,
     )
     db.session.add(interaction)
     touch_people(people, data.occurred_at, actor.id)
@@ -133,8 +145,13 @@ def log_interaction(actor: User, data: InteractionData, now: datetime,
     from crm.assignments.services import after_logging
 
     try:
-        notices = after_logging(actor, interaction, follow_ups=data.follow_ups,
-                                complete_ids=data.complete_assignments, now=now)
+        notices = after_logging(
+            actor,
+            interaction,
+            follow_ups=data.follow_ups,
+            complete_ids=data.complete_assignments,
+            now=now,
+        )
     except DomainError:
         db.session.rollback()
         raise
@@ -143,9 +160,13 @@ def log_interaction(actor: User, data: InteractionData, now: datetime,
     except sa.exc.IntegrityError:
         # The same form was submitted twice at once: the other request won; return its row.
         db.session.rollback()
-        existing = db.session.scalar(
-            sa.select(Interaction).where(Interaction.submission_key == submission_key)
-        ) if submission_key else None
+        existing = (
+            db.session.scalar(
+                sa.select(Interaction).where(Interaction.submission_key == submission_key)
+            )
+            if submission_key
+            else None
+        )
         if existing is None:
             raise
         return existing
@@ -159,7 +180,9 @@ def office_group(people: list[Person]) -> list[int]:
     ids = {p.id for p in people}
     employers = db.session.scalars(
         sa.select(StaffRole.employer_id).where(
-            StaffRole.staff_id.in_(ids), StaffRole.end_date.is_(None), StaffRole.employer_id.is_not(None)
+            StaffRole.staff_id.in_(ids),
+            StaffRole.end_date.is_(None),
+            StaffRole.employer_id.is_not(None),
         )
     )
     return sorted(ids | set(employers))
@@ -171,16 +194,21 @@ def office_groups(person_ids) -> dict[int, set[int]]:
     ids = set(person_ids)
     if not ids:
         return {}
-    employer_of = dict(db.session.execute(
-        sa.select(StaffRole.staff_id, StaffRole.employer_id).where(
-            StaffRole.staff_id.in_(ids), StaffRole.end_date.is_(None),
-            StaffRole.employer_id.is_not(None))
-    ).all())
+    employer_of = dict(
+        db.session.execute(
+            sa.select(StaffRole.staff_id, StaffRole.employer_id).where(
+                StaffRole.staff_id.in_(ids),
+                StaffRole.end_date.is_(None),
+                StaffRole.employer_id.is_not(None),
+            )
+        ).all()
+    )
     heads = {employer_of.get(i, i) for i in ids}
     staff: dict[int, set[int]] = {h: set() for h in heads}
     for employer, staffer in db.session.execute(
         sa.select(StaffRole.employer_id, StaffRole.staff_id).where(
-            StaffRole.employer_id.in_(heads), StaffRole.end_date.is_(None))
+            StaffRole.employer_id.in_(heads), StaffRole.end_date.is_(None)
+        )
     ):
         staff[employer].add(staffer)
     return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
@@ -195,19 +223,23 @@ def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
     db.session.flush()
     db.session.execute(
         sa.update(Person)
-        .where(Person.id.in_(ids),
-               sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when))
+        .where(
+            Person.id.in_(ids),
+            sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when),
+        )
         .values(last_contacted_at=when, last_contacted_by_id=by_user_id)
         .execution_options(synchronize_session="fetch")
     )
     rows = db.session.execute(
-        sa.select(Person.id, Person.last_contacted_at, Person.cadence_days)
-        .where(Person.id.in_(ids), Person.cadence_days.is_not(None))
+        sa.select(Person.id, Person.last_contacted_at, Person.cadence_days).where(
+            Person.id.in_(ids), Person.cadence_days.is_not(None)
+        )
     ).all()
     if rows:  # one UPDATE however many people were contacted
         due = {person_id: touch_due(last, cadence) for person_id, last, cadence in rows}
         db.session.execute(
-            sa.update(Person).where(Person.id.in_(due))
+            sa.update(Person)
+            .where(Person.id.in_(due))
             .values(next_touch_due=sa.case(due, value=Person.id))
             .execution_options(synchronize_session="fetch")
         )
@@ -221,7 +253,9 @@ def set_contact_fields(person_id: int, **values) -> None:
     """Derived contact fields are written with a plain UPDATE: they are not an edit of the
     person, so they must not bump its version and make a coordinator's open form stale."""
     db.session.execute(
-        sa.update(Person).where(Person.id == person_id).values(**values)
+        sa.update(Person)
+        .where(Person.id == person_id)
+        .values(**values)
         .execution_options(synchronize_session="fetch")
     )
 
@@ -236,20 +270,29 @@ def refresh_last_contact(person_ids: list[int]) -> None:
     touch_people would have left it."""
     for person_id in person_ids:
         staff = sa.select(StaffRole.staff_id).where(
-            StaffRole.employer_id == person_id, StaffRole.end_date.is_(None))
+            StaffRole.employer_id == person_id, StaffRole.end_date.is_(None)
+        )
         row = db.session.execute(
             sa.select(Interaction.occurred_at, Interaction.logged_by_id)
             .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
-            .where(sa.or_(interaction_people.c.person_id == person_id,
-                          interaction_people.c.person_id.in_(staff)),
-                   Interaction.deleted_at.is_(None))
-            .order_by(Interaction.occurred_at.desc(), Interaction.id).limit(1)
+            .where(
+                sa.or_(
+                    interaction_people.c.person_id == person_id,
+                    interaction_people.c.person_id.in_(staff),
+                ),
+                Interaction.deleted_at.is_(None),
+            )
+            .order_by(Interaction.occurred_at.desc(), Interaction.id)
+            .limit(1)
         ).first()
         cadence = db.session.scalar(sa.select(Person.cadence_days).where(Person.id == person_id))
         last = row.occurred_at if row else None
-        set_contact_fields(person_id, last_contacted_at=last,
-                           last_contacted_by_id=row.logged_by_id if row else None,
-                           next_touch_due=touch_due(last, cadence))
+        set_contact_fields(
+            person_id,
+            last_contacted_at=last,
+            last_contacted_by_id=row.logged_by_id if row else None,
+            next_touch_due=touch_due(last, cadence),
+        )
 
 
 def get_interaction(interaction_id: int, viewer: User) -> Interaction:
@@ -259,8 +302,13 @@ def get_interaction(interaction_id: int, viewer: User) -> Interaction:
     return interaction
 
 
-def update_interaction(actor: User, interaction: Interaction, data: InteractionData,
-                       expected_version: int, now: datetime) -> Interaction:
+def update_interaction(
+    actor: User,
+    interaction: Interaction,
+    data: InteractionData,
+    expected_version: int,
+    now: datetime,
+) -> Interaction:
     if not authz.can_edit_interaction(actor, interaction):
         raise NotAllowed("Only the author or a coordinator can edit this contact.")
     if interaction.version != expected_version:
@@ -320,9 +368,14 @@ def last_contact_with_office(person_id: int) -> LastContact | None:
         return None
     employer = (
         sa.select(StaffRole.employer_id)
-        .where(StaffRole.staff_id == person.id, StaffRole.end_date.is_(None),
-               StaffRole.employer_id.is_not(None))
-        .order_by(StaffRole.id).limit(1).scalar_subquery()
+        .where(
+            StaffRole.staff_id == person.id,
+            StaffRole.end_date.is_(None),
+            StaffRole.employer_id.is_not(None),
+        )
+        .order_by(StaffRole.id)
+        .limit(1)
+        .scalar_subquery()
     )
     office_name, at, by = db.session.execute(
         sa.select(Person.full_name, Person.last_contacted_at, User)
@@ -340,22 +393,35 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
         # own index ((logged_by_id, occurred_at), (user_id, occurred_at)): the cost is `limit`
         # rows, not my history, nor everyone's (an OR over both walked the whole log).
         alive = Interaction.deleted_at.is_(None)
-        logged = (sa.select(Interaction.id).where(Interaction.logged_by_id == viewer.id, alive)
-                  .order_by(*newest).limit(limit).subquery())
+        logged = (
+            sa.select(Interaction.id)
+            .where(Interaction.logged_by_id == viewer.id, alive)
+            .order_by(*newest)
+            .limit(limit)
+            .subquery()
+        )
         link = interaction_members
-        present = (sa.select(Interaction.id)
-                   .join(link, link.c.interaction_id == Interaction.id)
-                   .where(link.c.user_id == viewer.id, alive)
-                   .order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
-                   .limit(limit).subquery())
+        present = (
+            sa.select(Interaction.id)
+            .join(link, link.c.interaction_id == Interaction.id)
+            .where(link.c.user_id == viewer.id, alive)
+            .order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
+            .limit(limit)
+            .subquery()
+        )
         stmt = sa.select(Interaction).where(
-            Interaction.id.in_(sa.union(sa.select(logged.c.id), sa.select(present.c.id))))
+            Interaction.id.in_(sa.union(sa.select(logged.c.id), sa.select(present.c.id)))
+        )
     else:
         stmt = visible_interactions(viewer)
-    stmt = stmt.order_by(*newest).limit(limit).options(
-        joinedload(Interaction.logged_by),
-        selectinload(Interaction.people),
-        selectinload(Interaction.issues),
+    stmt = (
+        stmt.order_by(*newest)
+        .limit(limit)
+        .options(
+            joinedload(Interaction.logged_by),
+            selectinload(Interaction.people),
+            selectinload(Interaction.issues),
+        )
     )
     return list(db.session.scalars(stmt))
 
@@ -363,23 +429,42 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
 def picker_context(form) -> dict:
     """What the log form shows: the chosen people as chips, members and issues to pick from."""
     chosen = list(dict.fromkeys(form.people.data or []))[:50]
-    people = list(db.session.scalars(
-        sa.select(Person).where(Person.id.in_(chosen), Person.deleted_at.is_(None))
-    )) if chosen else []
+    people = (
+        list(
+            db.session.scalars(
+                sa.select(Person).where(Person.id.in_(chosen), Person.deleted_at.is_(None))
+            )
+        )
+        if chosen
+        else []
+    )
     people.sort(key=lambda p: chosen.index(p.id))
-    members = list(db.session.execute(
-        sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
-    ))
-    issues = list(db.session.execute(
-        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
-    ))
-    bills = [(b.id, b.label, b.title) for b in db.session.scalars(
-        sa.select(Bill).order_by(Bill.jurisdiction != "US", Bill.session.desc(), Bill.number))]
-    return {"chosen_people": people, "member_choices": members, "issue_choices": issues,
-            "bill_choices": bills,
-            # Other forms reuse the people picker; only the log form records positions.
-            "position_rows": position_rows(form, people, issues, bills)
-            if hasattr(form, "issues") else []}
+    members = list(
+        db.session.execute(
+            sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
+        )
+    )
+    issues = list(
+        db.session.execute(
+            sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
+        )
+    )
+    bills = [
+        (b.id, b.label, b.title)
+        for b in db.session.scalars(
+            sa.select(Bill).order_by(Bill.jurisdiction != "US", Bill.session.desc(), Bill.number)
+        )
+    ]
+    return {
+        "chosen_people": people,
+        "member_choices": members,
+        "issue_choices": issues,
+        "bill_choices": bills,
+        # Other forms reuse the people picker; only the log form records positions.
+        "position_rows": position_rows(form, people, issues, bills)
+        if hasattr(form, "issues")
+        else [],
+    }
 
 
 def position_rows(form, people: list[Person], issues: list, bills: list) -> list[dict]:
@@ -388,11 +473,17 @@ def position_rows(form, people: list[Person], issues: list, bills: list) -> list
     ticked_issues = set(form.issues.data or [])
     ticked_bills = set(form.bills.data or [])
     subjects = [(f"i{i}", name) for i, name in issues if i in ticked_issues] + [
-        (f"b{b}", label) for b, label, _title in bills if b in ticked_bills]
+        (f"b{b}", label) for b, label, _title in bills if b in ticked_bills
+    ]
     values = getattr(form, "position_values", {})
     return [
-        {"key": f"{p.id}-{token}", "person": p.full_name, "subject": label,
-         "stance": values.get(f"position-{p.id}-{token}", ""),
-         "commitment": values.get(f"commitment-{p.id}-{token}", "")}
-        for p in people for token, label in subjects
+        {
+            "key": f"{p.id}-{token}",
+            "person": p.full_name,
+            "subject": label,
+            "stance": values.get(f"position-{p.id}-{token}", ""),
+            "commitment": values.get(f"commitment-{p.id}-{token}", ""),
+        }
+        for p in people
+        for token, label in subjects
     ]

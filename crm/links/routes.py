@@ -39,13 +39,19 @@ def assignment_action(purpose: str, token: str):
         assignment = reminders.linked_assignment(data.get("a"), user)
         if form.validate_on_submit():
             assignment, changed = action(assignment.id, user, utcnow())
-            return render_template("links/done.html", purpose=purpose, assignment=assignment,
-                                   changed=changed)
+            return render_template(
+                "links/done.html", purpose=purpose, assignment=assignment, changed=changed
+            )
     except DomainError as e:
         return refused(e)
-    return render_template("links/confirm.html", purpose=purpose, label=label,
-                           assignment=assignment, target=reminders.target_name(assignment),
-                           form=form)
+    return render_template(
+        "links/confirm.html",
+        purpose=purpose,
+        label=label,
+        assignment=assignment,
+        target=reminders.target_name(assignment),
+        form=form,
+    )
 
 
 @bp.route("/links/done/<token>", methods=["GET", "POST"])
@@ -71,8 +77,12 @@ def unsubscribe(token: str):
         data = services.read_token("unsubscribe", token)
         if request.method == "POST":
             user, list_name, changed = services.unsubscribe(data, utcnow())
-            return render_template("links/unsubscribed.html", user=user, changed=changed,
-                                   list_name=services.LIST_NAMES[list_name])
+            return render_template(
+                "links/unsubscribed.html",
+                user=user,
+                changed=changed,
+                list_name=services.LIST_NAMES[list_name],
+            )
         user = services.link_user(data)
         list_name = services.LIST_NAMES.get(data.get("l"))
         if list_name is None:

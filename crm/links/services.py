@@ -31,8 +31,9 @@ def serializer(purpose: str) -> URLSafeTimedSerializer:
     assert purpose in ENDPOINTS, purpose
     cache = g.setdefault("crm_link_serializers", {})  # one per purpose per app context
     if purpose not in cache:
-        cache[purpose] = URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
-                                                salt=f"crm-link-{purpose}")
+        cache[purpose] = URLSafeTimedSerializer(
+            current_app.config["SECRET_KEY"], salt=f"crm-link-{purpose}"
+        )
     return cache[purpose]
 
 

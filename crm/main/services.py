@@ -12,7 +12,7 @@ from crm.models import Interaction, Person, User
 
 
 def dashboard_stats(user: User) -> dict:
-    """Counts for the dashboard header: my contacts this month, the team's, people never contacted."""
+    """Dashboard header counts: my contacts this month, the team's, people never contacted."""
     since = utcnow() - timedelta(days=30)
     mine, team = db.session.execute(
         sa.select(
@@ -21,9 +21,14 @@ def dashboard_stats(user: User) -> dict:
         ).where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since)
     ).one()
     never = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Person).where(
-            Person.deleted_at.is_(None), Person.in_office.is_(True), Person.kind == "legislator",
-            Person.last_contacted_at.is_(None))
+        sa.select(sa.func.count())
+        .select_from(Person)
+        .where(
+            Person.deleted_at.is_(None),
+            Person.in_office.is_(True),
+            Person.kind == "legislator",
+            Person.last_contacted_at.is_(None),
+        )
     )
     return {"mine_30d": mine, "team_30d": team, "never_contacted": never}
 

@@ -86,7 +86,9 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
     sort_name: Mapped[str] = mapped_column(sa.String(255), index=True)
     search_name: Mapped[str] = mapped_column(sa.String(500))
     title: Mapped[str | None] = mapped_column(sa.String(200))
-    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id"), index=True
+    )
     level: Mapped[str | None] = mapped_column(sa.String(10))
     chamber: Mapped[str | None] = mapped_column(sa.String(10))
     state: Mapped[str | None] = mapped_column(sa.String(2))
@@ -144,8 +146,9 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
         parts = [first, self.last_name]
         self.full_name = self.full_name or " ".join(p for p in parts if p)
         self.sort_name = fold(f"{self.last_name}, {self.first_name or ''}").strip(", ")
-        names = dict.fromkeys([self.full_name, self.first_name, self.middle_name, self.nickname,
-                               self.last_name])
+        names = dict.fromkeys(
+            [self.full_name, self.first_name, self.middle_name, self.nickname, self.last_name]
+        )
         self.search_name = fold(" ".join(n for n in names if n))
 
     @property
@@ -193,7 +196,9 @@ class StaffRole(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
     employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"), index=True)
-    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id"), index=True
+    )
     title: Mapped[str | None] = mapped_column(sa.String(200))
     portfolio: Mapped[str | None] = mapped_column(sa.String(200))  # e.g. "health, immigration"
     start_date: Mapped[date | None]

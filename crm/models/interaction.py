@@ -85,14 +85,22 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
         sa.Index("ix_interactions_recent", "occurred_at", "deleted_at", "logged_by_id"),
         sa.Index("ix_interactions_logged_by", "logged_by_id", "occurred_at"),
         # The few deleted contacts, found without scanning the log: their positions stop counting.
-        sa.Index("ix_interactions_deleted", "id",
-                 postgresql_where=sa.text("deleted_at IS NOT NULL"),
-                 sqlite_where=sa.text("deleted_at IS NOT NULL")),
+        sa.Index(
+            "ix_interactions_deleted",
+            "id",
+            postgresql_where=sa.text("deleted_at IS NOT NULL"),
+            sqlite_where=sa.text("deleted_at IS NOT NULL"),
+        ),
         # Activity over time (reports, dashboard counts) read from the index alone (deleted_at is
         # in it so that SQLite sees the index covers the query).
-        sa.Index("ix_interactions_live_when_kind", "occurred_at", "kind", "deleted_at",
-                 postgresql_where=sa.text("deleted_at IS NULL"),
-                 sqlite_where=sa.text("deleted_at IS NULL")),
+        sa.Index(
+            "ix_interactions_live_when_kind",
+            "occurred_at",
+            "kind",
+            "deleted_at",
+            postgresql_where=sa.text("deleted_at IS NULL"),
+            sqlite_where=sa.text("deleted_at IS NULL"),
+        ),
     )
 
     def __repr__(self) -> str:
@@ -112,8 +120,8 @@ def sync_link_times(session: Session, _context) -> None:
         return
     for link in TIMED_LINKS:
         session.connection().execute(
-            sa.update(link).where(link.c.interaction_id == sa.bindparam("iid"))
+            sa.update(link)
+            .where(link.c.interaction_id == sa.bindparam("iid"))
             .values(occurred_at=sa.bindparam("at")),
             changed,
         )
-

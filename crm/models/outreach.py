@@ -57,7 +57,9 @@ class Assignment(Timestamps, SoftDelete, Versioned, db.Model):
     snoozed_until: Mapped[date | None]
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_interaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("interactions.id"))
-    source: Mapped[str] = mapped_column(sa.String(20), default="manual")  # campaign, cadence, follow-up
+    source: Mapped[str] = mapped_column(
+        sa.String(20), default="manual"
+    )  # campaign, cadence, follow-up
     # For cadence follow-ups: the lapse this assignment answers, so each lapse makes one.
     lapse_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
 

@@ -21,8 +21,12 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     to_email: Mapped[str] = mapped_column(sa.String(254))
-    kind: Mapped[str] = mapped_column(sa.String(40))  # invitation, assignment, reminder, digest, ...
-    subject_key: Mapped[str] = mapped_column(sa.String(120))  # what it is about, e.g. "assignment:12"
+    kind: Mapped[str] = mapped_column(
+        sa.String(40)
+    )  # invitation, assignment, reminder, digest, ...
+    subject_key: Mapped[str] = mapped_column(
+        sa.String(120)
+    )  # what it is about, e.g. "assignment:12"
     occurrence: Mapped[str] = mapped_column(sa.String(64))  # e.g. "2026-11-27" or "2026-W48"
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)

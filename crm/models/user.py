@@ -45,7 +45,9 @@ class User(UserMixin, Timestamps, db.Model):
 
     sessions: Mapped[list[UserSession]] = relationship(back_populates="user")
 
-    __table_args__ = (sa.CheckConstraint("role in ('member', 'coordinator', 'admin')", name="role"),)
+    __table_args__ = (
+        sa.CheckConstraint("role in ('member', 'coordinator', 'admin')", name="role"),
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

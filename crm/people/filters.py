@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -83,7 +83,8 @@ class DirectoryFilter:
             holder=number("holder", 1),
             not_contacted_days=number("not_contacted_days", 1, 36500),
             never_contacted=(args.get("never_contacted") or "") in {"1", "on", "true", "y"},
-            include_out_of_office=(args.get("include_out_of_office") or "") in {"1", "on", "true", "y"},
+            include_out_of_office=(args.get("include_out_of_office") or "")
+            in {"1", "on", "true", "y"},
             sort=text("sort", SORTS) or "name",
             position_issue=number("position_issue", 1),
             position_stance=choices("position_stance", STANCES),
@@ -92,8 +93,11 @@ class DirectoryFilter:
     def to_dict(self) -> dict:
         """Only the filters in use (for links, saved campaign filters and CSV names)."""
         default = DirectoryFilter()
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if getattr(self, f.name) != getattr(default, f.name)}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
 
     @property
     def active_count(self) -> int:
@@ -127,14 +131,18 @@ class DirectoryFilter:
             )
             stmt = stmt.where(
                 Person.id.in_(
-                    sa.select(CommitteeMembership.person_id).where(CommitteeMembership.committee_id.in_(ids))
+                    sa.select(CommitteeMembership.person_id).where(
+                        CommitteeMembership.committee_id.in_(ids)
+                    )
                 )
             )
         if self.never_contacted:
             stmt = stmt.where(Person.last_contacted_at.is_(None))
         elif self.not_contacted_days:
             cutoff = now - timedelta(days=self.not_contacted_days)
-            stmt = stmt.where(sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff))
+            stmt = stmt.where(
+                sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff)
+            )
         if self.position_issue and self.position_stance:
             stmt = stmt.where(has_position_on_issue(self.position_issue, self.position_stance))
         return stmt

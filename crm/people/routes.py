@@ -30,7 +30,9 @@ def index():
     """The directory with filters, sorting and pagination."""
     flt = DirectoryFilter.from_args(request.args)
     page = services.list_people(flt, page=page_arg(), per_page=50, now=utcnow())
-    return render_template("people/index.html", flt=flt, page=page, choices=services.filter_choices(flt))
+    return render_template(
+        "people/index.html", flt=flt, page=page, choices=services.filter_choices(flt)
+    )
 
 
 @bp.get("/export.csv")
@@ -44,11 +46,18 @@ def export():
 def search():
     """Autocomplete for the quick log: JSON list of matching people."""
     people = services.search_people(request.args.get("q", ""))
-    return jsonify([
-        {"id": p.id, "name": p.full_name, "detail": p.seat or (p.organization.name if p.organization else ""),
-         "party": p.party_letter if p.kind == "legislator" else "", "in_office": p.in_office}
-        for p in people
-    ])
+    return jsonify(
+        [
+            {
+                "id": p.id,
+                "name": p.full_name,
+                "detail": p.seat or (p.organization.name if p.organization else ""),
+                "party": p.party_letter if p.kind == "legislator" else "",
+                "in_office": p.in_office,
+            }
+            for p in people
+        ]
+    )
 
 
 @bp.get("/<int:person_id>")
@@ -56,9 +65,14 @@ def show(person_id: int):
     """A person's contact card, offices, committees, staff and timeline."""
     person = get_or_404(services.get_person, person_id, current_user)
     data = services.person_page(person, current_user)
-    return render_template("people/show.html", data=data, person=person,
-                           last=last_contact_with_office(person.id), form=EmptyForm(),
-                           open_work=open_for_person(person.id))
+    return render_template(
+        "people/show.html",
+        data=data,
+        person=person,
+        last=last_contact_with_office(person.id),
+        form=EmptyForm(),
+        open_work=open_for_person(person.id),
+    )
 
 
 def person_form(person=None) -> PersonForm:
@@ -95,8 +109,13 @@ def edit(person_id: int):
         form.version.data = person.version
     if form.validate_on_submit():
         try:
-            services.update_person(current_user, person, form.data_for_service(),
-                                   as_id(form.version.data) or 0, utcnow())
+            services.update_person(
+                current_user,
+                person,
+                form.data_for_service(),
+                as_id(form.version.data) or 0,
+                utcnow(),
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:

@@ -80,7 +80,10 @@ CSV_COLUMNS = [
     ("Website", lambda p: p.website),
     ("Tier", lambda p: p.tier),
     ("Relationship holder", lambda p: p.holder.name if p.holder else ""),
-    ("Last contacted", lambda p: p.last_contacted_at.date().isoformat() if p.last_contacted_at else ""),
+    (
+        "Last contacted",
+        lambda p: p.last_contacted_at.date().isoformat() if p.last_contacted_at else "",
+    ),
     ("Bioguide", lambda p: p.bioguide_id),
     ("Open States", lambda p: p.openstates_id),
 ]
@@ -117,15 +120,19 @@ def search_people(q: str, limit: int = 12) -> list[Person]:
     flt = DirectoryFilter(q=q, include_out_of_office=True)
     if not flt.q:
         return []
-    stmt = flt.apply(sa.select(Person), now=None).order_by(
-        Person.in_office.desc(), Person.sort_name
-    ).options(joinedload(Person.organization)).limit(limit)
+    stmt = (
+        flt.apply(sa.select(Person), now=None)
+        .order_by(Person.in_office.desc(), Person.sort_name)
+        .options(joinedload(Person.organization))
+        .limit(limit)
+    )
     return list(db.session.scalars(stmt))
 
 
 def get_person(person_id: int, viewer: User) -> Person:
-    person = db.session.get(Person, person_id,
-                            options=[joinedload(Person.holder), joinedload(Person.organization)])
+    person = db.session.get(
+        Person, person_id, options=[joinedload(Person.holder), joinedload(Person.organization)]
+    )
     if person is None or (person.deleted_at is not None and not viewer.is_coordinator):
         raise LookupError(person_id)
     return person
@@ -157,50 +164,93 @@ class PersonPage:
 
 def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     """Everything the person page shows, in a fixed number of queries."""
-    committees = list(db.session.scalars(
-        sa.select(CommitteeMembership)
-        .join(Committee)
-        .where(CommitteeMembership.person_id == person.id)
-        .options(joinedload(CommitteeMembership.committee).joinedload(Committee.parent))
-        .order_by(Committee.parent_id.is_not(None), Committee.name)
-    ))
-    staff = list(db.session.scalars(
-        sa.select(StaffRole).where(StaffRole.employer_id == person.id)
-        .options(joinedload(StaffRole.staff))
-        .order_by(StaffRole.end_date.is_not(None), StaffRole.start_date.desc())
-    ))
-    employers = list(db.session.scalars(
-        sa.select(StaffRole).where(StaffRole.staff_id == person.id)
-        .options(joinedload(StaffRole.employer), joinedload(StaffRole.organization))
-        .order_by(StaffRole.end_date.is_not(None), StaffRole.start_date.desc())
-    ))
+    committees = list(
+        db.session.scalars(
+            sa.select(CommitteeMembership)
+            .join(Committee)
+            .where(CommitteeMembership.person_id == person.id)
+            .options(joinedload(CommitteeMembership.committee).joinedload(Committee.parent))
+            .order_by(Committee.parent_id.is_not(None), Committee.name)
+        )
+    )
+    staff = list(
+        db.session.scalars(
+            sa.select(StaffRole)
+            .where(StaffRole.employer_id == person.id)
+            .options(joinedload(StaffRole.staff))
+            .order_by(StaffRole.end_date.is_not(None), StaffRole.start_date.desc())
+        )
+    )
+    employers = list(
+        db.session.scalars(
+            sa.select(StaffRole)
+            .where(StaffRole.staff_id == person.id)
+            .options(joinedload(StaffRole.employer), joinedload(StaffRole.organization))
+            .order_by(StaffRole.end_date.is_not(None), StaffRole.start_date.desc())
+        )
+    )
     # Walked newest first along the person's (person_id, occurred_at) index: the cost is the
     # page's 25 rows, not the person's whole history.
     link = interaction_people
-    timeline_q = visible_interactions(viewer).join(
-        link, link.c.interaction_id == Interaction.id).where(link.c.person_id == person.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        timeline_q.with_only_columns(Interaction.id).limit(TIMELINE_COUNT_CAP + 1).subquery()))
-    timeline = list(db.session.scalars(
-        timeline_q.order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
-        .options(
-            joinedload(Interaction.logged_by),
-            selectinload(Interaction.people),
-            selectinload(Interaction.members),
-            selectinload(Interaction.issues),
+    timeline_q = (
+        visible_interactions(viewer)
+        .join(link, link.c.interaction_id == Interaction.id)
+        .where(link.c.person_id == person.id)
+    )
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            timeline_q.with_only_columns(Interaction.id).limit(TIMELINE_COUNT_CAP + 1).subquery()
         )
-        .limit(limit)
-    ))
-    return PersonPage(person, committees, staff, employers, timeline, total,
-                      person_positions(person.id), subject_choices())
+    )
+    timeline = list(
+        db.session.scalars(
+            timeline_q.order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
+            .options(
+                joinedload(Interaction.logged_by),
+                selectinload(Interaction.people),
+                selectinload(Interaction.members),
+                selectinload(Interaction.issues),
+            )
+            .limit(limit)
+        )
+    )
+    return PersonPage(
+        person,
+        committees,
+        staff,
+        employers,
+        timeline,
+        total,
+        person_positions(person.id),
+        subject_choices(),
+    )
 
 
 # ---- create and edit (coordinators) ----
 
 EDITABLE = (
-    "kind", "first_name", "middle_name", "last_name", "suffix", "nickname", "title",
-    "organization_id", "level", "chamber", "state", "district", "party", "in_office", "email",
-    "phone", "website", "contact_form", "tier", "holder_id", "cadence_days", "notes",
+    "kind",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "suffix",
+    "nickname",
+    "title",
+    "organization_id",
+    "level",
+    "chamber",
+    "state",
+    "district",
+    "party",
+    "in_office",
+    "email",
+    "phone",
+    "website",
+    "contact_form",
+    "tier",
+    "holder_id",
+    "cadence_days",
+    "notes",
 )
 
 
@@ -259,7 +309,9 @@ def create_person(actor: User, data: dict, now: datetime) -> Person:
     return person
 
 
-def update_person(actor: User, person: Person, data: dict, expected_version: int, now: datetime) -> Person:
+def update_person(
+    actor: User, person: Person, data: dict, expected_version: int, now: datetime
+) -> Person:
     """Apply an edit unless someone else saved the person since the form was loaded."""
     require_coordinator(actor)
     if person.version != expected_version:
@@ -302,32 +354,57 @@ def filter_choices(flt: DirectoryFilter) -> dict:
     legislatures together have about a thousand, too many to list, let alone render, each time.
     """
     jurisdictions = ["US", flt.state] if flt.state else ["US"]
-    committees = list(db.session.execute(
-        sa.select(Committee.id, Committee.name, Committee.jurisdiction, Committee.chamber,
-                  Committee.parent_id, Committee.code)
-        .where(Committee.active.is_(True),
-               sa.or_(Committee.jurisdiction.in_(jurisdictions), Committee.id == flt.committee))
-        .order_by(Committee.jurisdiction, Committee.chamber, Committee.name)
-    ))
-    members = list(db.session.execute(
-        sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
-    ))
-    parties = [p for (p,) in db.session.execute(
-        sa.select(Person.party).where(Person.party.is_not(None)).distinct().order_by(Person.party)
-    )]
-    issues = list(db.session.execute(
-        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
-    ))
+    committees = list(
+        db.session.execute(
+            sa.select(
+                Committee.id,
+                Committee.name,
+                Committee.jurisdiction,
+                Committee.chamber,
+                Committee.parent_id,
+                Committee.code,
+            )
+            .where(
+                Committee.active.is_(True),
+                sa.or_(Committee.jurisdiction.in_(jurisdictions), Committee.id == flt.committee),
+            )
+            .order_by(Committee.jurisdiction, Committee.chamber, Committee.name)
+        )
+    )
+    members = list(
+        db.session.execute(
+            sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
+        )
+    )
+    parties = [
+        p
+        for (p,) in db.session.execute(
+            sa.select(Person.party)
+            .where(Person.party.is_not(None))
+            .distinct()
+            .order_by(Person.party)
+        )
+    ]
+    issues = list(
+        db.session.execute(
+            sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
+        )
+    )
     return {"committees": committees, "members": members, "parties": parties, "issues": issues}
 
 
 def person_form_choices() -> tuple[list, list]:
     """Organizations and active members, for the person form's selects."""
-    orgs = list(db.session.execute(
-        sa.select(Organization.id, Organization.name)
-        .where(Organization.deleted_at.is_(None)).order_by(Organization.name)
-    ))
-    users = list(db.session.execute(
-        sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
-    ))
+    orgs = list(
+        db.session.execute(
+            sa.select(Organization.id, Organization.name)
+            .where(Organization.deleted_at.is_(None))
+            .order_by(Organization.name)
+        )
+    )
+    users = list(
+        db.session.execute(
+            sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
+        )
+    )
     return orgs, users

@@ -26,8 +26,17 @@ from crm.extensions import db
 from crm.models import STANCES, Bill, Interaction, Issue, Person, Position, User
 
 COMMITMENT_STATUSES = {"pending": "Pending", "kept": "Kept", "broken": "Not kept"}
-AUDITED = ("person_id", "issue_id", "bill_id", "stance", "commitment", "commitment_status",
-           "notes", "interaction_id", "recorded_at")
+AUDITED = (
+    "person_id",
+    "issue_id",
+    "bill_id",
+    "stance",
+    "commitment",
+    "commitment_status",
+    "notes",
+    "interaction_id",
+    "recorded_at",
+)
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,14 @@ def counting(stmt: Select) -> Select:
     a join to the whole log would make PostgreSQL hash every interaction.
     """
     deleted = sa.select(Interaction.id).where(Interaction.deleted_at.is_not(None))
-    return stmt.where(sa.or_(Position.interaction_id.is_(None),
-                             Position.interaction_id.not_in(deleted)))
+    return stmt.where(
+        sa.or_(Position.interaction_id.is_(None), Position.interaction_id.not_in(deleted))
+    )
 
 
-def current_positions(subject: Subject | None = None, person_ids=None,
-                      as_of: datetime | None = None) -> Subquery:
+def current_positions(
+    subject: Subject | None = None, person_ids=None, as_of: datetime | None = None
+) -> Subquery:
     """The current position per (person, issue or bill): one row each, as a subquery.
 
     `person_ids` may be a list or a select of ids (e.g. the whip board's targets); `as_of` gives
@@ -87,11 +98,21 @@ def current_positions(subject: Subject | None = None, person_ids=None,
         partition_by=(Position.person_id, Position.issue_id, Position.bill_id),
         order_by=stated_order(),
     )
-    ranked = counting(sa.select(
-        Position.id, Position.person_id, Position.issue_id, Position.bill_id, Position.stance,
-        Position.commitment, Position.commitment_status, Position.recorded_at,
-        Position.recorded_by_id, Position.interaction_id, rank.label("rank"),
-    ))
+    ranked = counting(
+        sa.select(
+            Position.id,
+            Position.person_id,
+            Position.issue_id,
+            Position.bill_id,
+            Position.stance,
+            Position.commitment,
+            Position.commitment_status,
+            Position.recorded_at,
+            Position.recorded_by_id,
+            Position.interaction_id,
+            rank.label("rank"),
+        )
+    )
     if subject is not None:
         ranked = ranked.where(subject.column == subject.id)
     if person_ids is not None:
@@ -111,9 +132,13 @@ def stance_changes(subject: Subject, person_ids, since: datetime | None = None) 
         partition_by=Position.person_id, order_by=stated_order(descending=False)
     )
     inner = counting(
-        sa.select(Position.person_id, Position.recorded_at, Position.stance,
-                  previous.label("previous"), Position.id)
-        .where(subject.column == subject.id, Position.person_id.in_(person_ids))
+        sa.select(
+            Position.person_id,
+            Position.recorded_at,
+            Position.stance,
+            previous.label("previous"),
+            Position.id,
+        ).where(subject.column == subject.id, Position.person_id.in_(person_ids))
     ).subquery("changes")
     stmt = (
         sa.select(inner.c.person_id, inner.c.recorded_at, inner.c.stance)
@@ -139,8 +164,9 @@ class PositionInput:
     notes: str | None = None
 
 
-def add_position(actor: User, entry: PositionInput, now: datetime,
-                 interaction: Interaction | None = None) -> Position:
+def add_position(
+    actor: User, entry: PositionInput, now: datetime, interaction: Interaction | None = None
+) -> Position:
     """Append a position to the current transaction (the caller commits)."""
     if entry.stance not in STANCES:
         raise DomainError("Choose a position.", field="stance")
@@ -149,7 +175,8 @@ def add_position(actor: User, entry: PositionInput, now: datetime,
         raise DomainError("Keep the commitment under 200 characters.", field="commitment")
     if interaction is not None:
         discussed = {Subject("issue", i.id) for i in interaction.issues} | {
-            Subject("bill", b.id) for b in interaction.bills}
+            Subject("bill", b.id) for b in interaction.bills
+        }
         check_stated([entry], {p.id for p in interaction.people}, discussed)
     else:
         if entry.subject.load() is None:
@@ -158,9 +185,12 @@ def add_position(actor: User, entry: PositionInput, now: datetime,
         if person is None or person.deleted_at is not None:
             raise DomainError("That person no longer exists.", field="person")
     position = Position(
-        person_id=entry.person_id, stance=entry.stance, commitment=commitment,
+        person_id=entry.person_id,
+        stance=entry.stance,
+        commitment=commitment,
         commitment_status="pending" if commitment else None,
-        notes=(entry.notes or "").strip() or None, recorded_by_id=actor.id,
+        notes=(entry.notes or "").strip() or None,
+        recorded_by_id=actor.id,
         recorded_at=interaction.occurred_at if interaction is not None else now,
     )
     if interaction is not None:
@@ -220,11 +250,16 @@ class PositionHistory:
 def person_positions(person_id: int) -> list[PositionHistory]:
     """A person's positions grouped by issue or bill, each newest first: one query."""
     current_ids = sa.select(current_positions(person_ids=[person_id]).c.id)
-    stmt = counting(
-        sa.select(Position, Position.id.in_(current_ids).label("is_current"))
-        .where(Position.person_id == person_id)
-    ).order_by(Position.issue_id, Position.bill_id, *stated_order()).options(
-        joinedload(Position.issue), joinedload(Position.bill), joinedload(Position.recorded_by)
+    stmt = (
+        counting(
+            sa.select(Position, Position.id.in_(current_ids).label("is_current")).where(
+                Position.person_id == person_id
+            )
+        )
+        .order_by(Position.issue_id, Position.bill_id, *stated_order())
+        .options(
+            joinedload(Position.issue), joinedload(Position.bill), joinedload(Position.recorded_by)
+        )
     )
     groups: dict[tuple[str, int], PositionHistory] = {}
     for position, is_current in db.session.execute(stmt):
@@ -239,11 +274,16 @@ def person_positions(person_id: int) -> list[PositionHistory]:
 
 def interaction_positions(interaction_id: int) -> list[Position]:
     """The positions stated in one contact (its page lists them)."""
-    return list(db.session.scalars(
-        sa.select(Position).where(Position.interaction_id == interaction_id)
-        .options(joinedload(Position.person), joinedload(Position.issue), joinedload(Position.bill))
-        .order_by(Position.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Position)
+            .where(Position.interaction_id == interaction_id)
+            .options(
+                joinedload(Position.person), joinedload(Position.issue), joinedload(Position.bill)
+            )
+            .order_by(Position.id)
+        )
+    )
 
 
 def subject_label(subject: Issue | Bill) -> str:
@@ -253,9 +293,11 @@ def subject_label(subject: Issue | Bill) -> str:
 def subject_choices() -> list[tuple[str, str]]:
     """Active issues, then bills, as (token, label) for the position forms: two queries."""
     issues = db.session.execute(
-        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name))
-    bills = db.session.scalars(sa.select(Bill).order_by(Bill.jurisdiction != "US",
-                                                        Bill.session.desc(), Bill.number))
+        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
+    )
+    bills = db.session.scalars(
+        sa.select(Bill).order_by(Bill.jurisdiction != "US", Bill.session.desc(), Bill.number)
+    )
     return [(f"i{i}", n) for i, n in issues] + [(f"b{b.id}", b.label) for b in bills]
 
 
@@ -278,10 +320,12 @@ def check_stated(entries: list[PositionInput], people: set[int], subjects: set[S
         if entry.stance not in STANCES:
             raise DomainError("Choose a position from the list.", field="positions")
         if entry.person_id not in people:
-            raise DomainError("A position can only be recorded for someone you contacted.",
-                              field="positions")
+            raise DomainError(
+                "A position can only be recorded for someone you contacted.", field="positions"
+            )
         if entry.subject not in subjects:
-            raise DomainError("Tick the issue or bill as discussed to record a position on it.",
-                              field="positions")
+            raise DomainError(
+                "Tick the issue or bill as discussed to record a position on it.", field="positions"
+            )
         if entry.commitment and len(entry.commitment) > 200:
             raise DomainError("Keep each commitment under 200 characters.", field="positions")

@@ -18,30 +18,35 @@ bp = Blueprint("policy", __name__)
 
 @bp.context_processor
 def chart_helpers() -> dict:
-    return {"STANCE_FILLS": charts.STANCE_FILLS, "percent": charts.percent,
-            "SORT_LABELS": whip.SORT_LABELS}
-
+    return {
+        "STANCE_FILLS": charts.STANCE_FILLS,
+        "percent": charts.percent,
+        "SORT_LABELS": whip.SORT_LABELS,
+    }
 
 
 @bp.get("/issues/")
 def index():
     """The issues and bills the coalition works on, each with a link to its whip board."""
-    return render_template("policy/index.html", issues=services.list_issues(),
-                           bills=services.list_bills())
+    return render_template(
+        "policy/index.html", issues=services.list_issues(), bills=services.list_bills()
+    )
 
 
 @bp.get("/issues/issues.csv")
 def issues_csv():
     """The issues table as CSV."""
-    return csv_response("issues.csv", services.ISSUE_CSV,
-                        services.issue_csv_rows(services.list_issues()))
+    return csv_response(
+        "issues.csv", services.ISSUE_CSV, services.issue_csv_rows(services.list_issues())
+    )
 
 
 @bp.get("/issues/bills.csv")
 def bills_csv():
     """The bills table as CSV."""
-    return csv_response("bills.csv", services.BILL_CSV,
-                        services.bill_csv_rows(services.list_bills()))
+    return csv_response(
+        "bills.csv", services.BILL_CSV, services.bill_csv_rows(services.list_bills())
+    )
 
 
 @bp.route("/issues/new", methods=["GET", "POST"])
@@ -53,9 +58,17 @@ def edit_issue(issue_id: int | None = None):
     form = IssueForm(obj=issue)
     if form.validate_on_submit():
         try:
-            issue = services.save_issue(current_user, issue, services.IssueData(
-                name=form.name.data, description=form.description.data, slug=form.slug.data,
-                active=form.active.data), utcnow())
+            issue = services.save_issue(
+                current_user,
+                issue,
+                services.IssueData(
+                    name=form.name.data,
+                    description=form.description.data,
+                    slug=form.slug.data,
+                    active=form.active.data,
+                ),
+                utcnow(),
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:
@@ -76,19 +89,31 @@ def edit_bill(bill_id: int | None = None):
         form.issues.data = [i.id for i in bill.issues]
     if form.validate_on_submit():
         try:
-            bill = services.save_bill(current_user, bill, services.BillData(
-                jurisdiction=form.jurisdiction.data, session=form.session.data,
-                number=form.number.data, title=form.title.data, status=form.status.data,
-                url=form.url.data, introduced_on=form.introduced_on.data,
-                chamber=form.chamber.data or None, issues=form.issues.data or []), utcnow())
+            bill = services.save_bill(
+                current_user,
+                bill,
+                services.BillData(
+                    jurisdiction=form.jurisdiction.data,
+                    session=form.session.data,
+                    number=form.number.data,
+                    title=form.title.data,
+                    status=form.status.data,
+                    url=form.url.data,
+                    introduced_on=form.introduced_on.data,
+                    chamber=form.chamber.data or None,
+                    issues=form.issues.data or [],
+                ),
+                utcnow(),
+            )
         except DomainError as e:
             apply_to_form(form, e)
         else:
             flash(f"Saved the bill {bill.label}.", "success")
             return redirect(url_for("policy.index"))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("policy/bill_form.html", form=form, bill=bill,
-                           issue_choices=services.issue_choices()), status
+    return render_template(
+        "policy/bill_form.html", form=form, bill=bill, issue_choices=services.issue_choices()
+    ), status
 
 
 def board(subject: Subject):
@@ -100,23 +125,29 @@ def board(subject: Subject):
 @bp.get("/issues/<int:issue_id>/whip")
 def issue_whip(issue_id: int):
     """The whip board of an issue: every target's current position, counts and movement."""
-    return render_template("policy/whip.html", board=board(Subject("issue", issue_id)),
-                           commitment_form=CommitmentForm())
+    return render_template(
+        "policy/whip.html",
+        board=board(Subject("issue", issue_id)),
+        commitment_form=CommitmentForm(),
+    )
 
 
 @bp.get("/bills/<int:bill_id>/whip")
 def bill_whip(bill_id: int):
     """The whip board of a bill (targets default to its chamber and jurisdiction)."""
-    return render_template("policy/whip.html", board=board(Subject("bill", bill_id)),
-                           commitment_form=CommitmentForm())
+    return render_template(
+        "policy/whip.html", board=board(Subject("bill", bill_id)), commitment_form=CommitmentForm()
+    )
 
 
 WHIP_TABLES = {
     "targets": (["Name", *whip.WHIP_CSV[1:]], whip.whip_csv_rows),
     "counts": (["Position", "Count", "Share", "Change over the weeks shown"], whip.counts_csv_rows),
     "weekly": (["Week ending", *STANCES.values()], whip.weekly_csv_rows),
-    "commitments": (["Name", "Seat", "Commitment", "Position then", "Made", "Recorded by",
-                     "Status"], whip.commitments_csv_rows),
+    "commitments": (
+        ["Name", "Seat", "Commitment", "Position then", "Made", "Recorded by", "Status"],
+        whip.commitments_csv_rows,
+    ),
 }
 
 
@@ -150,8 +181,13 @@ def record_position(person_id: int):
         flash("The position was not saved: " + " ".join(errors), "danger")
         return redirect(target)
     try:
-        positions.record_position(current_user, positions.PositionInput(
-            person_id, subject, form.stance.data, form.commitment.data, form.notes.data), utcnow())
+        positions.record_position(
+            current_user,
+            positions.PositionInput(
+                person_id, subject, form.stance.data, form.commitment.data, form.notes.data
+            ),
+            utcnow(),
+        )
     except DomainError as e:
         flash(f"The position was not saved: {e.message}", "danger")
     else:
@@ -166,15 +202,18 @@ def mark_commitment(position_id: int):
     form = CommitmentForm()
     if form.validate_on_submit():
         try:
-            position = positions.mark_commitment(current_user, position_id, form.status.data,
-                                                 utcnow())
+            position = positions.mark_commitment(
+                current_user, position_id, form.status.data, utcnow()
+            )
         except LookupError:
             abort(404)
         except DomainError as e:
             flash(e.message, "danger")
         else:
-            flash(f"Commitment marked {positions.COMMITMENT_STATUSES[form.status.data].lower()}.",
-                  "success")
+            flash(
+                f"Commitment marked {positions.COMMITMENT_STATUSES[form.status.data].lower()}.",
+                "success",
+            )
             return redirect(back_to(position.person_id))
     return redirect(back_to(None))
 

@@ -17,8 +17,16 @@ from crm.forms import US_STATES
 from crm.models import CHAMBERS, Bill, Issue, User, bill_issues
 
 ISSUE_FIELDS = ("name", "slug", "description", "active")
-BILL_FIELDS = ("jurisdiction", "session", "number", "title", "status", "url", "introduced_on",
-               "chamber")
+BILL_FIELDS = (
+    "jurisdiction",
+    "session",
+    "number",
+    "title",
+    "status",
+    "url",
+    "introduced_on",
+    "chamber",
+)
 
 
 @dataclass
@@ -49,19 +57,26 @@ def require_coordinator(actor: User) -> None:
 
 def list_issues() -> list[Issue]:
     """Issues, active first, with their bills loaded in one more query."""
-    return list(db.session.scalars(
-        sa.select(Issue).order_by(Issue.active.desc(), Issue.name)
-        .options(selectinload(Issue.bills))
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Issue)
+            .order_by(Issue.active.desc(), Issue.name)
+            .options(selectinload(Issue.bills))
+        )
+    )
 
 
 def list_bills() -> list[Bill]:
     """Bills, federal first, newest session first, with their issues."""
-    return list(db.session.scalars(
-        sa.select(Bill).order_by(Bill.jurisdiction != "US", Bill.jurisdiction,
-                                 Bill.session.desc(), Bill.number)
-        .options(selectinload(Bill.issues))
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Bill)
+            .order_by(
+                Bill.jurisdiction != "US", Bill.jurisdiction, Bill.session.desc(), Bill.number
+            )
+            .options(selectinload(Bill.issues))
+        )
+    )
 
 
 def get_issue(issue_id: int) -> Issue:
@@ -121,9 +136,11 @@ def save_bill(actor: User, bill: Bill | None, data: BillData, now: datetime) -> 
     session = (data.session or "").strip()
     number = re.sub(r"\s+", " ", (data.number or "").strip())
     title = (data.title or "").strip()
-    for name, value, message in (("session", session, "Give the Congress or session."),
-                                 ("number", number, "Give the bill number, e.g. H.R. 1585."),
-                                 ("title", title, "Give the bill's title.")):
+    for name, value, message in (
+        ("session", session, "Give the Congress or session."),
+        ("number", number, "Give the bill number, e.g. H.R. 1585."),
+        ("title", title, "Give the bill's title."),
+    ):
         if not value:
             raise DomainError(message, field=name)
     if data.chamber and data.chamber not in CHAMBERS:
@@ -132,15 +149,17 @@ def save_bill(actor: User, bill: Bill | None, data: BillData, now: datetime) -> 
         url = normalize_url(data.url)
     except InvalidContact as e:
         raise DomainError(str(e), field="url") from None
-    same = sa.select(Bill.id).where(Bill.jurisdiction == jurisdiction, Bill.session == session,
-                                    Bill.number == number)
+    same = sa.select(Bill.id).where(
+        Bill.jurisdiction == jurisdiction, Bill.session == session, Bill.number == number
+    )
     if bill is not None:
         same = same.where(Bill.id != bill.id)
     if db.session.scalar(same):
         raise DomainError("This bill is already listed for that session.", field="number")
     wanted = list(dict.fromkeys(data.issues))
-    issues = list(db.session.scalars(sa.select(Issue).where(Issue.id.in_(wanted)))) if wanted \
-        else []
+    issues = (
+        list(db.session.scalars(sa.select(Issue).where(Issue.id.in_(wanted)))) if wanted else []
+    )
     if len(issues) != len(wanted):
         raise DomainError("One of the issues chosen does not exist.", field="issues")
     before = snapshot_bill(bill) if bill else None
@@ -171,22 +190,51 @@ def issue_choices() -> list[tuple[int, str]]:
 
 
 ISSUE_CSV = ["Issue", "Short name", "Active", "Bills", "Description"]
-BILL_CSV = ["Jurisdiction", "Session", "Number", "Title", "Chamber", "Status", "Introduced",
-            "Issues", "Link"]
+BILL_CSV = [
+    "Jurisdiction",
+    "Session",
+    "Number",
+    "Title",
+    "Chamber",
+    "Status",
+    "Introduced",
+    "Issues",
+    "Link",
+]
 
 
 def issue_csv_rows(issues: list[Issue]):
     for i in issues:
-        yield [i.name, i.slug, "yes" if i.active else "no", "; ".join(b.label for b in i.bills),
-               i.description or ""]
+        yield [
+            i.name,
+            i.slug,
+            "yes" if i.active else "no",
+            "; ".join(b.label for b in i.bills),
+            i.description or "",
+        ]
 
 
 def bill_csv_rows(bills: list[Bill]):
     for b in bills:
-        yield [b.jurisdiction, b.session, b.number, b.title, CHAMBERS.get(b.chamber or "", ""),
-               b.status or "", b.introduced_on.isoformat() if b.introduced_on else "",
-               "; ".join(i.name for i in b.issues), b.url or ""]
+        yield [
+            b.jurisdiction,
+            b.session,
+            b.number,
+            b.title,
+            CHAMBERS.get(b.chamber or "", ""),
+            b.status or "",
+            b.introduced_on.isoformat() if b.introduced_on else "",
+            "; ".join(i.name for i in b.issues),
+            b.url or "",
+        ]
 
 
-__all__ = ["BillData", "IssueData", "bill_issues", "list_bills", "list_issues", "save_bill",
-           "save_issue"]
+__all__ = [
+    "BillData",
+    "IssueData",
+    "bill_issues",
+    "list_bills",
+    "list_issues",
+    "save_bill",
+    "save_issue",
+]

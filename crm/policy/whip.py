@@ -23,23 +23,43 @@ from crm.policy.positions import Subject, counting, current_positions, stance_ch
 
 # What the board, its sorts and its CSV read of each target (no notes, JSON columns, ...).
 BOARD_COLUMNS = (
-    Person.id, Person.kind, Person.full_name, Person.sort_name, Person.title, Person.level,
-    Person.chamber, Person.state, Person.district, Person.party, Person.party_label,
-    Person.last_contacted_at, Person.last_contacted_by_id, Person.version,
+    Person.id,
+    Person.kind,
+    Person.full_name,
+    Person.sort_name,
+    Person.title,
+    Person.level,
+    Person.chamber,
+    Person.state,
+    Person.district,
+    Person.party,
+    Person.party_label,
+    Person.last_contacted_at,
+    Person.last_contacted_by_id,
+    Person.version,
 )
 
 SORTS = {
     "state": lambda r: (r.person.state or "", r.person.chamber or "", r.person.sort_name),
     "name": lambda r: r.person.sort_name,
     "position": lambda r: (list(STANCES).index(r.stance), r.person.sort_name),
-    "recorded": lambda r: (r.recorded_at is not None, r.recorded_at or datetime.min,
-                           r.person.sort_name),
-    "last_contact": lambda r: (r.person.last_contacted_at is not None,
-                               r.person.last_contacted_at or datetime.min, r.person.sort_name),
+    "recorded": lambda r: (
+        r.recorded_at is not None,
+        r.recorded_at or datetime.min,
+        r.person.sort_name,
+    ),
+    "last_contact": lambda r: (
+        r.person.last_contacted_at is not None,
+        r.person.last_contacted_at or datetime.min,
+        r.person.sort_name,
+    ),
 }
 SORT_LABELS = {
-    "state": "State", "name": "Name", "position": "Position",
-    "recorded": "Oldest position first", "last_contact": "Longest without contact",
+    "state": "State",
+    "name": "Name",
+    "position": "Position",
+    "recorded": "Oldest position first",
+    "last_contact": "Longest without contact",
 }
 
 
@@ -87,14 +107,27 @@ class WhipOptions:
         return opts
 
     def directory_filter(self) -> DirectoryFilter:
-        return DirectoryFilter(kind="legislator", level=self.level, chamber=self.chamber,
-                               state=self.state, party=self.party, committee=self.committee)
+        return DirectoryFilter(
+            kind="legislator",
+            level=self.level,
+            chamber=self.chamber,
+            state=self.state,
+            party=self.party,
+            committee=self.committee,
+        )
 
     def to_args(self) -> dict:
         """Query arguments that reproduce these options (links, CSV)."""
-        return {"level": self.level, "chamber": self.chamber or "any", "state": self.state,
-                "party": self.party, "committee": self.committee or "",
-                "stale_days": self.stale_days, "weeks": self.weeks, "sort": self.sort}
+        return {
+            "level": self.level,
+            "chamber": self.chamber or "any",
+            "state": self.state,
+            "party": self.party,
+            "committee": self.committee or "",
+            "stale_days": self.stale_days,
+            "weeks": self.weeks,
+            "sort": self.sort,
+        }
 
 
 def positive(value, high: int) -> int | None:
@@ -153,7 +186,8 @@ class WhipBoard:
             where = {"upper": "U.S. Senate", "lower": "U.S. House"}.get(o.chamber, "Congress")
         else:
             chamber = {"upper": "state senators", "lower": "state representatives"}.get(
-                o.chamber, "state legislators")
+                o.chamber, "state legislators"
+            )
             where = chamber
         parts = [where]
         if o.state:
@@ -161,8 +195,10 @@ class WhipBoard:
         if o.party:
             parts.append(o.party)
         if o.committee:
-            name = next((c.name for c in self.choices.get("committees", []) if c.id == o.committee),
-                        "one committee")
+            name = next(
+                (c.name for c in self.choices.get("committees", []) if c.id == o.committee),
+                "one committee",
+            )
             parts.append(name)
         return ", ".join(parts)
 
@@ -183,8 +219,9 @@ class WhipBoard:
 
     @property
     def count_bar(self) -> list[charts.Rect]:
-        return charts.stacked_bar([(k, v, self.counts[k]) for k, v in STANCES.items()],
-                                  charts.STANCE_FILLS)
+        return charts.stacked_bar(
+            [(k, v, self.counts[k]) for k, v in STANCES.items()], charts.STANCE_FILLS
+        )
 
     @property
     def weekly_chart(self) -> charts.ColumnChart:
@@ -213,42 +250,67 @@ def whip_board(subject: Subject, options: WhipOptions, now: datetime) -> WhipBoa
     # positions up by (person, issue) instead of re-running the filter. Statements stay 1 + 3.
     ids = [person.id for person, _ in people]
     current = current_positions(subject, person_ids=ids)
-    positions = {row.person_id: row for row in db.session.execute(
-        sa.select(current, User.name.label("recorder"))
-        .outerjoin(User, User.id == current.c.recorded_by_id)
-    )}
+    positions = {
+        row.person_id: row
+        for row in db.session.execute(
+            sa.select(current, User.name.label("recorder")).outerjoin(
+                User, User.id == current.c.recorded_by_id
+            )
+        )
+    }
     stale_before = now - timedelta(days=options.stale_days)
     rows = []
     for person, last_by_name in people:
         p = positions.get(person.id)
-        rows.append(WhipRow(
-            person=person, stance=p.stance if p else "unknown", position_id=p.id if p else None,
-            recorded_at=p.recorded_at if p else None, recorded_by=p.recorder if p else None,
-            interaction_id=p.interaction_id if p else None,
-            commitment=p.commitment if p else None,
-            commitment_status=p.commitment_status if p else None, last_contact_by=last_by_name,
-            stale=p is None or p.recorded_at < stale_before,
-        ))
+        rows.append(
+            WhipRow(
+                person=person,
+                stance=p.stance if p else "unknown",
+                position_id=p.id if p else None,
+                recorded_at=p.recorded_at if p else None,
+                recorded_by=p.recorder if p else None,
+                interaction_id=p.interaction_id if p else None,
+                commitment=p.commitment if p else None,
+                commitment_status=p.commitment_status if p else None,
+                last_contact_by=last_by_name,
+                stale=p is None or p.recorded_at < stale_before,
+            )
+        )
     rows.sort(key=SORTS[options.sort])
     counts = Counter(r.stance for r in rows)
     first = week_points(now, options.weeks)[0]
     then = current_positions(subject, person_ids=ids, as_of=first)
     at_first = dict(db.session.execute(sa.select(then.c.person_id, then.c.stance)).all())
-    weekly = weekly_counts(at_first, stance_changes(subject, ids, since=first), len(rows), now,
-                           options.weeks)
-    return WhipBoard(record, subject.token, options, rows,
-                     {k: counts.get(k, 0) for k in STANCES}, weekly, now,
-                     commitments(subject, ids), whip_choices(options))
+    weekly = weekly_counts(
+        at_first, stance_changes(subject, ids, since=first), len(rows), now, options.weeks
+    )
+    return WhipBoard(
+        record,
+        subject.token,
+        options,
+        rows,
+        {k: counts.get(k, 0) for k in STANCES},
+        weekly,
+        now,
+        commitments(subject, ids),
+        whip_choices(options),
+    )
 
 
 def commitments(subject: Subject, targets, limit: int = 200) -> list[Position]:
     """Commitments the targets made on the subject (pending first), for coordinators to mark."""
-    stmt = counting(sa.select(Position).where(
-        subject.column == subject.id, Position.commitment.is_not(None),
-        Position.person_id.in_(targets),
-    )).order_by(Position.commitment_status != "pending", Position.recorded_at.desc()).options(
-        joinedload(Position.person), joinedload(Position.recorded_by)
-    ).limit(limit)
+    stmt = (
+        counting(
+            sa.select(Position).where(
+                subject.column == subject.id,
+                Position.commitment.is_not(None),
+                Position.person_id.in_(targets),
+            )
+        )
+        .order_by(Position.commitment_status != "pending", Position.recorded_at.desc())
+        .options(joinedload(Position.person), joinedload(Position.recorded_by))
+        .limit(limit)
+    )
     return list(db.session.scalars(stmt))
 
 
@@ -257,8 +319,9 @@ def week_points(now: datetime, weeks: int) -> list[datetime]:
     return [now - timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
 
 
-def weekly_counts(start: dict[int, str], changes, total: int, now: datetime,
-                  weeks: int) -> list[tuple[datetime, dict]]:
+def weekly_counts(
+    start: dict[int, str], changes, total: int, now: datetime, weeks: int
+) -> list[tuple[datetime, dict]]:
     """The counts at each week point: the positions at the first point (`start`, person ->
     stance), then the later stance changes replayed in order."""
     state = dict(start)
@@ -275,37 +338,68 @@ def weekly_counts(start: dict[int, str], changes, total: int, now: datetime,
 
 def whip_choices(options: WhipOptions) -> dict:
     """Committees and parties for the filter bar: two queries."""
-    committees = list(db.session.execute(
-        sa.select(Committee.id, Committee.name, Committee.chamber, Committee.parent_id)
-        .where(Committee.active.is_(True), Committee.level == options.level)
-        .order_by(Committee.chamber, Committee.parent_id.is_not(None), Committee.name)
-    ))
-    parties = [p for (p,) in db.session.execute(
-        sa.select(Person.party).where(Person.party.is_not(None), Person.kind == "legislator")
-        .distinct().order_by(Person.party)
-    )]
+    committees = list(
+        db.session.execute(
+            sa.select(Committee.id, Committee.name, Committee.chamber, Committee.parent_id)
+            .where(Committee.active.is_(True), Committee.level == options.level)
+            .order_by(Committee.chamber, Committee.parent_id.is_not(None), Committee.name)
+        )
+    )
+    parties = [
+        p
+        for (p,) in db.session.execute(
+            sa.select(Person.party)
+            .where(Person.party.is_not(None), Person.kind == "legislator")
+            .distinct()
+            .order_by(Person.party)
+        )
+    ]
     return {"committees": committees, "parties": parties}
 
 
-WHIP_CSV = ["Name", "Seat", "State", "Party", "Position", "Recorded", "Recorded by", "Stale",
-            "Commitment", "Commitment status", "Last contact", "Last contact by"]
+WHIP_CSV = [
+    "Name",
+    "Seat",
+    "State",
+    "Party",
+    "Position",
+    "Recorded",
+    "Recorded by",
+    "Stale",
+    "Commitment",
+    "Commitment status",
+    "Last contact",
+    "Last contact by",
+]
 
 
 def whip_csv_rows(board: WhipBoard):
     for r in board.rows:
-        yield [r.person.full_name, r.person.seat, r.person.state, r.person.party,
-               STANCES[r.stance], r.recorded_at.date().isoformat() if r.recorded_at else "",
-               r.recorded_by or "", "yes" if r.stale else "no", r.commitment or "",
-               r.commitment_status or "",
-               r.person.last_contacted_at.date().isoformat() if r.person.last_contacted_at else "",
-               r.last_contact_by or ""]
+        yield [
+            r.person.full_name,
+            r.person.seat,
+            r.person.state,
+            r.person.party,
+            STANCES[r.stance],
+            r.recorded_at.date().isoformat() if r.recorded_at else "",
+            r.recorded_by or "",
+            "yes" if r.stale else "no",
+            r.commitment or "",
+            r.commitment_status or "",
+            r.person.last_contacted_at.date().isoformat() if r.person.last_contacted_at else "",
+            r.last_contact_by or "",
+        ]
 
 
 def counts_csv_rows(board: WhipBoard):
     change = board.change
     for key, label in STANCES.items():
-        yield [label, board.counts[key], charts.percent(board.counts[key], board.total),
-               change[key]]
+        yield [
+            label,
+            board.counts[key],
+            charts.percent(board.counts[key], board.total),
+            change[key],
+        ]
 
 
 def weekly_csv_rows(board: WhipBoard):
@@ -315,6 +409,12 @@ def weekly_csv_rows(board: WhipBoard):
 
 def commitments_csv_rows(board: WhipBoard):
     for c in board.commitments:
-        yield [c.person.full_name, c.person.seat, c.commitment, STANCES.get(c.stance, c.stance),
-               c.recorded_at.date().isoformat(), c.recorded_by.name if c.recorded_by else "",
-               c.commitment_status or ""]
+        yield [
+            c.person.full_name,
+            c.person.seat,
+            c.commitment,
+            STANCES.get(c.stance, c.stance),
+            c.recorded_at.date().isoformat(),
+            c.recorded_by.name if c.recorded_by else "",
+            c.commitment_status or "",
+        ]

@@ -76,8 +76,11 @@ def open_assignments():
     return (
         sa.select(Assignment)
         .outerjoin(Person, Person.id == Assignment.person_id)
-        .where(Assignment.status.in_(OPEN), Assignment.deleted_at.is_(None),
-               Person.deleted_at.is_(None))
+        .where(
+            Assignment.status.in_(OPEN),
+            Assignment.deleted_at.is_(None),
+            Person.deleted_at.is_(None),
+        )
     )
 
 
@@ -100,8 +103,9 @@ def stage_for(due_on: date, today: date) -> tuple[str, str] | None:
     return None
 
 
-def coordinators_of(assignment: Assignment, campaign_owner: dict[int, User],
-                    fallback: list[User]) -> list[User]:
+def coordinators_of(
+    assignment: Assignment, campaign_owner: dict[int, User], fallback: list[User]
+) -> list[User]:
     """Who hears about an overdue assignment: whoever assigned it if a coordinator, else the
     campaign's coordinator, else every coordinator."""
     for user in (assignment.created_by, campaign_owner.get(assignment.campaign_id or 0)):
@@ -117,16 +121,25 @@ def due_reminders(now: datetime) -> list[Due]:
     assignments = db.session.scalars(
         open_assignments()
         .where(Assignment.due_on.is_not(None), Assignment.due_on <= horizon)
-        .options(selectinload(Assignment.assignee), selectinload(Assignment.created_by),
-                 selectinload(Assignment.person), selectinload(Assignment.organization))
+        .options(
+            selectinload(Assignment.assignee),
+            selectinload(Assignment.created_by),
+            selectinload(Assignment.person),
+            selectinload(Assignment.organization),
+        )
         .order_by(Assignment.id)
     ).all()
     campaign_ids = {a.campaign_id for a in assignments if a.campaign_id}
     campaign_owner = {}
     if campaign_ids:
-        campaign_owner = {c.id: c.created_by for c in db.session.scalars(
-            sa.select(Campaign).where(Campaign.id.in_(campaign_ids))
-            .options(selectinload(Campaign.created_by)))}
+        campaign_owner = {
+            c.id: c.created_by
+            for c in db.session.scalars(
+                sa.select(Campaign)
+                .where(Campaign.id.in_(campaign_ids))
+                .options(selectinload(Campaign.created_by))
+            )
+        }
     fallback: list[User] | None = None
     out = []
     for a in assignments:
@@ -145,11 +158,19 @@ def due_reminders(now: datetime) -> list[Due]:
             out.append(Due(a, assignee, stage[0], stage[1], days))
         if -days >= cfg["REMINDER_ESCALATE_AFTER_DAYS"]:
             if fallback is None:
-                fallback = list(db.session.scalars(sa.select(User).where(
-                    User.role == "coordinator", User.is_active.is_(True)).order_by(User.id)))
+                fallback = list(
+                    db.session.scalars(
+                        sa.select(User)
+                        .where(User.role == "coordinator", User.is_active.is_(True))
+                        .order_by(User.id)
+                    )
+                )
             for boss in coordinators_of(a, campaign_owner, fallback):
-                if (boss.id != assignee.id and boss.reminders_enabled
-                        and in_sending_hours(now, safe_zone(boss.timezone))):
+                if (
+                    boss.id != assignee.id
+                    and boss.reminders_enabled
+                    and in_sending_hours(now, safe_zone(boss.timezone))
+                ):
                     out.append(Due(a, boss, "escalation", a.due_on.isoformat(), days))
     return out
 
@@ -158,11 +179,16 @@ def already_logged(items: list[Due]) -> set[tuple]:
     ids = sorted({d.assignment.id for d in items})
     found: set[tuple] = set()
     for start in range(0, len(ids), 500):
-        found.update(db.session.execute(
-            sa.select(ReminderLog.assignment_id, ReminderLog.recipient_id, ReminderLog.stage,
-                      ReminderLog.occurrence)
-            .where(ReminderLog.assignment_id.in_(ids[start:start + 500]))
-        ).tuples())
+        found.update(
+            db.session.execute(
+                sa.select(
+                    ReminderLog.assignment_id,
+                    ReminderLog.recipient_id,
+                    ReminderLog.stage,
+                    ReminderLog.occurrence,
+                ).where(ReminderLog.assignment_id.in_(ids[start : start + 500]))
+            ).tuples()
+        )
     return found
 
 
@@ -186,7 +212,8 @@ def dispatch_due_reminders(now: datetime, deliver: bool = True) -> Summary:
     inserted = insert_or_skip(
         ReminderLog,
         [dict(zip(LOG_KEY, d.key, strict=True), created_at=now) for d in fresh],
-        key=LOG_KEY, returning=("id", *LOG_KEY),
+        key=LOG_KEY,
+        returning=("id", *LOG_KEY),
     )
     won = {tuple(r[1:]): r.id for r in inserted}
     summary.skipped += len(fresh) - len(won)  # another run got there first
@@ -200,13 +227,20 @@ def dispatch_due_reminders(now: datetime, deliver: bool = True) -> Summary:
         recipients.append([won[d.key] for d in mine])
         rows.append(prepared[rid])
     ids = queue_prepared(rows)
-    links = [{"log_id": log_id, "nid": nid}
-             for log_ids, nid in zip(recipients, ids, strict=True) if nid
-             for log_id in log_ids]
+    links = [
+        {"log_id": log_id, "nid": nid}
+        for log_ids, nid in zip(recipients, ids, strict=True)
+        if nid
+        for log_id in log_ids
+    ]
     if links:
         log = ReminderLog.__table__
-        db.session.execute(sa.update(log).where(log.c.id == sa.bindparam("log_id"))
-                           .values(notification_id=sa.bindparam("nid")), links)
+        db.session.execute(
+            sa.update(log)
+            .where(log.c.id == sa.bindparam("log_id"))
+            .values(notification_id=sa.bindparam("nid")),
+            links,
+        )
     db.session.commit()
     summary.ids = [nid for nid in ids if nid]
     summary.queued = len(summary.ids)
@@ -266,15 +300,20 @@ def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
     groups: dict[str, list[dict]] = {stage: [] for stage in STAGE_ORDER}
     for d in sorted(batch, key=lambda d: (d.assignment.due_on, d.assignment.id)):
         a = d.assignment
-        groups[d.stage].append({
-            "title": a.title,
-            "target": target_name(a),
-            "due_on": a.due_on,
-            "days": d.days,
-            "assignee": a.assignee.name,
-            "links": (action_links(a, user) if d.stage != "escalation"
-                      else {"open": assignment_url(a)}),
-        })
+        groups[d.stage].append(
+            {
+                "title": a.title,
+                "target": target_name(a),
+                "due_on": a.due_on,
+                "days": d.days,
+                "assignee": a.assignee.name,
+                "links": (
+                    action_links(a, user)
+                    if d.stage != "escalation"
+                    else {"open": assignment_url(a)}
+                ),
+            }
+        )
     headers = list_unsubscribe_headers(user, "reminders")
     context = {
         "user": user,
@@ -285,9 +324,16 @@ def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
     }
     first = min(d.key for d in batch)
     return prepare_email(
-        to_email=user.email, kind="reminder", subject_key=f"user:{user.id}",
-        occurrence=f"{now:%Y-%m-%dT%H:%M:%S}#{first[0]}.{first[2]}", template="reminders",
-        subject=subject_line(batch), context=context, recipient=user, now=now, headers=headers,
+        to_email=user.email,
+        kind="reminder",
+        subject_key=f"user:{user.id}",
+        occurrence=f"{now:%Y-%m-%dT%H:%M:%S}#{first[0]}.{first[2]}",
+        template="reminders",
+        subject=subject_line(batch),
+        context=context,
+        recipient=user,
+        now=now,
+        headers=headers,
     )
 
 

@@ -24,13 +24,62 @@ SHA256 = "6e7bb086a3c791490361968a3094f377f7726c5d0c4900fec03cc42db2305a3d"
 WIDTH, HEIGHT = 975, 610
 
 FIPS = {
-    "01": "AL", "02": "AK", "04": "AZ", "05": "AR", "06": "CA", "08": "CO", "09": "CT", "10": "DE",
-    "11": "DC", "12": "FL", "13": "GA", "15": "HI", "16": "ID", "17": "IL", "18": "IN", "19": "IA",
-    "20": "KS", "21": "KY", "22": "LA", "23": "ME", "24": "MD", "25": "MA", "26": "MI", "27": "MN",
-    "28": "MS", "29": "MO", "30": "MT", "31": "NE", "32": "NV", "33": "NH", "34": "NJ", "35": "NM",
-    "36": "NY", "37": "NC", "38": "ND", "39": "OH", "40": "OK", "41": "OR", "42": "PA", "44": "RI",
-    "45": "SC", "46": "SD", "47": "TN", "48": "TX", "49": "UT", "50": "VT", "51": "VA", "53": "WA",
-    "54": "WV", "55": "WI", "56": "WY", "60": "AS", "66": "GU", "69": "MP", "72": "PR", "78": "VI",
+    "01": "AL",
+    "02": "AK",
+    "04": "AZ",
+    "05": "AR",
+    "06": "CA",
+    "08": "CO",
+    "09": "CT",
+    "10": "DE",
+    "11": "DC",
+    "12": "FL",
+    "13": "GA",
+    "15": "HI",
+    "16": "ID",
+    "17": "IL",
+    "18": "IN",
+    "19": "IA",
+    "20": "KS",
+    "21": "KY",
+    "22": "LA",
+    "23": "ME",
+    "24": "MD",
+    "25": "MA",
+    "26": "MI",
+    "27": "MN",
+    "28": "MS",
+    "29": "MO",
+    "30": "MT",
+    "31": "NE",
+    "32": "NV",
+    "33": "NH",
+    "34": "NJ",
+    "35": "NM",
+    "36": "NY",
+    "37": "NC",
+    "38": "ND",
+    "39": "OH",
+    "40": "OK",
+    "41": "OR",
+    "42": "PA",
+    "44": "RI",
+    "45": "SC",
+    "46": "SD",
+    "47": "TN",
+    "48": "TX",
+    "49": "UT",
+    "50": "VT",
+    "51": "VA",
+    "53": "WA",
+    "54": "WV",
+    "55": "WI",
+    "56": "WY",
+    "60": "AS",
+    "66": "GU",
+    "69": "MP",
+    "72": "PR",
+    "78": "VI",
 }
 
 
@@ -44,8 +93,12 @@ def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
         for dx, dy in arc:
             if transform:
                 x, y = x + dx, y + dy
-                points.append((x * transform["scale"][0] + transform["translate"][0],
-                               y * transform["scale"][1] + transform["translate"][1]))
+                points.append(
+                    (
+                        x * transform["scale"][0] + transform["translate"][0],
+                        y * transform["scale"][1] + transform["translate"][1],
+                    )
+                )
             else:
                 points.append((dx, dy))
         arcs.append(points)
@@ -84,15 +137,19 @@ def build(source: Path) -> dict:
     raw = source.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     if digest != SHA256:
-        raise SystemExit(f"{source}: sha256 {digest} is not us-atlas 3.0.1's "
-                         "states-albers-10m.json")
+        raise SystemExit(
+            f"{source}: sha256 {digest} is not us-atlas 3.0.1's states-albers-10m.json"
+        )
     topology = json.loads(raw)
     arcs = decode_arcs(topology)
     states = {}
     for geometry in topology["objects"]["states"]["geometries"]:
         code = FIPS[geometry["id"]]
-        states[code] = {"fips": geometry["id"], "name": geometry["properties"]["name"],
-                        "d": geometry_path(geometry, arcs)}
+        states[code] = {
+            "fips": geometry["id"],
+            "name": geometry["properties"]["name"],
+            "d": geometry_path(geometry, arcs),
+        }
     return {
         "source": "us-atlas 3.0.1 states-albers-10m.json (ISC licence; US Census Bureau 2017)",
         "width": WIDTH,

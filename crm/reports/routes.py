@@ -7,16 +7,19 @@ from crm import charts
 from crm.authz import requires
 from crm.clock import utcnow
 from crm.models import LEVELS
-from crm.views import csv_response
 from crm.reports import services
+from crm.views import csv_response
 
 bp = Blueprint("reports", __name__)
 
 
 @bp.context_processor
 def chart_helpers() -> dict:
-    return {"percent": charts.percent, "coverage_legend": charts.coverage_legend(),
-            "KIND_FILLS": charts.KIND_FILLS}
+    return {
+        "percent": charts.percent,
+        "coverage_legend": charts.coverage_legend(),
+        "KIND_FILLS": charts.KIND_FILLS,
+    }
 
 
 def number_arg(name: str, default: int, low: int, high: int) -> int:
@@ -27,14 +30,15 @@ def number_arg(name: str, default: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-
 @bp.get("/")
 def index():
     """The coverage map of Congress by state, and interactions per week by kind."""
     days = number_arg("days", 90, 1, 3650)
     weeks = number_arg("weeks", 26, 2, 104)
     return render_template(
-        "reports/index.html", days=days, weeks=weeks,
+        "reports/index.html",
+        days=days,
+        weeks=weeks,
         coverage=services.coverage(utcnow(), days),
         activity=services.activity(utcnow(), current_user.timezone, weeks),
     )
@@ -52,8 +56,11 @@ def activity_csv():
     """Interactions per week by kind (or, with table=kinds, per kind over the weeks), as CSV."""
     report = services.activity(utcnow(), current_user.timezone, number_arg("weeks", 26, 2, 104))
     if request.args.get("table") == "kinds":
-        return csv_response("activity-by-kind.csv", ["Kind", "Contacts", "Share"],
-                            services.activity_kind_rows(report))
+        return csv_response(
+            "activity-by-kind.csv",
+            ["Kind", "Contacts", "Share"],
+            services.activity_kind_rows(report),
+        )
     header = ["Week starting", *[label for _, label in report.kinds], "Total"]
     return csv_response("activity.csv", header, services.activity_csv_rows(report))
 
@@ -92,12 +99,21 @@ def not_contacted():
 def not_contacted_csv(table: str):
     """A not-contacted table as CSV: people, state, chamber or committee."""
     report = services.not_contacted(utcnow(), number_arg("days", 90, 1, 3650), level_arg())
-    groups = {"state": report.by_state, "chamber": report.by_chamber,
-              "committee": report.by_committee}
+    groups = {
+        "state": report.by_state,
+        "chamber": report.by_chamber,
+        "committee": report.by_committee,
+    }
     if table == "people":
-        return csv_response("not-contacted.csv", services.NOT_CONTACTED_PEOPLE_CSV,
-                            services.not_contacted_people_rows(report))
+        return csv_response(
+            "not-contacted.csv",
+            services.NOT_CONTACTED_PEOPLE_CSV,
+            services.not_contacted_people_rows(report),
+        )
     if table not in groups:
         abort(404)
-    return csv_response(f"not-contacted-by-{table}.csv", services.NOT_CONTACTED_GROUP_CSV,
-                        services.not_contacted_group_rows(groups[table]))
+    return csv_response(
+        f"not-contacted-by-{table}.csv",
+        services.NOT_CONTACTED_GROUP_CSV,
+        services.not_contacted_group_rows(groups[table]),
+    )

@@ -30,8 +30,12 @@ from crm.models import (
 
 def delegation_filter(level: str = "federal"):
     """In-office legislators of a level: for "federal", the members of Congress."""
-    return (Person.kind == "legislator", Person.level == level, Person.in_office.is_(True),
-            Person.deleted_at.is_(None))
+    return (
+        Person.kind == "legislator",
+        Person.level == level,
+        Person.in_office.is_(True),
+        Person.deleted_at.is_(None),
+    )
 
 
 # ---- coverage map ----
@@ -83,12 +87,15 @@ class Coverage:
         for code, shape in charts.us_states()["states"].items():
             s = by_code.get(code) or StateCoverage(code, shape["name"], 0, 0)
             if s.delegation:
-                title = (f"{shape['name']}: {s.contacted} of {s.delegation} members of Congress "
-                         f"contacted in the last {self.days} days ({s.percent})")
+                title = (
+                    f"{shape['name']}: {s.contacted} of {s.delegation} members of Congress "
+                    f"contacted in the last {self.days} days ({s.percent})"
+                )
             else:
                 title = f"{shape['name']}: no members of Congress in the directory"
-            out.append(MapState(code, shape["name"], shape["d"], charts.coverage_fill(s.share),
-                                title))
+            out.append(
+                MapState(code, shape["name"], shape["d"], charts.coverage_fill(s.share), title)
+            )
         return out
 
 
@@ -97,8 +104,11 @@ def coverage(now: datetime, days: int = 90) -> Coverage:
     someone in the coalition contacted in the last `days` days: one grouped query."""
     cutoff = now - timedelta(days=days)
     rows = db.session.execute(
-        sa.select(Person.state, sa.func.count(),
-                  sa.func.count().filter(Person.last_contacted_at >= cutoff))
+        sa.select(
+            Person.state,
+            sa.func.count(),
+            sa.func.count().filter(Person.last_contacted_at >= cutoff),
+        )
         .where(*delegation_filter(), Person.state.is_not(None))
         .group_by(Person.state)
     )
@@ -129,7 +139,8 @@ class Activity:
     def kinds(self) -> list[tuple[str, str]]:
         used = {k for c in self.counts for k, v in c.items() if v}
         return [(k, v) for k, v in INTERACTION_KINDS.items() if k in used] or [
-            ("meeting", INTERACTION_KINDS["meeting"])]
+            ("meeting", INTERACTION_KINDS["meeting"])
+        ]
 
     @property
     def total(self) -> int:
@@ -163,12 +174,16 @@ def activity(now: datetime, tz: str, weeks: int = 26) -> Activity:
     """Interactions per week by kind (not deleted), weeks starting Monday in `tz`: one query."""
     weeks = max(weeks, 2)
     bounds = week_starts(now, tz, weeks)
-    bucket = sa.case(*[(Interaction.occurred_at < b, i) for i, b in enumerate(bounds[1:-1])],
-                     else_=weeks - 1).label("week")
+    bucket = sa.case(
+        *[(Interaction.occurred_at < b, i) for i, b in enumerate(bounds[1:-1])], else_=weeks - 1
+    ).label("week")
     rows = db.session.execute(
         sa.select(bucket, Interaction.kind, sa.func.count())
-        .where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= bounds[0],
-               Interaction.occurred_at < bounds[-1])
+        .where(
+            Interaction.deleted_at.is_(None),
+            Interaction.occurred_at >= bounds[0],
+            Interaction.occurred_at < bounds[-1],
+        )
         .group_by(bucket, Interaction.kind)
     )
     counts = [dict.fromkeys(INTERACTION_KINDS, 0) for _ in range(weeks)]
@@ -179,8 +194,11 @@ def activity(now: datetime, tz: str, weeks: int = 26) -> Activity:
 
 def activity_csv_rows(report: Activity):
     for week, counts in zip(report.weeks, report.counts, strict=True):
-        yield [week.date().isoformat(), *[counts.get(k, 0) for k, _ in report.kinds],
-               sum(counts.values())]
+        yield [
+            week.date().isoformat(),
+            *[counts.get(k, 0) for k, _ in report.kinds],
+            sum(counts.values()),
+        ]
 
 
 def activity_kind_rows(report: Activity):
@@ -205,34 +223,75 @@ def members_table(now: datetime, tz: str, days: int = 90) -> list[MemberRow]:
     assignments open and overdue today: four queries."""
     since = now - timedelta(days=days)
     today = clock.local_today(now, tz)
-    users = list(db.session.scalars(
-        sa.select(User).where(User.is_active.is_(True)).order_by(User.name)))
-    contacts = dict(db.session.execute(
-        sa.select(Interaction.logged_by_id, sa.func.count())
-        .where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since)
-        .group_by(Interaction.logged_by_id)).all())
-    done = dict(db.session.execute(
-        sa.select(Assignment.assignee_id, sa.func.count())
-        .where(Assignment.deleted_at.is_(None), Assignment.status == "done",
-               Assignment.completed_at >= since)
-        .group_by(Assignment.assignee_id)).all())
-    pending = {uid: (n, late) for uid, n, late in db.session.execute(
-        sa.select(Assignment.assignee_id, sa.func.count(),
-                  sa.func.count().filter(Assignment.due_on < today))
-        .where(Assignment.deleted_at.is_(None), Assignment.status.in_(("open", "in_progress")))
-        .group_by(Assignment.assignee_id))}
-    return [MemberRow(u, contacts.get(u.id, 0), done.get(u.id, 0),
-                      pending.get(u.id, (0, 0))[1], pending.get(u.id, (0, 0))[0]) for u in users]
+    users = list(
+        db.session.scalars(sa.select(User).where(User.is_active.is_(True)).order_by(User.name))
+    )
+    contacts = dict(
+        db.session.execute(
+            sa.select(Interaction.logged_by_id, sa.func.count())
+            .where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since)
+            .group_by(Interaction.logged_by_id)
+        ).all()
+    )
+    done = dict(
+        db.session.execute(
+            sa.select(Assignment.assignee_id, sa.func.count())
+            .where(
+                Assignment.deleted_at.is_(None),
+                Assignment.status == "done",
+                Assignment.completed_at >= since,
+            )
+            .group_by(Assignment.assignee_id)
+        ).all()
+    )
+    pending = {
+        uid: (n, late)
+        for uid, n, late in db.session.execute(
+            sa.select(
+                Assignment.assignee_id,
+                sa.func.count(),
+                sa.func.count().filter(Assignment.due_on < today),
+            )
+            .where(Assignment.deleted_at.is_(None), Assignment.status.in_(("open", "in_progress")))
+            .group_by(Assignment.assignee_id)
+        )
+    }
+    return [
+        MemberRow(
+            u,
+            contacts.get(u.id, 0),
+            done.get(u.id, 0),
+            pending.get(u.id, (0, 0))[1],
+            pending.get(u.id, (0, 0))[0],
+        )
+        for u in users
+    ]
 
 
-MEMBERS_CSV = ["Member", "Email", "Role", "Home state", "Contacts logged", "Assignments done",
-               "Open assignments", "Overdue"]
+MEMBERS_CSV = [
+    "Member",
+    "Email",
+    "Role",
+    "Home state",
+    "Contacts logged",
+    "Assignments done",
+    "Open assignments",
+    "Overdue",
+]
 
 
 def members_csv_rows(rows: list[MemberRow]):
     for r in rows:
-        yield [r.user.name, r.user.email, r.user.role, r.user.home_state or "", r.contacts,
-               r.done, r.open, r.overdue]
+        yield [
+            r.user.name,
+            r.user.email,
+            r.user.role,
+            r.user.home_state or "",
+            r.contacts,
+            r.done,
+            r.open,
+            r.overdue,
+        ]
 
 
 # ---- not contacted ----
@@ -266,20 +325,32 @@ def not_contacted(now: datetime, days: int = 90, level: str = "federal") -> NotC
     committee, each group with its size for scale: four queries."""
     cutoff = now - timedelta(days=days)
     lapsed = sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff)
-    people = list(db.session.scalars(
-        sa.select(Person).where(*delegation_filter(level), lapsed)
-        .order_by(Person.state, Person.chamber, Person.sort_name)))
+    people = list(
+        db.session.scalars(
+            sa.select(Person)
+            .where(*delegation_filter(level), lapsed)
+            .order_by(Person.state, Person.chamber, Person.sort_name)
+        )
+    )
     totals = db.session.execute(
         sa.select(Person.state, Person.chamber, sa.func.count())
-        .where(*delegation_filter(level)).group_by(Person.state, Person.chamber)).all()
+        .where(*delegation_filter(level))
+        .group_by(Person.state, Person.chamber)
+    ).all()
     members = db.session.execute(
-        sa.select(CommitteeMembership.person_id, Committee.id, Committee.name, Committee.chamber,
-                  Committee.jurisdiction, lapsed)
+        sa.select(
+            CommitteeMembership.person_id,
+            Committee.id,
+            Committee.name,
+            Committee.chamber,
+            Committee.jurisdiction,
+            lapsed,
+        )
         .join(Committee, Committee.id == CommitteeMembership.committee_id)
         .join(Person, Person.id == CommitteeMembership.person_id)
-        .where(*delegation_filter(level), Committee.parent_id.is_(None),
-               Committee.active.is_(True))
-        .order_by(Committee.jurisdiction, Committee.chamber, Committee.name)).all()
+        .where(*delegation_filter(level), Committee.parent_id.is_(None), Committee.active.is_(True))
+        .order_by(Committee.jurisdiction, Committee.chamber, Committee.name)
+    ).all()
 
     state_totals: dict[str, int] = defaultdict(int)
     chamber_totals: dict[str, int] = defaultdict(int)
@@ -303,25 +374,41 @@ def not_contacted(now: datetime, days: int = 90, level: str = "federal") -> NotC
             group.people.append(people_by_id[person_id])
             committees_of[person_id].append(name)
     return NotContacted(
-        days, level, people,
+        days,
+        level,
+        people,
         sorted((g for g in by_state.values() if g.people), key=lambda g: g.label),
         sorted((g for g in by_chamber.values() if g.people), key=lambda g: g.label),
-        sorted((g for g in committees.values() if g.people),
-               key=lambda g: (-len(g.people), g.label)),
+        sorted(
+            (g for g in committees.values() if g.people), key=lambda g: (-len(g.people), g.label)
+        ),
         committees_of,
     )
 
 
-NOT_CONTACTED_PEOPLE_CSV = ["Name", "Seat", "State", "Chamber", "Party", "Last contacted",
-                            "Committees"]
+NOT_CONTACTED_PEOPLE_CSV = [
+    "Name",
+    "Seat",
+    "State",
+    "Chamber",
+    "Party",
+    "Last contacted",
+    "Committees",
+]
 NOT_CONTACTED_GROUP_CSV = ["Group", "Not contacted", "Of", "Share", "Names"]
 
 
 def not_contacted_people_rows(report: NotContacted):
     for p in report.people:
-        yield [p.full_name, p.seat, p.state, CHAMBERS.get(p.chamber or "", ""), p.party,
-               p.last_contacted_at.date().isoformat() if p.last_contacted_at else "never",
-               "; ".join(report.committees_of.get(p.id, []))]
+        yield [
+            p.full_name,
+            p.seat,
+            p.state,
+            CHAMBERS.get(p.chamber or "", ""),
+            p.party,
+            p.last_contacted_at.date().isoformat() if p.last_contacted_at else "never",
+            "; ".join(report.committees_of.get(p.id, [])),
+        ]
 
 
 def not_contacted_group_rows(groups: list[Group]):

@@ -14,8 +14,9 @@ class ProfileForm(BaseForm):
     timezone = SelectField("Time zone")
     digest_enabled = BooleanField("Send me the weekly digest")
     digest_weekday = SelectField("Digest day", coerce=int, choices=list(enumerate(WEEKDAYS)))
-    digest_hour = SelectField("Digest hour", coerce=int,
-                              choices=[(h, f"{h:02d}:00") for h in range(24)])
+    digest_hour = SelectField(
+        "Digest hour", coerce=int, choices=[(h, f"{h:02d}:00") for h in range(24)]
+    )
     reminders_enabled = BooleanField("Email me reminders about my assignments")
 
     def __init__(self, *args, **kwargs):

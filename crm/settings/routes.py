@@ -27,9 +27,12 @@ def profile():
             flash("Your settings were saved.", "success")
             return redirect(url_for("settings.profile"))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("settings/profile.html", form=form, button=EmptyForm(),
-                           calendar_url=absolute_url("assignments.calendar_feed",
-                                                     token=current_user.calendar_token)), status
+    return render_template(
+        "settings/profile.html",
+        form=form,
+        button=EmptyForm(),
+        calendar_url=absolute_url("assignments.calendar_feed", token=current_user.calendar_token),
+    ), status
 
 
 @bp.post("/calendar")
@@ -37,6 +40,9 @@ def regenerate_calendar():
     """Replace my calendar feed's secret URL; the old one stops working."""
     if EmptyForm().validate_on_submit():
         services.regenerate_calendar_token(current_user, utcnow())
-        flash("Your calendar has a new address. Update it in your calendar app; the old one no "
-              "longer works.", "success")
+        flash(
+            "Your calendar has a new address. Update it in your calendar app; the old one no "
+            "longer works.",
+            "success",
+        )
     return redirect(url_for("settings.profile") + "#calendar")

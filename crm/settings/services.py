@@ -12,8 +12,16 @@ from crm.forms import US_STATES
 from crm.models import User
 from crm.models.user import new_token
 
-PROFILE_FIELDS = ("name", "organization", "home_state", "timezone", "digest_enabled",
-                  "digest_weekday", "digest_hour", "reminders_enabled")
+PROFILE_FIELDS = (
+    "name",
+    "organization",
+    "home_state",
+    "timezone",
+    "digest_enabled",
+    "digest_weekday",
+    "digest_hour",
+    "reminders_enabled",
+)
 
 
 def update_profile(user: User, data: dict, now: datetime) -> None:
@@ -21,7 +29,10 @@ def update_profile(user: User, data: dict, now: datetime) -> None:
         raise DomainError("Choose a time zone from the list.", field="timezone")
     if data.get("home_state") and data["home_state"] not in US_STATES:
         raise DomainError("Unknown state.", field="home_state")
-    if not 0 <= int(data.get("digest_weekday", 0)) <= 6 or not 0 <= int(data.get("digest_hour", 0)) <= 23:
+    if (
+        not 0 <= int(data.get("digest_weekday", 0)) <= 6
+        or not 0 <= int(data.get("digest_hour", 0)) <= 23
+    ):
         raise DomainError("Choose a day and an hour for the digest.", field="digest_hour")
     before = audit.snapshot(user, PROFILE_FIELDS)
     for key in PROFILE_FIELDS:

@@ -21,8 +21,14 @@ REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 NOW = datetime(2026, 8, 10, 14, 0, tzinfo=UTC)
 AS_OF = date(2026, 6, 15)  # the congress-legislators snapshot's date
 # Tables a module-scoped import fills and its read-only tests share (see the keep_tables marker).
-DIRECTORY_TABLES = ("people", "offices", "organizations", "committees", "committee_memberships",
-                    "import_runs")
+DIRECTORY_TABLES = (
+    "people",
+    "offices",
+    "organizations",
+    "committees",
+    "committee_memberships",
+    "import_runs",
+)
 
 
 def shared_data() -> Path:
@@ -33,17 +39,23 @@ def shared_data() -> Path:
     return path
 
 
-CONGRESS_FILES = ("legislators-current", "legislators-social-media",
-                  "legislators-district-offices", "committees-current",
-                  "committee-membership-current")
+CONGRESS_FILES = (
+    "legislators-current",
+    "legislators-social-media",
+    "legislators-district-offices",
+    "committees-current",
+    "committee-membership-current",
+)
 
 
 @functools.cache
 def load_congress() -> dict[str, object]:
     """The real congress-legislators data, parsed once per test run: copy before changing it."""
     folder = shared_data() / "congress-legislators"
-    return {stem: yaml.load((folder / f"{stem}.yaml").read_text(), Loader=yaml.CSafeLoader)
-            for stem in CONGRESS_FILES}
+    return {
+        stem: yaml.load((folder / f"{stem}.yaml").read_text(), Loader=yaml.CSafeLoader)
+        for stem in CONGRESS_FILES
+    }
 
 
 def write_congress(data: dict, folder: Path, fmt: str = "json") -> Path:
@@ -53,36 +65,48 @@ def write_congress(data: dict, folder: Path, fmt: str = "json") -> Path:
         if fmt == "json":
             (folder / f"{stem}.json").write_text(json.dumps(value, default=str))
         else:
-            (folder / f"{stem}.yaml").write_text(yaml.dump(value, Dumper=yaml.CSafeDumper,
-                                                           allow_unicode=True))
+            (folder / f"{stem}.yaml").write_text(
+                yaml.dump(value, Dumper=yaml.CSafeDumper, allow_unicode=True)
+            )
     return folder
 
 
-def small_congress(folder: Path, bioguides: tuple[str, ...], fmt: str = "yaml",
-                   data: dict | None = None) -> Path:
+def small_congress(
+    folder: Path, bioguides: tuple[str, ...], fmt: str = "yaml", data: dict | None = None
+) -> Path:
     """A snapshot with only these members, the committees they sit on, and their memberships."""
     data = data or load_congress()
     keep = set(bioguides)
     people = [p for p in data["legislators-current"] if p["id"]["bioguide"] in keep]
-    membership = {code: [m for m in members if m["bioguide"] in keep]
-                  for code, members in data["committee-membership-current"].items()}
+    membership = {
+        code: [m for m in members if m["bioguide"] in keep]
+        for code, members in data["committee-membership-current"].items()
+    }
     membership = {code: members for code, members in membership.items() if members}
     parents = {code[:4] for code in membership}
     committees = []
     for c in data["committees-current"]:
         if c["thomas_id"] in parents:
-            subs = [s for s in c.get("subcommittees", []) if c["thomas_id"] + s["thomas_id"]
-                    in membership]
+            subs = [
+                s
+                for s in c.get("subcommittees", [])
+                if c["thomas_id"] + s["thomas_id"] in membership
+            ]
             committees.append({**c, "subcommittees": subs})
-    membership = {code: members for code, members in membership.items()
-                  if code in {c["thomas_id"] for c in committees}
-                  or code[:4] in {c["thomas_id"] for c in committees}}
+    membership = {
+        code: members
+        for code, members in membership.items()
+        if code in {c["thomas_id"] for c in committees}
+        or code[:4] in {c["thomas_id"] for c in committees}
+    }
     small = {
         "legislators-current": people,
-        "legislators-social-media": [s for s in data["legislators-social-media"]
-                                     if s["id"]["bioguide"] in keep],
-        "legislators-district-offices": [o for o in data["legislators-district-offices"]
-                                         if o["id"]["bioguide"] in keep],
+        "legislators-social-media": [
+            s for s in data["legislators-social-media"] if s["id"]["bioguide"] in keep
+        ],
+        "legislators-district-offices": [
+            o for o in data["legislators-district-offices"] if o["id"]["bioguide"] in keep
+        ],
         "committees-current": committees,
         "committee-membership-current": membership,
     }
@@ -106,7 +130,8 @@ def small_openstates(tmp_path: Path, state: str = "tn", people: int = 4) -> Path
         if members:
             data["members"] = members
             (root / "committees" / path.name).write_text(
-                yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True))
+                yaml.dump(data, Dumper=yaml.CSafeDumper, allow_unicode=True)
+            )
             break
     return tmp_path / "openstates"
 
@@ -125,8 +150,12 @@ def person(bioguide: str | None = None, openstates: str | None = None):
     return db.session.scalar(sa.select(Person).where(column == (bioguide or openstates)))
 
 
-def committee(code: str | None = None, name: str | None = None, state: str | None = None,
-              chamber: str | None = None):
+def committee(
+    code: str | None = None,
+    name: str | None = None,
+    state: str | None = None,
+    chamber: str | None = None,
+):
     from crm.extensions import db
     from crm.models import Committee
 
@@ -134,8 +163,9 @@ def committee(code: str | None = None, name: str | None = None, state: str | Non
     if code:
         stmt = stmt.where(Committee.code == code)
     else:
-        stmt = stmt.where(Committee.name == name, Committee.jurisdiction == state,
-                          Committee.chamber == chamber)
+        stmt = stmt.where(
+            Committee.name == name, Committee.jurisdiction == state, Committee.chamber == chamber
+        )
     return db.session.scalar(stmt)
 
 
@@ -176,8 +206,11 @@ def snapshot_counts() -> dict[str, int]:
     )
 
     return {
-        "people": count(Person), "offices": count(Office), "organizations": count(Organization),
-        "committees": count(Committee), "memberships": count(CommitteeMembership),
+        "people": count(Person),
+        "offices": count(Office),
+        "organizations": count(Organization),
+        "committees": count(Committee),
+        "memberships": count(CommitteeMembership),
         "audit": count(AuditEntry, AuditEntry.action.like("import_%")),
     }
 

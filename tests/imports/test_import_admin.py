@@ -58,8 +58,9 @@ def test_upload_a_zip_and_read_the_result(as_admin, auth, client, tmp_path):
     assert "hx-trigger" not in page  # finished: no polling
     history = client.get("/admin/imports/").get_data(as_text=True)
     assert "upload: congress.zip" in history and as_admin.name in history
-    start_row = db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.action == "import_start")).one()
+    start_row = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "import_start")
+    ).one()
     assert start_row.actor_id == as_admin.id and start_row.entity_id == run.id
 
 
@@ -73,8 +74,7 @@ def test_upload_separate_files(as_admin, auth, tmp_path):
 def test_open_states_upload_with_states(as_admin, auth, tmp_path):
     folder = small_openstates(tmp_path)  # holds data/tn/...
     archive = zipped(folder / "data", prefix="data")
-    response = start(auth, kind="openstates", files=[(archive, "openstates.zip")],
-                     states="tn")
+    response = start(auth, kind="openstates", files=[(archive, "openstates.zip")], states="tn")
     assert response.status_code == 302
     run = db.session.scalars(sa.select(ImportRun)).one()
     assert run.status == "done" and run.options["states"] == ["TN"]
@@ -84,7 +84,8 @@ def test_open_states_upload_with_states(as_admin, auth, tmp_path):
 def test_bad_upload_is_reported_and_nothing_imported(as_admin, auth, client, tmp_path):
     folder = small_congress(tmp_path / "c", MEMBERS)
     (folder / "legislators-current.yaml").write_text(
-        (folder / "legislators-current.yaml").read_text().replace("state: WA", "state: XX"))
+        (folder / "legislators-current.yaml").read_text().replace("state: WA", "state: XX")
+    )
     response = start(auth, files=[(zipped(folder), "congress.zip")])
     run = db.session.scalars(sa.select(ImportRun)).one()
     assert run.status == "failed"
@@ -102,7 +103,8 @@ def test_form_errors(as_admin, auth):
     assert "Upload a .zip of the Open States data folder" in response.get_data(as_text=True)
     response = start(auth, kind="openstates", url="https://example.org/os.zip", states="TX ZZ")
     assert response.status_code == 422 and "Unknown state code ZZ" in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     response = start(auth, files=[(io.BytesIO(b"MZ"), "tool.exe")])
     assert response.status_code == 422 and "tool.exe" in response.get_data(as_text=True)
     assert count(ImportRun) == 0
@@ -135,8 +137,9 @@ def test_broker_down_is_said_at_once(as_admin, client, celery_mode):
     assert time.monotonic() - started < 10  # bounded, never hanging
 
 
-def test_no_worker_running_is_said_and_the_run_waits(as_admin, auth, client, celery_mode,
-                                                     redis_url, tmp_path):
+def test_no_worker_running_is_said_and_the_run_waits(
+    as_admin, auth, client, celery_mode, redis_url, tmp_path
+):
     celery_mode(redis_url)
     assert "No worker is running" in client.get("/admin/imports/worker").get_data(as_text=True)
     folder = small_congress(tmp_path / "c", MEMBERS)
@@ -184,5 +187,6 @@ def test_a_broken_archive_fails_with_a_message(as_admin, auth, client):
     run = db.session.scalars(sa.select(ImportRun)).one()
     assert run.status == "failed"
     assert run.errors[-1]["message"] == (
-        "upload: congress.zip is neither a folder nor a .zip archive.")
+        "upload: congress.zip is neither a folder nor a .zip archive."
+    )
     assert client.get(response.headers["Location"]).status_code == 200

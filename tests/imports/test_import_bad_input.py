@@ -23,8 +23,14 @@ from tests.imports.conftest import (
 )
 
 MEMBERS = ("C000127", "K000367", "S000033")
-EMPTY = {"people": 0, "offices": 0, "organizations": 0, "committees": 0, "memberships": 0,
-         "audit": 0}
+EMPTY = {
+    "people": 0,
+    "offices": 0,
+    "organizations": 0,
+    "committees": 0,
+    "memberships": 0,
+    "audit": 0,
+}
 
 
 def small(tmp_path: Path, fmt: str = "yaml") -> Path:
@@ -70,8 +76,11 @@ def test_malformed_json(tmp_path, runner):
 def test_malformed_csv(tmp_path, runner):
     folder = tmp_path / "csv"
     folder.mkdir()
-    lines = (shared_data() / "congress-legislators" / "legislators-current.csv").read_text(
-        encoding="utf-8").splitlines()
+    lines = (
+        (shared_data() / "congress-legislators" / "legislators-current.csv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
     lines[3] = lines[3] + ',"an extra cell"'
     (folder / "legislators-current.csv").write_text("\n".join(lines[:6]) + "\n")
     result = run_cli(runner, "import-congress", str(folder))
@@ -81,10 +90,14 @@ def test_malformed_csv(tmp_path, runner):
 def test_csv_without_a_required_column(tmp_path, runner):
     folder = tmp_path / "csv"
     folder.mkdir()
-    lines = (shared_data() / "congress-legislators" / "legislators-current.csv").read_text(
-        encoding="utf-8").splitlines()
+    lines = (
+        (shared_data() / "congress-legislators" / "legislators-current.csv")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
     (folder / "legislators-current.csv").write_text(
-        "\n".join(line.replace("bioguide_id", "bioguide") for line in lines[:4]) + "\n")
+        "\n".join(line.replace("bioguide_id", "bioguide") for line in lines[:4]) + "\n"
+    )
     result = run_cli(runner, "import-congress", str(folder))
     assert_rejected(result, "missing column(s): bioguide_id")
 
@@ -95,35 +108,47 @@ def test_missing_required_fields_are_each_reported(tmp_path, runner):
     def damage(people):
         del people[0]["name"]["last"]
         people[1]["terms"][-1].pop("state")
+
     edit_yaml(folder / "legislators-current.yaml", damage)
     result = run_cli(runner, "import-congress", str(folder), "--json")
-    assert_rejected(result, "legislators-current.yaml: C000127: missing required field 'last'",
-                    "legislators-current.yaml: K000367: missing required field 'state'",
-                    "2 bad record(s)")
+    assert_rejected(
+        result,
+        "legislators-current.yaml: C000127: missing required field 'last'",
+        "legislators-current.yaml: K000367: missing required field 'state'",
+        "2 bad record(s)",
+    )
     assert '"errors": 2' in result.stdout.splitlines()[-1]
 
 
 def test_unknown_state_code(tmp_path, runner):
     folder = small(tmp_path)
-    edit_yaml(folder / "legislators-current.yaml",
-              lambda people: people[2]["terms"][-1].update(state="XX"))
+    edit_yaml(
+        folder / "legislators-current.yaml",
+        lambda people: people[2]["terms"][-1].update(state="XX"),
+    )
     result = run_cli(runner, "import-congress", str(folder))
     assert_rejected(result, "legislators-current.yaml: S000033: unknown state code 'XX'")
 
 
 def test_duplicate_ids(tmp_path, runner):
     folder = small(tmp_path)
-    edit_yaml(folder / "legislators-current.yaml",
-              lambda people: people.append(copy.deepcopy(people[0])))
+    edit_yaml(
+        folder / "legislators-current.yaml", lambda people: people.append(copy.deepcopy(people[0]))
+    )
 
     def duplicate_committee(committees):
         committees.append(copy.deepcopy(committees[0]))
+
     edit_yaml(folder / "committees-current.yaml", duplicate_committee)
-    first_code = yaml.load((folder / "committees-current.yaml").read_text(),
-                           Loader=yaml.CSafeLoader)[0]["thomas_id"]
+    first_code = yaml.load(
+        (folder / "committees-current.yaml").read_text(), Loader=yaml.CSafeLoader
+    )[0]["thomas_id"]
     result = run_cli(runner, "import-congress", str(folder))
-    assert_rejected(result, "legislators-current.yaml: C000127: duplicate bioguide id",
-                    f"committees-current.yaml: {first_code}: duplicate committee id")
+    assert_rejected(
+        result,
+        "legislators-current.yaml: C000127: duplicate bioguide id",
+        f"committees-current.yaml: {first_code}: duplicate committee id",
+    )
 
 
 def test_duplicate_key_in_a_mapping_is_malformed(tmp_path, runner):
@@ -145,6 +170,7 @@ def test_a_bad_refresh_changes_nothing(tmp_path, runner):
     def damage(people):
         people[0]["terms"][-1]["phone"] = "202-224-0000"  # a good change...
         people[1]["terms"][-1]["state"] = "ZZ"  # ...and a bad record
+
     edit_yaml(folder / "legislators-current.yaml", damage)
     result = run_cli(runner, "import-congress", str(folder))
     assert result.exit_code == 1 and "K000367: unknown state code 'ZZ'" in result.stderr
@@ -152,12 +178,12 @@ def test_a_bad_refresh_changes_nothing(tmp_path, runner):
     assert person("C000127").phone == "+12022243441" and person("C000127").version == version
 
 
-def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, runner,
-                                                       monkeypatch):
+def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, runner, monkeypatch):
     folder = small(tmp_path)
 
     def boom(self, people, committees):
         raise RuntimeError("disk full")
+
     monkeypatch.setattr(reconcile.Applier, "memberships", boom)
     result = run_cli(runner, "import-congress", str(folder))
     assert result.exit_code != 0
@@ -182,8 +208,11 @@ def test_openstates_malformed_yaml_and_missing_id(tmp_path, runner):
     files[0].write_text("id: ocd-person/x\nname: [unclosed\n")
     edit_yaml(files[1], lambda person: person.pop("id"))
     result = run_cli(runner, "import-openstates", str(folder))
-    assert_rejected(result, f"data/tn/legislature/{files[0].name}: not valid YAML",
-                    f"data/tn/legislature/{files[1].name}: missing required field 'id'")
+    assert_rejected(
+        result,
+        f"data/tn/legislature/{files[0].name}: not valid YAML",
+        f"data/tn/legislature/{files[1].name}: missing required field 'id'",
+    )
 
 
 def test_openstates_duplicate_person_id(tmp_path, runner):

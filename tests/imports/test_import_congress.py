@@ -46,31 +46,51 @@ def imported(app):
         first, run = services.run_import("congress", source, actor=None, now=NOW, as_of=AS_OF)
         after_first = snapshot_counts()
         audit = {
-            "cantwell": list(db.session.scalars(sa.select(AuditEntry.after).where(
-                AuditEntry.action == "import_create", AuditEntry.entity_type == "people",
-                AuditEntry.entity_id == person("C000127").id))),
+            "cantwell": list(
+                db.session.scalars(
+                    sa.select(AuditEntry.after).where(
+                        AuditEntry.action == "import_create",
+                        AuditEntry.entity_type == "people",
+                        AuditEntry.entity_id == person("C000127").id,
+                    )
+                )
+            ),
         }
         cli = app.test_cli_runner().invoke(
-            args=["crm", "import-congress", source, "--json", "--as-of", "2026-06-15"])
+            args=["crm", "import-congress", source, "--json", "--as-of", "2026-06-15"]
+        )
         after_second = snapshot_counts()
         dry = app.test_cli_runner().invoke(
-            args=["crm", "import-congress", source, "--dry-run", "--json"])
-        return SimpleNamespace(first=first, run_id=run.id, cli=cli, dry=dry, audit=audit,
-                               after_first=after_first, after_second=after_second,
-                               after_dry=snapshot_counts())
+            args=["crm", "import-congress", source, "--dry-run", "--json"]
+        )
+        return SimpleNamespace(
+            first=first,
+            run_id=run.id,
+            cli=cli,
+            dry=dry,
+            audit=audit,
+            after_first=after_first,
+            after_second=after_second,
+            after_dry=snapshot_counts(),
+        )
 
     yield from module_import(app, steps)
 
 
 def test_first_import_creates_every_current_member(imported):
     assert imported.first.ok
-    assert imported.first.counts["people"] == {"created": 537, "updated": 0, "retired": 0,
-                                               "unchanged": 0}
+    assert imported.first.counts["people"] == {
+        "created": 537,
+        "updated": 0,
+        "retired": 0,
+        "unchanged": 0,
+    }
     assert count(Person, Person.level == "federal", Person.kind == "legislator") == 537
     assert count(Person, Person.chamber == "upper") == 100
     assert count(Person, Person.chamber == "lower") == 437
-    parties = dict(db.session.execute(
-        sa.select(Person.party, sa.func.count()).group_by(Person.party)).all())
+    parties = dict(
+        db.session.execute(sa.select(Person.party, sa.func.count()).group_by(Person.party)).all()
+    )
     assert parties == {"Republican": 274, "Democratic": 260, "Independent": 3}
 
 
@@ -78,9 +98,13 @@ def test_committees_subcommittees_and_memberships(imported):
     assert count(Committee, Committee.parent_id.is_(None)) == 49
     assert count(Committee, Committee.parent_id.is_not(None)) == 181
     assert count(CommitteeMembership) == 3879
-    by_chamber = dict(db.session.execute(
-        sa.select(Committee.chamber, sa.func.count()).where(Committee.parent_id.is_(None))
-        .group_by(Committee.chamber)).all())
+    by_chamber = dict(
+        db.session.execute(
+            sa.select(Committee.chamber, sa.func.count())
+            .where(Committee.parent_id.is_(None))
+            .group_by(Committee.chamber)
+        ).all()
+    )
     assert by_chamber == {"lower": 23, "upper": 21, "joint": 5}
     sub = committee("SSJU04")
     assert sub.name == "Border Security and Immigration"
@@ -92,8 +116,10 @@ def test_committees_subcommittees_and_memberships(imported):
 
 def test_committee_roles_are_normalised_with_the_source_title_kept(imported):
     rows = db.session.execute(
-        sa.select(CommitteeMembership.role, CommitteeMembership.title, sa.func.count())
-        .group_by(CommitteeMembership.role, CommitteeMembership.title)).all()
+        sa.select(CommitteeMembership.role, CommitteeMembership.title, sa.func.count()).group_by(
+            CommitteeMembership.role, CommitteeMembership.title
+        )
+    ).all()
     roles = {}
     for role, title, n in rows:
         roles.setdefault(role, {})[title] = n
@@ -109,8 +135,14 @@ def test_committee_roles_are_normalised_with_the_source_title_kept(imported):
 
 
 def test_delegates_and_at_large_seats_are_district_zero(imported):
-    delegates = {"N000147": "DC", "P000610": "VI", "R000600": "AS", "M001219": "GU",
-                 "K000404": "MP", "H001103": "PR"}
+    delegates = {
+        "N000147": "DC",
+        "P000610": "VI",
+        "R000600": "AS",
+        "M001219": "GU",
+        "K000404": "MP",
+        "H001103": "PR",
+    }
     for bioguide, state in delegates.items():
         p = person(bioguide)
         assert (p.state, p.chamber, p.district) == (state, "lower", "0")
@@ -125,14 +157,20 @@ def test_delegates_and_at_large_seats_are_district_zero(imported):
 
 def test_party_change_mid_term_and_independents(imported):
     kiley = person("K000401")
-    assert (kiley.party, kiley.party_label, kiley.caucus) == ("Independent", "Independent",
-                                                             "Republican")
+    assert (kiley.party, kiley.party_label, kiley.caucus) == (
+        "Independent",
+        "Independent",
+        "Republican",
+    )
     for bioguide in ("S000033", "K000383"):
         p = person(bioguide)
         assert (p.party, p.caucus) == ("Independent", "Democratic")
     cantwell = person("C000127")
     assert (cantwell.party, cantwell.party_label, cantwell.caucus) == (
-        "Democratic", "Democrat", "Democratic")
+        "Democratic",
+        "Democrat",
+        "Democratic",
+    )
 
 
 def test_appointed_and_mid_session_members_have_their_current_term(imported):
@@ -162,9 +200,11 @@ def test_contact_channels_are_normalised(imported):
     assert count(Person, Person.contact_form.is_not(None)) == 88  # 89 less F000484's typo
     assert person("F000484").contact_form is None
     warnings = [str(w) for w in imported.first.warnings]
-    assert warnings == ["legislators-current.yaml: F000484: contact_form ignored: "
-                        "'hhttps://fine.house.gov/address_authentication?form=/contact/email-me'"
-                        " is not a web address."]
+    assert warnings == [
+        "legislators-current.yaml: F000484: contact_form ignored: "
+        "'hhttps://fine.house.gov/address_authentication?form=/contact/email-me'"
+        " is not a web address."
+    ]
 
 
 def test_names_accents_suffixes_and_nicknames(imported):
@@ -209,7 +249,8 @@ def test_district_offices(imported):
     assert offices["C001131-san_antonio"].phone.startswith("+1210")
     assert offices["P000610-st__thomas"].label == "St. Thomas"
     assert offices["A000055-jasper"].address == (
-        "Carl Elliott Building, 1710 Alabama Ave., 247\nJasper, AL 35501")
+        "Carl Elliott Building, 1710 Alabama Ave., 247\nJasper, AL 35501"
+    )
 
 
 def test_everyone_has_an_office_organization(imported):
@@ -247,8 +288,10 @@ def directory_members(as_member, client):
     def names(**args) -> list[str]:
         response = client.get("/people/", query_string=args)
         assert response.status_code == 200
-        return re.findall(r'<a class="fw-semibold" href="/people/\d+">([^<]+)</a>',
-                          response.get_data(as_text=True))
+        return re.findall(
+            r'<a class="fw-semibold" href="/people/\d+">([^<]+)</a>',
+            response.get_data(as_text=True),
+        )
 
     return names
 
@@ -257,7 +300,8 @@ def test_directory_filter_by_subcommittee_and_parent(imported, directory_members
     listed = load_congress()["committee-membership-current"]["SSJU04"]
     sub = committee("SSJU04")
     assert sorted(m.person.bioguide_id for m in sub.memberships) == sorted(
-        m["bioguide"] for m in listed)
+        m["bioguide"] for m in listed
+    )
     expected = sorted(person(m["bioguide"]).full_name for m in listed)
     assert len(expected) == 13 and "John Cornyn" in expected
     assert sorted(directory_members(committee=sub.id)) == expected

@@ -15,36 +15,54 @@ MEMBERS = ("C000127", "K000367", "S000033")
 
 
 def run(folder, **kwargs):
-    result, _ = services.run_import("congress", str(folder), actor=None, now=NOW, as_of=AS_OF,
-                                    **kwargs)
+    result, _ = services.run_import(
+        "congress", str(folder), actor=None, now=NOW, as_of=AS_OF, **kwargs
+    )
     assert result.ok, result.errors
     return result
 
 
 def test_a_person_entered_by_hand_is_linked_not_duplicated(tmp_path):
     holder = UserFactory()
-    by_hand = PersonFactory(first_name="Maria", last_name="Cantwell", state="WA",
-                            chamber="upper", level=None, party="Democratic", tier="champion",
-                            holder_id=holder.id, notes="Met in Spokane", cadence_days=45,
-                            phone="+15095550100")
+    by_hand = PersonFactory(
+        first_name="Maria",
+        last_name="Cantwell",
+        state="WA",
+        chamber="upper",
+        level=None,
+        party="Democratic",
+        tier="champion",
+        holder_id=holder.id,
+        notes="Met in Spokane",
+        cadence_days=45,
+        phone="+15095550100",
+    )
     result = run(small_congress(tmp_path / "c", MEMBERS))
     assert result.counts["people"] == {"created": 2, "updated": 1, "retired": 0, "unchanged": 0}
     assert [c.action for c in result.changes if c.key == "C000127"] == ["link"]
     cantwell = person("C000127")
     assert cantwell.id == by_hand.id and count(Person) == 3
     assert (cantwell.tier, cantwell.holder_id, cantwell.notes, cantwell.cadence_days) == (
-        "champion", holder.id, "Met in Spokane", 45)
+        "champion",
+        holder.id,
+        "Met in Spokane",
+        45,
+    )
     assert cantwell.phone == "+12022243441" and cantwell.level == "federal"
-    action = db.session.scalar(sa.select(AuditEntry.action).where(
-        AuditEntry.entity_id == by_hand.id, AuditEntry.entity_type == "people"))
+    action = db.session.scalar(
+        sa.select(AuditEntry.action).where(
+            AuditEntry.entity_id == by_hand.id, AuditEntry.entity_type == "people"
+        )
+    )
     assert action == "import_link"
     assert run(tmp_path / "c").counts["people"]["unchanged"] == 3  # and stays linked
 
 
 def test_a_close_name_is_reported_for_review_not_merged(tmp_path):
     close = PersonFactory(first_name="Amy", last_name="Klobucher", state="MN", chamber="upper")
-    elsewhere = PersonFactory(first_name="Amy", last_name="Klobuchar", state="WI",
-                              chamber="upper")  # same name, other state: not her
+    elsewhere = PersonFactory(
+        first_name="Amy", last_name="Klobuchar", state="WI", chamber="upper"
+    )  # same name, other state: not her
     result = run(small_congress(tmp_path / "c", MEMBERS))
     assert result.counts["people"]["created"] == 3
     (review,) = result.reviews
@@ -70,7 +88,8 @@ def test_dry_run_shows_the_link_and_writes_nothing(tmp_path, runner):
     result = runner.invoke(args=["crm", "import-congress", str(folder), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "= person C000127 Maria Cantwell (linked to the person entered by hand)" in (
-        result.output)
+        result.output
+    )
     assert "    bioguide_id: — -> C000127" in result.output
     assert "    term_start: — -> 2025-01-03" in result.output
     assert "+ person K000367 Amy Klobuchar" in result.output
@@ -79,15 +98,17 @@ def test_dry_run_shows_the_link_and_writes_nothing(tmp_path, runner):
 
 def test_congress_and_openstates_each_keep_to_their_own_records(tmp_path):
     run(small_congress(tmp_path / "c", MEMBERS))
-    states, _ = services.run_import("openstates", str(small_openstates(tmp_path)), actor=None,
-                                    now=NOW)
+    states, _ = services.run_import(
+        "openstates", str(small_openstates(tmp_path)), actor=None, now=NOW
+    )
     assert states.ok and states.counts["people"]["created"] == 4
     again = run(tmp_path / "c")
     assert again.counts["people"]["retired"] == 0 and again.counts["committees"]["retired"] == 0
     assert count(Person, Person.in_office.is_(True)) == 7
     assert count(Committee, Committee.active.is_(False)) == 0
-    other, _ = services.run_import("openstates", str(small_openstates(tmp_path / "o", "wi")),
-                                   actor=None, now=NOW)
+    other, _ = services.run_import(
+        "openstates", str(small_openstates(tmp_path / "o", "wi")), actor=None, now=NOW
+    )
     assert other.counts["people"]["retired"] == 0  # Wisconsin does not retire Tennessee
     assert count(Person, Person.in_office.is_(True)) == 11
 
@@ -110,8 +131,10 @@ def statements(fn) -> int:
 def test_statements_do_not_grow_with_the_number_of_records(tmp_path):
     """Bulk loads and compares in Python: no per-row SELECT, on a first import or a refresh."""
     few = small_congress(tmp_path / "few", MEMBERS)
-    many = small_congress(tmp_path / "many", (*MEMBERS, "B001230", "W000437", "B001303",
-                                              "M000133", "R000395", "H000874", "G000586"))
+    many = small_congress(
+        tmp_path / "many",
+        (*MEMBERS, "B001230", "W000437", "B001303", "M000133", "R000395", "H000874", "G000586"),
+    )
     first_few = statements(lambda: run(few))
     refresh_few = statements(lambda: run(few))
     db.session.remove()

@@ -47,10 +47,16 @@ def imported(app):
         first, _ = services.run_import("openstates", source, actor=None, now=NOW)
         after_first = snapshot_counts()
         cli = app.test_cli_runner().invoke(args=["crm", "import-openstates", source, "--json"])
-        one_state, _ = services.run_import("openstates", source, actor=None, now=NOW,
-                                           states=("TN",), dry_run=True)
-        return SimpleNamespace(first=first, cli=cli, one_state=one_state,
-                               after_first=after_first, after_second=snapshot_counts())
+        one_state, _ = services.run_import(
+            "openstates", source, actor=None, now=NOW, states=("TN",), dry_run=True
+        )
+        return SimpleNamespace(
+            first=first,
+            cli=cli,
+            one_state=one_state,
+            after_first=after_first,
+            after_second=snapshot_counts(),
+        )
 
     yield from module_import(app, steps)
 
@@ -64,15 +70,25 @@ def test_every_current_state_legislator(imported):
         assert count(Person, Person.state == state, Person.chamber == "upper") == upper
         assert count(Person, Person.state == state, Person.chamber == "lower") == lower
         assert count(Committee, Committee.jurisdiction == state) == committees
-        assert count(CommitteeMembership, CommitteeMembership.committee_id.in_(
-            sa.select(Committee.id).where(Committee.jurisdiction == state))) == memberships
+        assert (
+            count(
+                CommitteeMembership,
+                CommitteeMembership.committee_id.in_(
+                    sa.select(Committee.id).where(Committee.jurisdiction == state)
+                ),
+            )
+            == memberships
+        )
     assert count(Committee) == 308 and count(CommitteeMembership) == 3689
     assert count(Person, Person.openstates_id.like("ocd-person/%")) == 816
 
 
 def test_joint_committees_and_committee_ids(imported):
-    by_chamber = dict(db.session.execute(
-        sa.select(Committee.chamber, sa.func.count()).group_by(Committee.chamber)).all())
+    by_chamber = dict(
+        db.session.execute(
+            sa.select(Committee.chamber, sa.func.count()).group_by(Committee.chamber)
+        ).all()
+    )
     assert by_chamber == {"upper": 117, "lower": 166, "joint": 25}
     health = committee(name="Public Health", state="TX", chamber="lower")
     assert health.external_id == "ocd-organization/20f28f84-443f-461e-95b3-81f76b6df2d1"
@@ -80,14 +96,23 @@ def test_joint_committees_and_committee_ids(imported):
 
 
 def test_committee_roles(imported):
-    rows = dict(db.session.execute(
-        sa.select(CommitteeMembership.title, CommitteeMembership.role)
-        .group_by(CommitteeMembership.title, CommitteeMembership.role)).all())
+    rows = dict(
+        db.session.execute(
+            sa.select(CommitteeMembership.title, CommitteeMembership.role).group_by(
+                CommitteeMembership.title, CommitteeMembership.role
+            )
+        ).all()
+    )
     assert rows == {
-        "member": "member", "chair": "chair", "vice chair": "vice chair",
-        "vice-chair": "vice chair", "first vice chair": "vice chair",
-        "second vice chair": "vice chair", "co-chair": "co-chair",
-        "ranking member": "ranking member", "ranking republican member": "ranking member",
+        "member": "member",
+        "chair": "chair",
+        "vice chair": "vice chair",
+        "vice-chair": "vice chair",
+        "first vice chair": "vice chair",
+        "second vice chair": "vice chair",
+        "co-chair": "co-chair",
+        "ranking member": "ranking member",
+        "ranking republican member": "ranking member",
         "republican committee whip": "republican committee whip",
     }
 
@@ -95,7 +120,10 @@ def test_committee_roles(imported):
 def test_empty_record_and_missing_start_dates(imported):
     ligon = ocd("6fde08be-f7c0-464a-83a7-430c60617beb")
     assert ligon.full_name == "Brett Ligon" and (ligon.state, ligon.chamber, ligon.district) == (
-        "TX", "upper", "4")
+        "TX",
+        "upper",
+        "4",
+    )
     assert ligon.email is None and ligon.phone is None and ligon.offices == []
     assert ligon.term_start is None
     assert ocd("b8b305e5-ff02-4f8d-8ef1-61a4a7ecf54a").term_start is None  # Rusty Crowe
@@ -119,13 +147,15 @@ def test_current_role_is_the_one_without_end_date(imported):
 
 
 def test_parties_and_fusion_labels(imported):
-    parties = dict(db.session.execute(
-        sa.select(Person.party, sa.func.count()).group_by(Person.party)).all())
+    parties = dict(
+        db.session.execute(sa.select(Person.party, sa.func.count()).group_by(Person.party)).all()
+    )
     assert parties == {"Republican": 461, "Democratic": 354, "Independent": 1}
     assert count(Person, Person.party_label.like("%/%")) == 86
     assert ocd("42278250-8dc9-4fcc-ab11-964aa8e369e7").party == "Independent"  # Jason Pizzo
-    ny = db.session.scalars(sa.select(Person).where(
-        Person.party_label == "Republican/Conservative/Independence/Reform")).one()
+    ny = db.session.scalars(
+        sa.select(Person).where(Person.party_label == "Republican/Conservative/Independence/Reform")
+    ).one()
     assert ny.party == "Republican" and ny.state == "NY"
 
 
@@ -135,8 +165,9 @@ def test_offices_by_classification(imported):
     assert kinds.count("district") >= 2 and "capitol" in kinds
     assert albritton.phone == next(o.phone for o in albritton.offices if o.kind == "capitol")
     assert albritton.phone.startswith("+1850")
-    wi_assembly = db.session.scalars(sa.select(Person).where(
-        Person.state == "WI", Person.chamber == "lower")).all()
+    wi_assembly = db.session.scalars(
+        sa.select(Person).where(Person.state == "WI", Person.chamber == "lower")
+    ).all()
     assert sum(1 for p in wi_assembly if not p.offices and p.phone is None) == 66
     mail = count(Office, Office.kind == "mail")
     assert mail > 0 and count(Office, Office.label == "Capitol mailing address") > 0
@@ -163,7 +194,8 @@ def test_links_ids_and_office_organizations(imported):
     assert count(Organization, Organization.kind == "legislature") == 10
     assert count(Organization, Organization.kind == "legislative_office") == 816
     assert ocd("9dc31ea5-fd89-4909-a9bf-d732ea02282a").organization.parent.name == (
-        "Texas House of Representatives")
+        "Texas House of Representatives"
+    )
 
 
 def test_second_identical_run_changes_nothing(imported):

@@ -56,9 +56,17 @@ def derive(data: dict) -> dict:
     newcomer = copy.deepcopy(template)
     newcomer["id"] = {"bioguide": ARRIVES, "govtrack": 999023}
     newcomer["name"] = {"first": "Elena", "last": "Ruiz-Example", "official_full": "Elena Ruiz"}
-    newcomer["terms"] = [{**template["terms"][-1], "state": "TX", "district": 23,
-                          "party": "Democrat", "start": "2026-07-20", "phone": "202-225-4511",
-                          "address": "1 Cannon House Office Building Washington DC 20515"}]
+    newcomer["terms"] = [
+        {
+            **template["terms"][-1],
+            "state": "TX",
+            "district": 23,
+            "party": "Democrat",
+            "start": "2026-07-20",
+            "phone": "202-225-4511",
+            "address": "1 Cannon House Office Building Washington DC 20515",
+        }
+    ]
     people = [p for p in people if p["id"]["bioguide"] != LEAVES] + [newcomer]
     for p in people:
         term = p["terms"][-1]
@@ -66,7 +74,8 @@ def derive(data: dict) -> dict:
             term["party"] = "Democrat"
             term["party_affiliations"] = [
                 {"start": term["start"], "end": "2026-07-01", "party": "Republican"},
-                {"start": "2026-07-02", "end": term["end"], "party": "Democrat"}]
+                {"start": "2026-07-02", "end": term["end"], "party": "Democrat"},
+            ]
         if p["id"]["bioguide"] == NEW_PHONE:
             term["phone"] = "202-224-9999"
     data["legislators-current"] = people
@@ -75,8 +84,9 @@ def derive(data: dict) -> dict:
     membership = data["committee-membership-current"]
     for code, members in membership.items():
         membership[code] = [m for m in members if m["bioguide"] != LEAVES]
-    membership["HSJU01"].append({"name": "Elena Ruiz", "party": "minority", "rank": 9,
-                                 "bioguide": ARRIVES})
+    membership["HSJU01"].append(
+        {"name": "Elena Ruiz", "party": "minority", "rank": 9, "bioguide": ARRIVES}
+    )
     return data
 
 
@@ -96,49 +106,93 @@ def refreshed(app, tmp_path_factory):
         db.session.flush()
         meeting = InteractionFactory(subject="Conrad 30 meeting", logged_by=holder)
         meeting.people.append(cornyn)
-        db.session.add_all([
-            Position(person_id=cornyn.id, issue_id=issue.id, stance="support",
-                     recorded_at=NOW, recorded_by_id=holder.id),
-            Assignment(person_id=cornyn.id, assignee_id=holder.id, title="Thank-you note"),
-        ])
+        db.session.add_all(
+            [
+                Position(
+                    person_id=cornyn.id,
+                    issue_id=issue.id,
+                    stance="support",
+                    recorded_at=NOW,
+                    recorded_by_id=holder.id,
+                ),
+                Assignment(person_id=cornyn.id, assignee_id=holder.id, title="Thank-you note"),
+            ]
+        )
         db.session.commit()
-        ids = {"cornyn": cornyn.id, "van_drew": van_drew.id, "holder": holder.id,
-               "meeting": meeting.id}
-        before = {"cornyn_committees": count(CommitteeMembership,
-                                             CommitteeMembership.person_id == cornyn.id)}
+        ids = {
+            "cornyn": cornyn.id,
+            "van_drew": van_drew.id,
+            "holder": holder.id,
+            "meeting": meeting.id,
+        }
+        before = {
+            "cornyn_committees": count(
+                CommitteeMembership, CommitteeMembership.person_id == cornyn.id
+            )
+        }
         refresh, refresh_run = services.run_import(
-            "congress", str(derived), actor=None, now=REFRESH_AT, as_of=DERIVED_DATE)
+            "congress", str(derived), actor=None, now=REFRESH_AT, as_of=DERIVED_DATE
+        )
         after_refresh = {
-            "cornyn": snapshot(person(LEAVES)), "newcomer": snapshot(person(ARRIVES)),
-            "van_drew": snapshot(person(SWITCHES)), "klobuchar": snapshot(person(NEW_PHONE)),
-            "cornyn_committees": count(CommitteeMembership,
-                                       CommitteeMembership.person_id == ids["cornyn"]),
+            "cornyn": snapshot(person(LEAVES)),
+            "newcomer": snapshot(person(ARRIVES)),
+            "van_drew": snapshot(person(SWITCHES)),
+            "klobuchar": snapshot(person(NEW_PHONE)),
+            "cornyn_committees": count(
+                CommitteeMembership, CommitteeMembership.person_id == ids["cornyn"]
+            ),
             "ssju04": sorted(m.person.bioguide_id for m in committee("SSJU04").memberships),
             "audit": audit_rows(),
         }
-        back, _ = services.run_import("congress", original, actor=None, now=BACK_AT,
-                                      as_of=date(2026, 8, 15))
+        back, _ = services.run_import(
+            "congress", original, actor=None, now=BACK_AT, as_of=date(2026, 8, 15)
+        )
         run = SimpleNamespace(status=refresh_run.status, source_date=refresh_run.source_date)
-        return SimpleNamespace(refresh=refresh, refresh_run=run, back=back, ids=ids,
-                               before=before, after_refresh=after_refresh)
+        return SimpleNamespace(
+            refresh=refresh,
+            refresh_run=run,
+            back=back,
+            ids=ids,
+            before=before,
+            after_refresh=after_refresh,
+        )
 
     yield from module_import(app, steps)
 
 
 def snapshot(p: Person) -> dict:
-    return {f: getattr(p, f) for f in ("id", "in_office", "party", "party_label", "caucus",
-                                       "phone", "tier", "holder_id", "cadence_days", "notes",
-                                       "district", "version")}
+    return {
+        f: getattr(p, f)
+        for f in (
+            "id",
+            "in_office",
+            "party",
+            "party_label",
+            "caucus",
+            "phone",
+            "tier",
+            "holder_id",
+            "cadence_days",
+            "notes",
+            "district",
+            "version",
+        )
+    }
 
 
 def audit_rows() -> dict[str, list[AuditEntry]]:
-    rows = db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.entity_type == "people", AuditEntry.action.like("import_%"),
-        AuditEntry.at >= REFRESH_AT)).all()
+    rows = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.entity_type == "people",
+            AuditEntry.action.like("import_%"),
+            AuditEntry.at >= REFRESH_AT,
+        )
+    ).all()
     out: dict[str, list] = {}
     for row in rows:
-        out.setdefault(row.action, []).append({"id": row.entity_id, "before": row.before,
-                                               "after": row.after})
+        out.setdefault(row.action, []).append(
+            {"id": row.entity_id, "before": row.before, "after": row.after}
+        )
     return out
 
 
@@ -146,8 +200,11 @@ def test_refresh_counts(refreshed):
     people = refreshed.refresh.counts["people"]
     assert people == {"created": 1, "updated": 2, "retired": 1, "unchanged": 534}
     assert refreshed.refresh.counts["memberships"]["created"] == 1
-    assert refreshed.refresh.counts["memberships"]["retired"] == refreshed.before[
-        "cornyn_committees"] > 0
+    assert (
+        refreshed.refresh.counts["memberships"]["retired"]
+        == refreshed.before["cornyn_committees"]
+        > 0
+    )
     assert refreshed.refresh_run.status == "done"
     assert refreshed.refresh_run.source_date == DERIVED_DATE
 
@@ -172,11 +229,15 @@ def test_member_who_left_is_out_of_office_with_history_attached(refreshed):
 
 def test_new_member_is_created(refreshed):
     newcomer = refreshed.after_refresh["newcomer"]
-    assert newcomer["in_office"] and newcomer["district"] == "23" and newcomer["phone"] == (
-        "+12022254511")
+    assert (
+        newcomer["in_office"]
+        and newcomer["district"] == "23"
+        and newcomer["phone"] == ("+12022254511")
+    )
     assert newcomer["party"] == "Democratic"
-    (created,) = [r for r in refreshed.after_refresh["audit"]["import_create"]
-                  if r["id"] == newcomer["id"]]
+    (created,) = [
+        r for r in refreshed.after_refresh["audit"]["import_create"] if r["id"] == newcomer["id"]
+    ]
     assert created["after"]["full_name"] == "Elena Ruiz"
 
 
@@ -185,8 +246,11 @@ def test_party_switch_mid_term_updates_party_and_keeps_our_fields(refreshed):
     assert (van_drew["party"], van_drew["caucus"]) == ("Democratic", "Democratic")
     assert van_drew["tier"] == "target" and van_drew["notes"] == "target notes"
     assert van_drew["holder_id"] == refreshed.ids["holder"] and van_drew["cadence_days"] == 30
-    (update,) = [r for r in refreshed.after_refresh["audit"]["import_update"]
-                 if r["id"] == refreshed.ids["van_drew"]]
+    (update,) = [
+        r
+        for r in refreshed.after_refresh["audit"]["import_update"]
+        if r["id"] == refreshed.ids["van_drew"]
+    ]
     assert update["before"]["party"] == "Republican" and update["after"]["party"] == "Democratic"
     assert update["after"]["source"] == "congress-legislators"
     assert update["after"]["source_date"] == "2026-08-01"

@@ -24,8 +24,17 @@ from tests.imports.conftest import (
     write_congress,
 )
 
-SEAT_FIELDS = ("first_name", "last_name", "full_name", "chamber", "state", "district", "party",
-               "suffix", "nickname")
+SEAT_FIELDS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "chamber",
+    "state",
+    "district",
+    "party",
+    "suffix",
+    "nickname",
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +49,12 @@ def test_json_gives_the_same_snapshot_as_yaml(yaml_snapshot, tmp_path):
     for key, rec in snap.people.items():
         other = yaml_snapshot.people[key]
         assert (rec.values, rec.optional, rec.social, rec.external_ids, rec.offices) == (
-            other.values, other.optional, other.social, other.external_ids, other.offices)
+            other.values,
+            other.optional,
+            other.social,
+            other.external_ids,
+            other.offices,
+        )
     assert snap.committees.keys() == yaml_snapshot.committees.keys()
     assert snap.memberships.keys() == yaml_snapshot.memberships.keys()
 
@@ -49,7 +63,8 @@ def test_csv_gives_the_same_people_and_seats(yaml_snapshot, tmp_path):
     folder = tmp_path / "csv"
     folder.mkdir()
     (folder / "legislators-current.csv").write_bytes(
-        (shared_data() / "congress-legislators" / "legislators-current.csv").read_bytes())
+        (shared_data() / "congress-legislators" / "legislators-current.csv").read_bytes()
+    )
     snap = congress.parse(Source(folder, "csv"), AS_OF)
     assert not snap.errors
     assert len(snap.people) == 537 and snap.committees is None  # committees left alone
@@ -73,9 +88,11 @@ def test_parse_cache_gives_the_same_snapshot(yaml_snapshot, tmp_path):
     assert len(list((tmp_path / "cache").glob("*.json"))) == 5
     for snap in (first, cached):
         assert {k: (r.values, r.optional, r.offices) for k, r in snap.people.items()} == {
-            k: (r.values, r.optional, r.offices) for k, r in yaml_snapshot.people.items()}
+            k: (r.values, r.optional, r.offices) for k, r in yaml_snapshot.people.items()
+        }
         assert {k: m.values for k, m in snap.memberships.items()} == {
-            k: m.values for k, m in yaml_snapshot.memberships.items()}
+            k: m.values for k, m in yaml_snapshot.memberships.items()
+        }
 
 
 def test_openstates_dates_survive_the_parse_cache(tmp_path):
@@ -84,7 +101,8 @@ def test_openstates_dates_survive_the_parse_cache(tmp_path):
     openstates.parse(Source(root, "x", cache=ParseCache(tmp_path / "c")), ("TN",), AS_OF)
     cached = openstates.parse(Source(root, "x", cache=ParseCache(tmp_path / "c")), ("TN",), AS_OF)
     assert {k: r.optional for k, r in cached.people.items()} == {
-        k: r.optional for k, r in plain.people.items()}
+        k: r.optional for k, r in plain.people.items()
+    }
 
 
 def test_a_zip_archive(tmp_path, runner):

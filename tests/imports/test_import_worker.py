@@ -44,14 +44,35 @@ def import_worker(redis_url, celery_mode, import_queue, tmp_path):
     env = dict(os.environ, CRM_REDIS_URL=redis_url, PYTHONUNBUFFERED="1")
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.imports.worker_app:celery_app", "worker",
-             "--pool=solo", "--concurrency=1", "-n", f"imports-test-{os.getpid()}@%h",
-             "-Q", import_queue,
-             "--without-gossip", "--without-mingle", "-l", "INFO"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tests.imports.worker_app:celery_app",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "-n",
+                f"imports-test-{os.getpid()}@%h",
+                "-Q",
+                import_queue,
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            wait_until(lambda: proc.poll() is None and consumes(celery, import_queue), 60,
-                       "the celery worker")
+            wait_until(
+                lambda: proc.poll() is None and consumes(celery, import_queue),
+                60,
+                "the celery worker",
+            )
         except TimeoutError:
             proc.kill()
             proc.wait()

@@ -46,14 +46,29 @@ def bulk_users(n: int, *, prefix: str = "bulk", **values) -> list[int]:
     from crm.extensions import db
     from crm.models import User
 
-    rows = [{"email": f"{prefix}{i}@example.org", "name": f"Bulk Member {i}", "role": "member",
-             "timezone": "America/New_York", "digest_enabled": True, "digest_weekday": 0,
-             "digest_hour": 7, "reminders_enabled": True, "is_active": True,
-             "failed_logins": 0, **values} for i in range(n)]
+    rows = [
+        {
+            "email": f"{prefix}{i}@example.org",
+            "name": f"Bulk Member {i}",
+            "role": "member",
+            "timezone": "America/New_York",
+            "digest_enabled": True,
+            "digest_weekday": 0,
+            "digest_hour": 7,
+            "reminders_enabled": True,
+            "is_active": True,
+            "failed_logins": 0,
+            **values,
+        }
+        for i in range(n)
+    ]
     db.session.execute(sa.insert(User), rows)
     db.session.commit()
-    return list(db.session.scalars(
-        sa.select(User.id).where(User.email.like(f"{prefix}%")).order_by(User.id)))
+    return list(
+        db.session.scalars(
+            sa.select(User.id).where(User.email.like(f"{prefix}%")).order_by(User.id)
+        )
+    )
 
 
 def at(text: str) -> datetime:
@@ -93,8 +108,11 @@ class Sink:
         with self.lock:
             rcpt = ",".join(envelope.rcpt_tos)
             scripted = self.script.get(rcpt)
-            reply = self.always or (scripted.pop(0) if scripted else None) or (
-                self.replies.pop(0) if self.replies else None)
+            reply = (
+                self.always
+                or (scripted.pop(0) if scripted else None)
+                or (self.replies.pop(0) if self.replies else None)
+            )
             self.attempts.append((time.monotonic(), (reply or "250")[:3], rcpt))
             if reply and not reply.startswith("2"):
                 return reply
@@ -197,9 +215,24 @@ class OwnRedis:
         import redis
 
         self.proc = subprocess.Popen(
-            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory), "--protected-mode", "yes"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
         wait_until(lambda: client.ping(), 10, "redis-server to start")
 
@@ -247,9 +280,14 @@ class Celery:
         path = self.logs / f"{name}-{self.count}.log"
         log = open(path, "wb")
         # Its own process group: killing "the machine" takes the pool children with it.
-        proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", self.app_module, *args],
-                                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", self.app_module, *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.procs.append((proc, log, path))
         return proc
 
@@ -259,24 +297,47 @@ class Celery:
     def is_ready(self, proc: subprocess.Popen) -> bool:
         return proc.poll() is None and b" ready." in self.log_of(proc).read_bytes()
 
-    def worker(self, wait: bool = True, pool: str = "solo", concurrency: int = 1
-               ) -> subprocess.Popen:
-        proc = self._spawn(["worker", f"--pool={pool}", f"--concurrency={concurrency}",
-                            "-n", f"test-{os.getpid()}-{self.count}@%h",
-                            "--without-gossip", "--without-mingle", "--without-heartbeat",
-                            "-l", "INFO"], "worker")
+    def worker(
+        self, wait: bool = True, pool: str = "solo", concurrency: int = 1
+    ) -> subprocess.Popen:
+        proc = self._spawn(
+            [
+                "worker",
+                f"--pool={pool}",
+                f"--concurrency={concurrency}",
+                "-n",
+                f"test-{os.getpid()}-{self.count}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            "worker",
+        )
         if wait:
             try:
                 wait_until(lambda: self.is_ready(proc), 60, "the Celery worker to start")
             except TimeoutError:
-                pytest.fail("worker did not start:\n" + self.log_of(proc).read_text(
-                    errors="replace"))
+                pytest.fail(
+                    "worker did not start:\n" + self.log_of(proc).read_text(errors="replace")
+                )
         return proc
 
     def beat(self) -> subprocess.Popen:
         n = self.count + 1
-        return self._spawn(["beat", "-s", str(self.logs / f"beat-schedule-{n}"), "-l", "INFO",
-                            "--pidfile", str(self.logs / f"beat-{n}.pid")], "beat")
+        return self._spawn(
+            [
+                "beat",
+                "-s",
+                str(self.logs / f"beat-schedule-{n}"),
+                "-l",
+                "INFO",
+                "--pidfile",
+                str(self.logs / f"beat-{n}.pid"),
+            ],
+            "beat",
+        )
 
     def kill(self, proc: subprocess.Popen) -> None:
         """SIGKILL the worker and its pool children, as when its machine or container dies."""
@@ -332,12 +393,25 @@ class Celery:
 def worker_env(database_url: str, broker_url: str, smtp_port: int, **settings) -> dict:
     """The environment of worker and beat subprocesses: the test database, the given broker, the
     SMTP sink, fast schedules (CRM_* settings in **settings override)."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1", CRM_ENV="testing", CRM_JOBS_MODE="celery",
-               CRM_DATABASE_URL=database_url, CRM_REDIS_URL=broker_url, CRM_MAIL_BACKEND="smtp",
-               CRM_MAIL_SERVER="127.0.0.1", CRM_MAIL_PORT=str(smtp_port), CRM_MAIL_TIMEOUT="5",
-               CRM_OUTBOX_EVERY="1", CRM_OUTBOX_GRACE="2", CRM_OUTBOX_RENUDGE="5",
-               CRM_REMINDERS_EVERY="1", CRM_DIGESTS_EVERY="3600", CRM_REMINDER_HOURS="0-24",
-               CRM_SENDING_STALE_AFTER="8")
+    env = dict(
+        os.environ,
+        PYTHONUNBUFFERED="1",
+        CRM_ENV="testing",
+        CRM_JOBS_MODE="celery",
+        CRM_DATABASE_URL=database_url,
+        CRM_REDIS_URL=broker_url,
+        CRM_MAIL_BACKEND="smtp",
+        CRM_MAIL_SERVER="127.0.0.1",
+        CRM_MAIL_PORT=str(smtp_port),
+        CRM_MAIL_TIMEOUT="5",
+        CRM_OUTBOX_EVERY="1",
+        CRM_OUTBOX_GRACE="2",
+        CRM_OUTBOX_RENUDGE="5",
+        CRM_REMINDERS_EVERY="1",
+        CRM_DIGESTS_EVERY="3600",
+        CRM_REMINDER_HOURS="0-24",
+        CRM_SENDING_STALE_AFTER="8",
+    )
     env.update({f"CRM_{k.upper()}": str(v) for k, v in settings.items()})
     return env
 

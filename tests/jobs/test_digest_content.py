@@ -24,17 +24,32 @@ def add_week_of_work(db, user, *, now: datetime, issue: Issue | None = None, tag
     today = now.date()
     make_assignment(user, due_on=today + timedelta(days=3), title=f"Due this week{tag}")
     make_assignment(user, due_on=today - timedelta(days=2), title=f"Overdue item{tag}")
-    lapsed = PersonFactory(last_name=f"Lapsed{tag}", holder_id=user.id, cadence_days=30,
-                           next_touch_due=today - timedelta(days=1))
+    lapsed = PersonFactory(
+        last_name=f"Lapsed{tag}",
+        holder_id=user.id,
+        cadence_days=30,
+        next_touch_due=today - timedelta(days=1),
+    )
     met = PersonFactory(last_name=f"Met{tag}")
-    interaction = InteractionFactory(logged_by=user, subject=f"Coffee with staff{tag}",
-                                     occurred_at=now - timedelta(days=2), people=[met])
+    interaction = InteractionFactory(
+        logged_by=user,
+        subject=f"Coffee with staff{tag}",
+        occurred_at=now - timedelta(days=2),
+        people=[met],
+    )
     if issue is not None:
-        db.session.execute(sa.insert(interaction_issues).values(
-            interaction_id=interaction.id, issue_id=issue.id))
+        db.session.execute(
+            sa.insert(interaction_issues).values(interaction_id=interaction.id, issue_id=issue.id)
+        )
         for stance, days in (("undecided", 20), ("lean_support", 1)):
-            db.session.add(Position(person_id=met.id, issue_id=issue.id, stance=stance,
-                                    recorded_at=now - timedelta(days=days)))
+            db.session.add(
+                Position(
+                    person_id=met.id,
+                    issue_id=issue.id,
+                    stance=stance,
+                    recorded_at=now - timedelta(days=days),
+                )
+            )
         db.session.commit()
     return lapsed
 
@@ -60,7 +75,10 @@ def test_member_digest_holds_my_items_only(db, member, issue):
     assert [i["subject"] for i in d.logged] == ["Coffee with staff"]
     [change] = d.positions
     assert (change["subject"], change["previous"], change["stance"]) == (
-        "Conrad 30 reauthorization", "Undecided", "Lean support")
+        "Conrad 30 reauthorization",
+        "Undecided",
+        "Lean support",
+    )
     assert d.team is None and not d.empty
     assert "Bob" not in str(d)
 
@@ -100,7 +118,10 @@ def test_sent_once_per_iso_week_at_the_local_hour(db, member):
             sent_at.append(now.astimezone(ZoneInfo("America/New_York")))
         now += timedelta(minutes=15)
     assert [t.strftime("%a %Y-%m-%d %H:%M") for t in sent_at] == [
-        "Mon 2026-03-09 07:00", "Mon 2026-03-16 07:00", "Mon 2026-03-23 07:00"]
+        "Mon 2026-03-09 07:00",
+        "Mon 2026-03-16 07:00",
+        "Mon 2026-03-23 07:00",
+    ]
     weeks = db.session.scalars(sa.select(Notification.occurrence).order_by(Notification.id))
     assert list(weeks) == ["2026-W11", "2026-W12", "2026-W13"]
 
@@ -117,12 +138,15 @@ def test_a_missed_hour_is_caught_up_within_the_window(db, app, member):
     assert dispatch_digests(next_week).queued == 0
 
 
-@pytest.mark.parametrize("zone, weeks", [
-    ("America/Los_Angeles", ("2026-02-23", "2026-03-23")),  # DST starts March 8
-    ("America/Los_Angeles", ("2026-10-19", "2026-11-16")),  # DST ends November 1
-    ("Asia/Kolkata", ("2026-02-23", "2026-03-23")),  # +05:30, no DST
-    ("Asia/Kolkata", ("2026-10-19", "2026-11-16")),
-])
+@pytest.mark.parametrize(
+    "zone, weeks",
+    [
+        ("America/Los_Angeles", ("2026-02-23", "2026-03-23")),  # DST starts March 8
+        ("America/Los_Angeles", ("2026-10-19", "2026-11-16")),  # DST ends November 1
+        ("Asia/Kolkata", ("2026-02-23", "2026-03-23")),  # +05:30, no DST
+        ("Asia/Kolkata", ("2026-10-19", "2026-11-16")),
+    ],
+)
 def test_digest_time_is_0700_local_before_and_after_dst_changes(zone, weeks):
     """Every quarter hour of four weeks: the first moment each week's digest is due is Monday
     07:00 on the user's own clock, whatever the UTC offset that week."""
@@ -152,13 +176,26 @@ def test_la_and_kolkata_get_their_digest_at_0700_across_the_march_change(db):
     while now < at("2026-03-17T00:00:00"):
         dispatch_digests(now)
         now += timedelta(minutes=30)
-    rows = db.session.execute(sa.select(Notification.to_email, Notification.occurrence,
-                                        Notification.created_at).order_by(Notification.id)).all()
-    got = {(to, week, created.astimezone(ZoneInfo(
-        "America/Los_Angeles" if to == la.email else "Asia/Kolkata")).strftime("%a %H:%M"))
-        for to, week, created in rows}
-    assert got == {(to, week, "Mon 07:00") for to in (la.email, kolkata.email)
-                   for week in ("2026-W10", "2026-W11", "2026-W12")}
+    rows = db.session.execute(
+        sa.select(Notification.to_email, Notification.occurrence, Notification.created_at).order_by(
+            Notification.id
+        )
+    ).all()
+    got = {
+        (
+            to,
+            week,
+            created.astimezone(
+                ZoneInfo("America/Los_Angeles" if to == la.email else "Asia/Kolkata")
+            ).strftime("%a %H:%M"),
+        )
+        for to, week, created in rows
+    }
+    assert got == {
+        (to, week, "Mon 07:00")
+        for to in (la.email, kolkata.email)
+        for week in ("2026-W10", "2026-W11", "2026-W12")
+    }
 
 
 def count_queries(db, fn):
@@ -181,11 +218,13 @@ def test_building_a_digest_takes_a_constant_number_of_queries(db, member, coordi
 
     def own_queries(user):
         shared = Week(MONDAY_7_NY)
-        shared_queries = count_queries(db, lambda: (shared.changes(),
-                                                    shared.team(MONDAY_7_NY.date())))
+        shared_queries = count_queries(
+            db, lambda: (shared.changes(), shared.team(MONDAY_7_NY.date()))
+        )
         db.session.refresh(user)
         return count_queries(db, lambda: build_digest(user, MONDAY_7_NY, shared=shared)), (
-            shared_queries)
+            shared_queries
+        )
 
     add_week_of_work(db, member, now=MONDAY_7_NY, issue=issue)
     few, shared_few = own_queries(member)
@@ -220,11 +259,16 @@ def test_digest_email_parts_links_and_headers(db, app, member, issue):
 def test_header_values_cannot_inject_headers(db, member):
     from crm.email import queue_email
 
-    row = queue_email(to_email="victim@example.org\r\nBcc: attacker@example.test",
-                      kind="test", subject_key="test", occurrence="1", template="test",
-                      subject="Hello\r\nBcc: attacker@example.test\u2028X-Evil: 1",
-                      context={"message": "hi", "sent_at": "now"},
-                      headers={"List-Unsubscribe": "<http://x>\r\nBcc: attacker@example.test"})
+    row = queue_email(
+        to_email="victim@example.org\r\nBcc: attacker@example.test",
+        kind="test",
+        subject_key="test",
+        occurrence="1",
+        template="test",
+        subject="Hello\r\nBcc: attacker@example.test\u2028X-Evil: 1",
+        context={"message": "hi", "sent_at": "now"},
+        headers={"List-Unsubscribe": "<http://x>\r\nBcc: attacker@example.test"},
+    )
     db.session.commit()
     raw = build_message(row).as_bytes()
     parsed = message_from_bytes(raw, policy=default_policy)

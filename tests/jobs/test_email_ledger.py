@@ -20,9 +20,16 @@ from tests.jobs.conftest import make_assignment
 
 def queue(db, to="someone@example.org", occurrence="1", now=None) -> Notification | None:
     """Queue and dispatch one email, as a service does (inline mode sends it at once)."""
-    row = queue_email(to_email=to, kind="test", subject_key="test", occurrence=occurrence,
-                      template="test", subject="Test", context={"message": "hi", "sent_at": "-"},
-                      now=now)
+    row = queue_email(
+        to_email=to,
+        kind="test",
+        subject_key="test",
+        occurrence=occurrence,
+        template="test",
+        subject="Test",
+        context={"message": "hi", "sent_at": "-"},
+        now=now,
+    )
     db.session.commit()
     dispatch([row])
     return row
@@ -114,9 +121,16 @@ def test_a_send_cut_short_becomes_unknown_and_is_not_resent(app, db):
     from crm.email.delivery import claim
 
     now = utcnow()
-    row = queue_email(to_email="x@example.org", kind="test", subject_key="t", occurrence="1",
-                      template="test", subject="T", context={"message": "", "sent_at": ""},
-                      now=now)
+    row = queue_email(
+        to_email="x@example.org",
+        kind="test",
+        subject_key="t",
+        occurrence="1",
+        template="test",
+        subject="T",
+        context={"message": "", "sent_at": ""},
+        now=now,
+    )
     db.session.commit()
     claim(row.id, now)  # a worker claimed it, then died before recording the outcome
     stale = app.config["SENDING_STALE_AFTER"]
@@ -165,12 +179,15 @@ def test_web_request_succeeds_while_the_broker_is_down(app, client, auth, admin,
     from tests.jobs.conftest import free_port
 
     monkeypatch.setitem(app.config, "JOBS_MODE", "celery")
-    monkeypatch.setitem(app.extensions, "celery",
-                        Celery("dead", broker=f"redis://127.0.0.1:{free_port()}/0"))
+    monkeypatch.setitem(
+        app.extensions, "celery", Celery("dead", broker=f"redis://127.0.0.1:{free_port()}/0")
+    )
     monkeypatch.setitem(app.extensions, "crm_jobs", {"down_until": 0.0})
     auth.login(admin.email)
-    resp = auth.post("/admin/users", {"email": "new@example.org", "name": "New Person",
-                                      "role": "member", "home_state": ""})
+    resp = auth.post(
+        "/admin/users",
+        {"email": "new@example.org", "name": "New Person", "role": "member", "home_state": ""},
+    )
     assert resp.status_code == 302
     assert statuses(db) == ["pending"]
 
@@ -191,8 +208,9 @@ def test_a_broker_that_never_answers_cannot_hold_a_request(app, monkeypatch):
     silent.setblocking(False)
     port = silent.getsockname()[1]
     monkeypatch.setitem(app.config, "JOBS_MODE", "celery")
-    monkeypatch.setitem(app.extensions, "celery",
-                        Celery("hung", broker=f"redis://127.0.0.1:{port}/0"))
+    monkeypatch.setitem(
+        app.extensions, "celery", Celery("hung", broker=f"redis://127.0.0.1:{port}/0")
+    )
     monkeypatch.setitem(app.extensions, "crm_jobs", {"down_until": 0.0})
     results = []
 
@@ -281,13 +299,24 @@ def test_send_commands_print_a_json_summary_last(app, runner, db, member, monkey
     out = runner.invoke(args=["crm", "send-reminders", "--now", "2026-03-09T14:00:00", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output.strip().splitlines()[-1]) == {
-        "queued": 1, "sent": 1, "skipped": 0, "failed": 0}
+        "queued": 1,
+        "sent": 1,
+        "skipped": 0,
+        "failed": 0,
+    }
 
-    dry = runner.invoke(args=["crm", "send-digests", "--now", "2026-03-09T11:00:00",
-                              "--dry-run", "--json"])
+    dry = runner.invoke(
+        args=["crm", "send-digests", "--now", "2026-03-09T11:00:00", "--dry-run", "--json"]
+    )
     assert json.loads(dry.output.strip().splitlines()[-1])["queued"] == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                             .where(Notification.kind == "digest")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.kind == "digest")
+        )
+        == 0
+    )
     real = runner.invoke(args=["crm", "send-digests", "--now", "2026-03-09T11:00:00", "--json"])
     assert json.loads(real.output.strip().splitlines()[-1])["sent"] == 1
     assert db.session.get(JobRun, "crm.digests.dispatch") is not None

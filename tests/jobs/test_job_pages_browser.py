@@ -23,8 +23,16 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE = Path(os.environ.get("AXE_JS", ROOT / "node_modules/axe-core/axe.min.js"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -66,8 +74,11 @@ def check(page, path: str) -> None:
 
 def test_pages_are_accessible_on_a_phone(app, db, browser_page):
     admin = UserFactory(email="ada@example.org", name="Ada Admin", role="admin")
-    a = make_assignment(admin, due_on=utcnow().date() + timedelta(days=2),
-                        title="Ask Senator Lee's health LA about Conrad 30 cosponsorship")
+    a = make_assignment(
+        admin,
+        due_on=utcnow().date() + timedelta(days=2),
+        title="Ask Senator Lee's health LA about Conrad 30 cosponsorship",
+    )
     make_assignment(admin, due_on=utcnow().date() - timedelta(days=3), title="Thank-you note")
     base = app.config["BASE_URL"]
     done = link_url("done", a=a.id, u=admin.id).replace(base, "")
@@ -87,9 +98,15 @@ def test_pages_are_accessible_on_a_phone(app, db, browser_page):
     from crm.email import queue_email
 
     for status in ("failed", "unknown"):
-        row = queue_email(to_email=f"{status}@example.org", kind="test", subject_key="t",
-                          occurrence=status, template="test", subject=f"A {status} message",
-                          context={"message": "", "sent_at": ""})
+        row = queue_email(
+            to_email=f"{status}@example.org",
+            kind="test",
+            subject_key="t",
+            occurrence=status,
+            template="test",
+            subject=f"A {status} message",
+            context={"message": "", "sent_at": ""},
+        )
         row.status, row.last_error = status, "550 5.1.1 no such mailbox"
     db.session.commit()
     check(page, "/admin/status")

@@ -45,10 +45,12 @@ def test_due_soon_today_and_overdue_arrive_in_one_email_once(db, member):
     assert len(mails(db)) == 1
 
 
-def test_overdue_repeats_every_few_days_and_escalates_once_to_the_coordinator(db, member,
-                                                                               coordinator):
-    make_assignment(member, due_on=date(2026, 3, 1), title="Follow up with HRSA",
-                    created_by_id=coordinator.id)
+def test_overdue_repeats_every_few_days_and_escalates_once_to_the_coordinator(
+    db, member, coordinator
+):
+    make_assignment(
+        member, due_on=date(2026, 3, 1), title="Follow up with HRSA", created_by_id=coordinator.id
+    )
     days = {member.email: [], coordinator.email: []}
     for offset in range(1, 13):
         day = at("2026-03-01T15:00:00") + timedelta(days=offset)
@@ -83,7 +85,8 @@ def test_never_for_closed_snoozed_deleted_inactive_or_opted_out(db, member):
     dispatch_due_reminders(NOW)
 
     assert [(m.to_email, "Control" in m.text_body) for m in mails(db)] == [
-        ("control@example.org", True)]
+        ("control@example.org", True)
+    ]
 
 
 def test_snooze_ends_on_its_date(db, member):
@@ -112,8 +115,9 @@ def test_sent_in_the_recipients_own_daytime_and_calendar(db, app, monkeypatch):
 
 def test_one_email_per_recipient_lists_own_items_and_escalations(db, member, coordinator):
     make_assignment(coordinator, due_on=date(2026, 3, 9), title="Coordinator's own call")
-    make_assignment(member, due_on=date(2026, 2, 20), title="Long overdue",
-                    created_by_id=coordinator.id)
+    make_assignment(
+        member, due_on=date(2026, 2, 20), title="Long overdue", created_by_id=coordinator.id
+    )
     dispatch_due_reminders(NOW)
     [mail] = mails(db, coordinator.email)
     assert "Coordinator's own call" in mail.text_body and "Long overdue" in mail.text_body

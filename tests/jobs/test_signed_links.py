@@ -19,8 +19,9 @@ def path(url: str, app) -> str:
 
 
 def audits(db, action: str) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == action))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+    )
 
 
 def click(client, url: str):
@@ -104,8 +105,9 @@ def test_one_click_unsubscribe_without_signing_in_or_csrf(app, client, db, membe
     assert db.session.get(User, member.id).digest_enabled  # opening it changed nothing
 
     # RFC 8058: the mail client POSTs this body to the List-Unsubscribe URL, nothing else.
-    resp = client.post(url, data="List-Unsubscribe=One-Click",
-                       content_type="application/x-www-form-urlencoded")
+    resp = client.post(
+        url, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
     assert resp.status_code == 200
     db.session.expire_all()
     user = db.session.get(User, member.id)
