@@ -85,7 +85,18 @@ class Config:
             "CONGRESS_LEGISLATORS_URL", "https://unitedstates.github.io/congress-legislators/"
         )
         self.IMPORT_DOWNLOAD_TIMEOUT = env_int("IMPORT_DOWNLOAD_TIMEOUT", 30)
-        self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", str(INSTANCE / "import-cache"))
+        # Set but empty means off (env() would treat it as unset and fall back to the default).
+        self.IMPORT_CACHE_DIR = os.environ.get(
+            "CRM_IMPORT_CACHE_DIR", str(INSTANCE / "import-cache")
+        )
+        self.IMPORT_CACHE_MAX_MB = env_int("IMPORT_CACHE_MAX_MB", 64)
+        # URL imports reach only public addresses; this lists host names and CIDRs allowed
+        # besides (e.g. a mirror on the private network): "mirror.internal 10.1.2.0/24".
+        self.IMPORT_URL_ALLOW = env("IMPORT_URL_ALLOW", "")
+        # A running import's worker writes a heartbeat every IMPORT_HEARTBEAT_EVERY seconds; a run
+        # without one for IMPORT_LEASE seconds lost its worker and is marked failed.
+        self.IMPORT_HEARTBEAT_EVERY = env_float("IMPORT_HEARTBEAT_EVERY", 10)
+        self.IMPORT_LEASE = env_float("IMPORT_LEASE", 120)
 
     def jobs_config(self) -> None:
         """Periodic jobs, the outbox, retries, reminders and digests (seconds unless named)."""
@@ -190,7 +201,7 @@ class TestingConfig(Config):
         self.SECRET_KEY = "test-secret-key-not-for-production"
         self.MAIL_BACKEND = env("MAIL_BACKEND", "mailbox")
         self.JOBS_MODE = env("JOBS_MODE", "inline")
-        self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", "")
+        self.IMPORT_CACHE_DIR = os.environ.get("CRM_IMPORT_CACHE_DIR", "")
         self.BASE_URL = "http://crm.test"
         self.PASSWORD_HASH_FAST = True
         self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -18,6 +19,12 @@ ROLE_RANK = {"member": 1, "coordinator": 2, "admin": 3}
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a secret that arrives in URLs: its SHA-256 (the token is random, so a
+    fast hash is enough; a database dump does not reveal working URLs)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class User(UserMixin, Timestamps, db.Model):
@@ -40,7 +47,9 @@ class User(UserMixin, Timestamps, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    calendar_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    # The SHA-256 of the calendar feed's secret; the secret itself is shown once, when made.
+    # None: no feed yet.
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     sessions: Mapped[list[UserSession]] = relationship(back_populates="user")
@@ -57,6 +66,12 @@ class User(UserMixin, Timestamps, db.Model):
 
     def get_id(self) -> str | None:
         return self.session_token
+
+    def new_calendar_token(self) -> str:
+        """Give the user a new calendar feed secret; returns it (only its digest is kept)."""
+        token = new_token()
+        self.calendar_token_hash = token_digest(token)
+        return token
 
     def has_role(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]

@@ -27,22 +27,30 @@ def profile():
             flash("Your settings were saved.", "success")
             return redirect(url_for("settings.profile"))
     status = 422 if form.errors or form.form_errors else 200
+    return render_profile(form), status
+
+
+def render_profile(form: ProfileForm, calendar_url: str | None = None) -> str:
     return render_template(
         "settings/profile.html",
         form=form,
         button=EmptyForm(),
-        calendar_url=absolute_url("assignments.calendar_feed", token=current_user.calendar_token),
-    ), status
+        has_calendar=current_user.calendar_token_hash is not None,
+        calendar_url=calendar_url,
+    )
 
 
 @bp.post("/calendar")
 def regenerate_calendar():
-    """Replace my calendar feed's secret URL; the old one stops working."""
-    if EmptyForm().validate_on_submit():
-        services.regenerate_calendar_token(current_user, utcnow())
-        flash(
-            "Your calendar has a new address. Update it in your calendar app; the old one no "
-            "longer works.",
-            "success",
-        )
-    return redirect(url_for("settings.profile") + "#calendar")
+    """Make my calendar feed's secret URL (replacing the old one) and show it this once: only
+    its digest is stored, so it cannot be shown again."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("settings.profile") + "#calendar")
+    token = services.regenerate_calendar_token(current_user, utcnow())
+    flash(
+        "Your calendar has a new address, shown below this once. Add it to your calendar app; "
+        "any older address no longer works.",
+        "success",
+    )
+    url = absolute_url("assignments.calendar_feed", token=token)
+    return render_profile(ProfileForm(obj=current_user), calendar_url=url)
