@@ -48,7 +48,9 @@ class Config:
     def __init__(self) -> None:
         self.SECRET_KEY = env("SECRET_KEY")
         self.SQLALCHEMY_DATABASE_URI = self.database_url()
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: an SQL error in the log shows the statement, never its values (a
+        # private contact's notes, a token). Only the test configuration shows them.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.REDIS_URL = env("REDIS_URL")
         self.BASE_URL = (env("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
         self.TIMEZONE = env("TIMEZONE", "America/New_York")
@@ -199,6 +201,7 @@ class TestingConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": False}
         self.MAIL_BACKEND = env("MAIL_BACKEND", "mailbox")
         self.JOBS_MODE = env("JOBS_MODE", "inline")
         self.IMPORT_CACHE_DIR = os.environ.get("CRM_IMPORT_CACHE_DIR", "")

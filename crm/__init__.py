@@ -29,8 +29,15 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_commands(app)
-    logging.basicConfig(level=logging.INFO)
+    register_logging(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    from crm.redaction import install_log_redaction
+
+    logging.basicConfig(level=logging.INFO)
+    install_log_redaction()
 
 
 def register_extensions(app: Flask) -> None:

@@ -47,7 +47,18 @@ def create_user(email, name, role, home_state, timezone, password_stdin):
 @crm_cli.command("seed-demo")
 def seed_demo():
     """Load a believable demo coalition on top of the directory (safe to run twice)."""
+    from flask import current_app
+
     from crm.demo import seed
+
+    if current_app.config.get("ENV_NAME") == "production":
+        # The demo accounts include an admin whose password is printed in the README.
+        click.echo(
+            "seed-demo is refused in production: it creates demo accounts (an admin among them) "
+            "whose password is published. Create real accounts with `crm create-user`.",
+            err=True,
+        )
+        sys.exit(1)
 
     summary = seed(utcnow())
     for key, value in summary.items():
