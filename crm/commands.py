@@ -65,6 +65,37 @@ def seed_demo():
         click.echo(f"{key}: {value}")
 
 
+@crm_cli.command("deploy-check")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def deploy_check(as_json):
+    """List unsafe production settings; exit code 1 when there is any."""
+    import json
+
+    from flask import current_app
+
+    from crm.deploycheck import check_app
+
+    findings = check_app(current_app)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": not findings,
+                    "environment": current_app.config.get("ENV_NAME"),
+                    "findings": [f.as_dict() for f in findings],
+                }
+            )
+        )
+    elif findings:
+        click.echo(f"{len(findings)} unsafe setting(s) for production:")
+        for f in findings:
+            click.echo(f"- {f.setting}: {f.problem}. {f.fix}")
+    else:
+        click.echo("No unsafe production settings found.")
+    if findings:
+        sys.exit(1)
+
+
 def run_import_command(
     kind: str,
     source: str | None,
