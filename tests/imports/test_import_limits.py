@@ -188,6 +188,8 @@ def test_a_dead_run_is_marked_failed_and_a_new_one_is_allowed(app, as_admin, aut
     dead.heartbeat_at = now - timedelta(seconds=app.config["IMPORT_LEASE"] + 5)
     alive = services.new_run("openstates", "x", None, now, dry_run=False, status="running")
     db.session.commit()
+    page = auth.client.get(f"/admin/imports/{dead.id}/status").text
+    assert "shown no sign of life" in page  # said before anything marks it
     response = start(auth, files=[(zipped(folder), "congress.zip")])
     assert response.status_code == 302
     db.session.expire_all()
