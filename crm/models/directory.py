@@ -18,7 +18,12 @@ PERSON_KINDS = {
     "other": "Other",
 }
 LEVELS = {"federal": "Federal", "state": "State"}
-CHAMBERS = {"upper": "Senate", "lower": "House / Assembly", "joint": "Joint"}
+CHAMBERS = {
+    "upper": "Senate",
+    "lower": "House / Assembly",
+    "legislature": "Unicameral legislature",
+    "joint": "Joint",
+}
 TIERS = {
     "champion": "Champion",
     "ally": "Ally",
@@ -41,6 +46,8 @@ ORG_KINDS = {
 PARTIES = ("Democratic", "Republican", "Independent")
 # States whose lower chamber is called the Assembly.
 ASSEMBLY_STATES = frozenset({"NY", "WI", "CA", "NV", "NJ"})
+# Jurisdictions with one legislative chamber (Open States role type "legislature").
+UNICAMERAL = frozenset({"NE", "DC"})
 
 
 def fold(text: str | None) -> str:
@@ -160,7 +167,7 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
             if self.chamber == "upper":
                 return f"U.S. Senator, {self.state}"
             return f"U.S. Rep. {self.state}-{'AL' if self.district == '0' else self.district}"
-        chamber = "Senate" if self.chamber == "upper" else "House"
+        chamber = {"upper": "Senate", "legislature": "Legislature"}.get(self.chamber, "House")
         if self.chamber == "lower" and self.state in ASSEMBLY_STATES:
             chamber = "Assembly"
         return f"{self.state} {chamber} District {self.district}"
