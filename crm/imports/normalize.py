@@ -136,7 +136,7 @@ def seat_title(level: str, chamber: str, state: str) -> str:
         if chamber == "upper":
             return "U.S. Senator"
         return DELEGATE_TITLES.get(state, "U.S. Representative")
-    if chamber == "legislature":
+    if chamber == "unicameral":
         return "Councilmember" if state == "DC" else "State Senator"
     if chamber == "upper":
         return "State Senator"
@@ -151,7 +151,7 @@ def legislature_name(jurisdiction: str, chamber: str) -> str:
     if jurisdiction == "US":
         return "U.S. Senate" if chamber == "upper" else "U.S. House of Representatives"
     state = US_STATES[jurisdiction]
-    if chamber == "legislature":
+    if chamber == "unicameral":
         return (
             "Council of the District of Columbia"
             if jurisdiction == "DC"
@@ -166,7 +166,7 @@ def legislature_name(jurisdiction: str, chamber: str) -> str:
 
 def chambers_of(state: str) -> tuple[str, ...]:
     """The chambers of a state's legislature: one where it is unicameral."""
-    return ("legislature",) if state in UNICAMERAL else ("upper", "lower")
+    return ("unicameral",) if state in UNICAMERAL else ("upper", "lower")
 
 
 def office_key(person_key: str) -> str:

@@ -19,6 +19,8 @@ from crm.imports.records import (
 from crm.imports.sources import BadFile, Source, newest_date
 
 COMMITTEE_CHAMBERS = {"upper": "upper", "lower": "lower", "legislature": "joint"}
+# Open States role types -> Person.chamber.
+ROLE_CHAMBERS = {"upper": "upper", "lower": "lower", "legislature": "unicameral"}
 OFFICE_KINDS = {  # classification -> (Office.kind, label)
     "capitol": ("capitol", "Capitol"),
     "district": ("district", "District"),
@@ -158,12 +160,10 @@ def read_person(snap: Snapshot, source: Source, folder_state: str, path: Path) -
         state = jurisdiction_state(require(role, "jurisdiction"))
         if state != folder_state:
             raise ValueError(f"role is in {state} but the file is in the {folder_state} folder")
-        chamber = require(role, "type")
+        role_type = require(role, "type")
+        chamber = ROLE_CHAMBERS.get(role_type)
         if chamber not in norm.chambers_of(state):
-            raise ValueError(
-                f"role type {chamber!r} is not a seat of the {state} legislature "
-                f"(its chambers: {', '.join(norm.chambers_of(state))})"
-            )
+            raise ValueError(f"role type {role_type!r} is not a seat of the {state} legislature")
         parties = [p for p in require(data, "party") if isinstance(p, dict) and p.get("name")]
         if not parties:
             raise norm.MissingField("party")
@@ -308,10 +308,10 @@ def read_committee(snap: Snapshot, source: Source, folder_state: str, path: Path
         if chamber is None:
             raise ValueError(f"chamber {data['chamber']!r} is not upper, lower or legislature")
         state = jurisdiction_state(require(data, "jurisdiction"))
-        if norm.chambers_of(state) == ("legislature",):
+        if norm.chambers_of(state) == ("unicameral",):
             if chamber != "joint":
                 raise ValueError(f"chamber {data['chamber']!r}: {state} has one chamber")
-            chamber = "legislature"  # a unicameral legislature's committees are its own
+            chamber = "unicameral"  # a unicameral legislature's committees are its own
         if state != folder_state:
             raise ValueError(
                 f"committee is in {state} but the file is in the {folder_state} folder"

@@ -21,7 +21,7 @@ LEVELS = {"federal": "Federal", "state": "State"}
 CHAMBERS = {
     "upper": "Senate",
     "lower": "House / Assembly",
-    "legislature": "Unicameral legislature",
+    "unicameral": "Unicameral legislature",
     "joint": "Joint",
 }
 TIERS = {
@@ -46,7 +46,8 @@ ORG_KINDS = {
 PARTIES = ("Democratic", "Republican", "Independent")
 # States whose lower chamber is called the Assembly.
 ASSEMBLY_STATES = frozenset({"NY", "WI", "CA", "NV", "NJ"})
-# Jurisdictions with one legislative chamber (Open States role type "legislature").
+# Jurisdictions with one legislative chamber (chamber "unicameral"; Open States says
+# "legislature").
 UNICAMERAL = frozenset({"NE", "DC"})
 
 
@@ -167,7 +168,7 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
             if self.chamber == "upper":
                 return f"U.S. Senator, {self.state}"
             return f"U.S. Rep. {self.state}-{'AL' if self.district == '0' else self.district}"
-        chamber = {"upper": "Senate", "legislature": "Legislature"}.get(self.chamber, "House")
+        chamber = {"upper": "Senate", "unicameral": "Legislature"}.get(self.chamber, "House")
         if self.chamber == "lower" and self.state in ASSEMBLY_STATES:
             chamber = "Assembly"
         return f"{self.state} {chamber} District {self.district}"

@@ -123,7 +123,7 @@ def test_unicameral_nonpartisan_and_state_party_labels(legislatures):
     people = tn_people(8)
 
     senator = by_name(people[0]["name"])
-    assert (senator.state, senator.chamber, senator.district) == ("NE", "legislature", "5")
+    assert (senator.state, senator.chamber, senator.district) == ("NE", "unicameral", "5")
     assert senator.party == "Nonpartisan" and senator.title == "State Senator"
     assert senator.seat == "NE Legislature District 5"
     chambers = db.session.scalars(
@@ -133,7 +133,7 @@ def test_unicameral_nonpartisan_and_state_party_labels(legislatures):
     ).all()
     assert chambers == ["Nebraska Legislature"]  # one chamber, no empty House
     hhs = db.session.scalars(sa.select(Committee).where(Committee.jurisdiction == "NE")).one()
-    assert hhs.chamber == "legislature"
+    assert hhs.chamber == "unicameral"
     assert [m.person.full_name for m in hhs.memberships] == [people[0]["name"]]
 
     dfl = by_name(people[2]["name"])
@@ -154,7 +154,7 @@ def test_party_filter_counts_state_democrats(legislatures, client, as_member):
     for n in (2, 4, 5, 6):
         assert people[n]["name"] in page
     assert people[0]["name"] not in page  # Nebraska: nonpartisan
-    page = client.get("/people/?chamber=legislature").get_data(as_text=True)
+    page = client.get("/people/?chamber=unicameral").get_data(as_text=True)
     assert people[0]["name"] in page and people[1]["name"] in page
 
 
