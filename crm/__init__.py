@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.auth.routes import bp as auth_bp
     from crm.bills.routes import bp as bills_bp
     from crm.campaigns.routes import bp as campaigns_bp
+    from crm.conrad30.routes import bp as conrad30_bp
     from crm.digests.routes import bp as digests_bp
     from crm.imports.routes import bp as imports_bp
     from crm.interactions.routes import bp as interactions_bp
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(policy_bp)
     app.register_blueprint(bills_bp, url_prefix="/bills")
+    app.register_blueprint(conrad30_bp, url_prefix="/conrad30")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)
