@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.imports.routes import bp as imports_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
+    from crm.lobbying.routes import bp as lobbying_bp
     from crm.main.routes import bp as main_bp
     from crm.organizations.routes import bp as organizations_bp
     from crm.people.routes import bp as people_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(policy_bp)
     app.register_blueprint(bills_bp, url_prefix="/bills")
     app.register_blueprint(conrad30_bp, url_prefix="/conrad30")
+    app.register_blueprint(lobbying_bp, url_prefix="/lobbying")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)
