@@ -168,3 +168,29 @@ def test_redact_leaves_ordinary_urls_alone():
         "GET /admin/imports/12/status HTTP/1.1",
     ):
         assert redact(line) == line
+
+
+def test_the_gunicorn_logger_class_redacts_every_access_log_field():
+    """On its own too: gunicorn's master and any process that never built the app use it."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from crm.redaction import RedactingGunicornLogger
+
+    token = "CalendarSecretToken_abcdefghijklmnopqrstuvwxyz0123"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/calendar/{token}.ics?token={token}",
+        "PATH_INFO": f"/calendar/{token}.ics",
+        "QUERY_STRING": f"token={token}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": f"https://crm.example.org/links/done/{token}",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    resp = SimpleNamespace(status="200 OK", headers=[("Location", f"/unsubscribe/{token}")], sent=5)
+    req = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+    atoms = RedactingGunicornLogger(Config()).atoms(resp, req, environ, timedelta(seconds=1))
+    assert not [k for k, v in atoms.items() if isinstance(v, str) and token in v]
+    assert atoms["r"] == "GET /calendar/[redacted].ics?token=[redacted] HTTP/1.1"
