@@ -5,8 +5,8 @@ missing heartbeat. users.calendar_token (the secret itself) becomes users.calend
 each existing token is replaced by its digest, so subscribed calendars keep working while the
 database no longer holds a usable URL.
 
-Revision ID: 0013_hardening
-Revises: 0012_advocacy_days
+Revision ID: 0015_hardening
+Revises: 0014_merge_people
 Create Date: 2026-12-01 08:40:00
 
 """
@@ -20,8 +20,8 @@ import crm.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_hardening'
-down_revision = '0012_advocacy_days'
+revision = '0015_hardening'
+down_revision = '0014_merge_people'
 branch_labels = None
 depends_on = None
 
