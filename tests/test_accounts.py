@@ -536,3 +536,27 @@ def test_require_2fa_setting_is_checked(monkeypatch):
         load_config("testing")
     monkeypatch.setenv("CRM_REQUIRE_2FA_FOR", "Coordinator")
     assert load_config("testing").REQUIRE_2FA_FOR == "coordinator"
+
+
+NASTY = ["", "\x00", "x" * 5000, "<script>alert(1)</script>", "\r\nBcc: x@example.org", "9" * 40]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_account_forms_never_error(value, client, auth, member):
+    """Whatever is typed into the new forms, the answer is a page, never a 500."""
+    token = auth.csrf()
+    for url, fields in [
+        ("/login", ["email", "password"]),
+        ("/password/forgot", ["email"]),
+        ("/password/reset/x", ["password", "confirm"]),
+    ]:
+        resp = client.post(url, data={**dict.fromkeys(fields, value), "csrf_token": token})
+        assert resp.status_code < 500, url
+    auth.login(member.email)
+    for url, fields in [
+        ("/settings/password", ["current_password", "new_password", "confirm"]),
+        ("/settings/two-factor", ["code"]),
+        ("/settings/two-factor/disable", ["password"]),
+    ]:
+        resp = auth.post(url, dict.fromkeys(fields, value))
+        assert resp.status_code < 500, url

@@ -180,6 +180,7 @@ def reserve_password_check(email: str, ip: str, now: datetime) -> None:
         )
         if not throttle.claim_slot(address_key, now, delay):
             db.session.rollback()
+            log.warning("sign-in slowed down: address=%r account=%r", ip, email)
             wait = max(1, int(((address.blocked_until or now) - now).total_seconds()) + 1)
             raise SignInRefused(
                 f"Too many failed sign-ins from your network. Wait {wait} seconds, then try again."
@@ -193,6 +194,7 @@ def reserve_password_check(email: str, ip: str, now: datetime) -> None:
     # while argon2 runs.
     db.session.commit()
     if locked:
+        log.warning("sign-in paused (account limit): account=%r address=%r", email, ip)
         raise SignInRefused(_locked_message(account, now))
 
 
@@ -224,9 +226,12 @@ def authenticate(email: str, password: str, *, ip: str, user_agent: str, now: da
     reserve_password_check(email, ip, now)
     user = find_user(email)
     if not verify_password(user, password):
+        log.info("sign-in failed: account=%r address=%r", email, ip)  # %r escapes CR/LF
         raise SignInRefused(record_failure(email, ip, now))
     if not user.is_active:
+        log.info("sign-in refused (deactivated): account=%r address=%r", email, ip)
         raise SignInRefused("This account has been deactivated. Ask an admin.")
+    log.info("sign-in: account=%r address=%r", email, ip)
     if hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hasher().hash(password)
     throttle.clear(f"account:{email}")
