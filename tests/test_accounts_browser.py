@@ -152,3 +152,24 @@ def test_account_pages_have_no_accessibility_violations(browser, live_server, me
         if violations
     }
     assert not problems, problems
+
+
+def test_accepting_an_invitation_signs_me_in(browser, app, db, live_server, admin):
+    """The invited person lands on their dashboard, signed in (issue: they had to sign in again,
+    with the email not filled)."""
+    boss = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(boss, live_server, admin.email)
+    boss.goto(f"{live_server}/admin/users")
+    boss.get_by_label("Email").fill("nia.newcomer@example.org")
+    boss.get_by_label("Name").fill("Nia Newcomer")
+    boss.get_by_role("button", name="Send invitation").click()
+    boss.wait_for_selector("text=Invitation sent")
+    link = latest_link(db, "nia.newcomer@example.org", "/invitation/")
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(live_server + link.replace(app.config["BASE_URL"], ""))
+    assert page.get_by_label("Email").input_value() == "nia.newcomer@example.org"
+    page.get_by_label("Choose a password").fill("newcomer passphrase")
+    page.get_by_label("Repeat the password").fill("newcomer passphrase")
+    page.get_by_role("button", name="Create my account").click()
+    page.wait_for_url(f"{live_server}/")
+    assert "Your account is ready" in page.inner_text("main")
