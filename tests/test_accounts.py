@@ -560,3 +560,26 @@ def test_account_forms_never_error(value, client, auth, member):
     ]:
         resp = auth.post(url, dict.fromkeys(fields, value))
         assert resp.status_code < 500, url
+
+
+def test_required_two_factor_covers_every_route(app, client, auth, coordinator, monkeypatch):
+    """Built from the url_map: until enrolled, a coordinator reaches only the enrolment page and
+    sign-out; every other signed-in GET route sends them to enrol."""
+    from crm.authz import ENROLMENT_ATTR, required_role
+    from tests.test_access import ROUTES
+
+    monkeypatch.setitem(app.config, "REQUIRE_2FA_FOR", "coordinator")
+    auth.login(coordinator.email)
+    checked = 0
+    for endpoint, rule, method in ROUTES:
+        view = app.view_functions[endpoint]
+        with app.test_request_context():
+            role = required_role(endpoint)
+        if method != "GET" or role in (None, "admin") or getattr(view, ENROLMENT_ATTR, False):
+            continue  # public pages, pages a coordinator may not see anyway, the enrolment page
+        url = re.sub(r"<(?:int:)?\w+>", "1", rule)
+        resp = client.get(url)
+        assert resp.status_code == 302, (url, resp.status_code)
+        assert resp.headers["Location"] == "/settings/two-factor", url
+        checked += 1
+    assert checked > 30
