@@ -238,6 +238,56 @@ def test_behind_proxies_each_client_has_its_own_throttle(proxied_app, app, membe
     assert ip == "198.51.100.21"
 
 
+@pytest.fixture(scope="module")
+def served_behind_two_proxies(app, database_url, tmp_path_factory):
+    """gunicorn started with CRM_TRUSTED_PROXIES=2, as behind a load balancer and nginx."""
+    from tests.serving import ServedApp
+
+    server = ServedApp(
+        database_url, tmp_path_factory.mktemp("proxied"), workers=1, CRM_TRUSTED_PROXIES="2"
+    )
+    try:
+        server.start()
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.mark.browser
+def test_served_behind_two_proxies_sessions_and_throttles_use_the_client_address(
+    app, db, served_behind_two_proxies, member
+):
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    served = served_behind_two_proxies
+
+    def post_login(client_ip, password, email="member@example.org"):
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        # A forged first entry, then what the two proxies appended (client, first proxy).
+        headers = {"X-Forwarded-For": f"6.6.6.6, {client_ip}, 10.0.0.1"}
+        page = opener.open(urllib.request.Request(served.url("/login"), headers=headers))
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page.read().decode()).group(1)
+        data = urllib.parse.urlencode(
+            {"email": email, "password": password, "csrf_token": token}
+        ).encode()
+        with opener.open(urllib.request.Request(served.url("/login"), data, headers)) as resp:
+            return resp.geturl(), resp.read().decode()
+
+    for n in range(app.config["LOGIN_MAX_FAILURES_IP"] + 2):
+        post_login("203.0.113.50", "wrong", f"guess{n}@example.org")
+    url, body = post_login("198.51.100.30", PASSWORD)  # another client: signed in at once
+    assert url == served.url("/"), body
+    db.session.commit()
+    assert db.session.scalars(sa.select(UserSession.ip)).all() == ["198.51.100.30"]
+    _, body = post_login("203.0.113.50", "wrong", "guess@example.org")
+    assert "from your network" in body  # the guessing client is slowed down, alone
+
+
 # ---- password change ----
 
 
