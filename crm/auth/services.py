@@ -149,6 +149,12 @@ def _window() -> timedelta:
     return timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
 
 
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{-(-seconds // 60)} minutes"
+
+
 def _locked_message(count: throttle.Count, now: datetime) -> str:
     minutes = count.resets_in(now, _window())
     unit = "minute" if minutes == 1 else "minutes"
@@ -181,9 +187,11 @@ def reserve_password_check(email: str, ip: str, now: datetime) -> None:
         if not throttle.claim_slot(address_key, now, delay):
             db.session.rollback()
             log.warning("sign-in slowed down: address=%r account=%r", ip, email)
-            wait = max(1, int(((address.blocked_until or now) - now).total_seconds()) + 1)
+            latest = throttle.current(address_key, now, window) or address
+            wait = max(1, int(((latest.blocked_until or now) - now).total_seconds()) + 1)
             raise SignInRefused(
-                f"Too many failed sign-ins from your network. Wait {wait} seconds, then try again."
+                f"Too many failed sign-ins from your network. Wait {_duration(wait)}, then try "
+                "again."
             )
         account = throttle.current(account_key, now, window)
         locked = account is not None and account.attempts >= cfg["LOGIN_MAX_FAILURES_ACCOUNT"]
