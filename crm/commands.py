@@ -120,14 +120,26 @@ def import_options(command):
 
 @crm_cli.command("import-congress")
 @click.argument("source", required=False)
+@click.option(
+    "--latest",
+    is_flag=True,
+    help="Download the published files (CRM_CONGRESS_LEGISLATORS_URL) instead of the snapshot.",
+)
 @import_options
-def import_congress(source, dry_run, as_json, as_of, verbose):
+def import_congress(source, latest, dry_run, as_json, as_of, verbose):
     """Import members of Congress, offices and committees from congress-legislators files.
 
     SOURCE is a folder, a .zip or a URL holding legislators-current (YAML, JSON or CSV) and
     optionally legislators-social-media, legislators-district-offices, committees-current and
-    committee-membership-current. Without SOURCE the published files are downloaded.
+    committee-membership-current. Without SOURCE, the snapshot shipped in crm/data/ (no network
+    needed); with --latest, the published files are downloaded.
     """
+    if latest and source:
+        raise click.UsageError("Give a SOURCE or --latest, not both.")
+    if latest:
+        from crm.imports.services import published_source
+
+        source = published_source()
     run_import_command("congress", source, (), dry_run, as_json, as_of, verbose)
 
 

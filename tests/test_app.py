@@ -28,7 +28,7 @@ def test_healthz_and_readyz(client):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["checks"]["database"] == "ok"
-    assert ready.get_json()["checks"]["broker"] == "not configured"
+    assert ready.get_json()["checks"]["broker"] == "not used: jobs run in the web process"
 
 
 def test_readyz_reports_an_unreachable_broker(app, client):
