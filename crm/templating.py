@@ -55,6 +55,13 @@ def ago(value: datetime | None) -> str:
     return f"{days} days ago"
 
 
+def collisions_by_person(collisions) -> list:
+    """The collision guard's findings, one line per member (crm.assignments.services.by_person)."""
+    from crm.assignments.services import by_person
+
+    return by_person(list(collisions))
+
+
 def url_with(**changes) -> str:
     """The current URL with some query arguments replaced (None removes one)."""
     args = request.args.to_dict(flat=False)
@@ -108,6 +115,7 @@ def init_app(app: Flask) -> None:
         days_ago=days_ago,
         markdown=render_markdown,
         phone=display_phone,
+        collisions_by_person=collisions_by_person,
     )
     app.jinja_env.globals.update(
         url_with=url_with,
