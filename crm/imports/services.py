@@ -26,8 +26,8 @@ from crm.extensions import db
 from crm.forms import US_STATES
 from crm.imports import congress, openstates, reconcile
 from crm.imports.reconcile import Change
-from crm.imports.snapshot import SNAPSHOT, snapshot_label
 from crm.imports.records import HasProblems, Problem, Snapshot
+from crm.imports.snapshot import SNAPSHOT, snapshot_label
 from crm.imports.sources import DATA_EXTENSIONS, ParseCache, SourceError, open_source
 from crm.models import AuditEntry, ImportFile, ImportRun, User
 
