@@ -104,10 +104,12 @@ def mail(mail_id: int):
 def status():
     """System status: each periodic job's last run, the email ledger's failures and unknowns."""
     from crm.heartbeat import job_statuses
+    from crm.reminders.services import sending_hours_text
 
     return render_template(
         "admin/status.html",
         jobs=job_statuses(utcnow()),
+        quiet_hours=sending_hours_text(),
         counts=services.ledger_counts(),
         problems=services.ledger_problems(),
         button=EmptyForm(),

@@ -550,6 +550,9 @@ def target_name(a: Assignment) -> str:
 
 
 def notice_item(a: Assignment) -> dict:
+    """One assignment in a notice, with the assignee's signed "done" and "snooze" links."""
+    from crm.links.services import link_url
+
     return {
         "title": a.title,
         "target": target_name(a),
@@ -559,6 +562,8 @@ def notice_item(a: Assignment) -> dict:
         "notes": a.notes,
         "campaign": a.campaign.name if a.campaign else None,
         "link": absolute_url("assignments.show", assignment_id=a.id),
+        "done": link_url("done", a=a.id, u=a.assignee_id),
+        "snooze": link_url("snooze", a=a.id, u=a.assignee_id),
     }
 
 

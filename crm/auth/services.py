@@ -11,7 +11,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from crm import audit
-from crm.email import dispatch, queue_email
+from crm.email import absolute_url, dispatch, queue_email
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.models import ROLES, LoginFailure, User, UserSession
@@ -216,8 +216,6 @@ def invite(
     actor: User, *, email: str, name: str, role: str, home_state: str | None, now: datetime
 ) -> str:
     """Email a signed, expiring link to create an account. Returns the link."""
-    from flask import url_for
-
     email = normalize_email(email)
     if find_user(email):
         raise DomainError("An account with this email already exists.", field="email")
@@ -226,7 +224,7 @@ def invite(
     token = invitation_serializer().dumps(
         {"email": email, "name": name, "role": role, "home_state": home_state, "by": actor.id}
     )
-    link = current_app.config["BASE_URL"] + url_for("auth.accept_invitation", token=token)
+    link = absolute_url("auth.accept_invitation", token=token)
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     row = queue_email(
         to_email=email,

@@ -7,6 +7,7 @@ from crm.clock import utcnow
 from crm.email import absolute_url
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
+from crm.reminders.services import sending_hours_text
 from crm.settings import services
 from crm.settings.forms import ProfileForm
 
@@ -32,6 +33,7 @@ def profile():
         form=form,
         button=EmptyForm(),
         calendar_url=absolute_url("assignments.calendar_feed", token=current_user.calendar_token),
+        quiet_hours=sending_hours_text(),
     ), status
 
 
