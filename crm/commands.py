@@ -46,9 +46,15 @@ def create_user(email, name, role, home_state, timezone, password_stdin):
 
 @crm_cli.command("seed-demo")
 def seed_demo():
-    """Load a believable demo coalition on top of the directory (safe to run twice)."""
-    from crm.demo import seed
+    """Load a believable demo coalition on top of the directory (safe to run twice).
 
+    With no members of Congress yet, the bundled congress-legislators snapshot is imported
+    first (no network needed): the demo works on the real directory, never an invented one.
+    """
+    from crm.demo import has_congress, seed
+
+    if not has_congress():
+        run_import_command("congress", None, (), False, False, None, False)
     summary = seed(utcnow())
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
