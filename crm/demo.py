@@ -847,11 +847,13 @@ def seed_campaign(by_email: dict[str, User], issues: dict, now: datetime, added:
 
 
 def seed_cadences(by_email: dict[str, User], now: datetime) -> None:
-    """Each of four members holds three offices of their state on a 30-day cadence (some lapsed,
-    one never contacted); the hourly job's follow-ups for the lapses are made now."""
+    """Each of four members holds three offices of their state on a 30-day cadence: one last
+    contacted five to eight weeks ago (lapsed), one recently (not due yet), one never; the
+    hourly job's follow-ups for the lapses are made now."""
     from crm.cadence.services import refresh_cadence
     from crm.interactions.services import touch_due
 
+    taken: set[int] = set()
     for email in (
         "member@example.org",
         "coordinator@example.org",
@@ -859,11 +861,28 @@ def seed_cadences(by_email: dict[str, User], now: datetime) -> None:
         "priya.raman@example.org",
     ):
         user = by_email[email]
-        for pid in home_legislators(user.home_state, 8, 3):
-            person = db.session.get(Person, pid)
-            if person.holder_id is None:
-                person.holder_id, person.cadence_days, person.tier = user.id, 30, "target"
-                person.next_touch_due = touch_due(person.last_contacted_at, 30)
+        if db.session.scalar(sa.select(Person.id).where(Person.holder_id == user.id).limit(1)):
+            continue
+        people = [
+            db.session.get(Person, pid)
+            for pid in home_legislators(user.home_state, 8, 40)
+            if pid not in taken
+        ]
+
+        def ago(p: Person) -> int | None:
+            return (now - p.last_contacted_at).days if p.last_contacted_at else None
+
+        picks = [
+            next((p for p in people if ago(p) is not None and 35 <= ago(p) <= 56), None),
+            next((p for p in people if ago(p) is not None and ago(p) <= 20), None),
+            next((p for p in people if ago(p) is None), None),
+        ]
+        for person in picks:
+            if person is None:
+                continue
+            taken.add(person.id)
+            person.holder_id, person.cadence_days, person.tier = user.id, 30, "target"
+            person.next_touch_due = touch_due(person.last_contacted_at, 30)
     db.session.commit()
     refresh_cadence(now)
 
