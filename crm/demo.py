@@ -295,7 +295,11 @@ def seed(now: datetime) -> dict:
 
 
 def seed_members(now: datetime, added: dict) -> list[User]:
-    users = []
+    """The twelve demo accounts. They share one published password, so it is hashed once
+    (argon2id takes a second or more per hash on a busy machine: most of a first run's wait)."""
+    from crm.auth.services import check_password_policy, hasher
+
+    users, password_hash = [], None
     for email, name, role, state, tz, org in MEMBERS:
         user = find_user(email)
         if user is None:
@@ -303,13 +307,18 @@ def seed_members(now: datetime, added: dict) -> list[User]:
                 email=email,
                 name=name,
                 role=role,
-                password=DEMO_PASSWORD,
+                password=None,
                 actor=None,
                 now=now,
                 home_state=state,
                 timezone=tz,
                 organization=org,
             )
+            if password_hash is None:
+                check_password_policy(DEMO_PASSWORD, email)
+                password_hash = hasher().hash(DEMO_PASSWORD)
+            user.password_hash = password_hash
+            db.session.commit()
             added["members"] += 1
         users.append(user)
     return users

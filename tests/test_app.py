@@ -129,6 +129,11 @@ def test_seed_demo_is_believable_and_idempotent(runner, db):
     roles = set(db.session.scalars(sa.select(User.role)))
     assert roles == {"admin", "coordinator", "member"}
     assert len(set(db.session.scalars(sa.select(User.home_state)))) >= 6
+    from crm.auth.services import hasher
+    from crm.demo import DEMO_PASSWORD
+
+    for user in db.session.scalars(sa.select(User)):  # everyone signs in with the password
+        assert hasher().verify(user.password_hash, DEMO_PASSWORD)
     # The directory is the real one: all of Congress with committees, no invented legislators.
     legislators = sa.select(sa.func.count()).select_from(Person).where(Person.kind == "legislator")
     assert db.session.scalar(legislators.where(Person.bioguide_id.is_not(None))) == 537
