@@ -874,7 +874,7 @@ def seed_cadences(by_email: dict[str, User], now: datetime) -> None:
             continue
         people = [
             db.session.get(Person, pid)
-            for pid in home_legislators(user.home_state, 8, 40)
+            for pid in home_legislators(user.home_state, 0, 40)
             if pid not in taken
         ]
 
