@@ -16,6 +16,7 @@ from tests.factories import (
     BillFactory,
     InteractionFactory,
     IssueFactory,
+    OrganizationFactory,
     PersonFactory,
     UserFactory,
 )
@@ -36,6 +37,14 @@ EXPECTED = {
     "people.edit": "coordinator",
     "people.delete": "coordinator",
     "people.restore": "coordinator",
+    "briefs.show": "member",
+    "briefs.pdf": "member",
+    "organizations.index": "member",
+    "organizations.show": "member",
+    "organizations.create": "coordinator",
+    "organizations.edit": "coordinator",
+    "organizations.retire": "coordinator",
+    "organizations.reinstate": "coordinator",
     "interactions.quick_log": "member",
     "interactions.last_contact": "member",
     "interactions.show": "member",
@@ -90,6 +99,14 @@ EXPECTED = {
     "policy.bill_whip": "member",
     "policy.issue_whip_csv": "member",
     "policy.bill_whip_csv": "member",
+    "bills.show": "member",
+    "bills.track": "coordinator",
+    "conrad30.index": "member",
+    "conrad30.export": "member",
+    "conrad30.edit": "coordinator",
+    "lobbying.index": "member",
+    "lobbying.export_csv": "member",
+    "lobbying.export_xlsx": "member",
     "policy.record_position": "member",
     "policy.mark_commitment": "coordinator",
     "reports.index": "member",
@@ -139,7 +156,8 @@ def sample_url(rule: str, ids: dict) -> str:
 def sample(db, coordinator):
     """One record of each kind the routes address by id."""
     victim = UserFactory(email="victim@example.org", name="Victim")
-    person = PersonFactory()
+    organization = OrganizationFactory()
+    person = PersonFactory(organization=organization)
     interaction = InteractionFactory(logged_by=coordinator, people=[person])
     mail = DevMail(
         to_email="x@example.org",
@@ -178,6 +196,7 @@ def sample(db, coordinator):
     db.session.commit()
     return {
         "person_id": person.id,
+        "org_id": organization.id,
         "interaction_id": interaction.id,
         "user_id": victim.id,
         "mail_id": mail.id,
@@ -195,7 +214,7 @@ def sample(db, coordinator):
 
 def route_url(endpoint: str, rule: str, sample: dict) -> str:
     table = "targets" if endpoint.startswith("policy.") else "state"
-    return sample_url(rule, {**sample, "table": table})
+    return sample_url(rule, {**sample, "table": table, "state": "TX", "fy": "2027"})
 
 
 def sign_in_as(role, auth, member, coordinator, admin) -> str:
