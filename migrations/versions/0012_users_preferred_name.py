@@ -1,7 +1,7 @@
 """users.preferred_name: what greetings call a member (first name otherwise)
 
-Revision ID: 0008_users_preferred_name
-Revises: 0007_bench_indexes
+Revision ID: 0012_users_preferred_name
+Revises: 0011_talking_points
 Create Date: 2026-12-01 08:40:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-01 08:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_users_preferred_name"
-down_revision = "0007_bench_indexes"
+revision = "0012_users_preferred_name"
+down_revision = "0011_talking_points"
 branch_labels = None
 depends_on = None
 
