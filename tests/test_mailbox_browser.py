@@ -43,3 +43,32 @@ def test_mailbox_renders_the_html_part_with_working_links(
     csp = resp.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "sandbox" in csp and "frame-ancestors 'self'" in csp
     assert resp.headers["x-frame-options"] == "SAMEORIGIN"
+
+
+def test_the_mail_page_has_no_accessibility_violations(browser, live_server, db, admin):
+    """The message page (frame and text part) at 375 and 1280 px: axe-core finds nothing, and
+    the text part scrolls by keyboard (it is focusable)."""
+    from tests.test_browser import AXE
+
+    mail = DevMail(
+        to_email="x@example.org",
+        subject="New assignment: Ask for a cosponsor",
+        text_body="Hello Nia,\n\n" + "Mark done: http://crm.test/links/done/" + "x" * 200,
+        html_body="<html><head></head><body><p>Hello Nia,</p><a href='http://crm.test/'>Open</a>"
+        "</body></html>",
+        headers={"To": "x@example.org"},
+        created_at=utcnow(),
+    )
+    db.session.add(mail)
+    db.session.commit()
+    page = browser.new_context(bypass_csp=True).new_page()
+    sign_in(page, live_server, admin.email)
+    found = {}
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server}/admin/mailbox/{mail.id}")
+        page.add_script_tag(path=AXE)
+        found[width] = page.evaluate("async () => (await axe.run()).violations")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert found == {375: [], 1280: []}, found
+    assert page.locator("pre.mail-text").first.get_attribute("tabindex") == "0"
