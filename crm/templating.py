@@ -118,6 +118,7 @@ def init_app(app: Flask) -> None:
         markdown=render_markdown,
         phone=display_phone,
         collisions_by_person=collisions_by_person,
+        first_name=lambda name: models.user.given_name(name or "") or name,
     )
     app.jinja_env.globals.update(
         url_with=url_with,
