@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from crm.assignments import services as assignments
@@ -161,3 +162,20 @@ def test_development_links_follow_the_port_dev_serves_on(tmp_path, monkeypatch):
     assert config.DevelopmentConfig().BASE_URL == "http://127.0.0.1:8123"
     monkeypatch.setenv("CRM_BASE_URL", "https://crm.example.org/")
     assert config.DevelopmentConfig().BASE_URL == "https://crm.example.org"
+
+
+def test_the_escalation_links_work_for_the_coordinator(db, member, coordinator):
+    """An escalation's "mark done" is signed for the coordinator who receives it, and works;
+    a member's link for work that is no longer theirs still does not."""
+    from crm.errors import DomainError
+    from crm.reminders.services import complete_from_link, snooze_from_link
+
+    late = make_assignment(member, due_on=date(2026, 3, 1), created_by_id=coordinator.id)
+    other = UserFactory(name="Omar Haddad")
+    a, changed = snooze_from_link(late.id, coordinator, NOW)
+    assert changed and a.snoozed_until > NOW.date()
+    a, changed = complete_from_link(late.id, coordinator, NOW)
+    assert changed and a.status == "done"
+    mine = make_assignment(member, due_on=date(2026, 3, 1))
+    with pytest.raises(DomainError, match="reassigned"):
+        complete_from_link(mine.id, other, NOW)
