@@ -1,7 +1,7 @@
 """users.preferred_name: what greetings call a member (first name otherwise)
 
-Revision ID: 0012_users_preferred_name
-Revises: 0011_talking_points
+Revision ID: 0013_users_preferred_name
+Revises: 0012_advocacy_days
 Create Date: 2026-12-01 08:40:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-01 08:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_users_preferred_name"
-down_revision = "0011_talking_points"
+revision = "0013_users_preferred_name"
+down_revision = "0012_advocacy_days"
 branch_labels = None
 depends_on = None
 
