@@ -1,7 +1,7 @@
 """users.preferred_name: what greetings call a member (first name otherwise)
 
-Revision ID: 0013_users_preferred_name
-Revises: 0012_advocacy_days
+Revision ID: 0015_users_preferred_name
+Revises: 0014_merge_people
 Create Date: 2026-12-01 08:40:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-01 08:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_users_preferred_name"
-down_revision = "0012_advocacy_days"
+revision = "0015_users_preferred_name"
+down_revision = "0014_merge_people"
 branch_labels = None
 depends_on = None
 
