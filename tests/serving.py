@@ -58,8 +58,12 @@ def free_port() -> int:
 class ServedApp:
     """One gunicorn process (2 sync workers) on a free port; stopped by its own handle."""
 
-    def __init__(self, database_url: str, logs: Path, workers: int = 2, **env: str):
+    def __init__(
+        self, database_url: str, logs: Path, workers: int = 2, jobs_mode: str = "inline", **env: str
+    ):
         self.database_url = database_url
+        # Jobs run in the request by default; "celery" hands them to a queue (CRM_REDIS_URL).
+        self.jobs_mode = jobs_mode
         self.log_path = logs / "gunicorn.log"
         self.workers = workers
         self.extra_env = env
@@ -77,7 +81,7 @@ class ServedApp:
             PYTHONUNBUFFERED="1",
             CRM_ENV="testing",
             CRM_DATABASE_URL=self.database_url,
-            CRM_JOBS_MODE=os.environ.get("CRM_SERVED_JOBS_MODE", "inline"),
+            CRM_JOBS_MODE=self.jobs_mode,
             **{BASE_URL_ENV: self.base},
             **self.extra_env,
         )

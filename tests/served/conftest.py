@@ -211,7 +211,17 @@ def seed_world() -> World:
         created_at=now,
         payload={"subject": "Hi", "text": "Hi"},
     )
-    db.session.add_all([template, mail, run, notification])
+    unknown = Notification(
+        to_email=member.email,
+        recipient_id=member.id,
+        kind="test",
+        subject_key="test",
+        occurrence="2",
+        status="unknown",
+        created_at=now,
+        payload={"subject": "Hello again", "text": "Hi"},
+    )
+    db.session.add_all([template, mail, run, notification, unknown])
     db.session.commit()
     world.ids = {
         "person_id": world.people["Cornyn"],
@@ -227,6 +237,7 @@ def seed_world() -> World:
         "bill_id": bill.id,
         "position_id": positions[0].id,
         "notification_id": notification.id,
+        "unknown_notification_id": unknown.id,
         "calendar_token": member.calendar_token,
     }
     return world
