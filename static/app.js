@@ -165,7 +165,23 @@
     });
   }
 
+  // Tables that become cards on phones (app.css .table-cards): each cell is labelled with its
+  // column's header, unless the template labelled it already. The first cell is the card title.
+  function labelCells(table) {
+    const heads = Array.from(table.querySelectorAll("thead th")).map((th) => {
+      const hidden = th.querySelector(".visually-hidden");
+      return hidden && hidden.textContent.trim() === th.textContent.trim() ? "" : th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      Array.from(row.children).forEach((cell, i) => {
+        if (i === 0) { cell.classList.add("card-title-cell"); return; }
+        if (!cell.hasAttribute("data-label") && heads[i]) cell.setAttribute("data-label", heads[i]);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("table.table-cards").forEach(labelCells);
     document.querySelectorAll(".plan").forEach(markEmptyPlanRows);
     document.querySelectorAll(".picker").forEach(initPicker);
     const log = document.getElementById("log-form");
