@@ -55,7 +55,8 @@ FORMS_WITHOUT_TOKEN_JS = """(exempt) => Array.from(document.querySelectorAll('fo
 # The top navigation fits on one line: every item on the same row, no label broken in two.
 NAV_WRAPS_JS = """() => {
   const items = Array.from(document.querySelectorAll(
-    'nav.navbar .navbar-brand, nav.navbar .navbar-nav > li, nav.navbar .nav-cta, nav.navbar .nav-end'))
+    'nav.navbar .navbar-brand, nav.navbar .navbar-nav > li, ' +
+    'nav.navbar .nav-cta, nav.navbar .nav-end'))
     .map(i => i.getBoundingClientRect()).filter(r => r.width > 0);
   if (!items.length) return false;
   const mid = r => r.top + r.height / 2, first = items[0];
