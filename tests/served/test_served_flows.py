@@ -188,3 +188,23 @@ def test_export_the_directory(world, open_context, served_app):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "Name"
     assert sorted(r[0] for r in rows[1:]) == ["Ashley Moody", "Kathy Castor", "Rick Scott"]
+
+
+def test_the_menu_folds_on_a_phone(world, open_context, served_app, screenshot_dir):
+    """At 375 px the navigation is a menu button; opened, every item is a full-width 24 px+
+    target and nothing scrolls sideways."""
+    from tests.serving import sideways_overflow, small_targets
+
+    page = open_context("admin", "phone").new_page()
+    page.goto(served_app.url("/"))
+    assert not page.locator("#nav .nav-link").first.is_visible()
+    page.get_by_role("button", name="Open the menu").tap()
+    page.locator("#nav.show").wait_for()
+    page.get_by_role("button", name=re.compile("Ada Admin")).tap()
+    page.locator(".dropdown-menu.show").wait_for()
+    links = page.locator("#nav .nav-link")
+    assert links.count() >= 7
+    assert all(b["height"] >= 24 for b in (links.nth(i).bounding_box() for i in range(7)))
+    assert sideways_overflow(page) is None
+    assert small_targets(page) == []
+    page.screenshot(path=str(screenshot_dir / "served-menu-phone.png"), full_page=True)
