@@ -48,13 +48,22 @@ def seed_world() -> World:
     from crm.clock import utcnow
     from crm.extensions import db
     from crm.interactions.services import InteractionData, log_interaction
-    from crm.models import DevMail, FollowUpTemplate, ImportRun, Notification
+    from crm.models import (
+        AdvocacyDay,
+        DayMeeting,
+        DayTarget,
+        DevMail,
+        FollowUpTemplate,
+        ImportRun,
+        Notification,
+    )
     from crm.people.filters import DirectoryFilter
     from crm.policy.positions import PositionInput, Subject, add_position
     from tests.factories import (
         AssignmentFactory,
         BillFactory,
         IssueFactory,
+        OrganizationFactory,
         PersonFactory,
         UserFactory,
     )
@@ -223,6 +232,22 @@ def seed_world() -> World:
     )
     db.session.add_all([template, mail, run, notification, unknown])
     db.session.commit()
+    organization = OrganizationFactory(name="Health Resources and Services Administration")
+    day = AdvocacyDay(
+        name="Hill day", day=today + timedelta(days=30), members=[coordinator, member]
+    )
+    day.targets.append(DayTarget(person_id=world.people["Cornyn"]))
+    day.meetings.append(
+        DayMeeting(
+            person_id=world.people["Cornyn"],
+            starts_at=now + timedelta(days=30),
+            ends_at=now + timedelta(days=30, minutes=30),
+            members=[coordinator, member],
+            lead_id=coordinator.id,
+        )
+    )
+    db.session.add(day)
+    db.session.commit()
     world.ids = {
         "person_id": world.people["Cornyn"],
         "interaction_id": interaction.id,
@@ -238,6 +263,11 @@ def seed_world() -> World:
         "position_id": positions[0].id,
         "notification_id": notification.id,
         "unknown_notification_id": unknown.id,
+        "org_id": organization.id,
+        "day_id": day.id,
+        "meeting_id": day.meetings[0].id,
+        "state": "TX",
+        "fy": 2027,
         "calendar_token": member.calendar_token,
     }
     return world

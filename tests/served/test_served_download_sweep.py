@@ -31,7 +31,7 @@ ROLE_FOR = {"public": "member", "member": "member", "coordinator": "coordinator"
 DOWNLOADS = sorted(
     (endpoint, rule)
     for endpoint, rule, method in ROUTES
-    if method == "GET" and rule.endswith((".csv", ".ics"))
+    if method == "GET" and rule.endswith((".csv", ".ics", ".pdf", ".xlsx"))
 )
 CASES = [
     (endpoint, rule, table, query)
@@ -59,12 +59,28 @@ def test_download(endpoint, rule, table, query, world, role_context, served_app)
     ids = {**world.ids, "table": table or ""}
     if endpoint == "assignments.calendar_feed":
         ids["token"] = world.ids["calendar_token"]
+    if endpoint == "events.mine_ics":  # an advocacy day's schedule, not a feed of assignments
+        context = role_context("member")
+        response = context.request.get(served_app.url(sample_url(rule, ids)), max_redirects=0)
+        assert response.status == 200
+        import icalendar
+
+        assert icalendar.Calendar.from_ical(response.body()).walk("VEVENT")
+        return
     path = sample_url(rule, ids) + query
     context = role_context(ROLE_FOR[EXPECTED[endpoint]])
     response = context.request.get(served_app.url(path), max_redirects=0)
     body = response.body()
     assert response.status == 200, (path, response.status, served_app.log(3000))
-    if rule.endswith(".ics"):
+    if rule.endswith(".pdf"):
+        assert response.headers["content-type"].startswith("application/pdf")
+        assert body.startswith(b"%PDF-") and b"%%EOF" in body[-1024:], "a whole PDF"
+    elif rule.endswith(".xlsx"):
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        assert workbook.sheetnames, "a workbook with sheets"
+    elif rule.endswith(".ics"):
         import icalendar
 
         assert response.headers["content-type"].startswith("text/calendar")

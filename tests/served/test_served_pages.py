@@ -21,7 +21,7 @@ from tests.test_access import EXPECTED, NEEDED, RANK, ROUTES, sample_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.keep_tables(*ALL_TABLES)]
 
-DOWNLOAD_SUFFIXES = (".csv", ".ics")
+DOWNLOAD_SUFFIXES = (".csv", ".ics", ".pdf", ".xlsx")
 # Answers that are not pages: JSON and the fragments htmx swaps into a page.
 NOT_PAGES = {
     "main.healthz",
