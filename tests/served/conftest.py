@@ -55,6 +55,7 @@ def seed_world() -> World:
         DevMail,
         FollowUpTemplate,
         ImportRun,
+        IntakeUpload,
         Notification,
     )
     from crm.people.filters import DirectoryFilter
@@ -247,6 +248,14 @@ def seed_world() -> World:
         )
     )
     db.session.add(day)
+    upload = IntakeUpload(
+        kind="people",
+        filename="people.csv",
+        data=b"Name,State\nAda Lovelace,TX\n",
+        mapping={"0": "full_name", "1": "state"},
+        created_by_id=coordinator.id,
+    )
+    db.session.add(upload)
     db.session.commit()
     world.ids = {
         "person_id": world.people["Cornyn"],
@@ -266,6 +275,7 @@ def seed_world() -> World:
         "org_id": organization.id,
         "day_id": day.id,
         "meeting_id": day.meetings[0].id,
+        "upload_id": upload.id,
         "state": "TX",
         "fy": 2027,
         "calendar_token": member.calendar_token,
