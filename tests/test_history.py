@@ -289,7 +289,9 @@ def test_admin_audit_filters(client, auth, admin, member, audit_rows, query, sho
     for words in hidden:
         assert words not in page, (url, words)
     if "Ana Ortiz" in page:
-        assert f'href="/people/{audit_rows.id}"' in resp.get_data(as_text=True)
+        html = resp.get_data(as_text=True)
+        assert f'href="/people/{audit_rows.id}"' in html
+        assert f'href="/admin/audit?kind=people&amp;record={audit_rows.id}"' in html
 
 
 def test_admin_audit_is_newest_first_and_paginated(db, client, auth, admin):

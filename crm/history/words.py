@@ -270,6 +270,8 @@ class Entry:
     label: str | None
     link: tuple[str, dict] | None  # (endpoint, arguments) of the record's page
     changes: list[Change] = field(default_factory=list)
+    table: str = ""
+    record_id: int | None = None
 
     @property
     def sentence(self) -> str:
@@ -508,6 +510,8 @@ def describe(rows: Iterable[AuditEntry], *, tz: str, visible_interactions=None) 
                 label=label,
                 link=link,
                 changes=changes(row, names, tz),
+                table=row.entity_type,
+                record_id=None if row.action in NO_RECORD else row.entity_id,
             )
         )
     return out
