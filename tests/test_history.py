@@ -322,6 +322,9 @@ def test_admin_audit_is_newest_first_and_paginated(db, client, auth, admin):
     [
         ("start=yesterday", "Give a date like 2026-11-30.", 'value="yesterday"'),
         ("actor=abc", "Give a whole number.", None),
+        ("actor=99999999999999999999", "Give a whole number.", None),
+        ("start=0001-01-01", "Give a date between 1990 and 2100.", 'value="0001-01-01"'),
+        ("end=9999-12-31", "Give a date between 1990 and 2100.", 'value="9999-12-31"'),
         ("kind=secrets", "Choose a kind of record from the list.", None),
         ("record=12", "Choose the kind of record too.", 'value="12"'),
         (

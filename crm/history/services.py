@@ -124,6 +124,7 @@ def assignment_history(assignment: Assignment, viewer: User, page: int = 1) -> P
 
 # ---- the admin audit log ----
 
+FIRST_YEAR, LAST_YEAR = 1990, 2100
 ACTIONS = {k: v[:1].upper() + v[1:] for k, v in VERBS.items()}
 KINDS = {table: plural for table, (_, plural) in NOUNS.items()}
 
@@ -165,9 +166,15 @@ class AuditFilter:
         for key in ("start", "end"):
             if raw[key]:
                 try:
-                    setattr(flt, key, date.fromisoformat(raw[key]))
+                    day = date.fromisoformat(raw[key])
                 except ValueError:
                     flt.errors[key] = "Give a date like 2026-11-30."
+                    continue
+                # Far-off years would overflow when turned into local midnights.
+                if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                    flt.errors[key] = f"Give a date between {FIRST_YEAR} and {LAST_YEAR}."
+                else:
+                    setattr(flt, key, day)
         if flt.start and flt.end and flt.start > flt.end:
             flt.errors["end"] = "The end date is before the start date."
         if flt.record is not None and flt.kind is None:
