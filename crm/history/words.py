@@ -86,6 +86,8 @@ VERBS = {
     "unsubscribe": "unsubscribed",
     "resend": "queued again",
     "confirm_delivered": "confirmed the delivery of",
+    "retire": "retired",
+    "reinstate": "reinstated",
     "import_start": "started",
     "import_requeue": "queued again",
     "import_create": "added",
@@ -225,7 +227,12 @@ SHOWN: dict[str, dict[str, Shown]] = {
         "digest_hour": Shown("Digest hour", "hour"),
         "reminders_enabled": Shown("Reminders", "bool"),
     },
-    "organizations": {"kind": enum("Kind", ORG_KINDS), "parent_id": Shown("Part of")},
+    "organizations": {
+        "kind": enum("Kind", ORG_KINDS),
+        "parent_id": Shown("Part of"),
+        "jurisdiction": Shown("Jurisdiction"),
+        "address": Shown("Address", "long"),
+    },
     "import_runs": {"dry_run": Shown("Dry run", "bool"), "kind": Shown("Dataset")},
     "follow_up_templates": {
         "label": Shown("Label"),
@@ -388,6 +395,7 @@ PAGES = {
     "issues": ("policy.issue_whip", "issue_id"),
     "bills": ("policy.bill_whip", "bill_id"),
     "import_runs": ("imports.show", "run_id"),
+    "organizations": ("organizations.show", "org_id"),
 }
 
 

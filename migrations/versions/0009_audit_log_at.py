@@ -1,7 +1,7 @@
 """Index the audit log by time, for the admin audit page (newest first, date filters)
 
-Revision ID: 0008_audit_log_at
-Revises: 0007_bench_indexes
+Revision ID: 0009_audit_log_at
+Revises: 0008_organizations
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_audit_log_at'
-down_revision = '0007_bench_indexes'
+revision = '0009_audit_log_at'
+down_revision = '0008_organizations'
 branch_labels = None
 depends_on = None
 
