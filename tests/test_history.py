@@ -252,6 +252,15 @@ def audit_rows(db, coordinator, member):
             entity_id=person.id,
             at=datetime(2026, 11, 10, 16, 0, tzinfo=UTC),
         ),
+        AuditEntry(
+            actor_id=None,
+            action="import_update",
+            entity_type="people",
+            entity_id=person.id,
+            before={"district": "1"},
+            after={"district": "2"},
+            at=datetime(2026, 11, 1, 16, 0, tzinfo=UTC),
+        ),
         # 02:00 UTC on Nov 21 is still Nov 20 in New York.
         AuditEntry(
             actor_id=member.id,
@@ -271,6 +280,7 @@ def audit_rows(db, coordinator, member):
     [
         ("", ["Tier: Unknown → Ally", "deleted", "restored"], []),
         ("actor={member}", ["deleted", "restored"], ["Tier:"]),
+        ("actor=0", ["The directory import updated Ana Ortiz", "District: 1 → 2"], ["Tier:"]),
         ("action=update", ["Tier: Unknown → Ally"], ["deleted", "restored"]),
         ("kind=people&record={person}", ["Tier:", "deleted"], []),
         ("kind=campaigns", [], ["Tier:", "deleted"]),

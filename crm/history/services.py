@@ -133,6 +133,7 @@ def assignment_history(assignment: Assignment, viewer: User, page: int = 1) -> P
 # ---- the admin audit log ----
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
+SYSTEM = 0  # the actor filter's value for rows no member made (jobs, imports)
 ACTIONS = {k: v[:1].upper() + v[1:] for k, v in VERBS.items()}
 KINDS = {table: plural for table, (_, plural) in NOUNS.items()}
 
@@ -191,7 +192,9 @@ class AuditFilter:
 
     def where(self, tz: str) -> list[sa.ColumnElement[bool]]:
         out = []
-        if self.actor is not None:
+        if self.actor == SYSTEM:
+            out.append(AuditEntry.actor_id.is_(None))
+        elif self.actor is not None:
             out.append(AuditEntry.actor_id == self.actor)
         if self.kind:
             out.append(AuditEntry.entity_type == self.kind)
