@@ -418,3 +418,28 @@ def test_trash_is_for_coordinators(client, auth, member, coordinator):
     auth.logout()
     auth.login(coordinator.email)
     assert 'href="/trash"' in client.get("/").get_data(as_text=True)
+
+
+def test_trash_statements_do_not_grow_with_its_size(db, client, auth, coordinator, count_queries):
+    def throw_away(n: int) -> None:
+        for k in range(n):
+            person = PersonFactory()
+            contact = contacts.log_interaction(
+                coordinator,
+                InteractionData(people=[person.id], occurred_at=NOW, subject=f"Chat {k}"),
+                NOW,
+            )
+            contacts.delete_interaction(coordinator, contact, NOW)
+            work.delete_assignment(coordinator, give(coordinator, UserFactory(), person), NOW)
+            people.delete_person(coordinator, person, NOW)
+
+    auth.login(coordinator.email)
+    throw_away(1)
+    with count_queries() as few:
+        client.get("/trash")
+    throw_away(8)
+    with count_queries() as many:
+        page = text(client.get("/trash"))
+    assert "People (9)" in page and "Contacts (9)" in page and "Assignments (9)" in page
+    assert "Chat 7" in page and "with Pat" in page
+    assert few.count == many.count, f"{few!r}\n{many!r}"

@@ -261,7 +261,9 @@ def trashed_label(kind: str, row) -> tuple[str, str]:
 
         kind_label = INTERACTION_KINDS.get(row.kind, "Contact")
         when = f"{kind_label} of {row.occurred_at:%b %-d, %Y}"
-        return row.subject or when, when + (" · private" if row.private else "")
+        who = ", ".join(p.full_name for p in row.people)
+        detail = when + (f" with {who}" if who else "") + (" · private" if row.private else "")
+        return row.subject or when, detail
     if kind == "assignments":
         return row.title, f"for {row.assignee.name}" if row.assignee else ""
     return row.name, ""
@@ -277,8 +279,8 @@ def trash(viewer: User) -> list[TrashSection]:
         stmt = sa.select(model).where(model.deleted_at.is_not(None))
         if kind == "assignments":
             stmt = stmt.options(joinedload(Assignment.assignee))
-        if kind == "people":
-            stmt = stmt.options(selectinload(Person.offices))
+        if kind == "interactions":
+            stmt = stmt.options(selectinload(Interaction.people))
         rows = list(
             db.session.scalars(stmt.order_by(model.deleted_at.desc(), model.id).limit(TRASH_LIMIT))
         )
