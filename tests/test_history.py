@@ -443,3 +443,21 @@ def test_trash_statements_do_not_grow_with_its_size(db, client, auth, coordinato
     assert "People (9)" in page and "Contacts (9)" in page and "Assignments (9)" in page
     assert "Chat 7" in page and "with Pat" in page
     assert few.count == many.count, f"{few!r}\n{many!r}"
+
+
+def test_contact_history_names_who_was_there(db, client, auth, member, coordinator):
+    dana, sam = (
+        PersonFactory(first_name="Dana", last_name="Lee"),
+        PersonFactory(first_name="Sam", last_name="Staffer"),
+    )
+    issue = IssueFactory(name="Visa caps")
+    data = InteractionData(people=[dana.id], occurred_at=NOW, subject="Call")
+    i = contacts.log_interaction(member, data, NOW)
+    data.people, data.members, data.issues = [dana.id, sam.id], [coordinator.id], [issue.id]
+    contacts.update_interaction(member, i, data, i.version, NOW + timedelta(minutes=1))
+    auth.login(member.email)
+    page = text(client.get(f"/interactions/{i.id}/history"))
+    assert "Contacted: Dana Lee" in page  # as logged
+    assert "Contacted: Dana Lee → Dana Lee, Sam Staffer" in page
+    assert "Members present: — → Cora Coordinator" in page and "Issues: — → Visa caps" in page
+    assert not RAW.search(history_of(page))

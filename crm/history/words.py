@@ -182,6 +182,10 @@ SHOWN: dict[str, dict[str, Shown]] = {
         "subject": Shown("Subject"),
         "outcome": Shown("Outcome", "long"),
         "private": Shown("Private", "bool"),
+        "people": Shown("Contacted"),
+        "members": Shown("Members present"),
+        "issues": Shown("Issues"),
+        "bills": Shown("Bills"),
     },
     "assignments": {
         "assignee_id": Shown("Assignee"),
