@@ -88,6 +88,7 @@ VERBS = {
     "confirm_delivered": "confirmed the delivery of",
     "retire": "retired",
     "reinstate": "reinstated",
+    "import": "imported",
     "import_start": "started",
     "import_requeue": "queued again",
     "import_create": "added",
@@ -451,7 +452,7 @@ def words(table: str, name: str, value, names: Names, tz: str) -> str | None:
 
 def changes(row: AuditEntry, names: Names, tz: str) -> list[Change]:
     before, after = row.before or {}, row.after or {}
-    created = row.action in ("create", "import_create", "invite", "import_start")
+    created = row.before is None  # a creation (or an import's first sight): values, no arrows
     out = []
     for name in dict.fromkeys([*after, *before]):
         label = shown(row.entity_type, name).label
@@ -471,7 +472,9 @@ def changes(row: AuditEntry, names: Names, tz: str) -> list[Change]:
 def actor_name(row: AuditEntry, users: dict[int, str]) -> str:
     if row.actor_id is not None:
         return users.get(row.actor_id, "A former member")
-    return "The directory import" if row.action.startswith("import_") else "The CRM"
+    if row.action.startswith("import_"):
+        return "The directory import"
+    return "An import" if row.action == "import" else "The CRM"
 
 
 def verb(row: AuditEntry) -> str:
