@@ -56,12 +56,15 @@ def register_blueprints(app: Flask) -> None:
     from crm.assignments.routes import bp as assignments_bp
     from crm.assignments.routes import work_bp
     from crm.auth.routes import bp as auth_bp
+    from crm.bills.routes import bp as bills_bp
     from crm.campaigns.routes import bp as campaigns_bp
+    from crm.conrad30.routes import bp as conrad30_bp
     from crm.digests.routes import bp as digests_bp
     from crm.history.routes import bp as history_bp
     from crm.imports.routes import bp as imports_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
+    from crm.lobbying.routes import bp as lobbying_bp
     from crm.main.routes import bp as main_bp
     from crm.organizations.routes import bp as organizations_bp
     from crm.people.routes import bp as people_bp
@@ -81,6 +84,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assignments_bp)
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(policy_bp)
+    app.register_blueprint(bills_bp, url_prefix="/bills")
+    app.register_blueprint(conrad30_bp, url_prefix="/conrad30")
+    app.register_blueprint(lobbying_bp, url_prefix="/lobbying")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)

@@ -96,6 +96,14 @@ EXPECTED = {
     "policy.bill_whip": "member",
     "policy.issue_whip_csv": "member",
     "policy.bill_whip_csv": "member",
+    "bills.show": "member",
+    "bills.track": "coordinator",
+    "conrad30.index": "member",
+    "conrad30.export": "member",
+    "conrad30.edit": "coordinator",
+    "lobbying.index": "member",
+    "lobbying.export_csv": "member",
+    "lobbying.export_xlsx": "member",
     "policy.record_position": "member",
     "policy.mark_commitment": "coordinator",
     "reports.index": "member",
@@ -204,7 +212,7 @@ def sample(db, coordinator):
 
 def route_url(endpoint: str, rule: str, sample: dict) -> str:
     table = "targets" if endpoint.startswith("policy.") else "state"
-    return sample_url(rule, {**sample, "table": table})
+    return sample_url(rule, {**sample, "table": table, "state": "TX", "fy": "2027"})
 
 
 def sign_in_as(role, auth, member, coordinator, admin) -> str:

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic and the services import from here)."""
 
 from crm.models.billstatus import BillAction, BillChange, BillCommittee, BillSponsor
+from crm.models.conrad30 import PATHWAY_STATUSES, Conrad30Year, LicensurePathway
 from crm.models.directory import (
     CHAMBERS,
     LEVELS,
@@ -44,6 +45,9 @@ from crm.models.system import (
 from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
+    "PATHWAY_STATUSES",
+    "Conrad30Year",
+    "LicensurePathway",
     "BillAction",
     "BillChange",
     "BillCommittee",
