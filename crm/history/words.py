@@ -23,6 +23,7 @@ from crm.models import (
     INTERACTION_KINDS,
     LEVELS,
     ORG_KINDS,
+    PATHWAY_STATUSES,
     PERSON_KINDS,
     PRIORITIES,
     STANCES,
@@ -32,10 +33,12 @@ from crm.models import (
     Bill,
     Campaign,
     Committee,
+    Conrad30Year,
     FollowUpTemplate,
     ImportRun,
     Interaction,
     Issue,
+    LicensurePathway,
     Notification,
     Organization,
     Person,
@@ -65,6 +68,8 @@ NOUNS = {
     "notifications": ("email", "Emails"),
     "import_runs": ("import", "Imports"),
     "follow_up_templates": ("follow-up", "Follow-ups"),
+    "conrad30_years": ("Conrad 30 program year", "Conrad 30 program years"),
+    "licensure_pathways": ("licensure pathway", "Licensure pathways"),
 }
 
 # What an action reads as; create has a better verb for some records.
@@ -108,6 +113,9 @@ REFERENCES = {
     "invited_by_id": "users",
     "last_contacted_by_id": "users",
     "person_id": "people",
+    "coordinator_id": "people",
+    "covering_member_id": "users",
+    "program_office_id": "organizations",
     "employer_id": "people",
     "staff_id": "people",
     "organization_id": "organizations",
@@ -239,6 +247,19 @@ SHOWN: dict[str, dict[str, Shown]] = {
         "address": Shown("Address", "long"),
     },
     "import_runs": {"dry_run": Shown("Dry run", "bool"), "kind": Shown("Dataset")},
+    "conrad30_years": {
+        "slots_used": Shown("Slots used"),
+        "flex_used": Shown("Flex slots used"),
+        "window_opens": Shown("Window opens", "date"),
+        "window_closes": Shown("Window closes", "date"),
+        "program_office_id": Shown("Program office"),
+        "coordinator_id": Shown("State coordinator"),
+        "covering_member_id": Shown("Covering member"),
+    },
+    "licensure_pathways": {
+        "status": enum("Status", PATHWAY_STATUSES),
+        "law_year": Shown("Law passed in"),
+    },
     "follow_up_templates": {
         "label": Shown("Label"),
         "due_in_days": Shown("Due after", "days"),
@@ -389,6 +410,13 @@ LOADERS = {
         render=lambda r: f"{r[1]} to {r[2]}",
     ),
     "interactions": Names.interactions,
+    "conrad30_years": simple(
+        Conrad30Year.id,
+        Conrad30Year.state,
+        Conrad30Year.fiscal_year,
+        render=lambda r: f"{r[1]}, fiscal year {r[2]}",
+    ),
+    "licensure_pathways": simple(LicensurePathway.id, LicensurePathway.state),
 }
 
 # The page of each kind of record, as (endpoint, argument name).

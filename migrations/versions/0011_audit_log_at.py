@@ -1,7 +1,7 @@
 """Index the audit log by time, for the admin audit page (newest first, date filters)
 
-Revision ID: 0010_audit_log_at
-Revises: 0009_billstatus
+Revision ID: 0011_audit_log_at
+Revises: 0010_conrad30
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_audit_log_at'
-down_revision = '0009_billstatus'
+revision = '0011_audit_log_at'
+down_revision = '0010_conrad30'
 branch_labels = None
 depends_on = None
 
