@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.assignments.routes import work_bp
     from crm.auth.routes import bp as auth_bp
     from crm.bills.routes import bp as bills_bp
+    from crm.briefs.routes import bp as briefs_bp
     from crm.campaigns.routes import bp as campaigns_bp
     from crm.conrad30.routes import bp as conrad30_bp
     from crm.digests.routes import bp as digests_bp
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp, url_prefix="/people")
+    app.register_blueprint(briefs_bp, url_prefix="/people")
     app.register_blueprint(organizations_bp, url_prefix="/organizations")
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -37,6 +37,8 @@ EXPECTED = {
     "people.edit": "coordinator",
     "people.delete": "coordinator",
     "people.restore": "coordinator",
+    "briefs.show": "member",
+    "briefs.pdf": "member",
     "organizations.index": "member",
     "organizations.show": "member",
     "organizations.create": "coordinator",
