@@ -155,6 +155,8 @@ COMMON = {
     "external_id": Shown("External id"),
     "description": Shown("Description", "long"),
     "active": Shown("Active", "bool"),
+    "talking_points": Shown("Talking points", "long"),
+    "tracked": Shown("Tracked", "bool"),
 }
 SHOWN: dict[str, dict[str, Shown]] = {
     "people": {
