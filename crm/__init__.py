@@ -61,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.campaigns.routes import bp as campaigns_bp
     from crm.conrad30.routes import bp as conrad30_bp
     from crm.digests.routes import bp as digests_bp
+    from crm.events.routes import bp as events_bp
     from crm.history.routes import bp as history_bp
     from crm.imports.routes import bp as imports_bp
     from crm.interactions.routes import bp as interactions_bp
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bills_bp, url_prefix="/bills")
     app.register_blueprint(conrad30_bp, url_prefix="/conrad30")
     app.register_blueprint(lobbying_bp, url_prefix="/lobbying")
+    app.register_blueprint(events_bp, url_prefix="/days")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)

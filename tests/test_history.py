@@ -461,3 +461,20 @@ def test_contact_history_names_who_was_there(db, client, auth, member, coordinat
     assert "Contacted: Dana Lee → Dana Lee, Sam Staffer" in page
     assert "Members present: — → Cora Coordinator" in page and "Issues: — → Visa caps" in page
     assert not RAW.search(history_of(page))
+
+
+def test_every_id_an_audited_record_holds_is_named():
+    """A new foreign key on an audited table must say what it points at, or its history would
+    show a number."""
+    from crm.extensions import db as ext
+    from crm.history.words import NOUNS, reference
+
+    missing = []
+    for table in ext.metadata.sorted_tables:
+        if table.name not in NOUNS:
+            continue
+        for column in table.columns:
+            for fk in column.foreign_keys:
+                if reference(table.name, column.name) != fk.column.table.name:
+                    missing.append(f"{table.name}.{column.name} -> {fk.column.table.name}")
+    assert not missing, missing

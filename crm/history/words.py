@@ -28,6 +28,7 @@ from crm.models import (
     PRIORITIES,
     STANCES,
     TIERS,
+    AdvocacyDay,
     Assignment,
     AuditEntry,
     Bill,
@@ -70,6 +71,7 @@ NOUNS = {
     "follow_up_templates": ("follow-up", "Follow-ups"),
     "conrad30_years": ("Conrad 30 program year", "Conrad 30 program years"),
     "licensure_pathways": ("licensure pathway", "Licensure pathways"),
+    "advocacy_days": ("advocacy day", "Advocacy days"),
 }
 
 # What an action reads as; create has a better verb for some records.
@@ -114,6 +116,10 @@ REFERENCES = {
     "last_contacted_by_id": "users",
     "person_id": "people",
     "coordinator_id": "people",
+    "target_removed": "people",
+    "lead_id": "users",
+    "started_by_id": "users",
+    "recipient_id": "users",
     "covering_member_id": "users",
     "program_office_id": "organizations",
     "employer_id": "people",
@@ -125,7 +131,13 @@ REFERENCES = {
     "interaction_id": "interactions",
     "completed_interaction_id": "interactions",
 }
-LIST_REFERENCES = {"issues": "issues", "bills": "bills", "people": "people", "members": "users"}
+LIST_REFERENCES = {
+    "issues": "issues",
+    "bills": "bills",
+    "people": "people",
+    "members": "users",
+    "targets_added": "people",
+}
 
 
 @dataclass(frozen=True)
@@ -258,6 +270,17 @@ SHOWN: dict[str, dict[str, Shown]] = {
         "coordinator_id": Shown("State coordinator"),
         "covering_member_id": Shown("Covering member"),
     },
+    "advocacy_days": {
+        "day": Shown("Day", "date"),
+        "place": Shown("Place"),
+        "timezone": Shown("Time zone"),
+        "meeting_minutes": Shown("Meeting length (minutes)"),
+        "min_gap_minutes": Shown("Gap between meetings (minutes)"),
+        "targets_added": Shown("Offices added"),
+        "target_removed": Shown("Office removed"),
+        "proposed": Shown("Meetings proposed"),
+        "unplaced": Shown("Offices not placed"),
+    },
     "licensure_pathways": {
         "status": enum("Status", PATHWAY_STATUSES),
         "law_year": Shown("Law passed in"),
@@ -269,7 +292,10 @@ SHOWN: dict[str, dict[str, Shown]] = {
     },
 }
 # organizations.parent_id points at another organization; committees' at a committee.
-TABLE_REFERENCES = {("organizations", "parent_id"): "organizations"}
+TABLE_REFERENCES = {
+    ("organizations", "parent_id"): "organizations",
+    ("committees", "parent_id"): "committees",
+}
 
 
 def shown(table: str, name: str) -> Shown:
@@ -419,6 +445,7 @@ LOADERS = {
         render=lambda r: f"{r[1]}, fiscal year {r[2]}",
     ),
     "licensure_pathways": simple(LicensurePathway.id, LicensurePathway.state),
+    "advocacy_days": simple(AdvocacyDay.id, AdvocacyDay.name),
 }
 
 # The page of each kind of record, as (endpoint, argument name).
@@ -431,6 +458,7 @@ PAGES = {
     "bills": ("policy.bill_whip", "bill_id"),
     "import_runs": ("imports.show", "run_id"),
     "organizations": ("organizations.show", "org_id"),
+    "advocacy_days": ("events.show", "day_id"),
 }
 
 

@@ -16,6 +16,7 @@ from crm.models.directory import (
     StaffRole,
     fold,
 )
+from crm.models.events import AdvocacyDay, DayMeeting, DayTarget
 from crm.models.interaction import (
     INTERACTION_KINDS,
     Interaction,
@@ -45,6 +46,9 @@ from crm.models.system import (
 from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
+    "AdvocacyDay",
+    "DayMeeting",
+    "DayTarget",
     "PATHWAY_STATUSES",
     "Conrad30Year",
     "LicensurePathway",

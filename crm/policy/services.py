@@ -190,6 +190,11 @@ def snapshot_bill(bill: Bill) -> dict:
     return {**audit.snapshot(bill, BILL_FIELDS), "issues": sorted(i.id for i in bill.issues)}
 
 
+def bill_choices() -> list[tuple[int, str]]:
+    """Bills for a select: "H.R. 1585 (119)"."""
+    return [(b.id, b.label) for b in list_bills()]
+
+
 def issue_choices() -> list[tuple[int, str]]:
     return list(db.session.execute(sa.select(Issue.id, Issue.name).order_by(Issue.name)))
 

@@ -1,7 +1,7 @@
 """Index the audit log by time, for the admin audit page (newest first, date filters)
 
-Revision ID: 0012_audit_log_at
-Revises: 0011_talking_points
+Revision ID: 0013_audit_log_at
+Revises: 0012_advocacy_days
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_audit_log_at'
-down_revision = '0011_talking_points'
+revision = '0013_audit_log_at'
+down_revision = '0012_advocacy_days'
 branch_labels = None
 depends_on = None
 
