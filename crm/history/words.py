@@ -169,6 +169,7 @@ COMMON = {
     "active": Shown("Active", "bool"),
     "talking_points": Shown("Talking points", "long"),
     "tracked": Shown("Tracked", "bool"),
+    "row": Shown("Row of the imported file"),
 }
 SHOWN: dict[str, dict[str, Shown]] = {
     "people": {

@@ -1,7 +1,7 @@
 """Index the audit log by time, for the admin audit page (newest first, date filters)
 
-Revision ID: 0013_audit_log_at
-Revises: 0012_advocacy_days
+Revision ID: 0014_audit_log_at
+Revises: 0013_intake
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_audit_log_at'
-down_revision = '0012_advocacy_days'
+revision = '0014_audit_log_at'
+down_revision = '0013_intake'
 branch_labels = None
 depends_on = None
 
