@@ -61,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.campaigns.routes import bp as campaigns_bp
     from crm.conrad30.routes import bp as conrad30_bp
     from crm.digests.routes import bp as digests_bp
+    from crm.duplicates.routes import bp as duplicates_bp
     from crm.events.routes import bp as events_bp
     from crm.history.routes import bp as history_bp
     from crm.imports.routes import bp as imports_bp
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(briefs_bp, url_prefix="/people")
+    app.register_blueprint(duplicates_bp, url_prefix="/people")
     app.register_blueprint(organizations_bp, url_prefix="/organizations")
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -50,6 +50,8 @@ EXPECTED = {
     "people.edit": "coordinator",
     "people.delete": "coordinator",
     "people.restore": "coordinator",
+    "duplicates.merge": "coordinator",
+    "duplicates.not_duplicate": "coordinator",
     "briefs.show": "member",
     "briefs.pdf": "member",
     "organizations.index": "member",

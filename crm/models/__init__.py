@@ -10,6 +10,7 @@ from crm.models.directory import (
     TIERS,
     Committee,
     CommitteeMembership,
+    NotDuplicate,
     Office,
     Organization,
     Person,
@@ -47,6 +48,7 @@ from crm.models.system import (
 from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
+    "NotDuplicate",
     "IntakeUpload",
     "SavedMapping",
     "AdvocacyDay",
