@@ -478,3 +478,20 @@ def test_every_id_an_audited_record_holds_is_named():
                 if reference(table.name, column.name) != fk.column.table.name:
                     missing.append(f"{table.name}.{column.name} -> {fk.column.table.name}")
     assert not missing, missing
+
+
+def test_a_merged_duplicate_is_history_not_trash(db, client, auth, coordinator):
+    from crm.duplicates.services import merge_people
+
+    keep = PersonFactory(first_name="Pat", last_name="Kept")
+    dup = PersonFactory(first_name="Pat", last_name="Twin")
+    merge_people(coordinator, keep, dup, {}, NOW)
+    auth.login(coordinator.email)
+    assert "People (0)" in text(client.get("/trash"))
+    resp = auth.post("/trash/restore", {"kind": "people", "id": str(dup.id)}, follow_redirects=True)
+    assert "not in the trash" in text(resp)
+    db.session.refresh(dup)
+    assert dup.deleted_at is not None
+    page = text(client.get(f"/people/{keep.id}/history"))
+    assert "Cora Coordinator merged a duplicate into Pat Kept" in page
+    assert "Duplicate: Pat Twin" in page and not RAW.search(history_of(page))

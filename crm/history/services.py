@@ -277,6 +277,8 @@ def trash(viewer: User) -> list[TrashSection]:
     sections = []
     for kind, model in TRASHED.items():
         stmt = sa.select(model).where(model.deleted_at.is_not(None))
+        if kind == "people":  # a merged duplicate is gone for good: its references moved
+            stmt = stmt.where(Person.merged_into_id.is_(None))
         if kind == "assignments":
             stmt = stmt.options(joinedload(Assignment.assignee))
         if kind == "interactions":
@@ -286,9 +288,7 @@ def trash(viewer: User) -> list[TrashSection]:
         )
         total = len(rows)
         if total == TRASH_LIMIT:
-            total = db.session.scalar(
-                sa.select(sa.func.count()).select_from(model).where(model.deleted_at.is_not(None))
-            )
+            total = db.session.scalar(stmt.with_only_columns(sa.func.count()).order_by(None))
         by = deleted_by(kind, [r.id for r in rows])
         items = []
         for r in rows:
@@ -322,7 +322,7 @@ def restore(actor: User, kind: str, record_id: int | None, now: datetime) -> str
         raise NotAllowed("Only coordinators restore deleted records.")
     model = TRASHED.get(kind)
     row = db.session.get(model, record_id) if model and record_id else None
-    if row is None or row.deleted_at is None:
+    if row is None or row.deleted_at is None or getattr(row, "merged_into_id", None):
         raise DomainError("That record is not in the trash (restored already?).")
     label = trashed_label(kind, row)[0]
     if kind == "people":

@@ -96,6 +96,8 @@ VERBS = {
     "retire": "retired",
     "reinstate": "reinstated",
     "import": "imported",
+    "merge": "merged a duplicate into",
+    "merged": "merged",
     "import_start": "started",
     "import_requeue": "queued again",
     "import_create": "added",
@@ -119,6 +121,9 @@ REFERENCES = {
     "target_removed": "people",
     "lead_id": "users",
     "started_by_id": "users",
+    "merged_into_id": "people",
+    "merged_id": "people",
+    "into": "people",
     "recipient_id": "users",
     "covering_member_id": "users",
     "program_office_id": "organizations",
@@ -509,8 +514,21 @@ def words(table: str, name: str, value, names: Names, tz: str) -> str | None:
     return shorten(str(value), SHORT if how.how == "long" else 2 * SHORT)
 
 
+MERGE_SHOWN = {"merged_id": "Duplicate", "into": "Into"}
+
+
 def changes(row: AuditEntry, names: Names, tz: str) -> list[Change]:
     before, after = row.before or {}, row.after or {}
+    if row.action in ("merge", "merged"):  # the kept values are on the surviving record
+        out = [
+            Change(label, None, words(row.entity_type, key, after[key], names, tz))
+            for key, label in MERGE_SHOWN.items()
+            if key in after
+        ]
+        moved = sum((after.get("moved") or {}).values())
+        if moved:
+            out.append(Change("References moved", None, str(moved)))
+        return out
     created = row.before is None  # a creation (or an import's first sight): values, no arrows
     out = []
     for name in dict.fromkeys([*after, *before]):
