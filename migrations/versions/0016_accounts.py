@@ -17,7 +17,7 @@ import crm.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0015_accounts'
-down_revision = '0014_merge_people'
+down_revision = '0015_hardening'
 branch_labels = None
 depends_on = None
 

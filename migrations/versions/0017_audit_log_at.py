@@ -1,7 +1,7 @@
 """Index the audit log by time, for the admin audit page (newest first, date filters)
 
-Revision ID: 0015_audit_log_at
-Revises: 0014_merge_people
+Revision ID: 0017_audit_log_at
+Revises: 0015_accounts
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_audit_log_at'
-down_revision = '0014_merge_people'
+revision = '0017_audit_log_at'
+down_revision = '0015_accounts'
 branch_labels = None
 depends_on = None
 
