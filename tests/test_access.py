@@ -167,6 +167,12 @@ EXPECTED = {
     "links.done": "public",
     "links.snooze": "public",
     "links.unsubscribe": "public",
+    "history.person": "member",
+    "history.interaction": "member",
+    "history.assignment": "member",
+    "history.audit": "admin",
+    "history.trash": "coordinator",
+    "history.restore": "coordinator",
 }
 RANK = {"anonymous": 0, "deactivated": 0, "member": 1, "coordinator": 2, "admin": 3}
 NEEDED = {"public": 0, "member": 1, "coordinator": 2, "admin": 3}

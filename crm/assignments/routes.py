@@ -171,7 +171,6 @@ def show(assignment_id: int):
         form=EmptyForm(),
         reassign=reassign,
         overdue=services.is_overdue(a, today),
-        history=services.history(a),
     )
 
 

@@ -24,7 +24,6 @@ from crm.models import (
     ASSIGNMENT_STATUSES,
     PRIORITIES,
     Assignment,
-    AuditEntry,
     Bill,
     Campaign,
     FollowUpTemplate,
@@ -299,18 +298,6 @@ def office_choices() -> list:
             sa.select(Organization.id, Organization.name)
             .where(Organization.deleted_at.is_(None))
             .order_by(Organization.name)
-        )
-    )
-
-
-def history(a: Assignment) -> list[AuditEntry]:
-    """Who changed this assignment and how, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(AuditEntry)
-            .where(AuditEntry.entity_type == Assignment.__tablename__, AuditEntry.entity_id == a.id)
-            .options(joinedload(AuditEntry.actor))
-            .order_by(AuditEntry.at, AuditEntry.id)
         )
     )
 

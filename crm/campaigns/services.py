@@ -113,6 +113,14 @@ def delete_campaign(actor: User, campaign: Campaign, now: datetime) -> None:
     db.session.commit()
 
 
+def restore_campaign(actor: User, campaign: Campaign, now: datetime) -> None:
+    """Bring back a deleted campaign (coordinators)."""
+    require_coordinator(actor)
+    campaign.deleted_at = None
+    audit.record(actor, "restore", campaign, now=now)
+    db.session.commit()
+
+
 # ---- targets and preview ----
 
 

@@ -50,6 +50,7 @@ class InteractionData:
 
 
 AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private")
+LINKED = ("people", "members", "issues", "bills")  # audited as ids, shown as names
 
 
 def visible_interactions(viewer: User):
@@ -139,7 +140,9 @@ def log_interaction(
     )
     db.session.add(interaction)
     touch_people(people, data.occurred_at, actor.id)
-    audit.record(actor, "create", interaction, after=audit.snapshot(interaction, AUDITED), now=now)
+    audit.record(
+        actor, "create", interaction, after=audit.snapshot(interaction, AUDITED + LINKED), now=now
+    )
     for entry in data.positions:
         add_position(actor, entry, now, interaction)
     from crm.assignments.services import after_logging
@@ -315,7 +318,7 @@ def update_interaction(
         raise Conflict()
     check(data, now)
     people, members, issues, bills = load_related(data)
-    before = audit.snapshot(interaction, AUDITED)
+    before = audit.snapshot(interaction, AUDITED + LINKED)
     affected = {p.id for p in interaction.people} | {p.id for p in people}
     for key in AUDITED:
         setattr(interaction, key, getattr(data, key))
@@ -323,7 +326,7 @@ def update_interaction(
     interaction.issues, interaction.bills = issues, bills
     db.session.flush()
     refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
-    b, a = audit.changes(before, audit.snapshot(interaction, AUDITED))
+    b, a = audit.changes(before, audit.snapshot(interaction, AUDITED + LINKED))
     audit.record(actor, "update", interaction, b, a, now)
     for entry in data.positions:  # positions are append-only: an edit can only add new ones
         add_position(actor, entry, now, interaction)
