@@ -39,7 +39,6 @@ from crm.models import (
 from crm.people.services import Page
 from crm.views import as_id
 
-ACTIVE = ("open", "in_progress")
 # Allowed status changes; "open" from done or cancelled is a reopen.
 TRANSITIONS = {
     "open": {"in_progress", "done", "cancelled"},
@@ -47,7 +46,6 @@ TRANSITIONS = {
     "done": {"open"},
     "cancelled": {"open"},
 }
-DUE_SOON_DAYS = 7
 COLLISION_DAYS = 7
 MANY_PEOPLE = 500  # above this many people, collisions read the week's contacts by date
 MAX_SNOOZE_DAYS = 365
@@ -94,42 +92,6 @@ class CollisionWarning(DomainError):
         self.collisions = collisions
 
 
-# ---- queries: which assignments are late, due, snoozed ----
-
-
-def shown() -> sa.ColumnElement[bool]:
-    """Not deleted, and not about a deleted person (restoring either brings the work back)."""
-    gone = sa.select(Person.id).where(Person.deleted_at.is_not(None))
-    return sa.and_(
-        Assignment.deleted_at.is_(None),
-        sa.or_(Assignment.person_id.is_(None), Assignment.person_id.not_in(gone)),
-    )
-
-
-def active() -> sa.ColumnElement[bool]:
-    return sa.and_(Assignment.status.in_(ACTIVE), shown())
-
-
-def not_snoozed(today: date) -> sa.ColumnElement[bool]:
-    return sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today)
-
-
-def overdue(today: date) -> sa.ColumnElement[bool]:
-    """Open or in progress, due before today, and not snoozed past today."""
-    return sa.and_(active(), Assignment.due_on < today, not_snoozed(today))
-
-
-def is_overdue(a: Assignment, today: date) -> bool:
-    """The same rule as overdue(), for a loaded row."""
-    return (
-        a.status in ACTIVE
-        and a.deleted_at is None
-        and a.due_on is not None
-        and a.due_on < today
-        and not (a.snoozed_until and a.snoozed_until > today)
-    )
-
-
 def with_relations(stmt):
     return stmt.options(
         joinedload(Assignment.person),
@@ -172,20 +134,19 @@ def my_work(user: User, now: datetime, *, limit: int = 300) -> MyWork:
         db.session.scalars(
             with_relations(
                 sa.select(Assignment)
-                .where(active(), Assignment.assignee_id == user.id)
+                .where(Assignment.active(), Assignment.assignee_id == user.id)
                 .order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
                 .limit(limit + 1)
             )
         )
     )
     work = MyWork(today, [], [], [], [], truncated=len(rows) > limit)
-    soon = today + timedelta(days=DUE_SOON_DAYS)
     for a in rows[:limit]:
-        if a.snoozed_until and a.snoozed_until > today:
+        if a.is_snoozed(today):
             work.snoozed.append(a)
-        elif a.due_on and a.due_on < today:
+        elif a.is_overdue(today):
             work.overdue.append(a)
-        elif a.due_on and a.due_on <= soon:
+        elif a.is_due_soon(today):
             work.due_soon.append(a)
         else:
             work.later.append(a)
@@ -228,11 +189,11 @@ class TeamFilter:
         )
 
     def apply(self, stmt, today: date):
-        stmt = stmt.where(shown())
+        stmt = stmt.where(Assignment.shown())
         if self.overdue:
-            stmt = stmt.where(overdue(today))
+            stmt = stmt.where(Assignment.overdue(today))
         elif self.status == "active":
-            stmt = stmt.where(Assignment.status.in_(ACTIVE))
+            stmt = stmt.where(Assignment.is_open)
         elif self.status != "all":
             stmt = stmt.where(Assignment.status == self.status)
         if self.assignee:
@@ -321,7 +282,7 @@ def open_for_person(person_id: int) -> list[Assignment]:
         db.session.scalars(
             with_relations(
                 sa.select(Assignment)
-                .where(active(), Assignment.person_id.in_(group))
+                .where(Assignment.active(), Assignment.person_id.in_(group))
                 .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
             )
         )
@@ -376,7 +337,7 @@ def find_collisions(
         .join(User, User.id == Assignment.assignee_id)
         .join(Person, Person.id == Assignment.person_id)
         .where(
-            active(),
+            Assignment.active(),
             Assignment.person_id.in_(everyone),
             Assignment.id.not_in(list(exclude_assignment_ids) or [0]),
         )
@@ -503,16 +464,10 @@ def load_once(assignments: list[Assignment]) -> list:
     return loaded
 
 
-def target_name(a: Assignment) -> str:
-    if a.person is not None:
-        return a.person.full_name
-    return a.organization.name if a.organization is not None else ""
-
-
 def notice_item(a: Assignment) -> dict:
     return {
         "title": a.title,
-        "target": target_name(a),
+        "target": a.target_name,
         "seat": a.person.seat if a.person is not None else "",
         "due_on": a.due_on,
         "priority": a.priority,
@@ -690,7 +645,7 @@ def reassign(
     if not authz.can_reassign(actor):
         raise NotAllowed("Only coordinators can reassign.", field="assignee_id")
     check_version(a, expected_version)
-    if a.status not in ACTIVE:
+    if not a.is_open:
         raise DomainError("Only open work can be reassigned. Reopen it first.", field="assignee_id")
     load_assignee(actor, assignee_id)
     if assignee_id == a.assignee_id:
@@ -814,7 +769,7 @@ def snooze(
     if not authz.can_work_on(actor, a):
         raise NotAllowed("Only the assignee or a coordinator can snooze this.")
     check_version(a, expected_version)
-    if a.status not in ACTIVE:
+    if not a.is_open:
         raise DomainError("Only open work can be snoozed.", field="until")
     today = local_today(now, actor.timezone)
     if until is not None and not today < until <= today + timedelta(days=MAX_SNOOZE_DAYS):
@@ -877,7 +832,7 @@ def matching_open_work(user: User, person_ids) -> list[Assignment]:
             with_relations(
                 sa.select(Assignment)
                 .where(
-                    active(),
+                    Assignment.active(),
                     Assignment.assignee_id == user.id,
                     sa.or_(
                         Assignment.person_id.in_(everyone),

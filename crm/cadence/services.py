@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from crm.assignments.services import (
-    ACTIVE,
     AssignmentData,
     build,
     complete_in_transaction,
@@ -69,7 +68,7 @@ def refresh_cadence(now: datetime) -> dict:
         db.session.execute(
             sa.select(Assignment.person_id, Assignment.assignee_id).where(
                 Assignment.person_id.in_(ids),
-                Assignment.status.in_(ACTIVE),
+                Assignment.is_open,
                 Assignment.deleted_at.is_(None),
             )
         ).tuples()
@@ -141,7 +140,7 @@ def settle_answered(actor: User, interaction: Interaction, now: datetime) -> lis
             .join(Person, Person.id == Assignment.person_id)
             .where(
                 Assignment.source == "cadence",
-                Assignment.status.in_(ACTIVE),
+                Assignment.is_open,
                 Assignment.deleted_at.is_(None),
                 Assignment.person_id.in_(ids),
                 sa.or_(Assignment.due_on.is_(None), Person.next_touch_due > Assignment.due_on),

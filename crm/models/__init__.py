@@ -23,7 +23,9 @@ from crm.models.interaction import (
     interaction_people,
 )
 from crm.models.outreach import (
+    ACTIVE_STATUSES,
     ASSIGNMENT_STATUSES,
+    DUE_SOON_DAYS,
     PRIORITIES,
     Assignment,
     Campaign,
@@ -43,8 +45,10 @@ from crm.models.system import (
 from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "ASSIGNMENT_STATUSES",
     "CHAMBERS",
+    "DUE_SOON_DAYS",
     "INTERACTION_KINDS",
     "LEVELS",
     "NOTIFICATION_STATUSES",
