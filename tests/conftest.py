@@ -243,3 +243,41 @@ def count_queries(db):
     assert q.count <= 8, q
     """
     return lambda: QueryCounter(db.engine)
+
+
+# ---- the app served by gunicorn (tests/serving.py) ----
+
+
+@pytest.fixture(scope="session")
+def served_app(app, database_url, tmp_path_factory):
+    """The app under gunicorn on 127.0.0.1 against the test database, for the whole session."""
+    from tests.serving import ServedApp
+
+    server = ServedApp(database_url, tmp_path_factory.mktemp("served"))
+    try:
+        server.start()
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing served-app test shows what gunicorn logged while it ran."""
+    outcome = yield
+    report = outcome.get_result()
+    served = getattr(item, "funcargs", {}).get("served_app")
+    if served is None:
+        return
+    if report.when == "setup":
+        item.stash[SERVED_MARK] = served.mark()
+    elif report.failed:
+        start = item.stash.get(SERVED_MARK, 0)
+        with open(served.log_path, "rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
+        report.sections.append(("served app log", text[-12000:]))
+
+
+SERVED_MARK = pytest.StashKey[int]()
