@@ -19,7 +19,6 @@ from crm.clock import local_today
 from crm.email import absolute_url, dispatch, queue_email
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
-from crm.interactions.services import office_groups, visible_interactions
 from crm.models import (
     ASSIGNMENT_STATUSES,
     PRIORITIES,
@@ -36,7 +35,8 @@ from crm.models import (
     User,
     interaction_people,
 )
-from crm.people.services import Page
+from crm.offices import office_groups
+from crm.pagination import Page, clamp_page
 from crm.views import as_id
 
 # Allowed status changes; "open" from done or cancelled is a reopen.
@@ -212,7 +212,7 @@ def team_page(flt: TeamFilter, *, page: int, per_page: int, today: date) -> Page
     sort, so deep pages stay cheap), then those rows with their relations joined."""
     base = flt.apply(sa.select(Assignment.id), today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = clamp_page(page, total, per_page)
     ids = list(
         db.session.scalars(
             base.order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
@@ -347,7 +347,7 @@ def find_collisions(
         owners[pid].append(Collision(0, uid, uname, "assignment", pname, due, aid))
     since = now - timedelta(days=COLLISION_DAYS)
     recent = (
-        visible_interactions(viewer)
+        Interaction.visible_to(viewer)
         .with_only_columns(
             Interaction.id,
             interaction_people.c.person_id,
@@ -862,36 +862,25 @@ def picker_hint(user: User, person_ids: list[int], now: datetime) -> dict:
     return {"collisions": collisions, "open_work": matching_open_work(user, person_ids)}
 
 
-def after_logging(
-    actor: User,
-    interaction: Interaction,
-    *,
-    follow_ups: list[FollowUpRequest],
-    complete_ids: list[int],
-    now: datetime,
-) -> list[Notification]:
-    """Inside the logging transaction: complete the chosen assignments with this contact, settle
-    keep-in-touch follow-ups the contact answered, and create the chosen follow-ups for the
-    logger. Returns the ledger rows to dispatch after the commit."""
-    person_ids = [p.id for p in interaction.people]
-    if complete_ids:
-        allowed = {a.id: a for a in matching_open_work(actor, person_ids)}
-        for assignment_id in dict.fromkeys(complete_ids):
-            a = allowed.get(assignment_id)
-            if a is None:
-                existing = db.session.get(Assignment, assignment_id)
-                if existing is not None and existing.status == "done":
-                    continue  # finished meanwhile (a double submit, or a cadence settle)
-                raise DomainError(
-                    "Only your own open assignments for the people contacted can "
-                    "be completed with this contact."
-                )
-            complete_in_transaction(actor, a, interaction.id, now)
-    from crm.cadence.services import settle_answered
-
-    settle_answered(actor, interaction, now)
-    created = create_follow_ups(actor, interaction, follow_ups, now)
-    return queue_notices(actor, created, now) if created else []
+def complete_with_contact(
+    actor: User, interaction: Interaction, assignment_ids: list[int], now: datetime
+) -> None:
+    """Inside the logging transaction: mark done the logger's open assignments this contact
+    did (only theirs, and only for the people contacted)."""
+    if not assignment_ids:
+        return
+    allowed = {a.id: a for a in matching_open_work(actor, [p.id for p in interaction.people])}
+    for assignment_id in dict.fromkeys(assignment_ids):
+        a = allowed.get(assignment_id)
+        if a is None:
+            existing = db.session.get(Assignment, assignment_id)
+            if existing is not None and existing.status == "done":
+                continue  # finished meanwhile (a double submit, or a cadence settle)
+            raise DomainError(
+                "Only your own open assignments for the people contacted can "
+                "be completed with this contact."
+            )
+        complete_in_transaction(actor, a, interaction.id, now)
 
 
 def create_follow_ups(

@@ -23,8 +23,8 @@ from crm.assignments.services import (
 from crm.clock import local_today
 from crm.email import dispatch
 from crm.extensions import db
-from crm.interactions.services import office_group
 from crm.models import Assignment, Interaction, Person, User
+from crm.offices import office_group
 
 
 def lapse_key(person_id: int, due: date | None) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from crm import clock
+from crm.assignments import services as assignment_services
 from crm.email import Summary, absolute_url, dispatch_ids, prepare_email, queue_prepared
 from crm.errors import Conflict, DomainError
 from crm.extensions import db
@@ -328,13 +329,11 @@ def complete_from_link(assignment_id: int, user: User, now: datetime) -> tuple[A
     """Mark an assignment done from its email link (the assignments service does it, with its
     rules and audit); a second click changes nothing. Returns it and whether this completed it.
     """
-    from crm.assignments import services as assignments
-
     a = linked_assignment(assignment_id, user)
     if a.status == "done":
         return a, False
     try:
-        return assignments.complete(user, a, now), True
+        return assignment_services.complete(user, a, now), True
     except (StaleDataError, Conflict):  # the same link clicked twice at once: the other won
         db.session.rollback()
         a = linked_assignment(assignment_id, user)
@@ -346,10 +345,8 @@ def complete_from_link(assignment_id: int, user: User, now: datetime) -> tuple[A
 def snooze_from_link(assignment_id: int, user: User, now: datetime) -> tuple[Assignment, bool]:
     """Snooze an assignment for a week from the user's today (no reminders meanwhile), through
     the assignments service; a second click the same day changes nothing."""
-    from crm.assignments import services as assignments
-
     a = linked_assignment(assignment_id, user)
     until = clock.local_today(now, safe_zone(user.timezone)) + timedelta(days=7)
     if a.snoozed_until == until:
         return a, False
-    return assignments.snooze(user, a, until, now), True
+    return assignment_services.snooze(user, a, until, now), True
