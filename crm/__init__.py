@@ -56,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.assignments.routes import bp as assignments_bp
     from crm.assignments.routes import work_bp
     from crm.auth.routes import bp as auth_bp
+    from crm.bills.routes import bp as bills_bp
     from crm.campaigns.routes import bp as campaigns_bp
     from crm.digests.routes import bp as digests_bp
     from crm.imports.routes import bp as imports_bp
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assignments_bp)
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(policy_bp)
+    app.register_blueprint(bills_bp, url_prefix="/bills")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)

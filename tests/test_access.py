@@ -96,6 +96,8 @@ EXPECTED = {
     "policy.bill_whip": "member",
     "policy.issue_whip_csv": "member",
     "policy.bill_whip_csv": "member",
+    "bills.show": "member",
+    "bills.track": "coordinator",
     "policy.record_position": "member",
     "policy.mark_commitment": "coordinator",
     "reports.index": "member",

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic and the services import from here)."""
 
+from crm.models.billstatus import BillAction, BillChange, BillCommittee, BillSponsor
 from crm.models.directory import (
     CHAMBERS,
     LEVELS,
@@ -46,6 +47,10 @@ from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "BillAction",
+    "BillChange",
+    "BillCommittee",
+    "BillSponsor",
     "ASSIGNMENT_STATUSES",
     "CHAMBERS",
     "DUE_SOON_DAYS",
