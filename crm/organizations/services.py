@@ -38,7 +38,6 @@ EDITABLE = (
     "address",
     "notes",
 )
-OPEN_STATUSES = ("open", "in_progress")
 
 
 def require_coordinator(actor: User) -> None:
@@ -173,8 +172,7 @@ def organization_page(org: Organization, viewer: User, *, limit: int = 25) -> Or
         db.session.scalars(
             sa.select(Assignment)
             .where(
-                Assignment.deleted_at.is_(None),
-                Assignment.status.in_(OPEN_STATUSES),
+                Assignment.active(),
                 sa.or_(
                     Assignment.organization_id == org.id,
                     Assignment.person_id.in_(ids) if ids else sa.false(),
