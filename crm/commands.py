@@ -46,12 +46,59 @@ def create_user(email, name, role, home_state, timezone, password_stdin):
 
 @crm_cli.command("seed-demo")
 def seed_demo():
-    """Load a believable demo coalition on top of the directory (safe to run twice)."""
-    from crm.demo import seed
+    """Load a believable demo coalition on top of the directory (safe to run twice).
 
+    With no members of Congress yet, the bundled congress-legislators snapshot is imported
+    first (no network needed): the demo works on the real directory, never an invented one.
+    """
+    from flask import current_app
+
+    from crm.demo import has_congress, seed
+
+    if current_app.config.get("ENV_NAME") == "production":
+        # The demo accounts include an admin whose password is printed in the README.
+        click.echo(
+            "seed-demo is refused in production: it creates demo accounts (an admin among them) "
+            "whose password is published. Create real accounts with `crm create-user`.",
+            err=True,
+        )
+        sys.exit(1)
+    if not has_congress():
+        run_import_command("congress", None, (), False, False, None, False)
     summary = seed(utcnow())
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
+
+
+@crm_cli.command("deploy-check")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def deploy_check(as_json):
+    """List unsafe production settings; exit code 1 when there is any."""
+    import json
+
+    from flask import current_app
+
+    from crm.deploycheck import check_app
+
+    findings = check_app(current_app)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": not findings,
+                    "environment": current_app.config.get("ENV_NAME"),
+                    "findings": [f.as_dict() for f in findings],
+                }
+            )
+        )
+    elif findings:
+        click.echo(f"{len(findings)} unsafe setting(s) for production:")
+        for f in findings:
+            click.echo(f"- {f.setting}: {f.problem}. {f.fix}")
+    else:
+        click.echo("No unsafe production settings found.")
+    if findings:
+        sys.exit(1)
 
 
 def run_import_command(
@@ -120,14 +167,26 @@ def import_options(command):
 
 @crm_cli.command("import-congress")
 @click.argument("source", required=False)
+@click.option(
+    "--latest",
+    is_flag=True,
+    help="Download the published files (CRM_CONGRESS_LEGISLATORS_URL) instead of the snapshot.",
+)
 @import_options
-def import_congress(source, dry_run, as_json, as_of, verbose):
+def import_congress(source, latest, dry_run, as_json, as_of, verbose):
     """Import members of Congress, offices and committees from congress-legislators files.
 
     SOURCE is a folder, a .zip or a URL holding legislators-current (YAML, JSON or CSV) and
     optionally legislators-social-media, legislators-district-offices, committees-current and
-    committee-membership-current. Without SOURCE the published files are downloaded.
+    committee-membership-current. Without SOURCE, the snapshot shipped in crm/data/ (no network
+    needed); with --latest, the published files are downloaded.
     """
+    if latest and source:
+        raise click.UsageError("Give a SOURCE or --latest, not both.")
+    if latest:
+        from crm.imports.services import published_source
+
+        source = published_source()
     run_import_command("congress", source, (), dry_run, as_json, as_of, verbose)
 
 

@@ -42,6 +42,9 @@ EXPECTED = {
     "auth.login": "public",
     "auth.logout": "member",
     "auth.accept_invitation": "public",
+    "auth.two_factor": "public",
+    "auth.forgot_password": "public",
+    "auth.reset_password": "public",
     "people.index": "member",
     "people.export": "member",
     "people.search": "member",
@@ -72,10 +75,18 @@ EXPECTED = {
     "admin.change_role": "admin",
     "admin.deactivate": "admin",
     "admin.activate": "admin",
+    "admin.send_password_reset": "admin",
     "admin.mailbox": "admin",
     "admin.mail": "admin",
+    "admin.mail_html": "admin",
     "settings.profile": "member",
     "settings.regenerate_calendar": "member",
+    "settings.change_password": "member",
+    "settings.sessions": "member",
+    "settings.end_other_sessions": "member",
+    "settings.two_factor": "member",
+    "settings.disable_two_factor": "member",
+    "settings.new_recovery_codes": "member",
     # Outreach. The sample assignment belongs to the coordinator: a member's status, complete
     # and snooze posts are refused with a message (302), edits are 403.
     "work.my_work": "member",
@@ -192,7 +203,12 @@ def sample(db, coordinator):
     person = PersonFactory(organization=organization)
     interaction = InteractionFactory(logged_by=coordinator, people=[person])
     mail = DevMail(
-        to_email="x@example.org", subject="Hello", text_body="Hi", headers={}, created_at=utcnow()
+        to_email="x@example.org",
+        subject="Hello",
+        text_body="Hi",
+        html_body="<p>Hi</p>",
+        headers={},
+        created_at=utcnow(),
     )
     run = ImportRun(kind="congress", source="sample", status="failed", created_at=utcnow())
     campaign = Campaign(name="Sample", target_filter={"state": "TX"}, created_by_id=coordinator.id)

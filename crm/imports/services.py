@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,7 +29,8 @@ from crm.forms import US_STATES
 from crm.imports import congress, openstates, reconcile
 from crm.imports.reconcile import Change
 from crm.imports.records import HasProblems, Problem, Snapshot
-from crm.imports.sources import DATA_EXTENSIONS, ParseCache, SourceError, open_source
+from crm.imports.snapshot import SNAPSHOT, snapshot_label
+from crm.imports.sources import DATA_EXTENSIONS, ParseCache, SourceError, UrlPolicy, open_source
 from crm.models import AuditEntry, ImportFile, ImportRun, NotDuplicate, Person, User
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,7 @@ KINDS = {
 }
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_EXTENSIONS = (*DATA_EXTENSIONS, ".zip")
-STALE_AFTER = timedelta(minutes=30)  # a "running" run this old lost its worker
+STALE_AFTER = timedelta(minutes=30)  # a "queued" run this old is no longer waited for
 
 
 class ImportFailed(DomainError):
@@ -94,6 +97,11 @@ def parse(
     return openstates.parse(source, states, as_of, progress)
 
 
+def published_source() -> str:
+    """Where the published congress-legislators files are (CRM_CONGRESS_LEGISLATORS_URL)."""
+    return current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
+
+
 def import_directory(
     kind: str,
     source: str | Path | None,
@@ -112,18 +120,27 @@ def import_directory(
     if source is None:
         if kind != "congress":
             raise ImportFailed("Give the folder that holds the Open States data.")
-        source = current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
+        # No source: the snapshot shipped in the repository (works offline); the published
+        # files only when asked for (`--latest`, a URL, Admin → Imports).
+        source, label = SNAPSHOT, label or snapshot_label()
     result = ImportResult(kind, label or str(source), dry_run)
-    cache_dir = current_app.config.get("IMPORT_CACHE_DIR")
-    cache = ParseCache(Path(cache_dir) / kind) if cache_dir else None
+    cfg = current_app.config
+    cache_dir = cfg.get("IMPORT_CACHE_DIR")
+    cache = (
+        ParseCache(Path(cache_dir) / kind, max_bytes=cfg.get("IMPORT_CACHE_MAX_MB", 64) << 20)
+        if cache_dir
+        else None
+    )
+    timeout = cfg.get("IMPORT_DOWNLOAD_TIMEOUT", 30)
     try:
         with open_source(
             source,
             files=congress.FILES if kind == "congress" else (),
             stem_order=congress.DOWNLOAD_ORDER,
-            timeout=current_app.config.get("IMPORT_DOWNLOAD_TIMEOUT", 30),
+            timeout=timeout,
             cache=cache,
             label=label,
+            policy=UrlPolicy.from_setting(cfg.get("IMPORT_URL_ALLOW"), timeout),
         ) as src:
             report(10)
             snap = parse(
@@ -134,9 +151,17 @@ def import_directory(
                 progress=lambda fraction: report(10 + int(40 * fraction)),
             )
     except SourceError as exc:
+        if cache:
+            cache.discard_written()
         raise ImportFailed(str(exc)) from None
+    except BaseException:
+        if cache:
+            cache.discard_written()
+        raise
     result.as_of, result.problems = snap.as_of, snap.problems
     if snap.errors:
+        if cache:
+            cache.discard_written()
         return result
     if cache:
         cache.prune()
@@ -185,6 +210,7 @@ def new_run(
         options={},
         created_at=now,
         started_at=now if status == "running" else None,
+        heartbeat_at=now if status == "running" else None,
     )
     db.session.add(run)
     return run
@@ -231,12 +257,16 @@ def run_import(
         return import_directory(
             kind, source, now=now, dry_run=True, states=states, as_of=as_of
         ), None
-    label = source or current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
+    label = source or snapshot_label()
+    fail_dead_runs(kind, now)
     run = new_run(kind, str(label), actor, now, dry_run=False, status="running")
     db.session.commit()
     run_id = run.id
     try:
-        result = import_directory(kind, source, now=now, states=states, as_of=as_of)
+        with keep_alive(run_id):
+            result = import_directory(
+                kind, source, now=now, states=states, as_of=as_of, label=str(label)
+            )
     except ImportFailed as exc:
         finish_run(run_id, utcnow(), failure=exc.message)
         raise
@@ -297,11 +327,14 @@ def start_import(
         raise DomainError(
             f"Not a .zip, .yaml, .json or .csv file: {', '.join(bad)}.", field="files"
         )
+    fail_dead_runs(kind, now)
     busy = db.session.scalar(
         sa.select(ImportRun.id).where(
             ImportRun.kind == kind,
-            ImportRun.status.in_(("queued", "running")),
-            ImportRun.created_at > now - STALE_AFTER,
+            sa.or_(
+                sa.and_(ImportRun.status == "queued", ImportRun.created_at > now - STALE_AFTER),
+                ImportRun.status == "running",
+            ),
         )
     )
     if busy:
@@ -309,7 +342,7 @@ def start_import(
     if uploads:
         label = "upload: " + ", ".join(n for n, _ in uploads)
     else:
-        label = url or current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
+        label = url or published_source()
     if codes:
         label += f" (states: {' '.join(codes)})"
     run = new_run(kind, label, actor, now, dry_run=dry_run)
@@ -336,6 +369,81 @@ def retry_run(actor: User, run: ImportRun, now: datetime) -> bool:
     return jobs.enqueue("crm.imports.run", run.id)
 
 
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config.get("IMPORT_LEASE", 120))
+
+
+def last_sign_of_life():
+    return sa.func.coalesce(ImportRun.heartbeat_at, ImportRun.started_at, ImportRun.created_at)
+
+
+def is_dead(run: ImportRun, now: datetime) -> bool:
+    """For the run's page: running without a heartbeat within the lease."""
+    seen = run.heartbeat_at or run.started_at or run.created_at
+    return run.status == "running" and seen is not None and seen < now - lease()
+
+
+def fail_dead_runs(kind: str, now: datetime) -> list[int]:
+    """Mark runs of this kind whose worker died as failed, saying so (their own commit).
+    A dead worker wrote nothing: an import applies in one transaction."""
+    cutoff = now - lease()
+    runs = db.session.scalars(
+        sa.select(ImportRun).where(
+            ImportRun.kind == kind,
+            ImportRun.status == "running",
+            last_sign_of_life() < cutoff,
+        )
+    ).all()
+    for run in runs:
+        seen = run.heartbeat_at or run.started_at or run.created_at
+        run.status = "failed"
+        run.finished_at = now
+        run.errors = [
+            *(run.errors or []),
+            {
+                "file": None,
+                "id": None,
+                "message": f"The worker running this import stopped without finishing (no sign "
+                f"of life since {seen:%Y-%m-%d %H:%M} UTC); nothing was saved. Start it again.",
+                "level": "error",
+            },
+        ]
+        log.warning("import run %s lost its worker; marked failed", run.id)
+    if runs:
+        db.session.execute(sa.delete(ImportFile).where(ImportFile.run_id.in_([r.id for r in runs])))
+        db.session.commit()
+    return [r.id for r in runs]
+
+
+@contextmanager
+def keep_alive(run_id: int) -> Iterator[None]:
+    """Write the run's heartbeat every IMPORT_HEARTBEAT_EVERY seconds while the block runs, on
+    a connection of its own (the import's transaction stays open until its commit)."""
+    engine = db.engine
+    every = float(current_app.config.get("IMPORT_HEARTBEAT_EVERY", 10))
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(
+                        sa.update(ImportRun)
+                        .where(ImportRun.id == run_id, ImportRun.status == "running")
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat only shortens the lease; the import goes on
+                log.warning("import run %s: heartbeat not written", run_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"import-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every + 10)
+
+
 def claim(run_id: int, now: datetime) -> bool:
     """Take a queued run (or one whose worker died) so that two workers never run it twice."""
     claimed = db.session.execute(
@@ -344,10 +452,11 @@ def claim(run_id: int, now: datetime) -> bool:
             ImportRun.id == run_id,
             sa.or_(
                 ImportRun.status == "queued",
-                sa.and_(ImportRun.status == "running", ImportRun.started_at < now - STALE_AFTER),
+                sa.and_(ImportRun.status == "running", last_sign_of_life() < now - lease()),
             ),
         )
-        .values(status="running", started_at=now, progress=1)
+        .values(status="running", started_at=now, heartbeat_at=now, progress=1)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return claimed == 1
@@ -380,8 +489,9 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
     )
     db.session.rollback()
     try:
-        with tempfile.TemporaryDirectory(prefix="crm-upload-") as tmp:
-            source = options.get("url") or None
+        with keep_alive(run_id), tempfile.TemporaryDirectory(prefix="crm-upload-") as tmp:
+            # Admin → Imports with neither files nor URL refreshes from the published files.
+            source = options.get("url") or (published_source() if kind == "congress" else None)
             if files:
                 root = Path(tmp)
                 for name, data in files:

@@ -47,7 +47,14 @@ from crm.models.system import (
     Notification,
     ReminderLog,
 )
-from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
+from crm.models.user import (
+    ROLE_RANK,
+    ROLES,
+    RecoveryCode,
+    SignInThrottle,
+    User,
+    UserSession,
+)
 
 __all__ = [
     "NotDuplicate",
@@ -90,7 +97,8 @@ __all__ = [
     "Interaction",
     "Issue",
     "JobRun",
-    "LoginFailure",
+    "RecoveryCode",
+    "SignInThrottle",
     "Notification",
     "Office",
     "Organization",

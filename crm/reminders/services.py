@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
-from crm import clock
+from crm import authz, clock
 from crm.assignments import services as assignment_services
 from crm.email import Summary, absolute_url, dispatch_ids, prepare_email, queue_prepared
 from crm.errors import Conflict, DomainError
@@ -56,6 +56,14 @@ class Due:
 def sending_hours() -> tuple[int, int]:
     start, _, end = current_app.config["REMINDER_HOURS"].partition("-")
     return int(start), int(end or 24)
+
+
+def sending_hours_text() -> str:
+    """The quiet-hours rule in words, for settings, the status page and the emails."""
+    start, end = sending_hours()
+    if (start, end) == (0, 24):
+        return "at any hour"
+    return f"between {start:02d}:00 and {end:02d}:00"
 
 
 def in_sending_hours(now: datetime, tz: str) -> bool:
@@ -246,8 +254,10 @@ def action_links(assignment: Assignment, user: User) -> dict:
     """Signed one-click links for the assignee: mark done, snooze a week."""
     return {
         "open": assignment_url(assignment),
-        "done": link_url("done", a=assignment.id, u=user.id),
-        "snooze": link_url("snooze", a=assignment.id, u=user.id),
+        # Bound to the assignment as the email shows it: once it changes (done, reopened,
+        # snoozed, edited), the link stops acting (see check_link_state).
+        "done": link_url("done", a=assignment.id, u=user.id, v=assignment.version),
+        "snooze": link_url("snooze", a=assignment.id, u=user.id, v=assignment.version),
     }
 
 
@@ -282,11 +292,8 @@ def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
                 "due_on": a.due_on,
                 "days": d.days,
                 "assignee": a.assignee.name,
-                "links": (
-                    action_links(a, user)
-                    if d.stage != "escalation"
-                    else {"open": assignment_url(a)}
-                ),
+                # Escalations too: the coordinator may close or snooze it from the email.
+                "links": action_links(a, user),
             }
         )
     headers = list_unsubscribe_headers(user, "reminders")
@@ -296,6 +303,7 @@ def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
         "today": clock.local_today(now, tz),
         "settings_url": absolute_url("settings.profile"),
         "unsubscribe_url": headers["List-Unsubscribe"].strip("<>"),
+        "quiet_hours": sending_hours_text(),
     }
     first = min(d.key for d in batch)
     return prepare_email(
@@ -320,16 +328,46 @@ def linked_assignment(assignment_id: object, user: User) -> Assignment:
     a = db.session.get(Assignment, assignment_id) if isinstance(assignment_id, int) else None
     if a is None or a.deleted_at is not None:
         raise DomainError("This follow-up no longer exists.")
-    if a.assignee_id != user.id:
+    # The assignee's link, or a coordinator's (escalations); an old assignee's link stops working.
+    if a.assignee_id != user.id and not authz.can_work_on(user, a):
         raise DomainError("This follow-up has been reassigned to someone else.")
     return a
 
 
-def complete_from_link(assignment_id: int, user: User, now: datetime) -> tuple[Assignment, bool]:
+class LinkStale(DomainError):
+    """The assignment changed after the email with the link was written."""
+
+
+def snooze_until(user: User, now: datetime) -> date:
+    return clock.local_today(now, safe_zone(user.timezone)) + timedelta(days=7)
+
+
+def check_link_state(
+    purpose: str, a: Assignment, version: object, user: User, now: datetime
+) -> None:
+    """A link acts only on the assignment as its email showed it (the same version). A changed
+    one is refused, unless the link's action is already what happened (a second click): so a
+    done link cannot complete the work again after a coordinator reopened it."""
+    if isinstance(version, int) and a.version == version:
+        return
+    if purpose == "done" and a.status == "done":
+        return
+    if purpose == "snooze" and a.snoozed_until == snooze_until(user, now):
+        return
+    raise LinkStale(
+        "This follow-up has changed since this email was sent (it was reopened, edited, "
+        "snoozed or completed), so the link no longer works. Sign in to see where it stands."
+    )
+
+
+def complete_from_link(
+    assignment_id: int, user: User, version: object, now: datetime
+) -> tuple[Assignment, bool]:
     """Mark an assignment done from its email link (the assignments service does it, with its
     rules and audit); a second click changes nothing. Returns it and whether this completed it.
     """
     a = linked_assignment(assignment_id, user)
+    check_link_state("done", a, version, user, now)
     if a.status == "done":
         return a, False
     try:
@@ -342,11 +380,14 @@ def complete_from_link(assignment_id: int, user: User, now: datetime) -> tuple[A
         raise
 
 
-def snooze_from_link(assignment_id: int, user: User, now: datetime) -> tuple[Assignment, bool]:
+def snooze_from_link(
+    assignment_id: int, user: User, version: object, now: datetime
+) -> tuple[Assignment, bool]:
     """Snooze an assignment for a week from the user's today (no reminders meanwhile), through
     the assignments service; a second click the same day changes nothing."""
     a = linked_assignment(assignment_id, user)
-    until = clock.local_today(now, safe_zone(user.timezone)) + timedelta(days=7)
+    check_link_state("snooze", a, version, user, now)
+    until = snooze_until(user, now)
     if a.snoozed_until == until:
         return a, False
     return assignment_services.snooze(user, a, until, now), True

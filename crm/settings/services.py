@@ -10,10 +10,10 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import US_STATES
 from crm.models import User
-from crm.models.user import new_token
 
 PROFILE_FIELDS = (
     "name",
+    "preferred_name",
     "organization",
     "home_state",
     "timezone",
@@ -34,6 +34,8 @@ def update_profile(user: User, data: dict, now: datetime) -> None:
         or not 0 <= int(data.get("digest_hour", 0)) <= 23
     ):
         raise DomainError("Choose a day and an hour for the digest.", field="digest_hour")
+    if data.get("preferred_name") is not None:
+        data["preferred_name"] = data["preferred_name"].strip()
     before = audit.snapshot(user, PROFILE_FIELDS)
     for key in PROFILE_FIELDS:
         if key in data:
@@ -45,8 +47,10 @@ def update_profile(user: User, data: dict, now: datetime) -> None:
     db.session.commit()
 
 
-def regenerate_calendar_token(user: User, now: datetime) -> None:
-    """A new secret calendar URL; the old one stops working at once (404)."""
-    user.calendar_token = new_token()
+def regenerate_calendar_token(user: User, now: datetime) -> str:
+    """A new secret calendar URL; the old one stops working at once (404). Returns the secret,
+    to show once: only its digest is stored."""
+    token = user.new_calendar_token()
     audit.record(user, "regenerate_calendar_token", user, now=now)
     db.session.commit()
+    return token
