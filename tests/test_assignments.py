@@ -251,7 +251,7 @@ def test_snooze_hides_until_the_date(db, member):
     assert work.overdue == [] and work.snoozed == [a]
     assert (
         db.session.scalar(
-            sa.select(sa.func.count()).select_from(Assignment).where(services.overdue(TODAY))
+            sa.select(sa.func.count()).select_from(Assignment).where(Assignment.overdue(TODAY))
         )
         == 0
     )

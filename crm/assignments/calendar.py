@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import icalendar
 import sqlalchemy as sa
 
-from crm.assignments.services import active, target_name, with_relations
+from crm.assignments.services import with_relations
 from crm.email import absolute_url, base_url
 from crm.extensions import db
 from crm.models import Assignment, User
@@ -46,7 +46,11 @@ def feed(token: str, now: datetime) -> bytes:
     items = db.session.scalars(
         with_relations(
             sa.select(Assignment)
-            .where(active(), Assignment.assignee_id == user.id, Assignment.due_on.is_not(None))
+            .where(
+                Assignment.active(),
+                Assignment.assignee_id == user.id,
+                Assignment.due_on.is_not(None),
+            )
             .order_by(Assignment.due_on, Assignment.id)
             .limit(MAX_EVENTS)
         )
@@ -61,7 +65,7 @@ def feed(token: str, now: datetime) -> bytes:
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
         event.add("transp", "TRANSPARENT")
-        target = target_name(a)
+        target = a.target_name
         event.add("summary", f"{a.title}: {target}" if target else a.title)
         link = absolute_url("assignments.show", assignment_id=a.id)
         details = [f"Priority: {a.priority}"]

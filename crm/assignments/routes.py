@@ -170,7 +170,7 @@ def show(assignment_id: int):
         today=today,
         form=EmptyForm(),
         reassign=reassign,
-        overdue=services.is_overdue(a, today),
+        overdue=a.deleted_at is None and a.is_overdue(today),
     )
 
 

@@ -19,7 +19,6 @@ from crm.clock import local_today
 from crm.email import absolute_url, dispatch, queue_email
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
-from crm.interactions.services import office_groups, visible_interactions
 from crm.models import (
     ASSIGNMENT_STATUSES,
     PRIORITIES,
@@ -35,10 +34,10 @@ from crm.models import (
     User,
     interaction_people,
 )
-from crm.people.services import Page
+from crm.offices import office_groups
+from crm.pagination import Page, clamp_page
 from crm.views import as_id
 
-ACTIVE = ("open", "in_progress")
 # Allowed status changes; "open" from done or cancelled is a reopen.
 TRANSITIONS = {
     "open": {"in_progress", "done", "cancelled"},
@@ -46,7 +45,6 @@ TRANSITIONS = {
     "done": {"open"},
     "cancelled": {"open"},
 }
-DUE_SOON_DAYS = 7
 COLLISION_DAYS = 7
 MANY_PEOPLE = 500  # above this many people, collisions read the week's contacts by date
 MAX_SNOOZE_DAYS = 365
@@ -94,42 +92,6 @@ class CollisionWarning(DomainError):
         self.collisions = collisions
 
 
-# ---- queries: which assignments are late, due, snoozed ----
-
-
-def shown() -> sa.ColumnElement[bool]:
-    """Not deleted, and not about a deleted person (restoring either brings the work back)."""
-    gone = sa.select(Person.id).where(Person.deleted_at.is_not(None))
-    return sa.and_(
-        Assignment.deleted_at.is_(None),
-        sa.or_(Assignment.person_id.is_(None), Assignment.person_id.not_in(gone)),
-    )
-
-
-def active() -> sa.ColumnElement[bool]:
-    return sa.and_(Assignment.status.in_(ACTIVE), shown())
-
-
-def not_snoozed(today: date) -> sa.ColumnElement[bool]:
-    return sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today)
-
-
-def overdue(today: date) -> sa.ColumnElement[bool]:
-    """Open or in progress, due before today, and not snoozed past today."""
-    return sa.and_(active(), Assignment.due_on < today, not_snoozed(today))
-
-
-def is_overdue(a: Assignment, today: date) -> bool:
-    """The same rule as overdue(), for a loaded row."""
-    return (
-        a.status in ACTIVE
-        and a.deleted_at is None
-        and a.due_on is not None
-        and a.due_on < today
-        and not (a.snoozed_until and a.snoozed_until > today)
-    )
-
-
 def with_relations(stmt):
     return stmt.options(
         joinedload(Assignment.person),
@@ -172,20 +134,19 @@ def my_work(user: User, now: datetime, *, limit: int = 300) -> MyWork:
         db.session.scalars(
             with_relations(
                 sa.select(Assignment)
-                .where(active(), Assignment.assignee_id == user.id)
+                .where(Assignment.active(), Assignment.assignee_id == user.id)
                 .order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
                 .limit(limit + 1)
             )
         )
     )
     work = MyWork(today, [], [], [], [], truncated=len(rows) > limit)
-    soon = today + timedelta(days=DUE_SOON_DAYS)
     for a in rows[:limit]:
-        if a.snoozed_until and a.snoozed_until > today:
+        if a.is_snoozed(today):
             work.snoozed.append(a)
-        elif a.due_on and a.due_on < today:
+        elif a.is_overdue(today):
             work.overdue.append(a)
-        elif a.due_on and a.due_on <= soon:
+        elif a.is_due_soon(today):
             work.due_soon.append(a)
         else:
             work.later.append(a)
@@ -228,11 +189,11 @@ class TeamFilter:
         )
 
     def apply(self, stmt, today: date):
-        stmt = stmt.where(shown())
+        stmt = stmt.where(Assignment.shown())
         if self.overdue:
-            stmt = stmt.where(overdue(today))
+            stmt = stmt.where(Assignment.overdue(today))
         elif self.status == "active":
-            stmt = stmt.where(Assignment.status.in_(ACTIVE))
+            stmt = stmt.where(Assignment.is_open)
         elif self.status != "all":
             stmt = stmt.where(Assignment.status == self.status)
         if self.assignee:
@@ -251,7 +212,7 @@ def team_page(flt: TeamFilter, *, page: int, per_page: int, today: date) -> Page
     sort, so deep pages stay cheap), then those rows with their relations joined."""
     base = flt.apply(sa.select(Assignment.id), today)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = clamp_page(page, total, per_page)
     ids = list(
         db.session.scalars(
             base.order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
@@ -309,7 +270,7 @@ def open_for_person(person_id: int) -> list[Assignment]:
         db.session.scalars(
             with_relations(
                 sa.select(Assignment)
-                .where(active(), Assignment.person_id.in_(group))
+                .where(Assignment.active(), Assignment.person_id.in_(group))
                 .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
             )
         )
@@ -402,7 +363,7 @@ def find_collisions(
         .join(User, User.id == Assignment.assignee_id)
         .join(Person, Person.id == Assignment.person_id)
         .where(
-            active(),
+            Assignment.active(),
             Assignment.person_id.in_(everyone),
             Assignment.id.not_in(list(exclude_assignment_ids) or [0]),
         )
@@ -412,7 +373,7 @@ def find_collisions(
         owners[pid].append(Collision(0, uid, uname, "assignment", pname, due, aid))
     since = now - timedelta(days=COLLISION_DAYS)
     recent = (
-        visible_interactions(viewer)
+        Interaction.visible_to(viewer)
         .with_only_columns(
             Interaction.id,
             interaction_people.c.person_id,
@@ -530,19 +491,13 @@ def load_once(assignments: list[Assignment]) -> list:
     return loaded
 
 
-def target_name(a: Assignment) -> str:
-    if a.person is not None:
-        return a.person.full_name
-    return a.organization.name if a.organization is not None else ""
-
-
 def notice_item(a: Assignment) -> dict:
     """One assignment in a notice, with the assignee's signed "done" and "snooze" links."""
     from crm.links.services import link_url
 
     return {
         "title": a.title,
-        "target": target_name(a),
+        "target": a.target_name,
         "seat": a.person.seat if a.person is not None else "",
         "due_on": a.due_on,
         "priority": a.priority,
@@ -722,7 +677,7 @@ def reassign(
     if not authz.can_reassign(actor):
         raise NotAllowed("Only coordinators can reassign.", field="assignee_id")
     check_version(a, expected_version)
-    if a.status not in ACTIVE:
+    if not a.is_open:
         raise DomainError("Only open work can be reassigned. Reopen it first.", field="assignee_id")
     load_assignee(actor, assignee_id)
     if assignee_id == a.assignee_id:
@@ -846,7 +801,7 @@ def snooze(
     if not authz.can_work_on(actor, a):
         raise NotAllowed("Only the assignee or a coordinator can snooze this.")
     check_version(a, expected_version)
-    if a.status not in ACTIVE:
+    if not a.is_open:
         raise DomainError("Only open work can be snoozed.", field="until")
     today = local_today(now, actor.timezone)
     if until is not None and not today < until <= today + timedelta(days=MAX_SNOOZE_DAYS):
@@ -909,7 +864,7 @@ def matching_open_work(user: User, person_ids) -> list[Assignment]:
             with_relations(
                 sa.select(Assignment)
                 .where(
-                    active(),
+                    Assignment.active(),
                     Assignment.assignee_id == user.id,
                     sa.or_(
                         Assignment.person_id.in_(everyone),
@@ -934,36 +889,25 @@ def picker_hint(user: User, person_ids: list[int], now: datetime) -> dict:
     return {"collisions": collisions, "open_work": matching_open_work(user, person_ids)}
 
 
-def after_logging(
-    actor: User,
-    interaction: Interaction,
-    *,
-    follow_ups: list[FollowUpRequest],
-    complete_ids: list[int],
-    now: datetime,
-) -> list[Notification]:
-    """Inside the logging transaction: complete the chosen assignments with this contact, settle
-    keep-in-touch follow-ups the contact answered, and create the chosen follow-ups for the
-    logger. Returns the ledger rows to dispatch after the commit."""
-    person_ids = [p.id for p in interaction.people]
-    if complete_ids:
-        allowed = {a.id: a for a in matching_open_work(actor, person_ids)}
-        for assignment_id in dict.fromkeys(complete_ids):
-            a = allowed.get(assignment_id)
-            if a is None:
-                existing = db.session.get(Assignment, assignment_id)
-                if existing is not None and existing.status == "done":
-                    continue  # finished meanwhile (a double submit, or a cadence settle)
-                raise DomainError(
-                    "Only your own open assignments for the people contacted can "
-                    "be completed with this contact."
-                )
-            complete_in_transaction(actor, a, interaction.id, now)
-    from crm.cadence.services import settle_answered
-
-    settle_answered(actor, interaction, now)
-    created = create_follow_ups(actor, interaction, follow_ups, now)
-    return queue_notices(actor, created, now) if created else []
+def complete_with_contact(
+    actor: User, interaction: Interaction, assignment_ids: list[int], now: datetime
+) -> None:
+    """Inside the logging transaction: mark done the logger's open assignments this contact
+    did (only theirs, and only for the people contacted)."""
+    if not assignment_ids:
+        return
+    allowed = {a.id: a for a in matching_open_work(actor, [p.id for p in interaction.people])}
+    for assignment_id in dict.fromkeys(assignment_ids):
+        a = allowed.get(assignment_id)
+        if a is None:
+            existing = db.session.get(Assignment, assignment_id)
+            if existing is not None and existing.status == "done":
+                continue  # finished meanwhile (a double submit, or a cadence settle)
+            raise DomainError(
+                "Only your own open assignments for the people contacted can "
+                "be completed with this contact."
+            )
+        complete_in_transaction(actor, a, interaction.id, now)
 
 
 def create_follow_ups(

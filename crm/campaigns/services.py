@@ -16,10 +16,8 @@ from crm.assignments.services import (
     Collision,
     build,
     find_collisions,
-    overdue,
     queue_notices,
     record_created,
-    shown,
 )
 from crm.clock import local_today
 from crm.email import dispatch
@@ -401,7 +399,7 @@ def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
     coverage of the target list since the campaign began. Three queries."""
     today = local_today(now, tz)
     contacted = Person.last_contacted_at >= Assignment.created_at
-    live = sa.and_(Assignment.campaign_id == campaign.id, shown())
+    live = sa.and_(Assignment.campaign_id == campaign.id, Assignment.shown())
 
     def n(cond):
         return sa.func.count(sa.case((cond, 1)))
@@ -413,7 +411,7 @@ def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
             n(Assignment.status != "cancelled"),
             n(sa.and_(Assignment.status != "cancelled", contacted)),
             n(Assignment.status == "done"),
-            n(overdue(today)),
+            n(Assignment.overdue(today)),
             n(Assignment.status == "cancelled"),
         )
         .select_from(Assignment)
@@ -464,7 +462,7 @@ def list_campaigns() -> list[CampaignRow]:
             sa.func.count(sa.case((Assignment.status != "cancelled", 1))).label("assigned"),
             sa.func.count(sa.case((Assignment.status == "done", 1))).label("done"),
         )
-        .where(shown(), Assignment.campaign_id.is_not(None))
+        .where(Assignment.shown(), Assignment.campaign_id.is_not(None))
         .group_by(Assignment.campaign_id)
         .subquery()
     )

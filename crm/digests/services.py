@@ -31,13 +31,7 @@ from crm.models import (
     User,
     interaction_issues,
 )
-from crm.reminders.services import (
-    OPEN,
-    action_links,
-    open_assignments,
-    safe_zone,
-    target_name,
-)
+from crm.reminders.services import action_links, safe_zone
 
 LIST_LIMIT = 10
 FOLLOW_DAYS = 90  # an issue I discussed or was assigned in the last 90 days is one I follow
@@ -218,12 +212,13 @@ def member_queries() -> dict:
     return {
         # My open assignments due within the week, and overdue ones (not snoozed).
         "assignments": (
-            open_assignments()
+            sa.select(Assignment)
             .where(
+                Assignment.active(),
                 Assignment.assignee_id == user_id,
                 Assignment.due_on.is_not(None),
                 Assignment.due_on < week_end,
-                sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today),
+                ~Assignment.is_snoozed(today),
             )
             .order_by(Assignment.due_on, Assignment.id)
             .options(joinedload(Assignment.person), joinedload(Assignment.organization))
@@ -263,8 +258,7 @@ def member_queries() -> dict:
             ),
             sa.select(Assignment.issue_id).where(
                 Assignment.assignee_id == user_id,
-                Assignment.status.in_(OPEN),
-                Assignment.deleted_at.is_(None),
+                Assignment.active(),
                 Assignment.issue_id.is_not(None),
             ),
         ),
@@ -293,7 +287,7 @@ def build_digest(
     for a in db.session.scalars(q["assignments"], params).unique():
         item = {
             "title": a.title,
-            "target": target_name(a),
+            "target": a.target_name,
             "due_on": a.due_on,
             "days": (a.due_on - today).days,
             "links": action_links(a, user),
@@ -359,14 +353,7 @@ def build_team(shared: Week, today: date) -> Team:
         for r in db.session.execute(
             sa.select(User.name, overdue)
             .join(Assignment, Assignment.assignee_id == User.id)
-            .outerjoin(Person, Person.id == Assignment.person_id)
-            .where(
-                Assignment.status.in_(OPEN),
-                Assignment.deleted_at.is_(None),
-                Person.deleted_at.is_(None),
-                Assignment.due_on < today,
-                sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today),
-            )
+            .where(Assignment.overdue(today))
             .group_by(User.id, User.name)
             .order_by(overdue.desc(), User.name)
         )

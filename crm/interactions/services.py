@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm import audit, authz
+from crm.assignments.services import complete_with_contact, create_follow_ups, queue_notices
+from crm.cadence.services import settle_answered
 from crm.email import dispatch
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
@@ -23,6 +25,7 @@ from crm.models import (
     interaction_members,
     interaction_people,
 )
+from crm.offices import office_group, touch_due
 from crm.policy.positions import PositionInput, Subject, add_position, check_stated
 
 MAX_FUTURE = timedelta(hours=1)
@@ -54,22 +57,8 @@ LINKED = ("people", "members", "issues", "bills")  # audited as ids, shown as na
 
 
 def visible_interactions(viewer: User):
-    """Interactions the viewer may see: not deleted, and private ones only to those involved."""
-    stmt = sa.select(Interaction).where(Interaction.deleted_at.is_(None))
-    if viewer.is_coordinator:
-        return stmt
-    # EXISTS, not IN: with IN, PostgreSQL hashes all the viewer's rows and may then scan the log.
-    present = sa.exists().where(
-        interaction_members.c.interaction_id == Interaction.id,
-        interaction_members.c.user_id == viewer.id,
-    )
-    return stmt.where(
-        sa.or_(
-            Interaction.private.is_(False),
-            Interaction.logged_by_id == viewer.id,
-            present,
-        )
-    )
+    """Interactions the viewer may see: the one rule, Interaction.visible_to."""
+    return Interaction.visible_to(viewer)
 
 
 def load_related(data: InteractionData) -> tuple[list[Person], list[User], list[Issue], list[Bill]]:
@@ -143,18 +132,16 @@ def log_interaction(
     audit.record(
         actor, "create", interaction, after=audit.snapshot(interaction, AUDITED + LINKED), now=now
     )
+    # What a logged contact affects, in this order and in this transaction: the positions
+    # stated, the logger's assignments it did, the keep-in-touch follow-ups it answered, and the
+    # follow-ups asked for. Those features are called from here and never import back.
     for entry in data.positions:
         add_position(actor, entry, now, interaction)
-    from crm.assignments.services import after_logging
-
     try:
-        notices = after_logging(
-            actor,
-            interaction,
-            follow_ups=data.follow_ups,
-            complete_ids=data.complete_assignments,
-            now=now,
-        )
+        complete_with_contact(actor, interaction, data.complete_assignments, now)
+        settle_answered(actor, interaction, now)
+        created = create_follow_ups(actor, interaction, data.follow_ups, now)
+        notices = queue_notices(actor, created, now) if created else []
     except DomainError:
         db.session.rollback()
         raise
@@ -175,46 +162,6 @@ def log_interaction(
         return existing
     dispatch(notices)
     return interaction
-
-
-def office_group(people: list[Person]) -> list[int]:
-    """The people plus the legislators their current staff roles work for: a staffer contacted
-    counts as a contact with the office."""
-    ids = {p.id for p in people}
-    employers = db.session.scalars(
-        sa.select(StaffRole.employer_id).where(
-            StaffRole.staff_id.in_(ids),
-            StaffRole.end_date.is_(None),
-            StaffRole.employer_id.is_not(None),
-        )
-    )
-    return sorted(ids | set(employers))
-
-
-def office_groups(person_ids) -> dict[int, set[int]]:
-    """For each person, everyone in their office: the person, the legislator they work for, and
-    that legislator's current staff. Two queries for any number of people."""
-    ids = set(person_ids)
-    if not ids:
-        return {}
-    employer_of = dict(
-        db.session.execute(
-            sa.select(StaffRole.staff_id, StaffRole.employer_id).where(
-                StaffRole.staff_id.in_(ids),
-                StaffRole.end_date.is_(None),
-                StaffRole.employer_id.is_not(None),
-            )
-        ).all()
-    )
-    heads = {employer_of.get(i, i) for i in ids}
-    staff: dict[int, set[int]] = {h: set() for h in heads}
-    for employer, staffer in db.session.execute(
-        sa.select(StaffRole.employer_id, StaffRole.staff_id).where(
-            StaffRole.employer_id.in_(heads), StaffRole.end_date.is_(None)
-        )
-    ):
-        staff[employer].add(staffer)
-    return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
 
 
 def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
@@ -248,10 +195,6 @@ def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
         )
 
 
-def touch_due(last: datetime | None, cadence: int | None):
-    return (last + timedelta(days=cadence)).date() if last and cadence else None
-
-
 def set_contact_fields(person_id: int, **values) -> None:
     """Derived contact fields are written with a plain UPDATE: they are not an edit of the
     person, so they must not bump its version and make a coordinator's open form stale."""
@@ -261,10 +204,6 @@ def set_contact_fields(person_id: int, **values) -> None:
         .values(**values)
         .execution_options(synchronize_session="fetch")
     )
-
-
-def recompute_touch_due(person: Person) -> None:
-    person.next_touch_due = touch_due(person.last_contacted_at, person.cadence_days)
 
 
 def refresh_last_contact(person_ids: list[int]) -> None:

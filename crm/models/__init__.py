@@ -28,7 +28,9 @@ from crm.models.interaction import (
     interaction_people,
 )
 from crm.models.outreach import (
+    ACTIVE_STATUSES,
     ASSIGNMENT_STATUSES,
+    DUE_SOON_DAYS,
     PRIORITIES,
     Assignment,
     Campaign,
@@ -70,6 +72,8 @@ __all__ = [
     "BillSponsor",
     "ASSIGNMENT_STATUSES",
     "CHAMBERS",
+    "ACTIVE_STATUSES",
+    "DUE_SOON_DAYS",
     "INTERACTION_KINDS",
     "LEVELS",
     "NOTIFICATION_STATUSES",

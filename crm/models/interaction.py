@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.sql import Select
 
 from crm.extensions import db
 from crm.models.base import SoftDelete, Timestamps, UTCDateTime, Versioned
+
+if TYPE_CHECKING:
+    from crm.models.user import User
 
 INTERACTION_KINDS = {
     "meeting": "Meeting",
@@ -102,6 +107,32 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
             sqlite_where=sa.text("deleted_at IS NULL"),
         ),
     )
+
+    # ---- who may see what: THE visibility rule; every read path builds on these ----
+
+    @classmethod
+    def in_audience(cls, viewer: User | None) -> sa.ColumnElement[bool]:
+        """True for contacts the viewer may read: every contact that is not private, and a
+        private one only for its author, the members present, coordinators and admins.
+
+        `viewer=None` is the view of a member in no private contact's audience (what digests
+        share between recipients)."""
+        if viewer is not None and viewer.is_coordinator:
+            return sa.true()
+        if viewer is None:
+            return cls.private.is_(False)
+        # EXISTS, not IN: with IN, PostgreSQL hashes all the viewer's rows and may scan the log.
+        present = sa.exists().where(
+            interaction_members.c.interaction_id == cls.id,
+            interaction_members.c.user_id == viewer.id,
+        )
+        return sa.or_(cls.private.is_(False), cls.logged_by_id == viewer.id, present)
+
+    @classmethod
+    def visible_to(cls, viewer: User | None, *, include_deleted: bool = False) -> Select:
+        """The contacts the viewer may see (not deleted ones, unless asked), as a select."""
+        stmt = sa.select(cls).where(cls.in_audience(viewer))
+        return stmt if include_deleted else stmt.where(cls.deleted_at.is_(None))
 
     def __repr__(self) -> str:
         return f"<Interaction {self.id} {self.kind} {self.occurred_at:%Y-%m-%d}>"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 from crm.models.base import SoftDelete, Timestamps, UTCDateTime, Versioned
+from crm.models.directory import Person
 
 ASSIGNMENT_STATUSES = {
     "open": "Open",
@@ -16,6 +18,8 @@ ASSIGNMENT_STATUSES = {
     "done": "Done",
     "cancelled": "Cancelled",
 }
+ACTIVE_STATUSES = ("open", "in_progress")  # work still to do
+DUE_SOON_DAYS = 7  # "due soon": due today or within the next 7 days
 PRIORITIES = {"low": "Low", "normal": "Normal", "high": "High"}
 
 
@@ -75,6 +79,92 @@ class Assignment(Timestamps, SoftDelete, Versioned, db.Model):
         sa.Index("ix_assignments_assignee_status", "assignee_id", "status", "due_on"),
         sa.Index("ix_assignments_status_due", "status", "due_on"),
     )
+
+    # ---- the state of the work: each rule once, for a loaded row and in SQL alike ----
+    # The hybrids read only the row's own columns; `shown()`, `active()` and `overdue()` add
+    # what a list of work also needs (not deleted, not about a deleted person) for queries.
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Open or in progress: work still to do."""
+        return self.status in ACTIVE_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.status.in_(ACTIVE_STATUSES)
+
+    @hybrid_method
+    def is_snoozed(self, today: date) -> bool:
+        """Snoozed past `today` (snoozed until today means awake today)."""
+        return self.snoozed_until is not None and self.snoozed_until > today
+
+    @is_snoozed.expression
+    @classmethod
+    def _is_snoozed_expression(cls, today) -> sa.ColumnElement[bool]:
+        # NULL-safe, so that ~is_snoozed(today) keeps the rows never snoozed.
+        return sa.and_(cls.snoozed_until.is_not(None), cls.snoozed_until > today)
+
+    @hybrid_method
+    def is_overdue(self, today: date) -> bool:
+        """Open, due before `today`, and not snoozed past it."""
+        return (
+            self.is_open
+            and self.due_on is not None
+            and self.due_on < today
+            and not self.is_snoozed(today)
+        )
+
+    @is_overdue.expression
+    @classmethod
+    def _is_overdue_expression(cls, today) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.is_open, cls.due_on < today, ~cls.is_snoozed(today))
+
+    @hybrid_method
+    def is_due_soon(self, today: date) -> bool:
+        """Open, due today or within DUE_SOON_DAYS, and not snoozed."""
+        return (
+            self.is_open
+            and self.due_on is not None
+            and today <= self.due_on <= today + timedelta(days=DUE_SOON_DAYS)
+            and not self.is_snoozed(today)
+        )
+
+    @is_due_soon.expression
+    @classmethod
+    def _is_due_soon_expression(cls, today) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            cls.is_open,
+            cls.due_on >= today,
+            cls.due_on <= today + timedelta(days=DUE_SOON_DAYS),
+            ~cls.is_snoozed(today),
+        )
+
+    @classmethod
+    def shown(cls) -> sa.ColumnElement[bool]:
+        """Not deleted, and not about a deleted person (restoring either brings the work back)."""
+        gone = sa.select(Person.id).where(Person.deleted_at.is_not(None))
+        return sa.and_(
+            cls.deleted_at.is_(None),
+            sa.or_(cls.person_id.is_(None), cls.person_id.not_in(gone)),
+        )
+
+    @classmethod
+    def active(cls) -> sa.ColumnElement[bool]:
+        """Work to do that lists show: open or in progress, and shown."""
+        return sa.and_(cls.is_open, cls.shown())
+
+    @classmethod
+    def overdue(cls, today: date) -> sa.ColumnElement[bool]:
+        """Late work that lists and counts show: shown, and is_overdue(today)."""
+        return sa.and_(cls.shown(), cls.is_overdue(today))
+
+    @property
+    def target_name(self) -> str:
+        """Whom the work is about: the person, else the office or agency."""
+        if self.person is not None:
+            return self.person.full_name
+        return self.organization.name if self.organization is not None else ""
 
 
 class FollowUpTemplate(Timestamps, db.Model):

@@ -16,7 +16,6 @@ from crm.contact import InvalidContact, normalize_email, normalize_phone, normal
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
 from crm.forms import US_STATES
-from crm.interactions.services import visible_interactions
 from crm.models import (
     Committee,
     CommitteeMembership,
@@ -28,35 +27,17 @@ from crm.models import (
     User,
     interaction_people,
 )
+from crm.offices import touch_due
+from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionHistory, person_positions, subject_choices
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def list_people(flt: DirectoryFilter, *, page: int, per_page: int, now: datetime) -> Page:
     """One page of the directory: a count and one select, relations loaded in batches."""
     base = flt.apply(sa.select(Person), now)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = clamp_page(page, total, per_page)
     stmt = (
         flt.order(base)
         .options(joinedload(Person.holder), joinedload(Person.last_contacted_by))
@@ -208,7 +189,7 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     # page's 25 rows, not the person's whole history.
     link = interaction_people
     timeline_q = (
-        visible_interactions(viewer)
+        Interaction.visible_to(viewer)
         .join(link, link.c.interaction_id == Interaction.id)
         .where(link.c.person_id == person.id)
     )
@@ -338,9 +319,7 @@ def update_person(
             setattr(person, key, values[key])
     person.full_name = ""
     person.set_names()
-    from crm.interactions.services import recompute_touch_due
-
-    recompute_touch_due(person)
+    person.next_touch_due = touch_due(person.last_contacted_at, person.cadence_days)
     changed_before, changed_after = audit.changes(before, audit.snapshot(person, EDITABLE))
     if changed_after:
         audit.record(actor, "update", person, changed_before, changed_after, now)

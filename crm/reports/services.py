@@ -250,9 +250,9 @@ def members_table(now: datetime, tz: str, days: int = 90) -> list[MemberRow]:
             sa.select(
                 Assignment.assignee_id,
                 sa.func.count(),
-                sa.func.count().filter(Assignment.due_on < today),
+                sa.func.count().filter(Assignment.is_overdue(today)),
             )
-            .where(Assignment.deleted_at.is_(None), Assignment.status.in_(("open", "in_progress")))
+            .where(Assignment.active())
             .group_by(Assignment.assignee_id)
         )
     }
