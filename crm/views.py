@@ -20,12 +20,6 @@ def page_arg() -> int:
         return 1
 
 
-def as_id(value) -> int | None:
-    """A record id from user input, or None. ASCII digits only: int() also takes "²" and fails."""
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 10 else None
-
-
 def csv_file(filename: str, lines) -> Response:
     """A CSV download. The lines stream inside the request, so a query they read from stays open."""
     return Response(

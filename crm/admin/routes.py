@@ -45,7 +45,7 @@ def users():
     ), status
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @requires("admin")
 def change_role(user_id: int):
     """Make someone a member, coordinator or admin."""
@@ -60,14 +60,14 @@ def change_role(user_id: int):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<id:user_id>/deactivate")
 @requires("admin")
 def deactivate(user_id: int):
     """Block sign-in and end the user's sessions at once."""
     return set_active(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/activate")
+@bp.post("/users/<id:user_id>/activate")
 @requires("admin")
 def activate(user_id: int):
     """Allow a deactivated user to sign in again."""
@@ -92,7 +92,7 @@ def mailbox():
     return render_template("admin/mailbox.html", messages=services.mailbox())
 
 
-@bp.get("/mailbox/<int:mail_id>")
+@bp.get("/mailbox/<id:mail_id>")
 @requires("admin")
 def mail(mail_id: int):
     """One kept message, text and HTML parts."""
@@ -114,7 +114,7 @@ def status():
     )
 
 
-@bp.post("/status/notifications/<int:notification_id>/resend")
+@bp.post("/status/notifications/<id:notification_id>/resend")
 @requires("admin")
 def resend_notification(notification_id: int):
     """Send a failed or unknown message again."""
@@ -123,7 +123,7 @@ def resend_notification(notification_id: int):
     return ledger_action(outbox.resend, notification_id, "Queued to be sent again.")
 
 
-@bp.post("/status/notifications/<int:notification_id>/delivered")
+@bp.post("/status/notifications/<id:notification_id>/delivered")
 @requires("admin")
 def confirm_delivered(notification_id: int):
     """Record that a message in doubt did arrive (it will not be resent)."""

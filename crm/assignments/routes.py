@@ -26,8 +26,9 @@ from crm.campaigns.services import campaign_choices
 from crm.clock import local_today, utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
+from crm.ids import parse_id
 from crm.interactions.services import picker_context
-from crm.views import as_id, get_or_404, page_arg
+from crm.views import get_or_404, page_arg
 
 work_bp = Blueprint("work", __name__)
 bp = Blueprint("assignments", __name__)
@@ -49,7 +50,7 @@ def my_work():
 @work_bp.get("/touch")
 def touch():
     """People whose keep-in-touch date is near or past, by holder (mine by default)."""
-    holder_id = as_id(request.args.get("holder", current_user.id))
+    holder_id = parse_id(request.args.get("holder", current_user.id))
     today, people = due_for_touch(utcnow(), current_user.timezone, holder_id=holder_id)
     return render_template(
         "assignments/touch.html",
@@ -122,10 +123,10 @@ def create():
     """Give outreach to a member: one assignment per person chosen (or one for an office)."""
     form = assignment_form()
     if request.method == "GET":
-        if as_id(request.args.get("person")):
-            form.people.data = [as_id(request.args["person"])]
-        if as_id(request.args.get("campaign")):
-            form.campaign_id.data = as_id(request.args["campaign"])
+        if parse_id(request.args.get("person")):
+            form.people.data = [parse_id(request.args["person"])]
+        if parse_id(request.args.get("campaign")):
+            form.campaign_id.data = parse_id(request.args["campaign"])
     collisions = []
     if form.validate_on_submit():
         try:
@@ -157,7 +158,7 @@ def create():
     return render_form(form, collisions=collisions)
 
 
-@bp.get("/assignments/<int:assignment_id>")
+@bp.get("/assignments/<id:assignment_id>")
 def show(assignment_id: int):
     """One assignment: target, due date, status, what can be done to it."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -175,7 +176,7 @@ def show(assignment_id: int):
     )
 
 
-@bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
+@bp.route("/assignments/<id:assignment_id>/edit", methods=["GET", "POST"])
 def edit(assignment_id: int):
     """Change what is asked (a coordinator, or a member for work they gave themselves)."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -198,7 +199,7 @@ def edit(assignment_id: int):
                     current_user,
                     a,
                     form_data(form, person_ids[0] if person_ids else None),
-                    as_id(form.version.data) or 0,
+                    parse_id(form.version.data) or 0,
                     utcnow(),
                     acknowledge_collisions=form.acknowledge.data,
                 )
@@ -223,10 +224,10 @@ def back(a) -> str:
 
 
 def version_of(form) -> int | None:
-    return as_id(form.version.data)
+    return parse_id(form.version.data)
 
 
-@bp.post("/assignments/<int:assignment_id>/status")
+@bp.post("/assignments/<id:assignment_id>/status")
 def set_status(assignment_id: int):
     """Start, finish, cancel or reopen an assignment."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -243,7 +244,7 @@ def set_status(assignment_id: int):
     return redirect(back(a))
 
 
-@bp.post("/assignments/<int:assignment_id>/complete")
+@bp.post("/assignments/<id:assignment_id>/complete")
 def complete(assignment_id: int):
     """Mark done, linking the contact that did it when one is given."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -264,7 +265,7 @@ def complete(assignment_id: int):
     return redirect(back(a))
 
 
-@bp.post("/assignments/<int:assignment_id>/snooze")
+@bp.post("/assignments/<id:assignment_id>/snooze")
 def snooze(assignment_id: int):
     """Hide open work until a date (or for N days); an empty date wakes it up."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -285,7 +286,7 @@ def snooze(assignment_id: int):
     return redirect(back(a))
 
 
-@bp.post("/assignments/<int:assignment_id>/reassign")
+@bp.post("/assignments/<id:assignment_id>/reassign")
 @requires("coordinator")
 def reassign(assignment_id: int):
     """Hand open work to another member."""
@@ -310,7 +311,7 @@ def reassign(assignment_id: int):
     return redirect(back(a))
 
 
-@bp.post("/assignments/<int:assignment_id>/delete")
+@bp.post("/assignments/<id:assignment_id>/delete")
 @requires("coordinator")
 def delete(assignment_id: int):
     """Soft-delete an assignment (restorable)."""
@@ -321,7 +322,7 @@ def delete(assignment_id: int):
     return redirect(url_for("assignments.show", assignment_id=a.id))
 
 
-@bp.post("/assignments/<int:assignment_id>/restore")
+@bp.post("/assignments/<id:assignment_id>/restore")
 @requires("coordinator")
 def restore(assignment_id: int):
     """Bring back a deleted assignment."""
@@ -359,7 +360,7 @@ def follow_ups():
     ), status
 
 
-@bp.post("/assignments/follow-ups/<int:template_id>")
+@bp.post("/assignments/follow-ups/<id:template_id>")
 @requires("coordinator")
 def update_follow_up(template_id: int):
     """Change a follow-up's label, delay, order, or whether it is offered."""

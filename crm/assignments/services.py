@@ -19,6 +19,7 @@ from crm.clock import local_today
 from crm.email import absolute_url, dispatch, queue_email
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
+from crm.ids import parse_id
 from crm.interactions.services import office_groups, visible_interactions
 from crm.models import (
     ASSIGNMENT_STATUSES,
@@ -37,7 +38,6 @@ from crm.models import (
     interaction_people,
 )
 from crm.people.services import Page
-from crm.views import as_id
 
 ACTIVE = ("open", "in_progress")
 # Allowed status changes; "open" from done or cancelled is a reopen.
@@ -209,7 +209,7 @@ class TeamFilter:
         """Read the team view's filters from query arguments, dropping what is not allowed."""
 
         def number(name):
-            return as_id(args.get(name))
+            return parse_id(args.get(name))
 
         def day(name):
             try:

@@ -54,7 +54,7 @@ def worker():
     return render_template("imports/_worker.html", worker=jobs.worker_status())
 
 
-@bp.get("/<int:run_id>")
+@bp.get("/<id:run_id>")
 @requires("admin")
 def show(run_id: int):
     """One run: progress, counts, errors, and every change it made."""
@@ -64,7 +64,7 @@ def show(run_id: int):
     )
 
 
-@bp.get("/<int:run_id>/status")
+@bp.get("/<id:run_id>/status")
 @requires("admin")
 def status(run_id: int):
     """The run's progress, polled by the run page while it is queued or running."""
@@ -78,7 +78,7 @@ def status(run_id: int):
     return response
 
 
-@bp.post("/<int:run_id>/retry")
+@bp.post("/<id:run_id>/retry")
 @requires("admin")
 def retry(run_id: int):
     """Send a queued run to the job queue again."""

@@ -15,10 +15,11 @@ from crm.assignments.services import (
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
+from crm.ids import parse_id
 from crm.interactions import services
 from crm.interactions.forms import InteractionForm
 from crm.policy.positions import interaction_positions
-from crm.views import as_id, get_or_404
+from crm.views import get_or_404
 
 bp = Blueprint("interactions", __name__)
 
@@ -63,10 +64,10 @@ def quick_log():
         )
         form.submission_key.data = secrets.token_urlsafe(24)
         form.members.data = [current_user.id]
-        if as_id(request.args.get("person")):
-            form.people.data = [as_id(request.args["person"])]
-        if as_id(request.args.get("assignment")):  # came from "Log contact" on my work
-            form.complete_assignments.data = [as_id(request.args["assignment"])]
+        if parse_id(request.args.get("person")):
+            form.people.data = [parse_id(request.args["person"])]
+        if parse_id(request.args.get("assignment")):  # came from "Log contact" on my work
+            form.complete_assignments.data = [parse_id(request.args["assignment"])]
     if form.validate_on_submit():
         try:
             interaction = services.log_interaction(
@@ -105,9 +106,9 @@ def outreach_context(form: InteractionForm) -> dict:
 @bp.get("/log/last-contact")
 def last_contact():
     """htmx fragment: "last contact with this office: N days ago, by X" for the chosen people."""
-    ids = [i for i in map(as_id, request.args.getlist("people")) if i][:10]
+    ids = [i for i in map(parse_id, request.args.getlist("people")) if i][:10]
     hints = [h for h in (services.last_contact_with_office(i) for i in ids) if h]
-    checked = {i for i in map(as_id, request.args.getlist("complete")) if i}
+    checked = {i for i in map(parse_id, request.args.getlist("complete")) if i}
     return render_template(
         "interactions/_last_contact.html",
         hints=hints,
@@ -117,7 +118,7 @@ def last_contact():
     )
 
 
-@bp.get("/interactions/<int:interaction_id>")
+@bp.get("/interactions/<id:interaction_id>")
 def show(interaction_id: int):
     """One contact, with its notes rendered safely."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
@@ -135,7 +136,7 @@ def show(interaction_id: int):
     )
 
 
-@bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
+@bp.route("/interactions/<id:interaction_id>/edit", methods=["GET", "POST"])
 def edit(interaction_id: int):
     """Edit a contact (its author or a coordinator)."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
@@ -154,7 +155,11 @@ def edit(interaction_id: int):
     if form.validate_on_submit():
         try:
             services.update_interaction(
-                current_user, interaction, form_data(form), as_id(form.version.data) or 0, utcnow()
+                current_user,
+                interaction,
+                form_data(form),
+                parse_id(form.version.data) or 0,
+                utcnow(),
             )
         except DomainError as e:
             apply_to_form(form, e)
@@ -167,7 +172,7 @@ def edit(interaction_id: int):
     ), status
 
 
-@bp.post("/interactions/<int:interaction_id>/delete")
+@bp.post("/interactions/<id:interaction_id>/delete")
 def delete(interaction_id: int):
     """Soft-delete a contact (its author or a coordinator); coordinators can restore it."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
@@ -180,7 +185,7 @@ def delete(interaction_id: int):
     return redirect(url_for("main.dashboard"))
 
 
-@bp.post("/interactions/<int:interaction_id>/restore")
+@bp.post("/interactions/<id:interaction_id>/restore")
 def restore(interaction_id: int):
     """Restore a deleted contact (coordinators)."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)

@@ -114,13 +114,37 @@ def log_interaction(
     actor: User, data: InteractionData, now: datetime, submission_key: str | None = None
 ) -> Interaction:
     """Record a contact. A repeated submission_key returns the first interaction, not a copy."""
-    if submission_key:
-        existing = db.session.scalar(
-            sa.select(Interaction).where(Interaction.submission_key == submission_key)
-        )
-        if existing is not None:
-            return existing
+    existing = with_submission_key(submission_key)
+    if existing is not None:
+        return existing
     check(data, now)
+    try:
+        interaction, notices = record_interaction(actor, data, now, submission_key)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same form was submitted twice at once and the other request won: its INSERT of the
+        # unique key made ours fail, at an autoflush or at the commit. Return its row.
+        db.session.rollback()
+        existing = with_submission_key(submission_key)
+        if existing is None:
+            raise
+        return existing
+    dispatch(notices)
+    return interaction
+
+
+def with_submission_key(submission_key: str | None) -> Interaction | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(
+        sa.select(Interaction).where(Interaction.submission_key == submission_key)
+    )
+
+
+def record_interaction(
+    actor: User, data: InteractionData, now: datetime, submission_key: str | None
+) -> tuple[Interaction, list]:
+    """The writes of log_interaction, uncommitted; returns the interaction and its notices."""
     people, members, issues, bills = load_related(data)
     interaction = Interaction(
         kind=data.kind,
@@ -155,23 +179,7 @@ def log_interaction(
     except DomainError:
         db.session.rollback()
         raise
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # The same form was submitted twice at once: the other request won; return its row.
-        db.session.rollback()
-        existing = (
-            db.session.scalar(
-                sa.select(Interaction).where(Interaction.submission_key == submission_key)
-            )
-            if submission_key
-            else None
-        )
-        if existing is None:
-            raise
-        return existing
-    dispatch(notices)
-    return interaction
+    return interaction, notices
 
 
 def office_group(people: list[Person]) -> list[int]:

@@ -16,11 +16,12 @@ from crm.authz import requires
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
+from crm.ids import parse_id
 from crm.interactions.services import last_contact_with_office
 from crm.people import services
 from crm.people.filters import DirectoryFilter
 from crm.people.forms import PersonForm
-from crm.views import as_id, csv_file, get_or_404, page_arg
+from crm.views import csv_file, get_or_404, page_arg
 
 bp = Blueprint("people", __name__)
 
@@ -60,18 +61,23 @@ def search():
     )
 
 
-@bp.get("/<int:person_id>")
+@bp.get("/<id:person_id>")
 def show(person_id: int):
     """A person's contact card, offices, committees, staff and timeline."""
     person = get_or_404(services.get_person, person_id, current_user)
-    data = services.person_page(person, current_user)
+    return render_person(person)
+
+
+def render_person(person, **extra):
+    """The person page; `extra` (a refused position form) is shown on it."""
     return render_template(
         "people/show.html",
-        data=data,
+        data=services.person_page(person, current_user),
         person=person,
         last=last_contact_with_office(person.id),
         form=EmptyForm(),
         open_work=open_for_person(person.id),
+        **extra,
     )
 
 
@@ -99,7 +105,7 @@ def create():
     return render_template("people/form.html", form=form, person=None), 422 if form.errors else 200
 
 
-@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/edit", methods=["GET", "POST"])
 @requires("coordinator")
 def edit(person_id: int):
     """Edit a person; a save over someone else's newer edit is refused and shown."""
@@ -113,7 +119,7 @@ def edit(person_id: int):
                 current_user,
                 person,
                 form.data_for_service(),
-                as_id(form.version.data) or 0,
+                parse_id(form.version.data) or 0,
                 utcnow(),
             )
         except DomainError as e:
@@ -125,7 +131,7 @@ def edit(person_id: int):
     return render_template("people/form.html", form=form, person=person), status
 
 
-@bp.post("/<int:person_id>/delete")
+@bp.post("/<id:person_id>/delete")
 @requires("coordinator")
 def delete(person_id: int):
     """Soft-delete a person (restorable)."""
@@ -136,7 +142,7 @@ def delete(person_id: int):
     return redirect(url_for("people.index"))
 
 
-@bp.post("/<int:person_id>/restore")
+@bp.post("/<id:person_id>/restore")
 @requires("coordinator")
 def restore(person_id: int):
     """Bring back a deleted person."""

@@ -1,15 +1,16 @@
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from crm.clock import timezone_names
-from crm.forms import STATE_CHOICES, BaseForm
+from crm.forms import STATE_CHOICES, BaseForm, fits
+from crm.models import User
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 class ProfileForm(BaseForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    organization = StringField("Organization", validators=[Optional(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), fits(User.name)])
+    organization = StringField("Organization", validators=[Optional(), fits(User.organization)])
     home_state = SelectField("Home state", choices=STATE_CHOICES)
     timezone = SelectField("Time zone")
     digest_enabled = BooleanField("Send me the weekly digest")
