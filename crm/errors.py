@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.orm.exc import StaleDataError
@@ -34,6 +35,18 @@ class Conflict(DomainError):
         "Review their changes below and apply yours again.",
     ):
         super().__init__(message)
+
+
+@contextmanager
+def no_lost_update():
+    """Around a service's writes to a versioned record: when another save won the race in between
+    (the UPDATE ... WHERE version = ? matched no row), roll back and raise Conflict, which the
+    view shows like a stale form (theirs beside mine), never as an error page."""
+    try:
+        yield
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
 
 
 def apply_to_form(form, error: DomainError) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
@@ -182,6 +184,64 @@ class EmptyForm(BaseForm):
     """A button that posts: carries the CSRF token."""
 
 
+@dataclass
+class Change:
+    """One field of a conflict: what is saved now (theirs) and what I typed (mine)."""
+
+    label: str
+    theirs: str
+    mine: str
+
+
+@dataclass
+class ConflictView:
+    """A stale save, shown: the fields that differ; the form already carries their version, so
+    posting it again saves mine over theirs."""
+
+    changes: list[Change]
+
+
+Namer = Callable[[list[int]], str]
+
+
+def shown(field, namers: dict[str, Namer] | None = None) -> str:
+    """A field's value as a person reads it (a choice's label, names for picked ids)."""
+    data = field.data
+    if namers and field.name in namers:
+        return namers[field.name](list(data or []))
+    if field.type == "BooleanField":
+        return "Yes" if data else "No"
+    if data is None or data == [] or data == "":
+        return ""
+    choices = getattr(field, "choices", None)
+    if isinstance(choices, list) and choices:
+        labels = {str(c[0]): str(c[1]) for c in choices}
+        values = data if isinstance(data, list) else [data]
+        return ", ".join(labels.get(str(v), str(v)) for v in values)
+    if isinstance(data, datetime):
+        return data.strftime("%Y-%m-%d %H:%M")
+    if isinstance(data, list):
+        return ", ".join(map(str, data))
+    return str(data)
+
+
+def conflict_view(
+    mine, theirs, namers: dict[str, Namer] | None = None, skip: tuple[str, ...] = ()
+) -> ConflictView:
+    """Compare the form as posted (mine) with the same form filled from the record as saved now
+    (theirs), field by field, and move my form to their version."""
+    changes = []
+    for field in mine:
+        if field.type in ("CSRFTokenField", "HiddenField") or field.name in skip:
+            continue
+        a, b = shown(theirs[field.name], namers), shown(field, namers)
+        if a != b:
+            changes.append(Change(str(field.label.text), a or "—", b or "—"))
+    mine.version.data = theirs.version.data
+    mine.version.raw_data = None
+    return ConflictView(changes)
+
+
 def id_select(label: str, **kwargs) -> SelectField:
     """A select of records by id (choices set per request; the service checks existence)."""
     return SelectField(label, coerce=coerce_id, validate_choice=False, **kwargs)
@@ -198,6 +258,9 @@ def valid_state(form, field):
 
 __all__ = [
     "BaseForm",
+    "Change",
+    "ConflictView",
+    "conflict_view",
     "EmptyForm",
     "IdField",
     "IdList",

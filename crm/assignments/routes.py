@@ -24,10 +24,10 @@ from crm.authz import public, requires
 from crm.cadence.services import due_for_touch
 from crm.campaigns.services import campaign_choices
 from crm.clock import local_today, utcnow
-from crm.errors import DomainError, apply_to_form
-from crm.forms import EmptyForm
+from crm.errors import Conflict, DomainError, apply_to_form
+from crm.forms import EmptyForm, conflict_view
 from crm.ids import parse_id
-from crm.interactions.services import picker_context
+from crm.interactions.services import picked_names, picker_context
 from crm.views import get_or_404, page_arg
 
 work_bp = Blueprint("work", __name__)
@@ -78,8 +78,8 @@ def team():
     )
 
 
-def assignment_form(obj=None) -> AssignmentForm:
-    form = AssignmentForm(obj=obj)
+def assignment_form(obj=None, **kwargs) -> AssignmentForm:
+    form = AssignmentForm(obj=obj, **kwargs)
     choices = services.team_choices()
     extra = campaign_choices()
     blank = [("", "—")]
@@ -106,13 +106,14 @@ def form_data(form: AssignmentForm, person_id: int | None) -> services.Assignmen
     )
 
 
-def render_form(form, assignment=None, collisions=None):
-    status = 422 if form.errors or form.form_errors else 200
+def render_form(form, assignment=None, collisions=None, conflict=None):
+    status = 409 if conflict else 422 if form.errors or form.form_errors else 200
     return render_template(
         "assignments/form.html",
         form=form,
         assignment=assignment,
         warnings=collisions or [],
+        conflict=conflict,
         **picker_context(form),
     ), status
 
@@ -188,7 +189,7 @@ def edit(assignment_id: int):
         form.version.data = a.version
     if not current_user.is_coordinator:
         form.assignee_id.choices = [(str(current_user.id), current_user.name)]
-    collisions = []
+    collisions, conflict = [], None
     if form.validate_on_submit():
         person_ids = form.people.data or []
         if len(person_ids) > 1:
@@ -209,12 +210,17 @@ def edit(assignment_id: int):
                     "Someone else is already on this office. Check below, "
                     "then tick “Assign anyway” to go ahead."
                 )
+            except Conflict:
+                # Someone saved first: their values beside mine; posting again saves mine.
+                theirs = assignment_form(a, formdata=None)
+                theirs.people.data = [a.person_id] if a.person_id else []
+                conflict = conflict_view(form, theirs, picked_names(), skip=("acknowledge",))
             except DomainError as e:
                 apply_to_form(form, e)
             else:
                 flash("Saved.", "success")
                 return redirect(url_for("assignments.show", assignment_id=a.id))
-    return render_form(form, assignment=a, collisions=collisions)
+    return render_form(form, assignment=a, collisions=collisions, conflict=conflict)
 
 
 def back(a) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from crm import audit, authz
 from crm.clock import local_today
 from crm.email import absolute_url, dispatch, queue_email
-from crm.errors import Conflict, DomainError, NotAllowed
+from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
 from crm.ids import parse_id
 from crm.interactions.services import office_groups, visible_interactions
@@ -706,12 +706,13 @@ def save_change(
     actor: User, a: Assignment, before: dict, action: str, now: datetime, *, notify: bool = False
 ) -> Assignment:
     """Flush (the version moves on), audit what changed, notify if reassigned, commit."""
-    db.session.flush()
-    b, after = audit.changes(before, audit.snapshot(a, AUDITED))
-    if after:
-        audit.record(actor, action, a, b, after, now)
-    rows = queue_notices(actor, [a], now, reassigned=True) if notify else []
-    db.session.commit()
+    with no_lost_update():
+        db.session.flush()
+        b, after = audit.changes(before, audit.snapshot(a, AUDITED))
+        if after:
+            audit.record(actor, action, a, b, after, now)
+        rows = queue_notices(actor, [a], now, reassigned=True) if notify else []
+        db.session.commit()
     dispatch(rows)
     return a
 

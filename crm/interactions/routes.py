@@ -13,8 +13,8 @@ from crm.assignments.services import (
     picker_hint,
 )
 from crm.clock import utcnow
-from crm.errors import DomainError, apply_to_form
-from crm.forms import EmptyForm
+from crm.errors import Conflict, DomainError, apply_to_form
+from crm.forms import EmptyForm, conflict_view
 from crm.ids import parse_id
 from crm.interactions import services
 from crm.interactions.forms import InteractionForm
@@ -144,14 +144,8 @@ def edit(interaction_id: int):
         abort(403)
     form = InteractionForm(obj=interaction)
     if request.method == "GET":
-        form.people.data = [p.id for p in interaction.people]
-        form.members.data = [m.id for m in interaction.members]
-        form.issues.data = [i.id for i in interaction.issues]
-        form.bills.data = [b.id for b in interaction.bills]
-        form.occurred_at.data = clock.local(interaction.occurred_at, current_user.timezone).replace(
-            tzinfo=None
-        )
-        form.version.data = interaction.version
+        filled_from(form, interaction)
+    conflict = None
     if form.validate_on_submit():
         try:
             services.update_interaction(
@@ -161,15 +155,40 @@ def edit(interaction_id: int):
                 parse_id(form.version.data) or 0,
                 utcnow(),
             )
+        except Conflict:
+            # Someone saved first: their values beside mine; posting again saves mine.
+            theirs = filled_from(InteractionForm(formdata=None, obj=interaction), interaction)
+            conflict = conflict_view(form, theirs, services.picked_names(), skip=NOT_EDITED)
         except DomainError as e:
             apply_to_form(form, e)
         else:
             flash("Saved.", "success")
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
-    status = 422 if form.errors or form.form_errors else 200
+    status = 409 if conflict else 422 if form.errors or form.form_errors else 200
     return render_template(
-        "interactions/log.html", form=form, interaction=interaction, **services.picker_context(form)
+        "interactions/log.html",
+        form=form,
+        interaction=interaction,
+        conflict=conflict,
+        **services.picker_context(form),
     ), status
+
+
+# The quick log's outreach fields: not part of an edit, so never a difference in a conflict.
+NOT_EDITED = ("follow_ups", "custom_follow_up", "custom_due_in_days", "complete_assignments")
+
+
+def filled_from(form: InteractionForm, interaction) -> InteractionForm:
+    """The edit form as the saved contact fills it (times in the editor's zone)."""
+    form.people.data = [p.id for p in interaction.people]
+    form.members.data = [m.id for m in interaction.members]
+    form.issues.data = [i.id for i in interaction.issues]
+    form.bills.data = [b.id for b in interaction.bills]
+    form.occurred_at.data = clock.local(interaction.occurred_at, current_user.timezone).replace(
+        tzinfo=None
+    )
+    form.version.data = interaction.version
+    return form
 
 
 @bp.post("/interactions/<id:interaction_id>/delete")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from crm import audit, authz
 from crm.email import dispatch
-from crm.errors import Conflict, DomainError, NotAllowed
+from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
 from crm.models import (
     INTERACTION_KINDS,
@@ -323,19 +323,20 @@ def update_interaction(
         raise Conflict()
     check(data, now)
     people, members, issues, bills = load_related(data)
-    before = audit.snapshot(interaction, AUDITED)
-    affected = {p.id for p in interaction.people} | {p.id for p in people}
-    for key in AUDITED:
-        setattr(interaction, key, getattr(data, key))
-    interaction.people, interaction.members = people, members
-    interaction.issues, interaction.bills = issues, bills
-    db.session.flush()
-    refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
-    b, a = audit.changes(before, audit.snapshot(interaction, AUDITED))
-    audit.record(actor, "update", interaction, b, a, now)
-    for entry in data.positions:  # positions are append-only: an edit can only add new ones
-        add_position(actor, entry, now, interaction)
-    db.session.commit()
+    with no_lost_update():
+        before = audit.snapshot(interaction, AUDITED)
+        affected = {p.id for p in interaction.people} | {p.id for p in people}
+        for key in AUDITED:
+            setattr(interaction, key, getattr(data, key))
+        interaction.people, interaction.members = people, members
+        interaction.issues, interaction.bills = issues, bills
+        db.session.flush()
+        refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
+        b, a = audit.changes(before, audit.snapshot(interaction, AUDITED))
+        audit.record(actor, "update", interaction, b, a, now)
+        for entry in data.positions:  # positions are append-only: an edit can only add new ones
+            add_position(actor, entry, now, interaction)
+        db.session.commit()
     return interaction
 
 
@@ -432,6 +433,26 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
         )
     )
     return list(db.session.scalars(stmt))
+
+
+def picked_names() -> dict:
+    """How a conflict names the ids the log form's pickers hold (people, members, subjects)."""
+
+    def namer(label, key):
+        def names(ids: list[int]) -> str:
+            if not ids:
+                return ""
+            found = dict(db.session.execute(sa.select(key, label).where(key.in_(ids))).all())
+            return ", ".join(str(found.get(i, i)) for i in ids)
+
+        return names
+
+    return {
+        "people": namer(Person.full_name, Person.id),
+        "members": namer(User.name, User.id),
+        "issues": namer(Issue.name, Issue.id),
+        "bills": namer(Bill.number, Bill.id),
+    }
 
 
 def picker_context(form) -> dict:

@@ -14,8 +14,8 @@ from flask_login import current_user
 from crm.assignments.services import open_for_person
 from crm.authz import requires
 from crm.clock import utcnow
-from crm.errors import DomainError, apply_to_form
-from crm.forms import EmptyForm
+from crm.errors import Conflict, DomainError, apply_to_form
+from crm.forms import EmptyForm, conflict_view
 from crm.ids import parse_id
 from crm.interactions.services import last_contact_with_office
 from crm.people import services
@@ -81,8 +81,8 @@ def render_person(person, **extra):
     )
 
 
-def person_form(person=None) -> PersonForm:
-    form = PersonForm(obj=person)
+def person_form(person=None, **kwargs) -> PersonForm:
+    form = PersonForm(obj=person, **kwargs)
     orgs, users = services.person_form_choices()
     form.organization_id.choices = [("", "—")] + [(str(i), n) for i, n in orgs]
     form.holder_id.choices = [("", "—")] + [(str(i), n) for i, n in users]
@@ -122,6 +122,12 @@ def edit(person_id: int):
                 parse_id(form.version.data) or 0,
                 utcnow(),
             )
+        except Conflict:
+            # Someone saved first: their values beside mine; posting again saves mine.
+            conflict = conflict_view(form, person_form(person, formdata=None))
+            return render_template(
+                "people/form.html", form=form, person=person, conflict=conflict
+            ), 409
         except DomainError as e:
             apply_to_form(form, e)
         else:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
-from crm.errors import Conflict, DomainError, NotAllowed
+from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
 from crm.forms import US_STATES
 from crm.interactions.services import visible_interactions
@@ -317,19 +317,20 @@ def update_person(
     if person.version != expected_version:
         raise Conflict()
     values = clean_person_data(data)
-    before = audit.snapshot(person, EDITABLE)
-    for key in EDITABLE:
-        if key in values:
-            setattr(person, key, values[key])
-    person.full_name = ""
-    person.set_names()
-    from crm.interactions.services import recompute_touch_due
+    with no_lost_update():
+        before = audit.snapshot(person, EDITABLE)
+        for key in EDITABLE:
+            if key in values:
+                setattr(person, key, values[key])
+        person.full_name = ""
+        person.set_names()
+        from crm.interactions.services import recompute_touch_due
 
-    recompute_touch_due(person)
-    changed_before, changed_after = audit.changes(before, audit.snapshot(person, EDITABLE))
-    if changed_after:
-        audit.record(actor, "update", person, changed_before, changed_after, now)
-    db.session.commit()
+        recompute_touch_due(person)
+        changed_before, changed_after = audit.changes(before, audit.snapshot(person, EDITABLE))
+        if changed_after:
+            audit.record(actor, "update", person, changed_before, changed_after, now)
+        db.session.commit()
     return person
 
 
