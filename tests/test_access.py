@@ -18,6 +18,7 @@ from tests.factories import (
     BillFactory,
     InteractionFactory,
     IssueFactory,
+    OrganizationFactory,
     PersonFactory,
     UserFactory,
 )
@@ -38,6 +39,12 @@ EXPECTED = {
     "people.edit": "coordinator",
     "people.delete": "coordinator",
     "people.restore": "coordinator",
+    "organizations.index": "member",
+    "organizations.show": "member",
+    "organizations.create": "coordinator",
+    "organizations.edit": "coordinator",
+    "organizations.retire": "coordinator",
+    "organizations.reinstate": "coordinator",
     "interactions.quick_log": "member",
     "interactions.last_contact": "member",
     "interactions.show": "member",
@@ -91,6 +98,8 @@ EXPECTED = {
     "policy.bill_whip": "member",
     "policy.issue_whip_csv": "member",
     "policy.bill_whip_csv": "member",
+    "bills.show": "member",
+    "bills.track": "coordinator",
     "policy.record_position": "member",
     "policy.mark_commitment": "coordinator",
     "reports.index": "member",
@@ -140,7 +149,8 @@ def sample_url(rule: str, ids: dict) -> str:
 def sample(db, coordinator):
     """One record of each kind the routes address by id."""
     victim = UserFactory(email="victim@example.org", name="Victim")
-    person = PersonFactory()
+    organization = OrganizationFactory()
+    person = PersonFactory(organization=organization)
     interaction = InteractionFactory(logged_by=coordinator, people=[person])
     mail = DevMail(
         to_email="x@example.org", subject="Hello", text_body="Hi", headers={}, created_at=utcnow()
@@ -174,6 +184,7 @@ def sample(db, coordinator):
     db.session.commit()
     return {
         "person_id": person.id,
+        "org_id": organization.id,
         "interaction_id": interaction.id,
         "user_id": victim.id,
         "mail_id": mail.id,

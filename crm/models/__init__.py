@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic and the services import from here)."""
 
+from crm.models.billstatus import BillAction, BillChange, BillCommittee, BillSponsor
 from crm.models.directory import (
     CHAMBERS,
     LEVELS,
@@ -43,6 +44,10 @@ from crm.models.system import (
 from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
+    "BillAction",
+    "BillChange",
+    "BillCommittee",
+    "BillSponsor",
     "ASSIGNMENT_STATUSES",
     "CHAMBERS",
     "INTERACTION_KINDS",
