@@ -170,6 +170,7 @@ def valid_values(ids: dict, user) -> dict[str, str]:
 
 HOSTS = [
     "/people/{person_id}",
+    "/organizations/{org_id}",
     "/assignments/{assignment_id}",
     "/interactions/{interaction_id}",
     "/campaigns/{campaign_id}",
