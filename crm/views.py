@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, request, stream_with_context
+from flask import Response, abort, render_template, request, stream_with_context
 
 
 def get_or_404(loader, *args):
@@ -11,6 +11,13 @@ def get_or_404(loader, *args):
         return loader(*args)
     except LookupError:
         abort(404)
+
+
+def render_form(template: str, form, **context):
+    """A page with a form: 422 when the form has errors (bad input is shown again, as typed),
+    409 when `conflict` is given (someone saved first), else 200."""
+    status = 409 if context.get("conflict") else 422 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status
 
 
 def page_arg() -> int:

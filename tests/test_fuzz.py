@@ -30,7 +30,7 @@ from crm.forms import BaseForm
 from tests.factories import UserFactory
 from tests.test_access import EXPECTED, ROUTES, route_url, sample  # noqa: F401 (fixture)
 
-MAX_EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "6"))
 # Signing out ends the session the fuzz posts with; nothing else is left out.
 SKIP = {"auth.logout"}
 POSTS = [(e, r) for e, r, m in ROUTES if m == "POST" and e not in SKIP]

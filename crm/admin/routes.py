@@ -10,7 +10,7 @@ from crm.authz import requires
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
-from crm.views import get_or_404
+from crm.views import get_or_404, render_form
 
 bp = Blueprint("admin", __name__)
 
@@ -35,14 +35,13 @@ def users():
         else:
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("admin.users"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "admin/users.html",
         users=services.list_users(),
         form=form,
         role_form=RoleForm(),
         button=EmptyForm(),
-    ), status
+    )
 
 
 @bp.post("/users/<id:user_id>/role")

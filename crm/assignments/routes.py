@@ -28,7 +28,7 @@ from crm.errors import Conflict, DomainError, apply_to_form
 from crm.forms import EmptyForm, conflict_view
 from crm.ids import parse_id
 from crm.interactions.services import picked_names, picker_context
-from crm.views import get_or_404, page_arg
+from crm.views import get_or_404, page_arg, render_form
 
 work_bp = Blueprint("work", __name__)
 bp = Blueprint("assignments", __name__)
@@ -106,16 +106,15 @@ def form_data(form: AssignmentForm, person_id: int | None) -> services.Assignmen
     )
 
 
-def render_form(form, assignment=None, collisions=None, conflict=None):
-    status = 409 if conflict else 422 if form.errors or form.form_errors else 200
-    return render_template(
+def assignment_page(form, assignment=None, collisions=None, conflict=None):
+    return render_form(
         "assignments/form.html",
         form=form,
         assignment=assignment,
         warnings=collisions or [],
         conflict=conflict,
         **picker_context(form),
-    ), status
+    )
 
 
 @bp.route("/assignments/new", methods=["GET", "POST"])
@@ -156,7 +155,7 @@ def create():
             if len(made) == 1:
                 return redirect(url_for("assignments.show", assignment_id=made[0].id))
             return redirect(url_for("assignments.team", assignee=made[0].assignee_id))
-    return render_form(form, collisions=collisions)
+    return assignment_page(form, collisions=collisions)
 
 
 @bp.get("/assignments/<id:assignment_id>")
@@ -220,7 +219,7 @@ def edit(assignment_id: int):
             else:
                 flash("Saved.", "success")
                 return redirect(url_for("assignments.show", assignment_id=a.id))
-    return render_form(form, assignment=a, collisions=collisions, conflict=conflict)
+    return assignment_page(form, assignment=a, collisions=collisions, conflict=conflict)
 
 
 def back(a) -> str:
@@ -360,10 +359,7 @@ def follow_ups():
         else:
             flash(f"“{form.label.data}” is now offered in the quick log.", "success")
             return redirect(url_for("assignments.follow_ups"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        "assignments/follow_ups.html", form=form, templates=services.all_templates()
-    ), status
+    return render_form("assignments/follow_ups.html", form=form, templates=services.all_templates())
 
 
 @bp.post("/assignments/follow-ups/<id:template_id>")

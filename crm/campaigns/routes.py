@@ -13,7 +13,7 @@ from crm.forms import EmptyForm
 from crm.ids import parse_id
 from crm.people.filters import DirectoryFilter
 from crm.people.services import filter_choices
-from crm.views import get_or_404
+from crm.views import get_or_404, render_form
 
 bp = Blueprint("campaigns", __name__)
 
@@ -55,15 +55,14 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
         else:
             flash(f"Saved “{campaign.name}”. Now assign its targets.", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "campaigns/builder.html",
         form=form,
         flt=flt,
         campaign=campaign,
         preview=services.preview(flt, utcnow()) if flt.active else None,
         choices=filter_choices(flt),
-    ), status
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -148,8 +147,7 @@ def assign(campaign_id: int):
         chosen = dict(pairs)
         for row in plan.rows:
             row.assignee_id = chosen.get(row.person.id)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "campaigns/assign.html",
         campaign=campaign,
         plan=plan,
@@ -157,7 +155,7 @@ def assign(campaign_id: int):
         strategy=strategy,
         members=members,
         strategies=services.STRATEGIES,
-    ), status
+    )
 
 
 @bp.post("/<id:campaign_id>/delete")

@@ -10,7 +10,7 @@ from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.imports import services
 from crm.imports.forms import ImportForm
-from crm.views import get_or_404
+from crm.views import get_or_404, render_form
 
 bp = Blueprint("imports", __name__)
 
@@ -43,8 +43,7 @@ def index():
                     "warning",
                 )
             return redirect(url_for("imports.show", run_id=run.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("imports/index.html", form=form, runs=services.list_runs()), status
+    return render_form("imports/index.html", form=form, runs=services.list_runs())
 
 
 @bp.get("/worker")

@@ -19,7 +19,7 @@ from crm.ids import parse_id
 from crm.interactions import services
 from crm.interactions.forms import InteractionForm
 from crm.policy.positions import interaction_positions
-from crm.views import get_or_404
+from crm.views import get_or_404, render_form
 
 bp = Blueprint("interactions", __name__)
 
@@ -84,13 +84,12 @@ def quick_log():
             if form.follow_ups.data or form.custom_follow_up.data:
                 flash("Your follow-ups are on My work.", "info")
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "interactions/log.html",
         form=form,
         **services.picker_context(form),
         **outreach_context(form),
-    ), status
+    )
 
 
 def outreach_context(form: InteractionForm) -> dict:
@@ -164,14 +163,13 @@ def edit(interaction_id: int):
         else:
             flash("Saved.", "success")
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
-    status = 409 if conflict else 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "interactions/log.html",
         form=form,
         interaction=interaction,
         conflict=conflict,
         **services.picker_context(form),
-    ), status
+    )
 
 
 # The quick log's outreach fields: not part of an edit, so never a difference in a conflict.

@@ -10,7 +10,7 @@ from crm.forms import US_STATES, EmptyForm
 from crm.ids import parse_id
 from crm.organizations import services
 from crm.organizations.forms import OrganizationForm
-from crm.views import get_or_404, page_arg
+from crm.views import get_or_404, page_arg, render_form
 
 bp = Blueprint("organizations", __name__)
 
@@ -40,9 +40,7 @@ def org_form(org=None) -> OrganizationForm:
 
 
 def save_page(form: OrganizationForm, org):
-    return render_template("organizations/form.html", form=form, org=org), (
-        422 if form.errors or form.form_errors else 200
-    )
+    return render_form("organizations/form.html", form=form, org=org)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from crm.interactions.services import last_contact_with_office
 from crm.people import services
 from crm.people.filters import DirectoryFilter
 from crm.people.forms import PersonForm
-from crm.views import csv_file, get_or_404, page_arg
+from crm.views import csv_file, get_or_404, page_arg, render_form
 
 bp = Blueprint("people", __name__)
 
@@ -102,7 +102,7 @@ def create():
         else:
             flash(f"{person.full_name} was added.", "success")
             return redirect(url_for("people.show", person_id=person.id))
-    return render_template("people/form.html", form=form, person=None), 422 if form.errors else 200
+    return render_form("people/form.html", form=form, person=None)
 
 
 @bp.route("/<id:person_id>/edit", methods=["GET", "POST"])
@@ -125,16 +125,13 @@ def edit(person_id: int):
         except Conflict:
             # Someone saved first: their values beside mine; posting again saves mine.
             conflict = conflict_view(form, person_form(person, formdata=None))
-            return render_template(
-                "people/form.html", form=form, person=person, conflict=conflict
-            ), 409
+            return render_form("people/form.html", form=form, person=person, conflict=conflict)
         except DomainError as e:
             apply_to_form(form, e)
         else:
             flash("Saved.", "success")
             return redirect(url_for("people.show", person_id=person.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("people/form.html", form=form, person=person), status
+    return render_form("people/form.html", form=form, person=person)
 
 
 @bp.post("/<id:person_id>/delete")

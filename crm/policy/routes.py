@@ -11,7 +11,7 @@ from crm.models import STANCES
 from crm.policy import positions, services, whip
 from crm.policy.forms import BillForm, CommitmentForm, IssueForm, PositionForm
 from crm.policy.positions import Subject
-from crm.views import csv_response, get_or_404
+from crm.views import csv_response, get_or_404, render_form
 
 bp = Blueprint("policy", __name__)
 
@@ -74,8 +74,7 @@ def edit_issue(issue_id: int | None = None):
         else:
             flash(f"Saved the issue {issue.name}.", "success")
             return redirect(url_for("policy.index"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("policy/issue_form.html", form=form, issue=issue), status
+    return render_form("policy/issue_form.html", form=form, issue=issue)
 
 
 @bp.route("/bills/new", methods=["GET", "POST"])
@@ -110,10 +109,9 @@ def edit_bill(bill_id: int | None = None):
         else:
             flash(f"Saved the bill {bill.label}.", "success")
             return redirect(url_for("policy.index"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "policy/bill_form.html", form=form, bill=bill, issue_choices=services.issue_choices()
-    ), status
+    )
 
 
 def board(subject: Subject):

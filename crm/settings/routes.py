@@ -1,6 +1,6 @@
 """My settings: profile, time zone, digest."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user
 
 from crm.clock import utcnow
@@ -9,6 +9,7 @@ from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.settings import services
 from crm.settings.forms import ProfileForm
+from crm.views import render_form
 
 bp = Blueprint("settings", __name__)
 
@@ -26,13 +27,12 @@ def profile():
         else:
             flash("Your settings were saved.", "success")
             return redirect(url_for("settings.profile"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "settings/profile.html",
         form=form,
         button=EmptyForm(),
         calendar_url=absolute_url("assignments.calendar_feed", token=current_user.calendar_token),
-    ), status
+    )
 
 
 @bp.post("/calendar")
