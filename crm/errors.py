@@ -32,7 +32,7 @@ class Conflict(DomainError):
     def __init__(
         self,
         message: str = "Someone else changed this record while you were editing. "
-        "Review their changes below and apply yours again.",
+        "Reload the page to see their change, then try again.",
     ):
         super().__init__(message)
 
