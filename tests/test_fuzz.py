@@ -11,7 +11,7 @@ access matrix says may use the endpoint, with a valid CSRF token: every answer m
 
 Then each field alone gets the values that broke its kind before (2^31, 2^63; 9999-12-31;
 a ligature that folds to 18 letters; NUL with CR/LF). Bounded: MAX_EXAMPLES random posts per
-endpoint (CRM_FUZZ_EXAMPLES), derandomized, plus two or three per field: the same every run.
+endpoint (CRM_FUZZ_EXAMPLES), derandomized, plus two per field: the same every run.
 """
 
 from __future__ import annotations
