@@ -15,7 +15,7 @@ from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
 from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
-from crm.forms import US_STATES
+from crm.forms import US_STATES, strip_filter
 from crm.interactions.services import visible_interactions
 from crm.models import (
     Committee,
@@ -127,7 +127,7 @@ def export_people(flt: DirectoryFilter, now: datetime) -> Iterator[str]:
 
 def search_people(q: str, limit: int = 12) -> list[Person]:
     """Autocomplete: name words in any order, in-office people first."""
-    flt = DirectoryFilter(q=q, include_out_of_office=True)
+    flt = DirectoryFilter(q=strip_filter(q or "")[:100], include_out_of_office=True)
     if not flt.q:
         return []
     stmt = (
