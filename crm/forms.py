@@ -19,6 +19,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Length, ValidationError
+from wtforms.widgets import TextInput
 
 from crm.ids import coerce_id, parse_id
 
@@ -167,7 +168,9 @@ class IdList(SelectMultipleField):
 
 
 class IdField(Field):
-    """One optional record id in a hidden or text input (blank is None)."""
+    """One optional record id in a text input (blank is None)."""
+
+    widget = TextInput()
 
     def _value(self):
         return "" if self.data is None else str(self.data)

@@ -35,6 +35,7 @@ class Issue(Timestamps, db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
     active: Mapped[bool] = mapped_column(default=True)
+    talking_points: Mapped[str | None] = mapped_column(sa.Text)  # printed on meeting briefs
 
     bills: Mapped[list[Bill]] = relationship(secondary=bill_issues, back_populates="issues")
 
@@ -59,6 +60,7 @@ class Bill(Timestamps, db.Model):
     record: Mapped[dict | None] = mapped_column(sa.JSON)  # titles, subjects, texts, related, ...
     record_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tracked: Mapped[bool] = mapped_column(default=False)
+    talking_points: Mapped[str | None] = mapped_column(sa.Text)  # printed on meeting briefs
 
     issues: Mapped[list[Issue]] = relationship(secondary=bill_issues, back_populates="bills")
 

@@ -20,6 +20,11 @@ class IssueForm(BaseForm):
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     active = BooleanField("Active: offered in the quick log and on the whip boards", default=True)
+    talking_points = TextAreaField(
+        "Talking points",
+        validators=[Optional(), Length(max=5000)],
+        description="What we ask for, in a few lines: printed on every meeting brief.",
+    )
 
 
 class BillForm(BaseForm):
@@ -49,6 +54,11 @@ class BillForm(BaseForm):
     url = StringField("Link", validators=[Optional(), fits(Bill.url)])
     introduced_on = DateField("Introduced on", validators=[Optional()])
     issues = IdList("Issues", coerce=int)
+    talking_points = TextAreaField(
+        "Talking points",
+        validators=[Optional(), Length(max=5000)],
+        description="What we ask for, in a few lines: printed on every meeting brief.",
+    )
 
 
 class PositionForm(BaseForm):
