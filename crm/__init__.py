@@ -64,8 +64,10 @@ def register_blueprints(app: Flask) -> None:
     from crm.campaigns.routes import bp as campaigns_bp
     from crm.conrad30.routes import bp as conrad30_bp
     from crm.digests.routes import bp as digests_bp
+    from crm.duplicates.routes import bp as duplicates_bp
     from crm.events.routes import bp as events_bp
     from crm.imports.routes import bp as imports_bp
+    from crm.intake.routes import bp as intake_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
     from crm.lobbying.routes import bp as lobbying_bp
@@ -80,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(briefs_bp, url_prefix="/people")
+    app.register_blueprint(duplicates_bp, url_prefix="/people")
     app.register_blueprint(organizations_bp, url_prefix="/organizations")
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -93,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(conrad30_bp, url_prefix="/conrad30")
     app.register_blueprint(lobbying_bp, url_prefix="/lobbying")
     app.register_blueprint(events_bp, url_prefix="/days")
+    app.register_blueprint(intake_bp, url_prefix="/intake")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)

@@ -21,6 +21,7 @@ from crm.models import (
     DevMail,
     FollowUpTemplate,
     ImportRun,
+    IntakeUpload,
     Notification,
     Position,
 )
@@ -50,6 +51,8 @@ EXPECTED = {
     "people.edit": "coordinator",
     "people.delete": "coordinator",
     "people.restore": "coordinator",
+    "duplicates.merge": "coordinator",
+    "duplicates.not_duplicate": "coordinator",
     "briefs.show": "member",
     "briefs.pdf": "member",
     "organizations.index": "member",
@@ -119,6 +122,11 @@ EXPECTED = {
     "lobbying.index": "member",
     "lobbying.export_csv": "member",
     "lobbying.export_xlsx": "member",
+    "intake.upload": "coordinator",
+    "intake.mapping": "coordinator",
+    "intake.check": "coordinator",
+    "intake.report": "coordinator",
+    "intake.history_csv": "member",
     "events.index": "member",
     "events.edit": "coordinator",
     "events.show": "member",
@@ -226,6 +234,14 @@ def sample(db, coordinator):
         )
     )
     db.session.add(day)
+    upload = IntakeUpload(
+        kind="people",
+        filename="people.csv",
+        data=b"Name,State\nAda Lovelace,TX\n",
+        mapping={"0": "full_name", "1": "state"},
+        created_by_id=coordinator.id,
+    )
+    db.session.add(upload)
     db.session.commit()
     return {
         "person_id": person.id,
@@ -243,6 +259,7 @@ def sample(db, coordinator):
         "position_id": position.id,
         "notification_id": notification.id,
         "day_id": day.id,
+        "upload_id": upload.id,
         "meeting_id": day.meetings[0].id,
     }
 

@@ -28,7 +28,7 @@ from crm.imports import congress, openstates, reconcile
 from crm.imports.reconcile import Change
 from crm.imports.records import HasProblems, Problem, Snapshot
 from crm.imports.sources import DATA_EXTENSIONS, ParseCache, SourceError, open_source
-from crm.models import AuditEntry, ImportFile, ImportRun, User
+from crm.models import AuditEntry, ImportFile, ImportRun, NotDuplicate, Person, User
 
 log = logging.getLogger(__name__)
 
@@ -439,6 +439,36 @@ class RunDetails:
     changes: list[dict]  # each with "lines": [(field, before, after)] as short text
 
 
+def open_reviews(reviews: list[dict]) -> list[dict]:
+    """Possible duplicates still to decide, each with the imported person's id (to merge), in
+    two queries: those merged or marked "not the same" since the run are left out."""
+    keys = [r["key"] for r in reviews]
+    if not keys:
+        return []
+    imported = {}
+    for pid, bioguide, openstates_id in db.session.execute(
+        sa.select(Person.id, Person.bioguide_id, Person.openstates_id).where(
+            sa.or_(Person.bioguide_id.in_(keys), Person.openstates_id.in_(keys))
+        )
+    ):
+        imported[bioguide or openstates_id] = pid
+    decided = set(
+        db.session.execute(
+            sa.select(NotDuplicate.person_id, NotDuplicate.other_key).where(
+                NotDuplicate.other_key.in_(keys)
+            )
+        )
+    )
+    gone = set(db.session.scalars(sa.select(Person.id).where(Person.merged_into_id.is_not(None))))
+    return [
+        {**r, "person_id": imported.get(r["key"])}
+        for r in reviews
+        if (r.get("other_id"), r["key"]) not in decided
+        and r.get("other_id") not in gone
+        and imported.get(r["key"]) not in gone
+    ]
+
+
 def run_details(run: ImportRun, limit: int = 500) -> RunDetails:
     """A run's stored report, ready for the page."""
     problems = run.errors or []
@@ -458,7 +488,7 @@ def run_details(run: ImportRun, limit: int = 500) -> RunDetails:
     return RunDetails(
         errors=[p for p in problems if p.get("level") != "warning"][:limit],
         warnings=[p for p in problems if p.get("level") == "warning"][:limit],
-        reviews=[c for c in run.changes or [] if c["action"] == "review"],
+        reviews=open_reviews([c for c in run.changes or [] if c["action"] == "review"]),
         changes=changes,
     )
 

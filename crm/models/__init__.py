@@ -10,6 +10,7 @@ from crm.models.directory import (
     TIERS,
     Committee,
     CommitteeMembership,
+    NotDuplicate,
     Office,
     Organization,
     Person,
@@ -17,6 +18,7 @@ from crm.models.directory import (
     fold,
 )
 from crm.models.events import AdvocacyDay, DayMeeting, DayTarget
+from crm.models.intake import IntakeUpload, SavedMapping
 from crm.models.interaction import (
     INTERACTION_KINDS,
     Interaction,
@@ -46,6 +48,9 @@ from crm.models.system import (
 from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
+    "NotDuplicate",
+    "IntakeUpload",
+    "SavedMapping",
     "AdvocacyDay",
     "DayMeeting",
     "DayTarget",

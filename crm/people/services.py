@@ -70,6 +70,7 @@ CSV_COLUMNS = [
     ("Name", lambda p: p.full_name),
     ("Kind", lambda p: p.kind),
     ("Title", lambda p: p.title),
+    ("Organization", lambda p: p.organization.name if p.organization else ""),
     ("Level", lambda p: p.level),
     ("Chamber", lambda p: p.chamber),
     ("State", lambda p: p.state),
@@ -114,7 +115,9 @@ def export_people(flt: DirectoryFilter, now: datetime) -> Iterator[str]:
 
     The lines are produced after the view returned, when the request's session is already
     closed, so they read through a session of their own (closed when the stream ends)."""
-    stmt = flt.order(flt.apply(sa.select(Person), now)).options(joinedload(Person.holder))
+    stmt = flt.order(flt.apply(sa.select(Person), now)).options(
+        joinedload(Person.holder), joinedload(Person.organization)
+    )
 
     def lines() -> Iterator[str]:
         with Session(db.engine) as session:
@@ -143,7 +146,9 @@ def get_person(person_id: int, viewer: User) -> Person:
     person = db.session.get(
         Person, person_id, options=[joinedload(Person.holder), joinedload(Person.organization)]
     )
-    if person is None or (person.deleted_at is not None and not viewer.is_coordinator):
+    if person is None or (
+        person.deleted_at is not None and not viewer.is_coordinator and not person.merged_into_id
+    ):
         raise LookupError(person_id)
     return person
 
