@@ -70,6 +70,9 @@ def register_access_control(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from crm.ids import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # `<id:...>`: before any rule is added
     from crm.admin.routes import bp as admin_bp
     from crm.assignments.routes import bp as assignments_bp
     from crm.assignments.routes import work_bp

@@ -17,8 +17,9 @@ from sqlalchemy.orm import joinedload
 from crm import audit, authz
 from crm.clock import local_today
 from crm.email import absolute_url, dispatch, queue_email
-from crm.errors import Conflict, DomainError, NotAllowed
+from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
+from crm.ids import parse_id
 from crm.models import (
     ASSIGNMENT_STATUSES,
     PRIORITIES,
@@ -36,7 +37,6 @@ from crm.models import (
 )
 from crm.offices import office_groups
 from crm.pagination import Page, clamp_page
-from crm.views import as_id
 
 # Allowed status changes; "open" from done or cancelled is a reopen.
 TRANSITIONS = {
@@ -170,7 +170,7 @@ class TeamFilter:
         """Read the team view's filters from query arguments, dropping what is not allowed."""
 
         def number(name):
-            return as_id(args.get(name))
+            return parse_id(args.get(name))
 
         def day(name):
             try:
@@ -693,12 +693,13 @@ def save_change(
     actor: User, a: Assignment, before: dict, action: str, now: datetime, *, notify: bool = False
 ) -> Assignment:
     """Flush (the version moves on), audit what changed, notify if reassigned, commit."""
-    db.session.flush()
-    b, after = audit.changes(before, audit.snapshot(a, AUDITED))
-    if after:
-        audit.record(actor, action, a, b, after, now)
-    rows = queue_notices(actor, [a], now, reassigned=True) if notify else []
-    db.session.commit()
+    with no_lost_update():
+        db.session.flush()
+        b, after = audit.changes(before, audit.snapshot(a, AUDITED))
+        if after:
+            audit.record(actor, action, a, b, after, now)
+        rows = queue_notices(actor, [a], now, reassigned=True) if notify else []
+        db.session.commit()
     dispatch(rows)
     return a
 

@@ -12,7 +12,7 @@ from crm import audit, authz
 from crm.assignments.services import complete_with_contact, create_follow_ups, queue_notices
 from crm.cadence.services import settle_answered
 from crm.email import dispatch
-from crm.errors import Conflict, DomainError, NotAllowed
+from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
 from crm.models import (
     INTERACTION_KINDS,
@@ -104,13 +104,37 @@ def log_interaction(
     actor: User, data: InteractionData, now: datetime, submission_key: str | None = None
 ) -> Interaction:
     """Record a contact. A repeated submission_key returns the first interaction, not a copy."""
-    if submission_key:
-        existing = db.session.scalar(
-            sa.select(Interaction).where(Interaction.submission_key == submission_key)
-        )
-        if existing is not None:
-            return existing
+    existing = with_submission_key(submission_key)
+    if existing is not None:
+        return existing
     check(data, now)
+    try:
+        interaction, notices = record_interaction(actor, data, now, submission_key)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same form was submitted twice at once and the other request won: its INSERT of the
+        # unique key made ours fail, at an autoflush or at the commit. Return its row.
+        db.session.rollback()
+        existing = with_submission_key(submission_key)
+        if existing is None:
+            raise
+        return existing
+    dispatch(notices)
+    return interaction
+
+
+def with_submission_key(submission_key: str | None) -> Interaction | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(
+        sa.select(Interaction).where(Interaction.submission_key == submission_key)
+    )
+
+
+def record_interaction(
+    actor: User, data: InteractionData, now: datetime, submission_key: str | None
+) -> tuple[Interaction, list]:
+    """The writes of log_interaction, uncommitted; returns the interaction and its notices."""
     people, members, issues, bills = load_related(data)
     interaction = Interaction(
         kind=data.kind,
@@ -145,23 +169,7 @@ def log_interaction(
     except DomainError:
         db.session.rollback()
         raise
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # The same form was submitted twice at once: the other request won; return its row.
-        db.session.rollback()
-        existing = (
-            db.session.scalar(
-                sa.select(Interaction).where(Interaction.submission_key == submission_key)
-            )
-            if submission_key
-            else None
-        )
-        if existing is None:
-            raise
-        return existing
-    dispatch(notices)
-    return interaction
+    return interaction, notices
 
 
 def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
@@ -257,19 +265,20 @@ def update_interaction(
         raise Conflict()
     check(data, now)
     people, members, issues, bills = load_related(data)
-    before = audit.snapshot(interaction, AUDITED + LINKED)
-    affected = {p.id for p in interaction.people} | {p.id for p in people}
-    for key in AUDITED:
-        setattr(interaction, key, getattr(data, key))
-    interaction.people, interaction.members = people, members
-    interaction.issues, interaction.bills = issues, bills
-    db.session.flush()
-    refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
-    b, a = audit.changes(before, audit.snapshot(interaction, AUDITED + LINKED))
-    audit.record(actor, "update", interaction, b, a, now)
-    for entry in data.positions:  # positions are append-only: an edit can only add new ones
-        add_position(actor, entry, now, interaction)
-    db.session.commit()
+    with no_lost_update():
+        before = audit.snapshot(interaction, AUDITED + LINKED)
+        affected = {p.id for p in interaction.people} | {p.id for p in people}
+        for key in AUDITED:
+            setattr(interaction, key, getattr(data, key))
+        interaction.people, interaction.members = people, members
+        interaction.issues, interaction.bills = issues, bills
+        db.session.flush()
+        refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
+        b, a = audit.changes(before, audit.snapshot(interaction, AUDITED + LINKED))
+        audit.record(actor, "update", interaction, b, a, now)
+        for entry in data.positions:  # positions are append-only: an edit can only add new ones
+            add_position(actor, entry, now, interaction)
+        db.session.commit()
     return interaction
 
 
@@ -366,6 +375,26 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
         )
     )
     return list(db.session.scalars(stmt))
+
+
+def picked_names() -> dict:
+    """How a conflict names the ids the log form's pickers hold (people, members, subjects)."""
+
+    def namer(label, key):
+        def names(ids: list[int]) -> str:
+            if not ids:
+                return ""
+            found = dict(db.session.execute(sa.select(key, label).where(key.in_(ids))).all())
+            return ", ".join(str(found.get(i, i)) for i in ids)
+
+        return names
+
+    return {
+        "people": namer(Person.full_name, Person.id),
+        "members": namer(User.name, User.id),
+        "issues": namer(Issue.name, Issue.id),
+        "bills": namer(Bill.number, Bill.id),
+    }
 
 
 def picker_context(form) -> dict:

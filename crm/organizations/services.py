@@ -13,7 +13,7 @@ from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
 from crm.errors import DomainError, NotAllowed
 from crm.extensions import db
-from crm.forms import US_STATES
+from crm.forms import US_STATES, strip_filter
 from crm.models import (
     ORG_KINDS,
     Assignment,
@@ -59,7 +59,7 @@ class OrgFilter:
         kind = args.get("kind", "")
         jurisdiction = args.get("jurisdiction", "").upper()
         return cls(
-            q=args.get("q", "").strip()[:100],
+            q=strip_filter(args.get("q", ""))[:100],  # no NUL: PostgreSQL refuses it
             kind=kind if kind in ORG_KINDS else "",
             jurisdiction=jurisdiction if jurisdiction in US_STATES or jurisdiction == "US" else "",
             retired=args.get("retired") == "1",

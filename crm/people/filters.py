@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
 from crm.forms import US_STATES, strip_filter
+from crm.ids import parse_id
 from crm.models import (
     CHAMBERS,
     LEVELS,
@@ -78,15 +79,15 @@ class DirectoryFilter:
             chamber=text("chamber", CHAMBERS),
             state=state if state in US_STATES else "",
             party=text("party", limit=40),
-            committee=number("committee", 1),
+            committee=parse_id(args.get("committee")),
             tier=text("tier", TIERS),
-            holder=number("holder", 1),
+            holder=parse_id(args.get("holder")),
             not_contacted_days=number("not_contacted_days", 1, 36500),
             never_contacted=(args.get("never_contacted") or "") in {"1", "on", "true", "y"},
             include_out_of_office=(args.get("include_out_of_office") or "")
             in {"1", "on", "true", "y"},
             sort=text("sort", SORTS) or "name",
-            position_issue=number("position_issue", 1),
+            position_issue=parse_id(args.get("position_issue")),
             position_stance=choices("position_stance", STANCES),
         )
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
-from crm.errors import Conflict, DomainError, NotAllowed
+from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
-from crm.forms import US_STATES
+from crm.forms import US_STATES, strip_filter
 from crm.models import (
     Committee,
     CommitteeMembership,
@@ -111,7 +111,7 @@ def export_people(flt: DirectoryFilter, now: datetime) -> Iterator[str]:
 
 def search_people(q: str, limit: int = 12) -> list[Person]:
     """Autocomplete: name words in any order, in-office people first."""
-    flt = DirectoryFilter(q=q, include_out_of_office=True)
+    flt = DirectoryFilter(q=strip_filter(q or "")[:100], include_out_of_office=True)
     if not flt.q:
         return []
     stmt = (
@@ -313,17 +313,18 @@ def update_person(
     if person.version != expected_version:
         raise Conflict()
     values = clean_person_data(data)
-    before = audit.snapshot(person, EDITABLE)
-    for key in EDITABLE:
-        if key in values:
-            setattr(person, key, values[key])
-    person.full_name = ""
-    person.set_names()
-    person.next_touch_due = touch_due(person.last_contacted_at, person.cadence_days)
-    changed_before, changed_after = audit.changes(before, audit.snapshot(person, EDITABLE))
-    if changed_after:
-        audit.record(actor, "update", person, changed_before, changed_after, now)
-    db.session.commit()
+    with no_lost_update():
+        before = audit.snapshot(person, EDITABLE)
+        for key in EDITABLE:
+            if key in values:
+                setattr(person, key, values[key])
+        person.full_name = ""
+        person.set_names()
+        person.next_touch_due = touch_due(person.last_contacted_at, person.cadence_days)
+        changed_before, changed_after = audit.changes(before, audit.snapshot(person, EDITABLE))
+        if changed_after:
+            audit.record(actor, "update", person, changed_before, changed_after, now)
+        db.session.commit()
     return person
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.sql.selectable import Subquery
 from crm import audit
 from crm.errors import DomainError, NotAllowed
 from crm.extensions import db
+from crm.ids import parse_id
 from crm.models import STANCES, Bill, Interaction, Issue, Person, Position, User
 
 COMMITMENT_STATUSES = {"pending": "Pending", "kept": "Kept", "broken": "Not kept"}
@@ -50,9 +51,10 @@ class Subject:
     def parse(cls, token: str | None) -> Subject | None:
         """ "i12" is issue 12, "b3" is bill 3 (the form and URL encoding)."""
         token = (token or "").strip()
-        if len(token) < 2 or token[0] not in "ib" or not token[1:].isdigit() or len(token) > 12:
+        number = parse_id(token[1:]) if token[:1] in ("i", "b") else None
+        if number is None:  # "i²" is not an issue: its digit is not ASCII
             return None
-        return cls("issue" if token[0] == "i" else "bill", int(token[1:]))
+        return cls("issue" if token[0] == "i" else "bill", number)
 
     @property
     def token(self) -> str:
