@@ -73,7 +73,7 @@ def activate(user_id: int):
     return set_active(user_id, True)
 
 
-@bp.post("/users/<int:user_id>/send-reset")
+@bp.post("/users/<id:user_id>/send-reset")
 @requires("admin")
 def send_password_reset(user_id: int):
     """Email someone a link to choose a new password."""
@@ -112,7 +112,7 @@ def mail(mail_id: int):
     return render_template("admin/mail.html", mail=get_or_404(services.get_mail, mail_id))
 
 
-@bp.get("/mailbox/<int:mail_id>/html")
+@bp.get("/mailbox/<id:mail_id>/html")
 @requires("admin")
 def mail_html(mail_id: int):
     """The HTML part as a mail client shows it, for the mailbox's sandboxed frame only."""

@@ -11,12 +11,13 @@ from crm.forms import EmptyForm
 from crm.history import services
 from crm.interactions.services import get_interaction
 from crm.people.services import get_person
-from crm.views import as_id, get_or_404, page_arg
+from crm.ids import parse_id
+from crm.views import get_or_404, page_arg
 
 bp = Blueprint("history", __name__)
 
 
-@bp.get("/people/<int:person_id>/history")
+@bp.get("/people/<id:person_id>/history")
 def person(person_id: int):
     """Who changed this person, and their contacts, positions and assignments."""
     record = get_or_404(get_person, person_id, current_user)
@@ -24,7 +25,7 @@ def person(person_id: int):
     return render_template("history/person.html", person=record, page=page)
 
 
-@bp.get("/interactions/<int:interaction_id>/history")
+@bp.get("/interactions/<id:interaction_id>/history")
 def interaction(interaction_id: int):
     """Who logged and changed this contact (only for those who may see it)."""
     record = get_or_404(get_interaction, interaction_id, current_user)
@@ -32,7 +33,7 @@ def interaction(interaction_id: int):
     return render_template("history/interaction.html", interaction=record, page=page)
 
 
-@bp.get("/assignments/<int:assignment_id>/history")
+@bp.get("/assignments/<id:assignment_id>/history")
 def assignment(assignment_id: int):
     """Who gave, reassigned, snoozed and finished this assignment."""
     record = get_or_404(get_assignment, assignment_id, current_user)
@@ -72,7 +73,10 @@ def restore():
     if EmptyForm().validate_on_submit():
         try:
             name = services.restore(
-                current_user, request.form.get("kind", ""), as_id(request.form.get("id")), utcnow()
+                current_user,
+                request.form.get("kind", ""),
+                parse_id(request.form.get("id")),
+                utcnow(),
             )
         except DomainError as e:
             flash(e.message, "warning")
