@@ -9,9 +9,9 @@ from crm.clock import utcnow
 from crm.errors import DomainError
 from crm.forms import EmptyForm
 from crm.history import services
+from crm.ids import parse_id
 from crm.interactions.services import get_interaction
 from crm.people.services import get_person
-from crm.ids import parse_id
 from crm.views import get_or_404, page_arg
 
 bp = Blueprint("history", __name__)
