@@ -172,6 +172,7 @@ def show(assignment_id: int):
         reassign=reassign,
         overdue=services.is_overdue(a, today),
         history=services.history(a),
+        completing_contact=services.completing_contact(a, current_user),
     )
 
 

@@ -53,22 +53,8 @@ AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private")
 
 
 def visible_interactions(viewer: User):
-    """Interactions the viewer may see: not deleted, and private ones only to those involved."""
-    stmt = sa.select(Interaction).where(Interaction.deleted_at.is_(None))
-    if viewer.is_coordinator:
-        return stmt
-    # EXISTS, not IN: with IN, PostgreSQL hashes all the viewer's rows and may then scan the log.
-    present = sa.exists().where(
-        interaction_members.c.interaction_id == Interaction.id,
-        interaction_members.c.user_id == viewer.id,
-    )
-    return stmt.where(
-        sa.or_(
-            Interaction.private.is_(False),
-            Interaction.logged_by_id == viewer.id,
-            present,
-        )
-    )
+    """Interactions the viewer may see: the one rule, Interaction.visible_to."""
+    return Interaction.visible_to(viewer)
 
 
 def load_related(data: InteractionData) -> tuple[list[Person], list[User], list[Issue], list[Bill]]:
@@ -138,7 +124,7 @@ def log_interaction(
         bills=bills,
     )
     db.session.add(interaction)
-    touch_people(people, data.occurred_at, actor.id)
+    touch_people(people, data.occurred_at, last_contact_author(interaction))
     audit.record(actor, "create", interaction, after=audit.snapshot(interaction, AUDITED), now=now)
     for entry in data.positions:
         add_position(actor, entry, now, interaction)
@@ -214,7 +200,13 @@ def office_groups(person_ids) -> dict[int, set[int]]:
     return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
 
 
-def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
+def last_contact_author(interaction: Interaction) -> int | None:
+    """Who a person's "last contacted" shows: nobody for a private contact (its date may move
+    for everyone, but its author is part of what only its audience sees)."""
+    return None if interaction.private else interaction.logged_by_id
+
+
+def touch_people(people: list[Person], when: datetime, by_user_id: int | None) -> None:
     """Move last_contacted_at forward only: an older contact logged later never moves it back.
 
     The comparison is in the UPDATE itself, so two members logging at once cannot regress it.
@@ -273,7 +265,7 @@ def refresh_last_contact(person_ids: list[int]) -> None:
             StaffRole.employer_id == person_id, StaffRole.end_date.is_(None)
         )
         row = db.session.execute(
-            sa.select(Interaction.occurred_at, Interaction.logged_by_id)
+            sa.select(Interaction.occurred_at, Interaction.logged_by_id, Interaction.private)
             .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
             .where(
                 sa.or_(
@@ -290,14 +282,19 @@ def refresh_last_contact(person_ids: list[int]) -> None:
         set_contact_fields(
             person_id,
             last_contacted_at=last,
-            last_contacted_by_id=row.logged_by_id if row else None,
+            last_contacted_by_id=row.logged_by_id if row and not row.private else None,
             next_touch_due=touch_due(last, cadence),
         )
 
 
 def get_interaction(interaction_id: int, viewer: User) -> Interaction:
-    interaction = db.session.get(Interaction, interaction_id)
-    if interaction is None or not authz.can_see_interaction(viewer, interaction):
+    """The contact if the viewer may see it (coordinators also see deleted ones, to restore)."""
+    interaction = db.session.scalar(
+        Interaction.visible_to(viewer, include_deleted=viewer.is_coordinator).where(
+            Interaction.id == interaction_id
+        )
+    )
+    if interaction is None:
         raise LookupError(interaction_id)
     return interaction
 

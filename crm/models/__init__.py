@@ -16,6 +16,7 @@ from crm.models.directory import (
 )
 from crm.models.interaction import (
     INTERACTION_KINDS,
+    STAFF_VIEW,
     Interaction,
     interaction_bills,
     interaction_issues,
@@ -66,6 +67,7 @@ __all__ = [
     "ImportFile",
     "ImportRun",
     "Interaction",
+    "STAFF_VIEW",
     "Issue",
     "JobRun",
     "LoginFailure",

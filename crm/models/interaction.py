@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.sql import Select
 
 from crm.extensions import db
 from crm.models.base import SoftDelete, Timestamps, UTCDateTime, Versioned
+
+if TYPE_CHECKING:
+    from crm.models.user import User
 
 INTERACTION_KINDS = {
     "meeting": "Meeting",
@@ -58,6 +63,17 @@ interaction_bills = sa.Table(
 )
 
 
+class StaffView:
+    """The view of coordinators and admins (every audience), for a read made once on behalf
+    of many of them (the digests' shared part)."""
+
+    is_coordinator = True
+    id = None
+
+
+STAFF_VIEW = StaffView()
+
+
 class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
     __tablename__ = "interactions"
 
@@ -91,6 +107,15 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
             postgresql_where=sa.text("deleted_at IS NOT NULL"),
             sqlite_where=sa.text("deleted_at IS NOT NULL"),
         ),
+        # The few private contacts, found without scanning the log: who may see what is decided
+        # against this small set (see in_audience and hidden_from below).
+        sa.Index(
+            "ix_interactions_private",
+            "id",
+            "logged_by_id",
+            postgresql_where=sa.text("private"),
+            sqlite_where=sa.text("private"),
+        ),
         # Activity over time (reports, dashboard counts) read from the index alone (deleted_at is
         # in it so that SQLite sees the index covers the query).
         sa.Index(
@@ -102,6 +127,49 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
             sqlite_where=sa.text("deleted_at IS NULL"),
         ),
     )
+
+    # ---- who may see what: THE visibility rule; every read path builds on these ----
+
+    @classmethod
+    def in_audience(cls, viewer: User | None) -> sa.ColumnElement[bool]:
+        """True for contacts the viewer may read: every contact that is not private, and a
+        private one only for its author, the members present, coordinators and admins.
+
+        `viewer=None` is the view of a member in no private contact's audience (what digests
+        share between recipients)."""
+        if viewer is not None and viewer.is_coordinator:
+            return sa.true()
+        if viewer is None:
+            return cls.private.is_(False)
+        # EXISTS, not IN: with IN, PostgreSQL hashes all the viewer's rows and may scan the log.
+        present = sa.exists().where(
+            interaction_members.c.interaction_id == cls.id,
+            interaction_members.c.user_id == viewer.id,
+        )
+        return sa.or_(cls.private.is_(False), cls.logged_by_id == viewer.id, present)
+
+    @classmethod
+    def visible_to(cls, viewer: User | None, *, include_deleted: bool = False) -> Select:
+        """The contacts the viewer may see (not deleted ones, unless asked), as a select."""
+        stmt = sa.select(cls).where(cls.in_audience(viewer))
+        return stmt if include_deleted else stmt.where(cls.deleted_at.is_(None))
+
+    @classmethod
+    def hidden_from(cls, viewer: User | None) -> Select | None:
+        """Ids of the private contacts outside the viewer's audience (None when there are none
+        by rule: coordinators and admins). What is derived from a contact (its positions, its
+        follow-ups) is hidden exactly when its contact's id is in here."""
+        if viewer is not None and viewer.is_coordinator:
+            return None
+        return sa.select(cls.id).where(cls.private.is_(True), ~cls.in_audience(viewer))
+
+    @classmethod
+    def not_counting_for(cls, viewer: User | None) -> Select:
+        """Ids of the contacts whose positions do not count for the viewer: deleted ones (read
+        from their partial index) and private ones outside the viewer's audience."""
+        deleted = sa.select(cls.id).where(cls.deleted_at.is_not(None))
+        hidden = cls.hidden_from(viewer)
+        return deleted if hidden is None else sa.union(deleted, hidden)
 
     def __repr__(self) -> str:
         return f"<Interaction {self.id} {self.kind} {self.occurred_at:%Y-%m-%d}>"

@@ -52,9 +52,11 @@ class Page:
         return self.page < self.pages
 
 
-def list_people(flt: DirectoryFilter, *, page: int, per_page: int, now: datetime) -> Page:
+def list_people(
+    flt: DirectoryFilter, *, page: int, per_page: int, now: datetime, viewer: User
+) -> Page:
     """One page of the directory: a count and one select, relations loaded in batches."""
-    base = flt.apply(sa.select(Person), now)
+    base = flt.apply(sa.select(Person), now, viewer=viewer)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     page = max(1, min(page, max(1, -(-total // per_page))))
     stmt = (
@@ -109,8 +111,11 @@ def csv_rows(header: list[str], rows: Iterator[list]) -> Iterator[str]:
         buffer.truncate()
 
 
-def export_people(flt: DirectoryFilter, now: datetime) -> Iterator[str]:
-    stmt = flt.order(flt.apply(sa.select(Person), now)).options(joinedload(Person.holder))
+def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator[str]:
+    """The filtered directory as CSV lines, as the viewer sees it."""
+    stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).options(
+        joinedload(Person.holder)
+    )
     people = db.session.scalars(stmt.execution_options(yield_per=1000))
     return csv_rows([c for c, _ in CSV_COLUMNS], ([f(p) for _, f in CSV_COLUMNS] for p in people))
 
@@ -121,7 +126,7 @@ def search_people(q: str, limit: int = 12) -> list[Person]:
     if not flt.q:
         return []
     stmt = (
-        flt.apply(sa.select(Person), now=None)
+        flt.apply(sa.select(Person), None, viewer=None)  # no position filter here
         .order_by(Person.in_office.desc(), Person.sort_name)
         .options(joinedload(Person.organization))
         .limit(limit)
@@ -221,7 +226,7 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         employers,
         timeline,
         total,
-        person_positions(person.id),
+        person_positions(person.id, viewer),
         subject_choices(),
     )
 

@@ -1,0 +1,55 @@
+"""Privacy: follow-ups remember the contact they came from; private contacts get an index
+
+A follow-up's title is typed in the log of a contact, so a follow-up of a private contact is as
+private as the contact: assignments.from_interaction_id links it. The partial index on private
+contacts lets every read decide visibility against that small set without scanning the log.
+
+Revision ID: 0008_privacy
+Revises: 0007_bench_indexes
+Create Date: 2026-12-01 08:50:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0008_privacy'
+down_revision = '0007_bench_indexes'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('from_interaction_id', sa.Integer(), nullable=True))
+        batch_op.create_index(
+            batch_op.f('ix_assignments_from_interaction_id'), ['from_interaction_id'], unique=False
+        )
+        batch_op.create_foreign_key(
+            'fk_assignments_from_interaction_id_interactions',
+            'interactions',
+            ['from_interaction_id'],
+            ['id'],
+        )
+    with op.batch_alter_table('interactions', schema=None) as batch_op:
+        batch_op.create_index(
+            'ix_interactions_private',
+            ['id', 'logged_by_id'],
+            unique=False,
+            postgresql_where=sa.text('private'),
+            sqlite_where=sa.text('private'),
+        )
+
+
+def downgrade():
+    with op.batch_alter_table('interactions', schema=None) as batch_op:
+        batch_op.drop_index(
+            'ix_interactions_private',
+            postgresql_where=sa.text('private'),
+            sqlite_where=sa.text('private'),
+        )
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_assignments_from_interaction_id_interactions', type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_assignments_from_interaction_id'))
+        batch_op.drop_column('from_interaction_id')
