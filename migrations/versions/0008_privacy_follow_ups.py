@@ -4,6 +4,10 @@ A follow-up's title is typed in the log of a contact, so a follow-up of a privat
 private as the contact: assignments.from_interaction_id links it. The partial index on private
 contacts lets every read decide visibility against that small set without scanning the log.
 
+Existing rows: follow-ups are linked to the contact they were created with (the same author,
+the same person, the latest contact created before them: both are written in one transaction),
+and a person's last contact stops naming its author when it was a private contact.
+
 Revision ID: 0008_privacy
 Revises: 0007_bench_indexes
 Create Date: 2026-12-01 08:50:00
@@ -40,6 +44,24 @@ def upgrade():
             postgresql_where=sa.text('private'),
             sqlite_where=sa.text('private'),
         )
+    op.execute(
+        "UPDATE assignments SET from_interaction_id = ("
+        " SELECT i.id FROM interactions i"
+        " JOIN interaction_people ip ON ip.interaction_id = i.id"
+        " WHERE i.logged_by_id = assignments.created_by_id"
+        " AND ip.person_id = assignments.person_id"
+        " AND i.created_at <= assignments.created_at"
+        " ORDER BY i.created_at DESC, i.id DESC LIMIT 1)"
+        " WHERE source = 'follow-up'"
+    )
+    op.execute(
+        "UPDATE people SET last_contacted_by_id = NULL"
+        " WHERE last_contacted_by_id IS NOT NULL AND EXISTS ("
+        " SELECT 1 FROM interactions i"
+        " WHERE i.private AND i.deleted_at IS NULL"
+        " AND i.logged_by_id = people.last_contacted_by_id"
+        " AND i.occurred_at = people.last_contacted_at)"
+    )
 
 
 def downgrade():
