@@ -90,6 +90,7 @@ class Seed:
     present: object
     outsider: object
     coordinator: object
+    admin: object
     person: Person
     issue_id: int
     bill_id: int
@@ -128,6 +129,7 @@ def seed(db) -> Seed:
     present = UserFactory(name="Priya Present")
     outsider = UserFactory(name="Oscar Outsider")
     coordinator = UserFactory(name="Cleo Coordinator", role="coordinator")
+    admin = UserFactory(name="Ada Admin", role="admin")
     person = PersonFactory(first_name="Sam", last_name="Senatorson", cadence_days=30)
     person.holder_id = outsider.id
     issue = IssueFactory(name="Conrad 30 reauthorization")
@@ -203,6 +205,7 @@ def seed(db) -> Seed:
         present,
         outsider,
         coordinator,
+        admin,
         person,
         issue.id,
         bill.id,
@@ -254,7 +257,7 @@ def read_everything(app, seed: Seed, user) -> dict[str, str]:
 def send_every_email(seed: Seed) -> None:
     """Digests for everyone (their hour is now), reminders in sending hours, and the assignment
     notices the seed already queued."""
-    users = [seed.author, seed.present, seed.outsider, seed.coordinator]
+    users = [seed.author, seed.present, seed.outsider, seed.coordinator, seed.admin]
     digest_now_for(users, seed.now)
     _db.session.commit()
     dispatch_digests(seed.now)
@@ -303,7 +306,7 @@ def test_a_member_outside_the_audience_sees_no_trace_of_a_private_contact(app, d
     assert seed.author.name not in page
 
 
-@pytest.mark.parametrize("who", ["author", "present", "coordinator"])
+@pytest.mark.parametrize("who", ["author", "present", "coordinator", "admin"])
 def test_its_audience_sees_all_of_it(app, db, seed, who):
     send_every_email(seed)
     seen = read_everything(app, seed, getattr(seed, who))
@@ -343,7 +346,10 @@ def test_digest_position_changes_are_built_per_recipient(db, seed):
     assert {c["stance"] for c in week.changes(seed.present)} >= {"Support", "Oppose"}
     assert {c["stance"] for c in week.changes(seed.coordinator)} >= {"Support", "Oppose"}
     digest = build_digest(seed.outsider, seed.now, shared=week)
+    assert digest.team is None  # the coordinator's part is not theirs
     assert MARKERS["issue commitment"] not in repr(digest)
+    team = build_digest(seed.coordinator, seed.now, shared=week).team
+    assert MARKERS["issue commitment"] in repr(team.movement)
     assert [p["stance"] for p in digest.positions] == ["Undecided"]
 
 

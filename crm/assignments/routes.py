@@ -66,7 +66,7 @@ def team():
     """Everyone's assignments, filtered by assignee, status, campaign, due range, overdue."""
     flt = services.TeamFilter.from_args(request.args)
     today = local_today(utcnow(), current_user.timezone)
-    page = services.team_page(flt, page=page_arg(), per_page=50, today=today)
+    page = services.team_page(flt, page=page_arg(), per_page=50, today=today, viewer=current_user)
     return render_template(
         "assignments/team.html",
         flt=flt,

@@ -19,7 +19,7 @@ from crm.clock import local_today
 from crm.email import absolute_url, dispatch, queue_email
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
-from crm.interactions.services import office_groups, visible_interactions
+from crm.interactions.services import office_groups
 from crm.models import (
     ASSIGNMENT_STATUSES,
     PRIORITIES,
@@ -262,10 +262,10 @@ class TeamFilter:
         return stmt
 
 
-def team_page(flt: TeamFilter, *, page: int, per_page: int, today: date) -> Page:
+def team_page(flt: TeamFilter, *, page: int, per_page: int, today: date, viewer: User) -> Page:
     """One page of everyone's assignments in three queries: the count, the page's ids (a narrow
     sort, so deep pages stay cheap), then those rows with their relations joined."""
-    base = flt.apply(sa.select(Assignment.id), today)
+    base = flt.apply(sa.select(Assignment.id), today).where(Assignment.readable_by(viewer))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     page = max(1, min(page, max(1, -(-total // per_page))))
     ids = list(
@@ -404,7 +404,7 @@ def find_collisions(
         owners[pid].append(Collision(0, uid, uname, "assignment", pname, due, aid))
     since = now - timedelta(days=COLLISION_DAYS)
     recent = (
-        visible_interactions(viewer)
+        Interaction.visible_to(viewer)
         .with_only_columns(
             Interaction.id,
             interaction_people.c.person_id,

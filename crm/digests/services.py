@@ -31,7 +31,6 @@ from crm.models import (
     Position,
     User,
     interaction_issues,
-    interaction_members,
 )
 from crm.reminders.services import (
     OPEN,
@@ -213,22 +212,21 @@ class Week:
         if self._views is None:
             rows = db.session.execute(
                 recent_positions(self.since, STAFF_VIEW, None)
-                .add_columns(Interaction.private, Interaction.logged_by_id)
+                .add_columns(Interaction.private)
                 .outerjoin(Interaction, Interaction.id == Position.interaction_id)
             ).all()
-            private = {pos.interaction_id: author for pos, _, _, p, author in rows if p}
-            audiences = {iid: {author} for iid, author in private.items()}
-            if private:
-                for iid, user_id in db.session.execute(
-                    sa.select(
-                        interaction_members.c.interaction_id, interaction_members.c.user_id
-                    ).where(interaction_members.c.interaction_id.in_(private))
-                ):
-                    audiences[iid].add(user_id)
+            private = {pos.interaction_id for pos, _, _, p in rows if p}
+            # Members who may see one of these private positions get a read of their own (a
+            # member left out here would only see less, never more).
+            insiders = (
+                {u for _, u in db.session.execute(Interaction.audience_of(private))}
+                if private
+                else set()
+            )
             self._views = {
-                "staff": changed((pos, prev) for pos, prev, _, _, _ in rows),
-                "outsider": changed((pos, prev) for pos, _, prev, p, _ in rows if not p),
-                "insiders": set().union(*audiences.values()),
+                "staff": changed((pos, prev) for pos, prev, _, _ in rows),
+                "outsider": changed((pos, prev) for pos, _, prev, p in rows if not p),
+                "insiders": insiders,
             }
         return self._views
 

@@ -52,11 +52,6 @@ class InteractionData:
 AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private")
 
 
-def visible_interactions(viewer: User):
-    """Interactions the viewer may see: the one rule, Interaction.visible_to."""
-    return Interaction.visible_to(viewer)
-
-
 def load_related(data: InteractionData) -> tuple[list[Person], list[User], list[Issue], list[Bill]]:
     """The records named by ids, with an error naming the field when one does not exist."""
     ids = list(dict.fromkeys(data.people))
@@ -410,7 +405,7 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
             Interaction.id.in_(sa.union(sa.select(logged.c.id), sa.select(present.c.id)))
         )
     else:
-        stmt = visible_interactions(viewer)
+        stmt = Interaction.visible_to(viewer)
     stmt = (
         stmt.order_by(*newest)
         .limit(limit)

@@ -149,6 +149,18 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
         return sa.or_(cls.private.is_(False), cls.logged_by_id == viewer.id, present)
 
     @classmethod
+    def audience_of(cls, ids) -> Select:
+        """(contact id, user id) for the members who may read these contacts besides
+        coordinators and admins: each one's author and the members present (in_audience,
+        listed instead of tested, for a read made once on behalf of many members)."""
+        return sa.union(
+            sa.select(cls.id, cls.logged_by_id).where(cls.id.in_(ids)),
+            sa.select(interaction_members.c.interaction_id, interaction_members.c.user_id).where(
+                interaction_members.c.interaction_id.in_(ids)
+            ),
+        )
+
+    @classmethod
     def visible_to(cls, viewer: User | None, *, include_deleted: bool = False) -> Select:
         """The contacts the viewer may see (not deleted ones, unless asked), as a select."""
         stmt = sa.select(cls).where(cls.in_audience(viewer))

@@ -16,7 +16,6 @@ from crm.contact import InvalidContact, normalize_email, normalize_phone, normal
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
 from crm.forms import US_STATES
-from crm.interactions.services import visible_interactions
 from crm.models import (
     Committee,
     CommitteeMembership,
@@ -198,7 +197,7 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     # page's 25 rows, not the person's whole history.
     link = interaction_people
     timeline_q = (
-        visible_interactions(viewer)
+        Interaction.visible_to(viewer)
         .join(link, link.c.interaction_id == Interaction.id)
         .where(link.c.person_id == person.id)
     )
