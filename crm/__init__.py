@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
     from crm.main.routes import bp as main_bp
+    from crm.organizations.routes import bp as organizations_bp
     from crm.people.routes import bp as people_bp
     from crm.policy.routes import bp as policy_bp
     from crm.reports.routes import bp as reports_bp
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp, url_prefix="/people")
+    app.register_blueprint(organizations_bp, url_prefix="/organizations")
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(imports_bp, url_prefix="/admin/imports")

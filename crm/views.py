@@ -27,7 +27,9 @@ def as_id(value) -> int | None:
 
 
 def csv_file(filename: str, lines) -> Response:
-    """A CSV download. The lines stream inside the request, so a query they read from stays open."""
+    """A CSV download, streamed. The lines are produced after the view returned, when the
+    request's database session is closed: pass plain values, or a generator that reads through a
+    session of its own (crm.people.services.export_people)."""
     return Response(
         stream_with_context(lines),
         mimetype="text/csv",
@@ -36,7 +38,11 @@ def csv_file(filename: str, lines) -> Response:
 
 
 def csv_response(filename: str, header: list[str], rows) -> Response:
-    """A table as a CSV download (UTF-8 with BOM, formula cells neutralised)."""
+    """A table as a CSV download (UTF-8 with BOM, formula cells neutralised).
+
+    The rows are read here, in the view, while the request's session is open (reports and whip
+    boards are small); only the formatting streams."""
     from crm.people.services import csv_rows
 
-    return csv_file(filename, csv_rows(header, rows))
+    values = [list(row) for row in rows]
+    return csv_file(filename, csv_rows(header, iter(values)))

@@ -1,14 +1,14 @@
 """Fixtures: the app on SQLite (default) or PostgreSQL (CRM_TEST_DATABASE_URL), a client, users.
 
 Tables are created once per session and emptied after every test, so tests can commit, run a
-live server thread, or start a real worker against the same database.
+live server thread, or start a real worker against the same database. Under pytest-xdist every
+worker has a database (and a Redis database) of its own: see tests/helpers.py.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,21 +16,14 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import QueryCounter, own_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_database_url() -> str:
-    url = os.environ.get("CRM_TEST_DATABASE_URL")
-    if url:
-        return url
-    path = Path(tempfile.mkdtemp(prefix="crm-test-")) / "test.sqlite"
-    return f"sqlite:///{path}"
-
-
 @pytest.fixture(scope="session")
 def database_url():
-    return test_database_url()
+    return own_database_url()
 
 
 class RequestClient(FlaskClient):
@@ -241,32 +234,6 @@ def screenshot_dir(tmp_path) -> Path:
     return target
 
 
-class QueryCounter:
-    """The SQL statements sent to the database while active (an executemany counts once)."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.statements: list[str] = []
-
-    def __enter__(self) -> QueryCounter:
-        sa.event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.statements.append(" ".join(statement.split()))
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-    def __repr__(self) -> str:  # what a failing assert shows: every statement, numbered
-        lines = "\n".join(f"  {n}. {s[:200]}" for n, s in enumerate(self.statements, 1))
-        return f"{self.count} statements:\n{lines}"
-
-
 @pytest.fixture
 def count_queries(db):
     """Count statements per request, to catch N+1 queries:
@@ -276,3 +243,41 @@ def count_queries(db):
     assert q.count <= 8, q
     """
     return lambda: QueryCounter(db.engine)
+
+
+# ---- the app served by gunicorn (tests/serving.py) ----
+
+
+@pytest.fixture(scope="session")
+def served_app(app, database_url, tmp_path_factory):
+    """The app under gunicorn on 127.0.0.1 against the test database, for the whole session."""
+    from tests.serving import ServedApp
+
+    server = ServedApp(database_url, tmp_path_factory.mktemp("served"))
+    try:
+        server.start()
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing served-app test shows what gunicorn logged while it ran."""
+    outcome = yield
+    report = outcome.get_result()
+    served = getattr(item, "funcargs", {}).get("served_app")
+    if served is None:
+        return
+    if report.when == "setup":
+        item.stash[SERVED_MARK] = served.mark()
+    elif report.failed:
+        start = item.stash.get(SERVED_MARK, 0)
+        with open(served.log_path, "rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
+        report.sections.append(("served app log", text[-12000:]))
+
+
+SERVED_MARK = pytest.StashKey[int]()

@@ -16,6 +16,7 @@ from tests.factories import (
     BillFactory,
     InteractionFactory,
     IssueFactory,
+    OrganizationFactory,
     PersonFactory,
     UserFactory,
 )
@@ -36,6 +37,12 @@ EXPECTED = {
     "people.edit": "coordinator",
     "people.delete": "coordinator",
     "people.restore": "coordinator",
+    "organizations.index": "member",
+    "organizations.show": "member",
+    "organizations.create": "coordinator",
+    "organizations.edit": "coordinator",
+    "organizations.retire": "coordinator",
+    "organizations.reinstate": "coordinator",
     "interactions.quick_log": "member",
     "interactions.last_contact": "member",
     "interactions.show": "member",
@@ -138,7 +145,8 @@ def sample_url(rule: str, ids: dict) -> str:
 def sample(db, coordinator):
     """One record of each kind the routes address by id."""
     victim = UserFactory(email="victim@example.org", name="Victim")
-    person = PersonFactory()
+    organization = OrganizationFactory()
+    person = PersonFactory(organization=organization)
     interaction = InteractionFactory(logged_by=coordinator, people=[person])
     mail = DevMail(
         to_email="x@example.org", subject="Hello", text_body="Hi", headers={}, created_at=utcnow()
@@ -172,6 +180,7 @@ def sample(db, coordinator):
     db.session.commit()
     return {
         "person_id": person.id,
+        "org_id": organization.id,
         "interaction_id": interaction.id,
         "user_id": victim.id,
         "mail_id": mail.id,

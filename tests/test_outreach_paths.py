@@ -1,7 +1,6 @@
 """Every path that creates or reassigns work notifies the assignee alike (through the ledger and
 on to the mailbox after commit); the outreach pages run a fixed number of SQL statements."""
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from crm.clock import utcnow
 from crm.interactions.services import InteractionData, log_interaction
 from crm.models import Campaign, DevMail, Notification
 from tests.factories import AssignmentFactory, InteractionFactory, PersonFactory, UserFactory
+from tests.helpers import QueryCounter
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -97,26 +97,11 @@ def test_every_path_notifies_the_assignee(db, coordinator):
 # ---- query-count guards ----
 
 
-@contextmanager
-def count_statements(db):
-    """Count the SQL statements the block sends (a local helper until conftest has one)."""
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
-
-
 def statements_for(client, db, url):
     client.get(url)  # warm up: first-request work is not the page's
-    with count_statements(db) as seen:
+    with QueryCounter(db.engine) as q:
         assert client.get(url).status_code == 200
-    return len(seen)
+    return q.count
 
 
 def add_work(user, campaign, n, db):

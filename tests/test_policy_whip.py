@@ -3,7 +3,6 @@ filters, CSV, valid SVG, and a constant number of SQL statements."""
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -17,22 +16,8 @@ from crm.models import CommitteeMembership, Person
 from crm.policy.positions import PositionInput, Subject, record_position
 from crm.policy.whip import WhipOptions, weekly_counts, whip_board
 from tests.factories import BillFactory, CommitteeFactory, IssueFactory, PersonFactory
+from tests.helpers import QueryCounter
 from tests.svg import accessible_name, svg_by_id, titled
-
-
-@contextmanager
-def count_statements(engine):
-    """The SQL statements run inside the block (a local helper until conftest has one)."""
-    seen = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
 
 
 def table_row(page: str, marker: str) -> str:
@@ -342,11 +327,11 @@ def test_whip_board_statement_count_does_not_grow_with_targets(app, db, auth, as
     )
     url = f"/issues/{issue.id}/whip"
     auth.client.get(url)  # warm up
-    with count_statements(db.engine) as few:
+    with QueryCounter(db.engine) as few:
         page = auth.client.get(url + "?state=WY").get_data(as_text=True)
     assert "· 20 legislators" in page
-    with count_statements(db.engine) as all_of_congress:
+    with QueryCounter(db.engine) as all_of_congress:
         page = auth.client.get(url).get_data(as_text=True)
     assert "· 537 legislators" in page
-    assert len(few) == len(all_of_congress), (few, all_of_congress)
-    assert len(all_of_congress) <= 12  # sign-in, subject, targets, 4 position queries, filters
+    assert few.count == all_of_congress.count, (few, all_of_congress)
+    assert all_of_congress.count <= 12  # sign-in, subject, targets, 4 position queries, filters

@@ -33,7 +33,13 @@ from crm.policy.positions import PositionInput, Subject, current_positions, reco
 from crm.policy.whip import WhipOptions, whip_board
 from crm.reminders.services import dispatch_due_reminders
 from tests.conftest import AuthActions
-from tests.factories import BillFactory, IssueFactory, PersonFactory, UserFactory
+from tests.factories import (
+    BillFactory,
+    IssueFactory,
+    OrganizationFactory,
+    PersonFactory,
+    UserFactory,
+)
 
 MARKERS = {
     "subject": "Zq1subjectmarker",
@@ -108,6 +114,7 @@ class Seed:
             "interaction_id": self.interaction_id,
             "assignment_id": self.follow_up_id,
             "author_id": self.author.id,
+            "org_id": self.person.organization_id,
             "campaign_id": 1,
             "run_id": 1,
             "mail_id": 1,
@@ -130,7 +137,10 @@ def seed(db) -> Seed:
     outsider = UserFactory(name="Oscar Outsider")
     coordinator = UserFactory(name="Cleo Coordinator", role="coordinator")
     admin = UserFactory(name="Ada Admin", role="admin")
-    person = PersonFactory(first_name="Sam", last_name="Senatorson", cadence_days=30)
+    office = OrganizationFactory(name="Office of Senator Senatorson", kind="legislative_office")
+    person = PersonFactory(
+        first_name="Sam", last_name="Senatorson", cadence_days=30, organization_id=office.id
+    )
     person.holder_id = outsider.id
     issue = IssueFactory(name="Conrad 30 reauthorization")
     bill = BillFactory(jurisdiction="US", chamber="upper")
@@ -375,3 +385,61 @@ def test_every_get_route_is_read(seed):
     for _endpoint, rule in GET_RULES:
         prefix = re.split(r"<", rule)[0]
         assert any(u.startswith(prefix) for u in urls), rule
+
+
+class ServedReader:
+    """A signed-in HTTP client of the served app (cookies kept, redirects followed)."""
+
+    def __init__(self, served_app, email: str):
+        import http.cookiejar
+        import urllib.request
+
+        from tests.factories import PASSWORD
+
+        self.served = served_app
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        page = self.get("/login")[1]
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        token = token or re.search(r'name="csrf-token" content="([^"]+)"', page)
+        assert token, "no CSRF token on the sign-in page"
+        form = urllib.parse.urlencode(
+            {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
+        ).encode()
+        with self.opener.open(served_app.url("/login"), data=form, timeout=30) as response:
+            assert "/login" not in response.url, "sign-in failed"
+
+    def get(self, path: str) -> tuple[int, str]:
+        import urllib.error
+
+        try:
+            with self.opener.open(self.served.url(path), timeout=60) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+
+
+@pytest.mark.browser  # the served layer (gunicorn); no browser is needed for this read
+def test_served_app_shows_an_outsider_no_trace_of_a_private_contact(db, seed, served_app):
+    """The same outsider read, on the app served by gunicorn in production configuration."""
+    reader = ServedReader(served_app, seed.outsider.email)
+    seen, errors = {}, []
+    for url in urls_for(seed, seed.outsider):
+        status, body = reader.get(url)
+        if status >= 500:
+            errors.append((url, status))
+        seen[url] = body
+    assert errors == [], served_app.log()
+    assert leaks(seen) == []
+    issue = seed.issue_id
+    assert (
+        seed.person.last_name
+        not in seen[f"/people/export.csv?position_issue={issue}&position_stance=support"]
+    )
+    assert (
+        seed.person.last_name
+        in seen[f"/people/export.csv?position_issue={issue}&position_stance=undecided"]
+    )
+    # The read is not vacuous: the outsider's own pages are there, with the person.
+    assert seed.person.last_name in seen[f"/people/{seed.person.id}"]

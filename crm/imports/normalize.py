@@ -9,14 +9,26 @@ from functools import lru_cache
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
 from crm.forms import US_STATES
 from crm.imports.records import Problem
-from crm.models.directory import ASSEMBLY_STATES
+from crm.models.directory import ASSEMBLY_STATES, UNICAMERAL
 
+# Party labels the fifty states' legislatures use, folded (see party_key), to the party the
+# directory files them under; the source's own label is kept beside it for display.
 PARTY_NAMES = {
     "democrat": "Democratic",
     "democratic": "Democratic",
+    "democratic-farmer-labor": "Democratic",  # Minnesota
+    "dfl": "Democratic",
+    "democratic-npl": "Democratic",  # North Dakota
+    "democratic-nonpartisan-league": "Democratic",
     "republican": "Republican",
+    "gop": "Republican",
     "independent": "Independent",
+    "unaffiliated": "Independent",
+    "nonpartisan": "Nonpartisan",  # Nebraska's legislature
+    "non-partisan": "Nonpartisan",
 }
+MAJOR_PARTIES = ("Democratic", "Republican")
+_PARTY_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_]+")
 # Non-voting members of the House: they sit as chamber "lower", district "0".
 DELEGATE_TITLES = {
     "DC": "Delegate",
@@ -43,14 +55,26 @@ def record_problem(exc: Exception, file: str, record: str | None) -> Problem:
     return Problem(file, record, str(exc))
 
 
+def party_key(label: str) -> str:
+    """'Democratic–Farmer–Labor', 'democratic farmer labor' -> 'democratic-farmer-labor'."""
+    return _PARTY_SEPARATORS.sub("-", label.strip().casefold()).strip("-")
+
+
 def party_name(label: str | None) -> str | None:
-    """'Democrat' -> 'Democratic'; a fusion label keeps its first party
-    ('Republican/Conservative' -> 'Republican'); anything else is kept as written."""
+    """The party a label is filed under: 'Democrat' and 'Democratic-Farmer-Labor' ->
+    'Democratic'; a fusion label its major party ('Working Families/Democratic' -> 'Democratic',
+    'Republican/Conservative' -> 'Republican'), else its first party; unknown labels as written."""
     if not label or not str(label).strip():
         return None
     text = str(label).strip()
-    first = text.split("/")[0].strip()
-    return PARTY_NAMES.get(first.casefold(), text)
+    parts = [p.strip() for p in text.split("/") if p.strip()]
+    names = [PARTY_NAMES.get(party_key(p)) for p in parts]
+    major = next((n for n in names if n in MAJOR_PARTIES), None)
+    if major:
+        return major
+    if len(parts) == 1:
+        return names[0] or text
+    return names[0] or parts[0]
 
 
 _SPACES = re.compile(r"[\s\-_]+")
@@ -112,6 +136,8 @@ def seat_title(level: str, chamber: str, state: str) -> str:
         if chamber == "upper":
             return "U.S. Senator"
         return DELEGATE_TITLES.get(state, "U.S. Representative")
+    if chamber == "unicameral":
+        return "Councilmember" if state == "DC" else "State Senator"
     if chamber == "upper":
         return "State Senator"
     return "Assembly Member" if state in ASSEMBLY_STATES else "State Representative"
@@ -125,11 +151,22 @@ def legislature_name(jurisdiction: str, chamber: str) -> str:
     if jurisdiction == "US":
         return "U.S. Senate" if chamber == "upper" else "U.S. House of Representatives"
     state = US_STATES[jurisdiction]
+    if chamber == "unicameral":
+        return (
+            "Council of the District of Columbia"
+            if jurisdiction == "DC"
+            else f"{state} Legislature"
+        )
     if chamber == "upper":
         return f"{state} Senate"
     if jurisdiction in ASSEMBLY_STATES:
         return f"{state} State Assembly"
     return f"{state} House of Representatives"
+
+
+def chambers_of(state: str) -> tuple[str, ...]:
+    """The chambers of a state's legislature: one where it is unicameral."""
+    return ("unicameral",) if state in UNICAMERAL else ("upper", "lower")
 
 
 def office_key(person_key: str) -> str:

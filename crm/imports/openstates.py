@@ -19,6 +19,8 @@ from crm.imports.records import (
 from crm.imports.sources import BadFile, Source, newest_date
 
 COMMITTEE_CHAMBERS = {"upper": "upper", "lower": "lower", "legislature": "joint"}
+# Open States role types -> Person.chamber.
+ROLE_CHAMBERS = {"upper": "upper", "lower": "lower", "legislature": "unicameral"}
 OFFICE_KINDS = {  # classification -> (Office.kind, label)
     "capitol": ("capitol", "Capitol"),
     "district": ("district", "District"),
@@ -149,26 +151,19 @@ def read_person(snap: Snapshot, source: Source, folder_state: str, path: Path) -
     try:
         if not key:
             raise norm.MissingField("id")
-        roles = require(data, "roles")
-        current = [
-            r
-            for r in roles
-            if isinstance(r, dict) and not r.get("end_date") and r.get("type") in ("upper", "lower")
-        ]
-        if not current:
+        role = current_role(require(data, "roles"), snap.as_of)
+        if role is None:
             snap.problems.append(
-                Problem(
-                    name, key, "no current role (every role has an end_date): skipped", "warning"
-                )
+                Problem(name, key, "no current role (every role has ended): skipped", "warning")
             )
             return
-        if len(current) > 1:
-            raise ValueError("more than one current role")
-        role = current[0]  # roles are not in order: the current one is the one without end_date
         state = jurisdiction_state(require(role, "jurisdiction"))
         if state != folder_state:
             raise ValueError(f"role is in {state} but the file is in the {folder_state} folder")
-        chamber = role["type"]
+        role_type = require(role, "type")
+        chamber = ROLE_CHAMBERS.get(role_type)
+        if chamber not in norm.chambers_of(state):
+            raise ValueError(f"role type {role_type!r} is not a seat of the {state} legislature")
         parties = [p for p in require(data, "party") if isinstance(p, dict) and p.get("name")]
         if not parties:
             raise norm.MissingField("party")
@@ -242,6 +237,22 @@ def read_person(snap: Snapshot, source: Source, folder_state: str, path: Path) -
     )
 
 
+def current_role(roles: Any, as_of: date) -> dict | None:
+    """The role held on as_of: the one without an end date, or ending after as_of (roles are
+    not in order). More than one is an error: the record cannot say which seat is held."""
+    if not isinstance(roles, list):
+        raise ValueError("roles is not a list")
+    current = [
+        r
+        for r in roles
+        if isinstance(r, dict)
+        and (not r.get("end_date") or (norm.to_date(r["end_date"]) or as_of) > as_of)
+    ]
+    if len(current) > 1:
+        raise ValueError("more than one current role")
+    return current[0] if current else None
+
+
 def capitol_phone(offices: list[dict]) -> str | None:
     """The Capitol office's phone, else the first district office's."""
     for kind in ("capitol", "district"):
@@ -252,8 +263,9 @@ def capitol_phone(offices: list[dict]) -> str | None:
 
 
 def add_chambers(snap: Snapshot, state: str) -> None:
-    """The state's two chambers, and each legislator's office under its chamber."""
-    for chamber in ("upper", "lower"):
+    """The state's chambers (one where it is unicameral), and each legislator's office under
+    its chamber."""
+    for chamber in norm.chambers_of(state):
         key = norm.legislature_key(state, chamber)
         snap.orgs[key] = OrgRecord(
             key,
@@ -296,6 +308,10 @@ def read_committee(snap: Snapshot, source: Source, folder_state: str, path: Path
         if chamber is None:
             raise ValueError(f"chamber {data['chamber']!r} is not upper, lower or legislature")
         state = jurisdiction_state(require(data, "jurisdiction"))
+        if norm.chambers_of(state) == ("unicameral",):
+            if chamber != "joint":
+                raise ValueError(f"chamber {data['chamber']!r}: {state} has one chamber")
+            chamber = "unicameral"  # a unicameral legislature's committees are its own
         if state != folder_state:
             raise ValueError(
                 f"committee is in {state} but the file is in the {folder_state} folder"

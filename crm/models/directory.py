@@ -18,7 +18,12 @@ PERSON_KINDS = {
     "other": "Other",
 }
 LEVELS = {"federal": "Federal", "state": "State"}
-CHAMBERS = {"upper": "Senate", "lower": "House / Assembly", "joint": "Joint"}
+CHAMBERS = {
+    "upper": "Senate",
+    "lower": "House / Assembly",
+    "unicameral": "Unicameral legislature",
+    "joint": "Joint",
+}
 TIERS = {
     "champion": "Champion",
     "ally": "Ally",
@@ -31,7 +36,9 @@ ORG_KINDS = {
     "legislative_office": "Legislator's office",
     "legislature": "Legislature",
     "federal_agency": "Federal agency",
+    "agency_office": "Bureau or office",
     "state_agency": "State agency",
+    "state_program": "State program",
     "medical_board": "State medical board",
     "hospital": "Hospital",
     "university": "University",
@@ -41,6 +48,9 @@ ORG_KINDS = {
 PARTIES = ("Democratic", "Republican", "Independent")
 # States whose lower chamber is called the Assembly.
 ASSEMBLY_STATES = frozenset({"NY", "WI", "CA", "NV", "NJ"})
+# Jurisdictions with one legislative chamber (chamber "unicameral"; Open States says
+# "legislature").
+UNICAMERAL = frozenset({"NE", "DC"})
 
 
 def fold(text: str | None) -> str:
@@ -65,11 +75,23 @@ class Organization(Timestamps, SoftDelete, db.Model):
     address: Mapped[str | None] = mapped_column(sa.Text)
     notes: Mapped[str | None] = mapped_column(sa.Text)
     external_id: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    # A retired organization (an office that closed, a program that ended) keeps its history
+    # and its page but leaves lists and pickers.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For entries of the starter agency directory: when its name and website were last checked.
+    checked_on: Mapped[date | None]
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
 
+    __table_args__ = (sa.Index("ix_organizations_parent", "parent_id"),)
+
     def __repr__(self) -> str:
         return f"<Organization {self.name}>"
+
+    @classmethod
+    def listed(cls) -> sa.Select:
+        """Organizations that show in lists and pickers: not deleted, not retired."""
+        return sa.select(cls).where(cls.deleted_at.is_(None), cls.retired_at.is_(None))
 
 
 class Person(Timestamps, SoftDelete, Versioned, db.Model):
@@ -160,7 +182,7 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
             if self.chamber == "upper":
                 return f"U.S. Senator, {self.state}"
             return f"U.S. Rep. {self.state}-{'AL' if self.district == '0' else self.district}"
-        chamber = "Senate" if self.chamber == "upper" else "House"
+        chamber = {"upper": "Senate", "unicameral": "Legislature"}.get(self.chamber, "House")
         if self.chamber == "lower" and self.state in ASSEMBLY_STATES:
             chamber = "Assembly"
         return f"{self.state} {chamber} District {self.district}"

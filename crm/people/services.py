@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
@@ -111,12 +111,23 @@ def csv_rows(header: list[str], rows: Iterator[list]) -> Iterator[str]:
 
 
 def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator[str]:
-    """The filtered directory as CSV lines, as the viewer sees it."""
+    """The directory as the viewer sees it, as CSV lines read in batches while the response
+    streams.
+
+    The lines are produced after the view returned, when the request's session is already
+    closed, so they read through a session of their own (closed when the stream ends). The
+    statement, viewer included, is built now."""
     stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).options(
         joinedload(Person.holder)
     )
-    people = db.session.scalars(stmt.execution_options(yield_per=1000))
-    return csv_rows([c for c, _ in CSV_COLUMNS], ([f(p) for _, f in CSV_COLUMNS] for p in people))
+
+    def lines() -> Iterator[str]:
+        with Session(db.engine) as session:
+            people = session.scalars(stmt.execution_options(yield_per=1000))
+            header = [c for c, _ in CSV_COLUMNS]
+            yield from csv_rows(header, ([f(p) for _, f in CSV_COLUMNS] for p in people))
+
+    return lines()
 
 
 def search_people(q: str, limit: int = 12) -> list[Person]:

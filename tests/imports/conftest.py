@@ -16,8 +16,9 @@ import yaml
 from celery import Celery
 
 from tests.conftest import ROOT, empty_tables
+from tests.helpers import own_redis_url
 
-REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = own_redis_url()  # this xdist worker's own database
 NOW = datetime(2026, 8, 10, 14, 0, tzinfo=UTC)
 AS_OF = date(2026, 6, 15)  # the congress-legislators snapshot's date
 # Tables a module-scoped import fills and its read-only tests share (see the keep_tables marker).

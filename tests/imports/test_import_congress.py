@@ -35,7 +35,8 @@ from tests.imports.conftest import (
     snapshot_counts,
 )
 
-pytestmark = pytest.mark.keep_tables(*DIRECTORY_TABLES)
+# One xdist worker runs the whole module, so its module-scoped import runs once.
+pytestmark = [pytest.mark.keep_tables(*DIRECTORY_TABLES), pytest.mark.xdist_group(__name__)]
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from crm.extensions import db
 from crm.imports import services
 from crm.models import AuditEntry, Committee, Person
 from tests.factories import PersonFactory, UserFactory
+from tests.helpers import statements_sent
 from tests.imports.conftest import AS_OF, NOW, count, person, small_congress, small_openstates
 
 MEMBERS = ("C000127", "K000367", "S000033")
@@ -113,21 +114,6 @@ def test_congress_and_openstates_each_keep_to_their_own_records(tmp_path):
     assert count(Person, Person.in_office.is_(True)) == 11
 
 
-def statements(fn) -> int:
-    """How many SQL statements fn() sends."""
-    seen = []
-
-    def count_it(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count_it)
-    try:
-        fn()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count_it)
-    return len(seen)
-
-
 def test_statements_do_not_grow_with_the_number_of_records(tmp_path):
     """Bulk loads and compares in Python: no per-row SELECT, on a first import or a refresh."""
     few = small_congress(tmp_path / "few", MEMBERS)
@@ -135,13 +121,13 @@ def test_statements_do_not_grow_with_the_number_of_records(tmp_path):
         tmp_path / "many",
         (*MEMBERS, "B001230", "W000437", "B001303", "M000133", "R000395", "H000874", "G000586"),
     )
-    first_few = statements(lambda: run(few))
-    refresh_few = statements(lambda: run(few))
+    first_few = statements_sent(db.engine, lambda: run(few))
+    refresh_few = statements_sent(db.engine, lambda: run(few))
     db.session.remove()
     from tests.conftest import empty_tables
 
     empty_tables(db)
-    first_many = statements(lambda: run(many))
-    refresh_many = statements(lambda: run(many))
+    first_many = statements_sent(db.engine, lambda: run(many))
+    refresh_many = statements_sent(db.engine, lambda: run(many))
     assert refresh_many == refresh_few < 20
     assert first_many <= first_few + 2  # committee parents may need one more insert round

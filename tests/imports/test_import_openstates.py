@@ -24,7 +24,8 @@ from tests.imports.conftest import (
     snapshot_counts,
 )
 
-pytestmark = pytest.mark.keep_tables(*DIRECTORY_TABLES)
+# One xdist worker runs the whole module, so its module-scoped import runs once.
+pytestmark = [pytest.mark.keep_tables(*DIRECTORY_TABLES), pytest.mark.xdist_group(__name__)]
 
 COUNTS = {  # state: (legislators, upper, lower, committees, memberships), from the README
     "FL": (158, 40, 118, 36, 521),

@@ -38,7 +38,11 @@ from tests.imports.conftest import (
     write_congress,
 )
 
-pytestmark = pytest.mark.keep_tables(*(t.name for t in db.metadata.sorted_tables))
+# One xdist worker runs the whole module, so its module-scoped import runs once.
+pytestmark = [
+    pytest.mark.keep_tables(*(t.name for t in db.metadata.sorted_tables)),
+    pytest.mark.xdist_group(__name__),
+]
 
 LEAVES = "C001056"  # John Cornyn: Senate Judiciary, including SSJU04
 ARRIVES = "Z000023"  # a new member for the vacant TX-23 seat

@@ -24,6 +24,9 @@ from tests.imports.conftest import (
     write_congress,
 )
 
+# One xdist worker runs the whole module, so its module-scoped parse runs once.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 SEAT_FIELDS = (
     "first_name",
     "last_name",

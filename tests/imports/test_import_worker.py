@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -13,22 +12,11 @@ import sqlalchemy as sa
 from crm.extensions import db
 from crm.models import ImportRun, Person
 from tests.conftest import ROOT
+from tests.helpers import wait_until
 from tests.imports.conftest import count, small_congress
 from tests.imports.test_import_admin import MEMBERS, start, zipped
 
 pytestmark = pytest.mark.services
-
-
-def wait_until(predicate, timeout: float, what: str):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if predicate():
-                return
-        except Exception:  # noqa: BLE001 (not ready yet)
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"timed out waiting for {what}")
 
 
 def consumes(celery, queue: str) -> bool:

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import message_from_bytes
@@ -26,6 +25,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ROOT
+from tests.helpers import own_redis_url, wait_until
 
 # ---------- records ----------
 
@@ -169,7 +169,7 @@ def service_missing(what: str) -> None:
 def redis_url() -> str:
     import redis
 
-    url = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    url = own_redis_url()  # this xdist worker's own database
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except Exception as exc:
@@ -244,24 +244,6 @@ class OwnRedis:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-
-
-# ---------- waiting ----------
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, what: str, every: float = 0.2):
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception:
-            if time.monotonic() > end:
-                raise
-        if time.monotonic() > end:
-            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(every)
 
 
 # ---------- Celery worker and beat subprocesses ----------

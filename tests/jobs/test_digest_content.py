@@ -14,6 +14,7 @@ from crm.digests.services import Week, build_digest, digest_slot, dispatch_diges
 from crm.email.delivery import build_message
 from crm.models import DevMail, Issue, Notification, Position, interaction_issues
 from tests.factories import InteractionFactory, PersonFactory, UserFactory
+from tests.helpers import statements_sent
 from tests.jobs.conftest import at, make_assignment
 
 MONDAY_7_NY = at("2026-03-09T11:00:00")  # Monday 07:00 in New York (EDT)
@@ -198,31 +199,17 @@ def test_la_and_kolkata_get_their_digest_at_0700_across_the_march_change(db):
     }
 
 
-def count_queries(db, fn):
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        fn()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_building_a_digest_takes_a_constant_number_of_queries(db, member, coordinator, issue):
     """Per digest: at most 5 queries of its own whatever the data; the run's shared part (the
     week's position changes, the team's figures) is queried once for all digests."""
 
     def own_queries(user):
         shared = Week(MONDAY_7_NY)
-        shared_queries = count_queries(
-            db, lambda: (shared.changes(), shared.team(MONDAY_7_NY.date()))
+        shared_queries = statements_sent(
+            db.engine, lambda: (shared.changes(), shared.team(MONDAY_7_NY.date()))
         )
         db.session.refresh(user)
-        return count_queries(db, lambda: build_digest(user, MONDAY_7_NY, shared=shared)), (
+        return statements_sent(db.engine, lambda: build_digest(user, MONDAY_7_NY, shared=shared)), (
             shared_queries
         )
 

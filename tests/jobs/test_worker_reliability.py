@@ -21,9 +21,12 @@ import sqlalchemy as sa
 
 from crm.jobs import BREAKER_SECONDS
 from crm.models import JobRun, Notification, ReminderLog, User
-from tests.jobs.conftest import bulk_users, make_assignment, wait_until, worker_env
+from tests.helpers import wait_until
+from tests.jobs.conftest import bulk_users, make_assignment, worker_env
 
-pytestmark = pytest.mark.services
+# The reliability runs load the machine (worker pools, 1,000 reminders, a month of beats): under
+# xdist they run one after another on one worker, beside the rest of the suite on the others.
+pytestmark = [pytest.mark.services, pytest.mark.xdist_group("reliability")]
 
 
 def count_status(db) -> Counter:

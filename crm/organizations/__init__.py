@@ -1,0 +1,1 @@
+"""Organizations: agencies, offices, programs, boards and the rest, with their people."""
