@@ -314,6 +314,11 @@ def test_a_member_outside_the_audience_sees_no_trace_of_a_private_contact(app, d
     # Its author is not named as the person's last contact (only the date moved).
     page = client.get(f"/people/{seed.person.id}").get_data(as_text=True)
     assert seed.author.name not in page
+    hint = client.get(f"/log/last-contact?people={seed.person.id}").get_data(as_text=True)
+    assert "1 days ago" in hint or "day" in hint
+    assert seed.author.name not in hint
+    directory = client.get("/people/").get_data(as_text=True)
+    assert seed.author.name not in directory
 
 
 @pytest.mark.parametrize("who", ["author", "present", "coordinator", "admin"])

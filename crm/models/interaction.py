@@ -109,12 +109,13 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
         ),
         # The few private contacts, found without scanning the log: who may see what is decided
         # against this small set (see in_audience and hidden_from below).
+        # (The predicates are spelled as the queries render `private == true()`.)
         sa.Index(
             "ix_interactions_private",
             "id",
             "logged_by_id",
-            postgresql_where=sa.text("private"),
-            sqlite_where=sa.text("private"),
+            postgresql_where=sa.text("private = true"),
+            sqlite_where=sa.text("private = 1"),
         ),
         # Activity over time (reports, dashboard counts) read from the index alone (deleted_at is
         # in it so that SQLite sees the index covers the query).
@@ -139,14 +140,19 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
         share between recipients)."""
         if viewer is not None and viewer.is_coordinator:
             return sa.true()
+        return sa.or_(cls.private == sa.false(), cls.involves(viewer))
+
+    @classmethod
+    def involves(cls, viewer: User | None) -> sa.ColumnElement[bool]:
+        """The viewer logged the contact or was present (None: nobody)."""
         if viewer is None:
-            return cls.private.is_(False)
+            return sa.false()
         # EXISTS, not IN: with IN, PostgreSQL hashes all the viewer's rows and may scan the log.
         present = sa.exists().where(
             interaction_members.c.interaction_id == cls.id,
             interaction_members.c.user_id == viewer.id,
         )
-        return sa.or_(cls.private.is_(False), cls.logged_by_id == viewer.id, present)
+        return sa.or_(cls.logged_by_id == viewer.id, present)
 
     @classmethod
     def audience_of(cls, ids) -> Select:
@@ -173,7 +179,8 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
         follow-ups) is hidden exactly when its contact's id is in here."""
         if viewer is not None and viewer.is_coordinator:
             return None
-        return sa.select(cls.id).where(cls.private.is_(True), ~cls.in_audience(viewer))
+        # The complement of in_audience among private contacts, read from their partial index.
+        return sa.select(cls.id).where(cls.private == sa.true(), sa.not_(cls.involves(viewer)))
 
     @classmethod
     def not_counting_for(cls, viewer: User | None) -> Select:

@@ -41,8 +41,8 @@ def upgrade():
             'ix_interactions_private',
             ['id', 'logged_by_id'],
             unique=False,
-            postgresql_where=sa.text('private'),
-            sqlite_where=sa.text('private'),
+            postgresql_where=sa.text('private = true'),
+            sqlite_where=sa.text('private = 1'),
         )
     op.execute(
         "UPDATE assignments SET from_interaction_id = ("
@@ -68,8 +68,8 @@ def downgrade():
     with op.batch_alter_table('interactions', schema=None) as batch_op:
         batch_op.drop_index(
             'ix_interactions_private',
-            postgresql_where=sa.text('private'),
-            sqlite_where=sa.text('private'),
+            postgresql_where=sa.text('private = true'),
+            sqlite_where=sa.text('private = 1'),
         )
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_constraint('fk_assignments_from_interaction_id_interactions', type_='foreignkey')
