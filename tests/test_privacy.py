@@ -315,10 +315,10 @@ def test_a_member_outside_the_audience_sees_no_trace_of_a_private_contact(app, d
     page = client.get(f"/people/{seed.person.id}").get_data(as_text=True)
     assert seed.author.name not in page
     hint = client.get(f"/log/last-contact?people={seed.person.id}").get_data(as_text=True)
-    assert "1 days ago" in hint or "day" in hint
+    assert "days ago" in hint
     assert seed.author.name not in hint
     directory = client.get("/people/").get_data(as_text=True)
-    assert seed.author.name not in directory
+    assert f"by {seed.author.name}" not in directory  # (the holder filter lists every member)
 
 
 @pytest.mark.parametrize("who", ["author", "present", "coordinator", "admin"])
