@@ -103,6 +103,7 @@ class Seed:
     interaction_id: int
     follow_up_id: int
     outsider_work_id: int
+    lapse_id: int
     now: datetime
 
     def ids(self, user) -> dict:
@@ -158,6 +159,17 @@ def seed(db) -> Seed:
         InteractionData(people=[person.id], occurred_at=now - timedelta(days=2), issues=[issue.id]),
         now,
     )
+    # The outsider's keep-in-touch follow-up, which the private contact will answer.
+    lapse = Assignment(
+        title="Keep in touch with Sam",
+        assignee_id=outsider.id,
+        person_id=person.id,
+        source="cadence",
+        due_on=now.date() - timedelta(days=1),
+        status="open",
+    )
+    db.session.add(lapse)
+    db.session.commit()
     private = log_interaction(
         author,
         InteractionData(
@@ -222,6 +234,7 @@ def seed(db) -> Seed:
         private.id,
         follow_up.id,
         mine.id,
+        lapse.id,
         now,
     )
 
@@ -317,6 +330,10 @@ def test_a_member_outside_the_audience_sees_no_trace_of_a_private_contact(app, d
     hint = client.get(f"/log/last-contact?people={seed.person.id}").get_data(as_text=True)
     assert "days ago" in hint
     assert seed.author.name not in hint
+    # The keep-in-touch work it settled says done, not by whom nor with which contact.
+    settled = client.get(f"/assignments/{seed.lapse_id}").get_data(as_text=True)
+    assert "the CRM · complete" in settled and f"{seed.author.name} · complete" not in settled
+    assert f"/interactions/{seed.interaction_id}" not in settled
     directory = client.get("/people/").get_data(as_text=True)
     assert f"by {seed.author.name}" not in directory  # (the holder filter lists every member)
 

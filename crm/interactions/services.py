@@ -119,7 +119,7 @@ def log_interaction(
         bills=bills,
     )
     db.session.add(interaction)
-    touch_people(people, data.occurred_at, last_contact_author(interaction))
+    touch_people(people, data.occurred_at, interaction.named_author_id)
     audit.record(actor, "create", interaction, after=audit.snapshot(interaction, AUDITED), now=now)
     for entry in data.positions:
         add_position(actor, entry, now, interaction)
@@ -193,12 +193,6 @@ def office_groups(person_ids) -> dict[int, set[int]]:
     ):
         staff[employer].add(staffer)
     return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
-
-
-def last_contact_author(interaction: Interaction) -> int | None:
-    """Who a person's "last contacted" shows: nobody for a private contact (its date may move
-    for everyone, but its author is part of what only its audience sees)."""
-    return None if interaction.private else interaction.logged_by_id
 
 
 def touch_people(people: list[Person], when: datetime, by_user_id: int | None) -> None:

@@ -190,6 +190,12 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
         hidden = cls.hidden_from(viewer)
         return deleted if hidden is None else sa.union(deleted, hidden)
 
+    @property
+    def named_author_id(self) -> int | None:
+        """The author that records derived from this contact may name to everyone (a person's
+        last contact, the work it settled): nobody for a private contact."""
+        return None if self.private else self.logged_by_id
+
     def __repr__(self) -> str:
         return f"<Interaction {self.id} {self.kind} {self.occurred_at:%Y-%m-%d}>"
 
