@@ -56,11 +56,16 @@ def register_blueprints(app: Flask) -> None:
     from crm.assignments.routes import bp as assignments_bp
     from crm.assignments.routes import work_bp
     from crm.auth.routes import bp as auth_bp
+    from crm.bills.routes import bp as bills_bp
+    from crm.briefs.routes import bp as briefs_bp
     from crm.campaigns.routes import bp as campaigns_bp
+    from crm.conrad30.routes import bp as conrad30_bp
     from crm.digests.routes import bp as digests_bp
+    from crm.events.routes import bp as events_bp
     from crm.imports.routes import bp as imports_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
+    from crm.lobbying.routes import bp as lobbying_bp
     from crm.main.routes import bp as main_bp
     from crm.organizations.routes import bp as organizations_bp
     from crm.people.routes import bp as people_bp
@@ -71,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp, url_prefix="/people")
+    app.register_blueprint(briefs_bp, url_prefix="/people")
     app.register_blueprint(organizations_bp, url_prefix="/organizations")
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
@@ -80,6 +86,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assignments_bp)
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(policy_bp)
+    app.register_blueprint(bills_bp, url_prefix="/bills")
+    app.register_blueprint(conrad30_bp, url_prefix="/conrad30")
+    app.register_blueprint(lobbying_bp, url_prefix="/lobbying")
+    app.register_blueprint(events_bp, url_prefix="/days")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from crm.clock import utcnow
@@ -15,7 +15,7 @@ def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
     out = {}
     for f in fields:
         value = getattr(obj, f)
-        if isinstance(value, (date, datetime)):
+        if isinstance(value, (date, datetime, time)):
             value = value.isoformat()
         out[f] = value
     return out

@@ -181,6 +181,37 @@ def import_agencies(path, dry_run, as_json):
         sys.exit(1)
 
 
+@crm_cli.command("import-bills")
+@click.argument("source")
+@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="End with a one-line JSON summary.")
+def import_bills(source, dry_run, as_json):
+    """Create or refresh bills from Bill Status XML (GPO / Library of Congress).
+
+    SOURCE: a BILLSTATUS-*.xml file, a folder of them, or a .zip of them.
+    """
+    import json
+
+    from crm.imports.bills import import_bills as run
+
+    result = run(source, actor=None, now=utcnow(), dry_run=dry_run)
+    if result.ok:
+        for line in result.changes:
+            click.echo(line)
+        click.echo(
+            f"{result.files} file(s): created {result.created}, updated {result.updated}, "
+            f"unchanged {result.unchanged}" + (" (dry run: nothing saved)" if dry_run else ".")
+        )
+    else:
+        click.echo(f"{len(result.problems)} problem(s); nothing was imported:", err=True)
+        for problem in result.problems:
+            click.echo(f"error: {problem}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.summary()))
+    if not result.ok:
+        sys.exit(1)
+
+
 # ---- email: reminders, digests, test ----
 
 

@@ -119,6 +119,7 @@ def init_app(app: Flask) -> None:
         STANCES=models.STANCES,
         INTERACTION_KINDS=models.INTERACTION_KINDS,
         ORG_KINDS=models.ORG_KINDS,
+        PATHWAY_STATUSES=models.PATHWAY_STATUSES,
         ASSIGNMENT_STATUSES=models.ASSIGNMENT_STATUSES,
         PRIORITIES=models.PRIORITIES,
     )

@@ -1,5 +1,7 @@
 """All models, importable from one place (Alembic and the services import from here)."""
 
+from crm.models.billstatus import BillAction, BillChange, BillCommittee, BillSponsor
+from crm.models.conrad30 import PATHWAY_STATUSES, Conrad30Year, LicensurePathway
 from crm.models.directory import (
     CHAMBERS,
     LEVELS,
@@ -14,6 +16,7 @@ from crm.models.directory import (
     StaffRole,
     fold,
 )
+from crm.models.events import AdvocacyDay, DayMeeting, DayTarget
 from crm.models.interaction import (
     INTERACTION_KINDS,
     STAFF_VIEW,
@@ -44,6 +47,16 @@ from crm.models.system import (
 from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
+    "AdvocacyDay",
+    "DayMeeting",
+    "DayTarget",
+    "PATHWAY_STATUSES",
+    "Conrad30Year",
+    "LicensurePathway",
+    "BillAction",
+    "BillChange",
+    "BillCommittee",
+    "BillSponsor",
     "ASSIGNMENT_STATUSES",
     "CHAMBERS",
     "INTERACTION_KINDS",

@@ -40,6 +40,7 @@ class Issue(Timestamps, db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
     active: Mapped[bool] = mapped_column(default=True)
+    talking_points: Mapped[str | None] = mapped_column(sa.Text)  # printed on meeting briefs
 
     bills: Mapped[list[Bill]] = relationship(secondary=bill_issues, back_populates="issues")
 
@@ -56,6 +57,15 @@ class Bill(Timestamps, db.Model):
     url: Mapped[str | None] = mapped_column(sa.String(500))
     introduced_on: Mapped[date | None]
     chamber: Mapped[str | None] = mapped_column(sa.String(10))  # chamber of origin
+    # From the official record (Bill Status XML), for bills of Congress imported or refreshed.
+    bill_type: Mapped[str | None] = mapped_column(sa.String(10))  # hr, s, hjres, sconres, ...
+    policy_area: Mapped[str | None] = mapped_column(sa.String(200))
+    latest_action_on: Mapped[date | None]
+    latest_action: Mapped[str | None] = mapped_column(sa.Text)
+    record: Mapped[dict | None] = mapped_column(sa.JSON)  # titles, subjects, texts, related, ...
+    record_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tracked: Mapped[bool] = mapped_column(default=False)
+    talking_points: Mapped[str | None] = mapped_column(sa.Text)  # printed on meeting briefs
 
     issues: Mapped[list[Issue]] = relationship(secondary=bill_issues, back_populates="bills")
 

@@ -21,6 +21,11 @@ class IssueForm(BaseForm):
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     active = BooleanField("Active: offered in the quick log and on the whip boards", default=True)
+    talking_points = TextAreaField(
+        "Talking points",
+        validators=[Optional(), Length(max=5000)],
+        description="What we ask for, in a few lines: printed on every meeting brief.",
+    )
 
 
 class BillForm(BaseForm):
@@ -50,6 +55,11 @@ class BillForm(BaseForm):
     url = StringField("Link", validators=[Optional(), Length(max=500)])
     introduced_on = DateField("Introduced on", validators=[Optional()])
     issues = IntList("Issues", coerce=int)
+    talking_points = TextAreaField(
+        "Talking points",
+        validators=[Optional(), Length(max=5000)],
+        description="What we ask for, in a few lines: printed on every meeting brief.",
+    )
 
 
 class PositionForm(BaseForm):

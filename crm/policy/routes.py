@@ -66,6 +66,7 @@ def edit_issue(issue_id: int | None = None):
                     description=form.description.data,
                     slug=form.slug.data,
                     active=form.active.data,
+                    talking_points=form.talking_points.data,
                 ),
                 utcnow(),
             )
@@ -102,6 +103,7 @@ def edit_bill(bill_id: int | None = None):
                     introduced_on=form.introduced_on.data,
                     chamber=form.chamber.data or None,
                     issues=form.issues.data or [],
+                    talking_points=form.talking_points.data,
                 ),
                 utcnow(),
             )

@@ -16,7 +16,7 @@ from crm.extensions import db
 from crm.forms import US_STATES
 from crm.models import CHAMBERS, Bill, Issue, User, bill_issues
 
-ISSUE_FIELDS = ("name", "slug", "description", "active")
+ISSUE_FIELDS = ("name", "slug", "description", "active", "talking_points")
 BILL_FIELDS = (
     "jurisdiction",
     "session",
@@ -26,6 +26,7 @@ BILL_FIELDS = (
     "url",
     "introduced_on",
     "chamber",
+    "talking_points",
 )
 
 
@@ -35,6 +36,7 @@ class IssueData:
     description: str | None = None
     slug: str | None = None
     active: bool = True
+    talking_points: str | None = None
 
 
 @dataclass
@@ -48,6 +50,7 @@ class BillData:
     introduced_on: date | None = None
     chamber: str | None = None
     issues: list[int] = field(default_factory=list)
+    talking_points: str | None = None
 
 
 def require_coordinator(actor: User) -> None:
@@ -116,6 +119,7 @@ def save_issue(actor: User, issue: Issue | None, data: IssueData, now: datetime)
     issue.name, issue.slug = name, slug
     issue.description = (data.description or "").strip() or None
     issue.active = bool(data.active)
+    issue.talking_points = (data.talking_points or "").strip() or None
     after = audit.snapshot(issue, ISSUE_FIELDS)
     if before is None:
         audit.record(actor, "create", issue, after=after, now=now)
@@ -170,6 +174,7 @@ def save_bill(actor: User, bill: Bill | None, data: BillData, now: datetime) -> 
     bill.status = (data.status or "").strip() or None
     bill.url, bill.introduced_on, bill.chamber = url, data.introduced_on, data.chamber or None
     bill.issues = issues
+    bill.talking_points = (data.talking_points or "").strip() or None
     after = snapshot_bill(bill)
     if before is None:
         audit.record(actor, "create", bill, after=after, now=now)
@@ -183,6 +188,11 @@ def save_bill(actor: User, bill: Bill | None, data: BillData, now: datetime) -> 
 
 def snapshot_bill(bill: Bill) -> dict:
     return {**audit.snapshot(bill, BILL_FIELDS), "issues": sorted(i.id for i in bill.issues)}
+
+
+def bill_choices() -> list[tuple[int, str]]:
+    """Bills for a select: "H.R. 1585 (119)"."""
+    return [(b.id, b.label) for b in list_bills()]
 
 
 def issue_choices() -> list[tuple[int, str]]:

@@ -1,0 +1,1 @@
+"""Bills from the official record: the bill page and tracking."""

@@ -1,0 +1,1 @@
+"""The Conrad 30 program tracker, state by state and fiscal year."""

@@ -1,0 +1,1 @@
+"""Advocacy days: events, target offices, schedules, and the debrief."""

@@ -1,0 +1,90 @@
+"""Forms of the advocacy days (shape only; the services check the rules)."""
+
+from datetime import time
+
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from crm.forms import BaseForm
+from crm.models import STANCES
+from crm.organizations.forms import optional_id
+
+
+class DayForm(BaseForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    day = DateField("Date", validators=[DataRequired()])
+    place = StringField(
+        "Place", validators=[Optional(), Length(max=200)], default="Capitol Hill, Washington DC"
+    )
+    timezone = StringField(
+        "Time zone", validators=[DataRequired(), Length(max=64)], default="America/New_York"
+    )
+    starts = TimeField("First meeting", default=time(9, 0), validators=[DataRequired()])
+    ends = TimeField("Last meeting ends", default=time(17, 0), validators=[DataRequired()])
+    meeting_minutes = IntegerField(
+        "Minutes per meeting", default=30, validators=[DataRequired(), NumberRange(10, 240)]
+    )
+    min_gap_minutes = IntegerField(
+        "Minimum gap between meetings (minutes)",
+        default=10,
+        validators=[Optional(), NumberRange(0, 120)],
+    )
+    issue_id = SelectField("Issue", coerce=optional_id)
+    bill_id = SelectField("Bill", coerce=optional_id)
+    members = SelectMultipleField("Members attending", coerce=int, validate_choice=False)
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+    def day_data(self) -> dict:
+        keys = (
+            "name",
+            "day",
+            "place",
+            "timezone",
+            "starts",
+            "ends",
+            "meeting_minutes",
+            "min_gap_minutes",
+            "issue_id",
+            "bill_id",
+            "notes",
+        )
+        data = {k: getattr(self, k).data for k in keys}
+        data["min_gap_minutes"] = data["min_gap_minutes"] or 0
+        return data
+
+
+class TargetsForm(BaseForm):
+    states = StringField(
+        "Members of Congress from (state codes)",
+        validators=[Optional(), Length(max=200)],
+        description="e.g. TX NY FL",
+    )
+    chamber = SelectField(
+        "Chamber", choices=[("", "Both"), ("upper", "Senate"), ("lower", "House")], default=""
+    )
+    person_id = IntegerField("Or one office (person id)", validators=[Optional()])
+
+
+class MeetingForm(BaseForm):
+    person_id = SelectField("Office", coerce=optional_id, validators=[DataRequired()])
+    starts = TimeField("Time", validators=[DataRequired()])
+    members = SelectMultipleField("Attending", coerce=int, validate_choice=False)
+    lead_id = SelectField("Lead", coerce=optional_id)
+    room = StringField("Room", validators=[Optional(), Length(max=60)])
+
+
+class DebriefForm(BaseForm):
+    outcome = TextAreaField("What happened", validators=[Optional(), Length(max=5000)])
+    stance = SelectField(
+        "Their position now", choices=[("", "Not stated"), *STANCES.items()], default=""
+    )
+    commitment = StringField("Commitment", validators=[Optional(), Length(max=200)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])

@@ -1,0 +1,1 @@
+"""The lobbying-contact report (LD-2 and state reports)."""

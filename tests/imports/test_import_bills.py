@@ -1,0 +1,205 @@
+"""Bill Status XML: every sample file of both schemas, counted against the XML itself; sponsors
+linked by bioguide, the others kept by name; idempotent; a refresh records a withdrawn cosponsor
+and a new action with their dates; bad files reported by name with nothing written."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from crm.imports.bills import import_bills
+from crm.imports.billstatus import bulk_data_url, parse_bill_id, parse_bill_status
+from crm.models import (
+    AuditEntry,
+    Bill,
+    BillAction,
+    BillChange,
+    BillCommittee,
+    BillSponsor,
+    Person,
+)
+from tests.factories import BillFactory, CommitteeFactory, PersonFactory
+from tests.imports.conftest import shared_data
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+SAMPLES = shared_data() / "billstatus"
+FILES = sorted(SAMPLES.glob("*.xml"))
+
+
+def xml_counts(path) -> dict[str, int]:
+    """Counted straight from the XML, independently of the importer."""
+    bill = ET.parse(path).getroot().find("bill")
+    committees = bill.findall("committees/item") or bill.findall("committees/billCommittees/item")
+    subcommittees = sum(len(c.findall("subcommittees/item")) for c in committees)
+    return {
+        "sponsors": len(bill.findall("sponsors/item")),
+        "cosponsors": len(bill.findall("cosponsors/item")),
+        "actions": len(bill.findall("actions/item")),
+        "committees": len(committees) + subcommittees,
+    }
+
+
+def count(model, *where) -> int:
+    from crm.extensions import db
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_the_samples_are_what_the_data_readme_says():
+    assert len(FILES) == 11
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_each_file_parses_with_the_xmls_own_counts(path):
+    rec = parse_bill_status(path.read_bytes(), path.name)
+    expected = xml_counts(path)
+    assert sum(s.role == "sponsor" for s in rec.sponsors) == expected["sponsors"] == 1
+    assert sum(s.role == "cosponsor" for s in rec.sponsors) == expected["cosponsors"]
+    assert len(rec.actions) == expected["actions"]
+    assert len(rec.committees) == expected["committees"]
+    assert rec.title and rec.introduced_on and rec.policy_area
+
+
+def test_folder_import_links_sponsors_by_bioguide_and_keeps_the_others(db, runner):
+    davis = PersonFactory(
+        first_name="Rodney",
+        last_name="Davis",
+        bioguide_id="D000619",
+        chamber="lower",
+        state="IL",
+        district="13",
+    )
+    ways = CommitteeFactory(name="Ways and Means", code="HSWM", chamber="lower")
+    result = runner.invoke(args=["crm", "import-bills", str(SAMPLES), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["created"] == 11 and summary["problems"] == 0
+
+    for path in FILES:
+        rec = parse_bill_status(path.read_bytes())
+        bill = db.session.scalars(
+            sa.select(Bill).where(Bill.session == str(rec.congress), Bill.number == rec.label)
+        ).one()
+        expected = xml_counts(path)
+        assert (
+            count(BillSponsor, BillSponsor.bill_id == bill.id, BillSponsor.role == "cosponsor")
+            == expected["cosponsors"]
+        ), path.name
+        assert count(BillAction, BillAction.bill_id == bill.id) == expected["actions"], path.name
+        assert count(BillCommittee, BillCommittee.bill_id == bill.id) == expected["committees"]
+
+    hr6658 = db.session.scalars(sa.select(Bill).where(Bill.number == "H.R. 6658")).one()
+    assert hr6658.title.startswith("Permanent") or hr6658.title
+    assert hr6658.introduced_on == date(2022, 2, 9) and hr6658.chamber == "lower"
+    assert hr6658.url == "https://www.congress.gov/bill/117th-congress/house-bill/6658"
+    linked = db.session.execute(
+        sa.select(Person.id, BillSponsor.full_name)
+        .join(Person, Person.bioguide_id == BillSponsor.bioguide_id)
+        .where(BillSponsor.bill_id == hr6658.id, BillSponsor.role == "sponsor")
+    ).one()
+    assert linked.id == davis.id
+    brady = db.session.scalars(
+        sa.select(BillSponsor).where(
+            BillSponsor.bioguide_id == "B000755", BillSponsor.bill_id == hr6658.id
+        )
+    ).one()  # not in the directory: kept by name, party, state and district
+    assert (brady.full_name, brady.party, brady.state, brady.district) == (
+        "Rep. Brady, Kevin [R-TX-8]",
+        "R",
+        "TX",
+        "8",
+    )
+    assert brady.original is True and brady.sponsored_on == date(2022, 2, 9)
+    referral = db.session.scalars(
+        sa.select(BillCommittee).where(BillCommittee.bill_id == hr6658.id)
+    ).one()
+    assert referral.committee_id == ways.id and referral.activity == "Referred to"
+
+    audits = count(AuditEntry)
+    again = import_bills(SAMPLES, actor=None, now=NOW)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 11)
+    assert count(AuditEntry) == audits and count(BillChange) == 0
+
+
+def test_a_hand_typed_bill_is_completed_not_duplicated(db):
+    typed = BillFactory(number="S. 35", session="117", title="Goodman medal")
+    import_bills(SAMPLES / "BILLSTATUS-117s35.xml", actor=None, now=NOW)
+    assert count(Bill) == 1
+    db.session.refresh(typed)
+    assert typed.bill_type == "s" and typed.policy_area == "Congress"
+    assert count(BillChange) == 0  # completing a typed bill is no "change" in the record
+
+
+def test_a_refresh_records_a_withdrawn_cosponsor_and_a_new_action(db, tmp_path):
+    source = SAMPLES / "BILLSTATUS-117hr6658.xml"
+    import_bills(source, actor=None, now=NOW)
+    tree = ET.parse(source)
+    bill = tree.getroot().find("bill")
+    first = bill.find("cosponsors/item")
+    ET.SubElement(first, "sponsorshipWithdrawnDate").text = "2022-05-03"
+    action = ET.SubElement(bill.find("actions"), "item")
+    ET.SubElement(action, "actionDate").text = "2022-06-01"
+    ET.SubElement(action, "text").text = "Referred to the Subcommittee on Health."
+    ET.SubElement(action, "actionCode").text = "H11200"
+    derived = tmp_path / "BILLSTATUS-117hr6658.xml"
+    tree.write(derived, encoding="utf-8", xml_declaration=True)
+
+    result = import_bills(derived, actor=None, now=NOW)
+    assert result.updated == 1
+    changes = {
+        (c.kind, c.happened_on, c.bioguide_id) for c in db.session.scalars(sa.select(BillChange))
+    }
+    assert changes == {
+        ("withdrawn", date(2022, 5, 3), first.findtext("bioguideId")),
+        ("action", date(2022, 6, 1), None),
+    }
+    withdrawn = db.session.scalars(
+        sa.select(BillSponsor).where(BillSponsor.bioguide_id == first.findtext("bioguideId"))
+    ).one()
+    assert withdrawn.withdrawn_on == date(2022, 5, 3)
+
+
+def test_a_bad_file_is_reported_by_name_and_nothing_is_written(db, tmp_path):
+    folder = tmp_path / "bills"
+    folder.mkdir()
+    (folder / "good.xml").write_bytes((SAMPLES / "BILLSTATUS-117s35.xml").read_bytes())
+    (folder / "broken.xml").write_text("<billStatus><bill><number>1</number>")
+    (folder / "bomb.xml").write_text(
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><billStatus><bill>&b;</bill></billStatus>'
+    )
+    (folder / "other.xml").write_text("<rss><channel/></rss>")
+    result = import_bills(folder, actor=None, now=NOW)
+    assert not result.ok
+    text = "\n".join(result.problems)
+    assert "broken.xml: is not well-formed XML" in text
+    assert "bomb.xml: has a document type or entity declaration" in text
+    assert "other.xml: is not a Bill Status document" in text
+    assert count(Bill) == 0
+
+
+def test_zip_and_dry_run(db, tmp_path, runner):
+    archive = tmp_path / "BILLSTATUS-117-s.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(SAMPLES / "BILLSTATUS-117s35.xml", "BILLSTATUS-117s35.xml")
+    result = runner.invoke(args=["crm", "import-bills", str(archive), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.strip().splitlines()[-1])["created"] == 1
+    assert count(Bill) == 0
+    assert import_bills(archive, actor=None, now=NOW).created == 1
+
+
+def test_bill_ids_and_bulk_data_addresses():
+    assert parse_bill_id("119 hr 1585") == (119, "hr", 1585)
+    assert parse_bill_id("119-S-665") == (119, "s", 665)
+    assert parse_bill_id("117 S.Con.Res. 14") == (117, "sconres", 14)
+    with pytest.raises(ValueError, match="not a bill id"):
+        parse_bill_id("hr 1585")
+    assert bulk_data_url(119, "hr", 1585) == (
+        "https://www.govinfo.gov/bulkdata/BILLSTATUS/119/hr/BILLSTATUS-119hr1585.xml"
+    )
