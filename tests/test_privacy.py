@@ -28,7 +28,16 @@ from crm.digests.services import Week, build_digest, dispatch_digests
 from crm.extensions import db as _db
 from crm.interactions.services import InteractionData, log_interaction
 from crm.links.services import make_token
-from crm.models import Assignment, Campaign, DevMail, Person, Position
+from crm.models import (
+    AdvocacyDay,
+    Assignment,
+    Campaign,
+    DayMeeting,
+    DayTarget,
+    DevMail,
+    Person,
+    Position,
+)
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionInput, Subject, current_positions, record_position
 from crm.policy.whip import WhipOptions, whip_board
@@ -83,6 +92,11 @@ VARIANTS = {
     "assignments.team": ["?status=all", "?assignee={author_id}"],
     "work.touch": ["?holder={author_id}"],
     "assignments.create": ["?person={person_id}"],
+    "briefs.show": ["?issue={issue_id}", "?bill={bill_id}"],
+    "briefs.pdf": ["?issue={issue_id}"],
+    "events.mine": ["?member={outsider_id}"],
+    "lobbying.index": ["?member={author_id}", "?level=state"],
+    "lobbying.export_csv": ["?member={author_id}"],
 }
 TABLES = {
     "policy.issue_whip_csv": ["targets", "counts", "weekly", "commitments"],
@@ -106,6 +120,8 @@ class Seed:
     outsider_work_id: int
     lapse_id: int
     campaign_id: int
+    day_id: int
+    meeting_id: int
     now: datetime
 
     def ids(self, user) -> dict:
@@ -117,8 +133,13 @@ class Seed:
             "interaction_id": self.interaction_id,
             "assignment_id": self.follow_up_id,
             "author_id": self.author.id,
+            "outsider_id": self.outsider.id,
             "org_id": self.person.organization_id,
             "campaign_id": self.campaign_id,
+            "day_id": self.day_id,
+            "meeting_id": self.meeting_id,
+            "state": "TX",
+            "fy": 2026,
             "run_id": 1,
             "mail_id": 1,
             "token": user.calendar_token,
@@ -231,7 +252,21 @@ def seed(db) -> Seed:
         target_filter={"state": "TX", "position_issue": issue.id, "position_stance": ["support"]},
         created_by_id=coordinator.id,
     )
-    db.session.add(campaign)
+    # An advocacy day with a meeting at the office, the private contact as its debrief.
+    day = AdvocacyDay(name="Hill day", day=now.date(), issue_id=issue.id)
+    db.session.add(day)
+    db.session.flush()
+    db.session.add(DayTarget(day_id=day.id, person_id=person.id))
+    meeting = DayMeeting(
+        day_id=day.id,
+        person_id=person.id,
+        starts_at=now - timedelta(days=1),
+        ends_at=now - timedelta(days=1) + timedelta(minutes=30),
+        lead_id=author.id,
+        interaction_id=private.id,
+    )
+    meeting.members = [author, present, outsider]
+    db.session.add_all([campaign, meeting])
     db.session.commit()
     return Seed(
         author,
@@ -247,6 +282,8 @@ def seed(db) -> Seed:
         mine.id,
         lapse.id,
         campaign.id,
+        day.id,
+        meeting.id,
         now,
     )
 
@@ -281,12 +318,35 @@ def read_everything(app, seed: Seed, user) -> dict[str, str]:
     for url in urls_for(seed, user):
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)
-        seen[url] = response.get_data(as_text=True)
+        seen[url] = as_text(response.data, response.mimetype)
     for mail in _db.session.scalars(sa.select(DevMail).where(DevMail.to_email == user.email)):
         seen[f"mail {mail.id}: {mail.subject}"] = (
             f"{mail.subject}\n{mail.text_body}\n{mail.html_body}"
         )
     return seen
+
+
+def as_text(body: bytes, mimetype: str) -> str:
+    """What a reader of the download sees: PDFs and spreadsheets as their text."""
+    if mimetype == "application/pdf":
+        import subprocess
+
+        done = subprocess.run(
+            ["pdftotext", "-", "-"], input=body, capture_output=True, timeout=60, check=True
+        )
+        return done.stdout.decode("utf-8", "replace")
+    if "spreadsheetml" in mimetype:
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        return "\n".join(
+            " ".join(str(c) for c in row if c is not None)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        )
+    return body.decode("utf-8", "replace")
 
 
 def send_every_email(seed: Seed) -> None:
