@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.digests.routes import bp as digests_bp
     from crm.events.routes import bp as events_bp
     from crm.imports.routes import bp as imports_bp
+    from crm.intake.routes import bp as intake_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
     from crm.lobbying.routes import bp as lobbying_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(conrad30_bp, url_prefix="/conrad30")
     app.register_blueprint(lobbying_bp, url_prefix="/lobbying")
     app.register_blueprint(events_bp, url_prefix="/days")
+    app.register_blueprint(intake_bp, url_prefix="/intake")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)

@@ -212,6 +212,76 @@ def import_bills(source, dry_run, as_json):
         sys.exit(1)
 
 
+@crm_cli.command("import-contacts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--kind",
+    type=click.Choice(["people", "history"]),
+    required=True,
+    help="people (and their organizations), or contact history",
+)
+@click.option("--actor", "actor_email", required=True, help="The member the import is made by.")
+@click.option(
+    "--new-when-unsure",
+    is_flag=True,
+    help="Rows with only a close name in the directory create a new person.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what each row would do; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="End with a one-line JSON summary.")
+def import_contacts(file, kind, actor_email, new_when_unsure, dry_run, as_json):
+    """Import people or contact history from a CSV or Excel file (columns guessed from the
+    headers). All or nothing: rows that are wrong are listed with their line."""
+    import json
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from flask import current_app
+
+    from crm.extensions import db
+    from crm.intake import services
+    from crm.intake.mapping import guess_mapping
+    from crm.intake.reader import BadTable, read_table
+    from crm.models import User
+
+    actor = db.session.scalars(sa.select(User).where(User.email == actor_email.lower())).first()
+    if actor is None:
+        raise click.ClickException(f"no account {actor_email}")
+    try:
+        table = read_table(Path(file).read_bytes(), file)
+    except BadTable as e:
+        raise click.ClickException(str(e)) from None
+    mapping = guess_mapping(kind, table.headers)
+    for i, key in sorted(mapping.items()):
+        click.echo(f"column {table.headers[i]!r} -> {key}")
+    if kind == "people":
+        plan = services.plan_people(table.rows, mapping, {})
+        if new_when_unsure:
+            for r in plan.rows:
+                if r.action == "review" and r.message.startswith("a close name"):
+                    r.action, r.message = "create", "new person (--new-when-unsure)"
+    else:
+        plan = services.plan_history(table.rows, mapping, current_app.config["TIMEZONE"], utcnow())
+    for r in plan.rows:
+        if r.action in ("error", "review"):
+            extra = "; ".join(f"{c.name} (#{c.person_id})" for c in r.candidates)
+            click.echo(
+                f"line {r.number}: {r.action}: {r.message}" + (f": {extra}" if extra else ""),
+                err=True,
+            )
+    summary = plan.summary()
+    if plan.ok and not dry_run:
+        summary.update(services.apply_plan(actor, plan, utcnow()))
+    click.echo(
+        ("Dry run: " if dry_run else "")
+        + ", ".join(f"{n} {a}" for a, n in plan.summary().items() if n)
+        + ("" if plan.ok else ". Nothing was imported: fix the lines above.")
+    )
+    if as_json:
+        click.echo(json.dumps({"ok": plan.ok, "dry_run": dry_run, **summary}))
+    if not plan.ok:
+        sys.exit(1)
+
+
 # ---- email: reminders, digests, test ----
 
 

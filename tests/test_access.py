@@ -20,6 +20,7 @@ from crm.models import (
     DevMail,
     FollowUpTemplate,
     ImportRun,
+    IntakeUpload,
     Notification,
     Position,
 )
@@ -118,6 +119,11 @@ EXPECTED = {
     "lobbying.index": "member",
     "lobbying.export_csv": "member",
     "lobbying.export_xlsx": "member",
+    "intake.upload": "coordinator",
+    "intake.mapping": "coordinator",
+    "intake.check": "coordinator",
+    "intake.report": "coordinator",
+    "intake.history_csv": "member",
     "events.index": "member",
     "events.edit": "coordinator",
     "events.show": "member",
@@ -225,6 +231,14 @@ def sample(db, coordinator):
         )
     )
     db.session.add(day)
+    upload = IntakeUpload(
+        kind="people",
+        filename="people.csv",
+        data=b"Name,State\nAda Lovelace,TX\n",
+        mapping={"0": "full_name", "1": "state"},
+        created_by_id=coordinator.id,
+    )
+    db.session.add(upload)
     db.session.commit()
     return {
         "person_id": person.id,
@@ -242,6 +256,7 @@ def sample(db, coordinator):
         "position_id": position.id,
         "notification_id": notification.id,
         "day_id": day.id,
+        "upload_id": upload.id,
         "meeting_id": day.meetings[0].id,
     }
 

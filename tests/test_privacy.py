@@ -142,6 +142,7 @@ class Seed:
             "fy": 2026,
             "run_id": 1,
             "mail_id": 1,
+            "upload_id": 1,
             "token": user.calendar_token,
         }
 

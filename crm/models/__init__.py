@@ -17,6 +17,7 @@ from crm.models.directory import (
     fold,
 )
 from crm.models.events import AdvocacyDay, DayMeeting, DayTarget
+from crm.models.intake import IntakeUpload, SavedMapping
 from crm.models.interaction import (
     INTERACTION_KINDS,
     STAFF_VIEW,
@@ -47,6 +48,8 @@ from crm.models.system import (
 from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
 
 __all__ = [
+    "IntakeUpload",
+    "SavedMapping",
     "AdvocacyDay",
     "DayMeeting",
     "DayTarget",

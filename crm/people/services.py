@@ -71,6 +71,7 @@ CSV_COLUMNS = [
     ("Name", lambda p: p.full_name),
     ("Kind", lambda p: p.kind),
     ("Title", lambda p: p.title),
+    ("Organization", lambda p: p.organization.name if p.organization else ""),
     ("Level", lambda p: p.level),
     ("Chamber", lambda p: p.chamber),
     ("State", lambda p: p.state),
@@ -118,7 +119,7 @@ def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator
     closed, so they read through a session of their own (closed when the stream ends). The
     statement, viewer included, is built now."""
     stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).options(
-        joinedload(Person.holder)
+        joinedload(Person.holder), joinedload(Person.organization)
     )
 
     def lines() -> Iterator[str]:

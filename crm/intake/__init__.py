@@ -1,0 +1,1 @@
+"""Import a coalition's own people, organizations and contact history from CSV or Excel."""
