@@ -48,7 +48,9 @@ class Config:
     def __init__(self) -> None:
         self.SECRET_KEY = env("SECRET_KEY")
         self.SQLALCHEMY_DATABASE_URI = self.database_url()
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: an SQL error in the log shows the statement, never its values (a
+        # private contact's notes, a token). Only the test configuration shows them.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.REDIS_URL = env("REDIS_URL")
         self.BASE_URL = (env("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
         self.TIMEZONE = env("TIMEZONE", "America/New_York")
@@ -63,10 +65,7 @@ class Config:
         self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
         self.MAIL_FROM = env("MAIL_FROM", "IMG Taskforce CRM <crm@localhost>")
         self.INVITATION_MAX_AGE = env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
-        # Sign-in throttling: failures allowed per window, per account and per client address.
-        self.LOGIN_MAX_FAILURES_ACCOUNT = env_int("LOGIN_MAX_FAILURES_ACCOUNT", 5)
-        self.LOGIN_MAX_FAILURES_IP = env_int("LOGIN_MAX_FAILURES_IP", 20)
-        self.LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+        self.accounts_config()
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
@@ -85,7 +84,49 @@ class Config:
             "CONGRESS_LEGISLATORS_URL", "https://unitedstates.github.io/congress-legislators/"
         )
         self.IMPORT_DOWNLOAD_TIMEOUT = env_int("IMPORT_DOWNLOAD_TIMEOUT", 30)
-        self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", str(INSTANCE / "import-cache"))
+        # Set but empty means off (env() would treat it as unset and fall back to the default).
+        self.IMPORT_CACHE_DIR = os.environ.get(
+            "CRM_IMPORT_CACHE_DIR", str(INSTANCE / "import-cache")
+        )
+        self.IMPORT_CACHE_MAX_MB = env_int("IMPORT_CACHE_MAX_MB", 64)
+        # URL imports reach only public addresses; this lists host names and CIDRs allowed
+        # besides (e.g. a mirror on the private network): "mirror.internal 10.1.2.0/24".
+        self.IMPORT_URL_ALLOW = env("IMPORT_URL_ALLOW", "")
+        # A running import's worker writes a heartbeat every IMPORT_HEARTBEAT_EVERY seconds; a run
+        # without one for IMPORT_LEASE seconds lost its worker and is marked failed.
+        self.IMPORT_HEARTBEAT_EVERY = env_float("IMPORT_HEARTBEAT_EVERY", 10)
+        self.IMPORT_LEASE = env_float("IMPORT_LEASE", 120)
+
+    def accounts_config(self) -> None:
+        """Sign-in throttling, proxies, password reset, session lifetimes, two-factor."""
+        # Password checks allowed per account per window (a correct password resets the count).
+        self.LOGIN_MAX_FAILURES_ACCOUNT = env_int("LOGIN_MAX_FAILURES_ACCOUNT", 5)
+        # Failed sign-ins per client address per window; past it the address is slowed down
+        # (one check per LOGIN_ADDRESS_DELAY seconds, doubling), never locked out, and its
+        # failures no longer count against accounts.
+        self.LOGIN_MAX_FAILURES_IP = env_int("LOGIN_MAX_FAILURES_IP", 20)
+        self.LOGIN_ADDRESS_DELAY = env_int("LOGIN_ADDRESS_DELAY", 5)
+        self.LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
+        # (0: none, the client address is the socket's).
+        self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+        # Password reset links: lifetime, and requests per address (email) per hour.
+        self.PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 60 * 60)
+        self.PASSWORD_RESET_PER_HOUR = env_int("PASSWORD_RESET_PER_HOUR", 3)
+        # Server-side sessions end after this long without a request, and this long after
+        # sign-in whatever happens.
+        self.SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120)
+        self.SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+        # Roles that must set up two-factor sign-in before using the app: "" (nobody),
+        # "member" (everyone), "coordinator" (coordinators and admins) or "admin".
+        self.REQUIRE_2FA_FOR = (env("REQUIRE_2FA_FOR", "") or "").strip().lower()
+        if self.REQUIRE_2FA_FOR not in ("", "member", "coordinator", "admin"):
+            raise ConfigError(
+                "CRM_REQUIRE_2FA_FOR must be empty, member, coordinator or admin, not "
+                f"{self.REQUIRE_2FA_FOR!r}."
+            )
+        if self.TRUSTED_PROXIES < 0:
+            raise ConfigError("CRM_TRUSTED_PROXIES is a number of proxies: 0 or more.")
 
     def jobs_config(self) -> None:
         """Periodic jobs, the outbox, retries, reminders and digests (seconds unless named)."""
@@ -188,9 +229,10 @@ class TestingConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": False}
         self.MAIL_BACKEND = env("MAIL_BACKEND", "mailbox")
         self.JOBS_MODE = env("JOBS_MODE", "inline")
-        self.IMPORT_CACHE_DIR = env("IMPORT_CACHE_DIR", "")
+        self.IMPORT_CACHE_DIR = os.environ.get("CRM_IMPORT_CACHE_DIR", "")
         self.BASE_URL = "http://crm.test"
         self.PASSWORD_HASH_FAST = True
         self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", False)

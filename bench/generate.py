@@ -383,7 +383,7 @@ class Generator:
                     password_hash=password_hash,
                     is_active=k <= n_coord + 1 or r.random() < 0.97,
                     failed_logins=0,
-                    calendar_token=f"{r.getrandbits(128):032x}",
+                    calendar_token_hash=f"{r.getrandbits(128):032x}",  # no feed URL known
                     created_at=created,
                     updated_at=created,
                 )

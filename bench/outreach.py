@@ -68,7 +68,7 @@ def build_directory(db, rnd: random.Random) -> None:
                 home_state=rnd.choice(STATES),
                 timezone="America/New_York",
                 password_hash=password,
-                calendar_token=f"bench-token-{n:04d}",
+                calendar_token_hash=f"bench-token-{n:04d}",
                 is_active=True,
                 created_at=NOW,
                 updated_at=NOW,

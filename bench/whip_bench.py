@@ -89,7 +89,7 @@ def minimal_data(interactions: int, log) -> dict:
                 name=f"Member {k}",
                 role="coordinator" if k < 3 else "member",
                 password_hash=password,
-                calendar_token=f"token-{k}",
+                calendar_token_hash=f"token-{k}",
                 timezone="America/New_York",
             )
             for k in range(50)

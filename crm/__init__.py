@@ -22,6 +22,7 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     app.config.from_object(cfg)
     app.config.update(overrides)
 
+    register_proxies(app)
     register_extensions(app)
     register_access_control(app)
     register_blueprints(app)
@@ -29,8 +30,25 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_commands(app)
-    logging.basicConfig(level=logging.INFO)
+    register_logging(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    from crm.redaction import install_log_redaction
+
+    logging.basicConfig(level=logging.INFO)
+    install_log_redaction()
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind CRM_TRUSTED_PROXIES reverse proxies, believe that many X-Forwarded-For/-Proto
+    hops (and no more, so a client cannot claim another address)."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:
@@ -61,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.campaigns.routes import bp as campaigns_bp
     from crm.conrad30.routes import bp as conrad30_bp
     from crm.digests.routes import bp as digests_bp
+    from crm.duplicates.routes import bp as duplicates_bp
     from crm.events.routes import bp as events_bp
     from crm.imports.routes import bp as imports_bp
     from crm.intake.routes import bp as intake_bp
@@ -78,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp, url_prefix="/people")
     app.register_blueprint(briefs_bp, url_prefix="/people")
+    app.register_blueprint(duplicates_bp, url_prefix="/people")
     app.register_blueprint(organizations_bp, url_prefix="/organizations")
     app.register_blueprint(interactions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

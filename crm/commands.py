@@ -47,11 +47,53 @@ def create_user(email, name, role, home_state, timezone, password_stdin):
 @crm_cli.command("seed-demo")
 def seed_demo():
     """Load a believable demo coalition on top of the directory (safe to run twice)."""
+    from flask import current_app
+
     from crm.demo import seed
+
+    if current_app.config.get("ENV_NAME") == "production":
+        # The demo accounts include an admin whose password is printed in the README.
+        click.echo(
+            "seed-demo is refused in production: it creates demo accounts (an admin among them) "
+            "whose password is published. Create real accounts with `crm create-user`.",
+            err=True,
+        )
+        sys.exit(1)
 
     summary = seed(utcnow())
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
+
+
+@crm_cli.command("deploy-check")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def deploy_check(as_json):
+    """List unsafe production settings; exit code 1 when there is any."""
+    import json
+
+    from flask import current_app
+
+    from crm.deploycheck import check_app
+
+    findings = check_app(current_app)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": not findings,
+                    "environment": current_app.config.get("ENV_NAME"),
+                    "findings": [f.as_dict() for f in findings],
+                }
+            )
+        )
+    elif findings:
+        click.echo(f"{len(findings)} unsafe setting(s) for production:")
+        for f in findings:
+            click.echo(f"- {f.setting}: {f.problem}. {f.fix}")
+    else:
+        click.echo("No unsafe production settings found.")
+    if findings:
+        sys.exit(1)
 
 
 def run_import_command(

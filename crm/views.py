@@ -13,6 +13,12 @@ def get_or_404(loader, *args):
         abort(404)
 
 
+def client_ip() -> str:
+    """The client's address: the socket's, or behind CRM_TRUSTED_PROXIES proxies (ProxyFix)
+    the one the outermost trusted proxy saw."""
+    return request.remote_addr or "unknown"
+
+
 def page_arg() -> int:
     try:
         return max(1, min(int(request.args.get("page", 1)), 100000))

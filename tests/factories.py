@@ -29,6 +29,11 @@ class UserFactory(Base):
     home_state = "TX"
 
     @factory.post_generation
+    def calendar_token(obj, create, extracted, **kwargs):
+        # Only the digest is stored; the plain secret stays on the object for the test to use.
+        obj.calendar_token = obj.new_calendar_token()
+
+    @factory.post_generation
     def password(obj, create, extracted, **kwargs):
         from crm.auth.services import hasher
 

@@ -1,8 +1,11 @@
 """The calendar feed: a secret, revocable .ics of my open assignments with stable UIDs."""
 
+import hashlib
+import re
 from datetime import date
 
 import icalendar
+import sqlalchemy as sa
 
 from crm.assignments import services
 from crm.clock import utcnow
@@ -52,16 +55,28 @@ def test_uid_is_stable_and_sequence_moves_when_the_work_changes(client, member, 
     assert events(client.get(url).data) == {}
 
 
-def test_regenerating_the_token_kills_the_old_url(client, auth, as_member, db):
+def test_regenerating_the_token_kills_the_old_url_and_shows_the_new_one_once(
+    client, auth, as_member, db
+):
     old = as_member.calendar_token
     assert client.get(f"/calendar/{old}.ics").status_code == 200
     page = client.get("/settings/").get_data(as_text=True)
-    assert f"http://crm.test/calendar/{old}.ics" in page
-    auth.post("/settings/calendar")
-    db.session.refresh(as_member)
-    assert as_member.calendar_token != old
+    assert old not in page and "cannot be shown again" in page
+    response = auth.post("/settings/calendar")
+    assert response.status_code == 200
+    [new] = re.findall(r"http://crm\.test/calendar/([A-Za-z0-9_-]+)\.ics", response.text)
+    assert new != old and "shown only now" in response.text
     assert client.get(f"/calendar/{old}.ics").status_code == 404
-    assert client.get(f"/calendar/{as_member.calendar_token}.ics").status_code == 200
+    assert client.get(f"/calendar/{new}.ics").status_code == 200
+    assert new not in client.get("/settings/").get_data(as_text=True)  # once
+
+
+def test_calendar_tokens_are_not_stored_in_plain_text(client, member, db):
+    token = member.calendar_token
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+    rows = db.session.execute(sa.text("SELECT * FROM users")).all()
+    assert rows and not any(token in str(value) for row in rows for value in row)
+    assert member.calendar_token_hash == hashlib.sha256(token.encode()).hexdigest()
 
 
 def test_unknown_tokens_and_deactivated_users_get_404(client):

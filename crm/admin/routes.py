@@ -74,6 +74,20 @@ def activate(user_id: int):
     return set_active(user_id, True)
 
 
+@bp.post("/users/<int:user_id>/send-reset")
+@requires("admin")
+def send_password_reset(user_id: int):
+    """Email someone a link to choose a new password."""
+    user = get_or_404(services.get_user, user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.send_password_reset(current_user, user, utcnow())
+            flash(f"A password reset link was sent to {user.email}.", "success")
+        except DomainError as e:
+            flash(e.message, "danger")
+    return redirect(url_for("admin.users"))
+
+
 def set_active(user_id: int, active: bool):
     user = get_or_404(services.get_user, user_id)
     if EmptyForm().validate_on_submit():

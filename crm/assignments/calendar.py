@@ -19,6 +19,7 @@ from crm.assignments.services import active, target_name, with_relations
 from crm.email import absolute_url
 from crm.extensions import db
 from crm.models import Assignment, User
+from crm.models.user import token_digest
 
 MAX_EVENTS = 1000
 
@@ -27,7 +28,7 @@ def user_for_token(token: str) -> User:
     """The active user owning this calendar token; LookupError for unknown or revoked ones."""
     if not token or len(token) > 64:
         raise LookupError(token)
-    user = db.session.scalar(sa.select(User).where(User.calendar_token == token))
+    user = db.session.scalar(sa.select(User).where(User.calendar_token_hash == token_digest(token)))
     if user is None or not user.is_active:
         raise LookupError(token)
     return user

@@ -38,6 +38,7 @@ from crm.models import (
     AuditEntry,
     Committee,
     CommitteeMembership,
+    NotDuplicate,
     Office,
     Organization,
     Person,
@@ -72,6 +73,7 @@ class Change:
     name: str
     fields: dict[str, list] = field(default_factory=dict)  # field -> [before, after]
     message: str | None = None
+    other_id: int | None = None  # reviews: the person entered by hand it may be
 
     def as_dict(self) -> dict:
         out = {"action": self.action, "entity": self.entity, "key": self.key, "name": self.name}
@@ -79,6 +81,8 @@ class Change:
             out["fields"] = jsonable(self.fields)
         if self.message:
             out["message"] = self.message
+        if self.other_id:
+            out["other_id"] = self.other_id
         return out
 
 
@@ -225,6 +229,10 @@ class HandEntered:
         for person in rows:
             self.by_seat[(person.state, person.chamber)].append(person)
         self.used: set[int] = set()
+        # Pairs a coordinator said are not the same person: never offered again.
+        self.not_same = set(
+            db.session.execute(sa.select(NotDuplicate.person_id, NotDuplicate.other_key))
+        )
 
     def match(self, rec: PersonRecord) -> tuple[Person | None, list[Person]]:
         """(the one exact match, or None; close or ambiguous candidates to review)."""
@@ -243,7 +251,7 @@ class HandEntered:
             self.used.add(exact[0].id)
             return exact[0], []
         if exact:
-            return None, exact
+            return None, [c for c in exact if (c.id, rec.key) not in self.not_same]
         names = {c.id: fold(c.full_name) for c in pool}
         close = process.extract(
             fold(v["full_name"]),
@@ -253,7 +261,7 @@ class HandEntered:
             limit=3,
         )
         by_id = {c.id: c for c in pool}
-        return None, [by_id[cid] for _, _, cid in close]
+        return None, [by_id[cid] for _, _, cid in close if (cid, rec.key) not in self.not_same]
 
 
 def plan_people(p: Plan) -> None:
@@ -282,6 +290,7 @@ def plan_people(p: Plan) -> None:
                         message=f"{rec.name} ({key}) may be the same person as {other.full_name} "
                         f"(#{other.id}, entered by hand); imported as a new person, "
                         f"not merged.",
+                        other_id=other.id,
                     )
                 )
             if person is not None:

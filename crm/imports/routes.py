@@ -60,7 +60,11 @@ def show(run_id: int):
     """One run: progress, counts, errors, and every change it made."""
     run = get_or_404(services.get_run, run_id)
     return render_template(
-        "imports/show.html", run=run, details=services.run_details(run), button=EmptyForm()
+        "imports/show.html",
+        run=run,
+        details=services.run_details(run),
+        button=EmptyForm(),
+        stalled=services.is_dead(run, utcnow()),
     )
 
 
@@ -71,7 +75,13 @@ def status(run_id: int):
     run = get_or_404(services.get_run, run_id)
     worker = jobs.worker_status() if run.status == "queued" else None
     response = make_response(
-        render_template("imports/_status.html", run=run, worker=worker, button=EmptyForm())
+        render_template(
+            "imports/_status.html",
+            run=run,
+            worker=worker,
+            button=EmptyForm(),
+            stalled=services.is_dead(run, utcnow()),
+        )
     )
     if run.finished_at and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"  # finished: reload to show the results

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,8 +29,8 @@ from crm.forms import US_STATES
 from crm.imports import congress, openstates, reconcile
 from crm.imports.reconcile import Change
 from crm.imports.records import HasProblems, Problem, Snapshot
-from crm.imports.sources import DATA_EXTENSIONS, ParseCache, SourceError, open_source
-from crm.models import AuditEntry, ImportFile, ImportRun, User
+from crm.imports.sources import DATA_EXTENSIONS, ParseCache, SourceError, UrlPolicy, open_source
+from crm.models import AuditEntry, ImportFile, ImportRun, NotDuplicate, Person, User
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ KINDS = {
 }
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_EXTENSIONS = (*DATA_EXTENSIONS, ".zip")
-STALE_AFTER = timedelta(minutes=30)  # a "running" run this old lost its worker
+STALE_AFTER = timedelta(minutes=30)  # a "queued" run this old is no longer waited for
 
 
 class ImportFailed(DomainError):
@@ -114,16 +116,23 @@ def import_directory(
             raise ImportFailed("Give the folder that holds the Open States data.")
         source = current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
     result = ImportResult(kind, label or str(source), dry_run)
-    cache_dir = current_app.config.get("IMPORT_CACHE_DIR")
-    cache = ParseCache(Path(cache_dir) / kind) if cache_dir else None
+    cfg = current_app.config
+    cache_dir = cfg.get("IMPORT_CACHE_DIR")
+    cache = (
+        ParseCache(Path(cache_dir) / kind, max_bytes=cfg.get("IMPORT_CACHE_MAX_MB", 64) << 20)
+        if cache_dir
+        else None
+    )
+    timeout = cfg.get("IMPORT_DOWNLOAD_TIMEOUT", 30)
     try:
         with open_source(
             source,
             files=congress.FILES if kind == "congress" else (),
             stem_order=congress.DOWNLOAD_ORDER,
-            timeout=current_app.config.get("IMPORT_DOWNLOAD_TIMEOUT", 30),
+            timeout=timeout,
             cache=cache,
             label=label,
+            policy=UrlPolicy.from_setting(cfg.get("IMPORT_URL_ALLOW"), timeout),
         ) as src:
             report(10)
             snap = parse(
@@ -134,9 +143,17 @@ def import_directory(
                 progress=lambda fraction: report(10 + int(40 * fraction)),
             )
     except SourceError as exc:
+        if cache:
+            cache.discard_written()
         raise ImportFailed(str(exc)) from None
+    except BaseException:
+        if cache:
+            cache.discard_written()
+        raise
     result.as_of, result.problems = snap.as_of, snap.problems
     if snap.errors:
+        if cache:
+            cache.discard_written()
         return result
     if cache:
         cache.prune()
@@ -185,6 +202,7 @@ def new_run(
         options={},
         created_at=now,
         started_at=now if status == "running" else None,
+        heartbeat_at=now if status == "running" else None,
     )
     db.session.add(run)
     return run
@@ -232,11 +250,13 @@ def run_import(
             kind, source, now=now, dry_run=True, states=states, as_of=as_of
         ), None
     label = source or current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
+    fail_dead_runs(kind, now)
     run = new_run(kind, str(label), actor, now, dry_run=False, status="running")
     db.session.commit()
     run_id = run.id
     try:
-        result = import_directory(kind, source, now=now, states=states, as_of=as_of)
+        with keep_alive(run_id):
+            result = import_directory(kind, source, now=now, states=states, as_of=as_of)
     except ImportFailed as exc:
         finish_run(run_id, utcnow(), failure=exc.message)
         raise
@@ -297,11 +317,14 @@ def start_import(
         raise DomainError(
             f"Not a .zip, .yaml, .json or .csv file: {', '.join(bad)}.", field="files"
         )
+    fail_dead_runs(kind, now)
     busy = db.session.scalar(
         sa.select(ImportRun.id).where(
             ImportRun.kind == kind,
-            ImportRun.status.in_(("queued", "running")),
-            ImportRun.created_at > now - STALE_AFTER,
+            sa.or_(
+                sa.and_(ImportRun.status == "queued", ImportRun.created_at > now - STALE_AFTER),
+                ImportRun.status == "running",
+            ),
         )
     )
     if busy:
@@ -336,6 +359,81 @@ def retry_run(actor: User, run: ImportRun, now: datetime) -> bool:
     return jobs.enqueue("crm.imports.run", run.id)
 
 
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config.get("IMPORT_LEASE", 120))
+
+
+def last_sign_of_life():
+    return sa.func.coalesce(ImportRun.heartbeat_at, ImportRun.started_at, ImportRun.created_at)
+
+
+def is_dead(run: ImportRun, now: datetime) -> bool:
+    """For the run's page: running without a heartbeat within the lease."""
+    seen = run.heartbeat_at or run.started_at or run.created_at
+    return run.status == "running" and seen is not None and seen < now - lease()
+
+
+def fail_dead_runs(kind: str, now: datetime) -> list[int]:
+    """Mark runs of this kind whose worker died as failed, saying so (their own commit).
+    A dead worker wrote nothing: an import applies in one transaction."""
+    cutoff = now - lease()
+    runs = db.session.scalars(
+        sa.select(ImportRun).where(
+            ImportRun.kind == kind,
+            ImportRun.status == "running",
+            last_sign_of_life() < cutoff,
+        )
+    ).all()
+    for run in runs:
+        seen = run.heartbeat_at or run.started_at or run.created_at
+        run.status = "failed"
+        run.finished_at = now
+        run.errors = [
+            *(run.errors or []),
+            {
+                "file": None,
+                "id": None,
+                "message": f"The worker running this import stopped without finishing (no sign "
+                f"of life since {seen:%Y-%m-%d %H:%M} UTC); nothing was saved. Start it again.",
+                "level": "error",
+            },
+        ]
+        log.warning("import run %s lost its worker; marked failed", run.id)
+    if runs:
+        db.session.execute(sa.delete(ImportFile).where(ImportFile.run_id.in_([r.id for r in runs])))
+        db.session.commit()
+    return [r.id for r in runs]
+
+
+@contextmanager
+def keep_alive(run_id: int) -> Iterator[None]:
+    """Write the run's heartbeat every IMPORT_HEARTBEAT_EVERY seconds while the block runs, on
+    a connection of its own (the import's transaction stays open until its commit)."""
+    engine = db.engine
+    every = float(current_app.config.get("IMPORT_HEARTBEAT_EVERY", 10))
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(
+                        sa.update(ImportRun)
+                        .where(ImportRun.id == run_id, ImportRun.status == "running")
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat only shortens the lease; the import goes on
+                log.warning("import run %s: heartbeat not written", run_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"import-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every + 10)
+
+
 def claim(run_id: int, now: datetime) -> bool:
     """Take a queued run (or one whose worker died) so that two workers never run it twice."""
     claimed = db.session.execute(
@@ -344,10 +442,11 @@ def claim(run_id: int, now: datetime) -> bool:
             ImportRun.id == run_id,
             sa.or_(
                 ImportRun.status == "queued",
-                sa.and_(ImportRun.status == "running", ImportRun.started_at < now - STALE_AFTER),
+                sa.and_(ImportRun.status == "running", last_sign_of_life() < now - lease()),
             ),
         )
-        .values(status="running", started_at=now, progress=1)
+        .values(status="running", started_at=now, heartbeat_at=now, progress=1)
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return claimed == 1
@@ -380,7 +479,7 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
     )
     db.session.rollback()
     try:
-        with tempfile.TemporaryDirectory(prefix="crm-upload-") as tmp:
+        with keep_alive(run_id), tempfile.TemporaryDirectory(prefix="crm-upload-") as tmp:
             source = options.get("url") or None
             if files:
                 root = Path(tmp)
@@ -439,6 +538,36 @@ class RunDetails:
     changes: list[dict]  # each with "lines": [(field, before, after)] as short text
 
 
+def open_reviews(reviews: list[dict]) -> list[dict]:
+    """Possible duplicates still to decide, each with the imported person's id (to merge), in
+    two queries: those merged or marked "not the same" since the run are left out."""
+    keys = [r["key"] for r in reviews]
+    if not keys:
+        return []
+    imported = {}
+    for pid, bioguide, openstates_id in db.session.execute(
+        sa.select(Person.id, Person.bioguide_id, Person.openstates_id).where(
+            sa.or_(Person.bioguide_id.in_(keys), Person.openstates_id.in_(keys))
+        )
+    ):
+        imported[bioguide or openstates_id] = pid
+    decided = set(
+        db.session.execute(
+            sa.select(NotDuplicate.person_id, NotDuplicate.other_key).where(
+                NotDuplicate.other_key.in_(keys)
+            )
+        )
+    )
+    gone = set(db.session.scalars(sa.select(Person.id).where(Person.merged_into_id.is_not(None))))
+    return [
+        {**r, "person_id": imported.get(r["key"])}
+        for r in reviews
+        if (r.get("other_id"), r["key"]) not in decided
+        and r.get("other_id") not in gone
+        and imported.get(r["key"]) not in gone
+    ]
+
+
 def run_details(run: ImportRun, limit: int = 500) -> RunDetails:
     """A run's stored report, ready for the page."""
     problems = run.errors or []
@@ -458,7 +587,7 @@ def run_details(run: ImportRun, limit: int = 500) -> RunDetails:
     return RunDetails(
         errors=[p for p in problems if p.get("level") != "warning"][:limit],
         warnings=[p for p in problems if p.get("level") == "warning"][:limit],
-        reviews=[c for c in run.changes or [] if c["action"] == "review"],
+        reviews=open_reviews([c for c in run.changes or [] if c["action"] == "review"]),
         changes=changes,
     )
 

@@ -15,6 +15,7 @@ from crm.forms import EmptyForm
 from crm.links import services
 from crm.links.services import LinkExpired
 from crm.reminders import services as reminders
+from crm.reminders.services import LinkStale
 
 bp = Blueprint("links", __name__)
 
@@ -25,7 +26,7 @@ ACTIONS = {
 
 
 def refused(error: DomainError):
-    status = 410 if isinstance(error, LinkExpired) else 400
+    status = 410 if isinstance(error, LinkExpired) else 409 if isinstance(error, LinkStale) else 400
     return render_template("links/refused.html", message=error.message), status
 
 
@@ -37,8 +38,9 @@ def assignment_action(purpose: str, token: str):
         data = services.read_token(purpose, token)
         user = services.link_user(data)
         assignment = reminders.linked_assignment(data.get("a"), user)
+        reminders.check_link_state(purpose, assignment, data.get("v"), user, utcnow())
         if form.validate_on_submit():
-            assignment, changed = action(assignment.id, user, utcnow())
+            assignment, changed = action(assignment.id, user, data.get("v"), utcnow())
             return render_template(
                 "links/done.html", purpose=purpose, assignment=assignment, changed=changed
             )

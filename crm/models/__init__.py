@@ -10,6 +10,7 @@ from crm.models.directory import (
     TIERS,
     Committee,
     CommitteeMembership,
+    NotDuplicate,
     Office,
     Organization,
     Person,
@@ -45,9 +46,17 @@ from crm.models.system import (
     Notification,
     ReminderLog,
 )
-from crm.models.user import ROLE_RANK, ROLES, LoginFailure, User, UserSession
+from crm.models.user import (
+    ROLE_RANK,
+    ROLES,
+    RecoveryCode,
+    SignInThrottle,
+    User,
+    UserSession,
+)
 
 __all__ = [
+    "NotDuplicate",
     "IntakeUpload",
     "SavedMapping",
     "AdvocacyDay",
@@ -86,7 +95,8 @@ __all__ = [
     "STAFF_VIEW",
     "Issue",
     "JobRun",
-    "LoginFailure",
+    "RecoveryCode",
+    "SignInThrottle",
     "Notification",
     "Office",
     "Organization",

@@ -140,6 +140,8 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
     source: Mapped[str] = mapped_column(sa.String(20), default="web")
     source_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # A record merged into another stays, deleted, as a redirect to the one that survived.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
     organization: Mapped[Organization | None] = relationship()
     holder = relationship("User", foreign_keys=[holder_id])
     last_contacted_by = relationship("User", foreign_keys=[last_contacted_by_id])
@@ -278,3 +280,18 @@ class CommitteeMembership(db.Model):
     person: Mapped[Person] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("committee_id", "person_id"),)
+
+
+class NotDuplicate(db.Model):
+    """A coordinator said an imported record (by its source key) is not this person: imports
+    stop offering them as possible duplicates."""
+
+    __tablename__ = "not_duplicates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    other_key: Mapped[str] = mapped_column(sa.String(120))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.UniqueConstraint("person_id", "other_key"),)

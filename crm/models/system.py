@@ -125,6 +125,8 @@ class ImportRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written by the worker every few seconds while it runs: a run without one lost its worker.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source_date: Mapped[date | None]  # the date of the data imported
     options: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # for the worker: url, states
 

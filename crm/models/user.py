@@ -1,7 +1,8 @@
-"""Coalition accounts, their sessions and sign-in failures."""
+"""Coalition accounts, their sessions, sign-in throttles and second factors."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -18,6 +19,12 @@ ROLE_RANK = {"member": 1, "coordinator": 2, "admin": 3}
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a secret that arrives in URLs: its SHA-256 (the token is random, so a
+    fast hash is enough; a database dump does not reveal working URLs)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class User(UserMixin, Timestamps, db.Model):
@@ -40,8 +47,16 @@ class User(UserMixin, Timestamps, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    calendar_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
+    # The SHA-256 of the calendar feed's secret; the secret itself is shown once, when made.
+    # None: no feed yet.
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # TOTP second factor: the shared secret (base32) once enrolment is confirmed, and the last
+    # time step accepted, so one code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     sessions: Mapped[list[UserSession]] = relationship(back_populates="user")
 
@@ -58,6 +73,12 @@ class User(UserMixin, Timestamps, db.Model):
     def get_id(self) -> str | None:
         return self.session_token
 
+    def new_calendar_token(self) -> str:
+        """Give the user a new calendar feed secret; returns it (only its digest is kept)."""
+        token = new_token()
+        self.calendar_token_hash = token_digest(token)
+        return token
+
     def has_role(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
@@ -68,6 +89,10 @@ class User(UserMixin, Timestamps, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.has_role("admin")
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     @property
     def first_name(self) -> str:
@@ -89,23 +114,51 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last request seen (written at most once a minute): the idle lifetime counts from here.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
+    @staticmethod
+    def live_for(user_id: int, idle_since: datetime, started_since: datetime) -> sa.Select:
+        """A user's sessions that are neither revoked nor past their idle or absolute lifetime."""
+        return (
+            sa.select(UserSession)
+            .where(
+                UserSession.user_id == user_id,
+                UserSession.revoked_at.is_(None),
+                UserSession.created_at > started_since,
+                sa.func.coalesce(UserSession.last_seen_at, UserSession.created_at) > idle_since,
+            )
+            .order_by(
+                sa.func.coalesce(UserSession.last_seen_at, UserSession.created_at).desc(),
+                UserSession.id.desc(),
+            )
+        )
 
-class LoginFailure(db.Model):
-    """One failed sign-in, counted per account and per client address for throttling."""
 
-    __tablename__ = "login_failures"
+class SignInThrottle(db.Model):
+    """An atomic counter of sign-in attempts in a fixed window, keyed "account:<email>",
+    "address:<ip>" or "reset:<email>". `blocked_until` slows an address over its limit down to
+    one password check at a time instead of refusing it outright."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(320), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254))
-    ip: Mapped[str] = mapped_column(sa.String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    __table_args__ = (
-        sa.Index("ix_login_failures_email_at", "email", "at"),
-        sa.Index("ix_login_failures_ip_at", "ip", "at"),
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -66,6 +66,8 @@ def search():
 def show(person_id: int):
     """A person's contact card, offices, committees, staff and timeline."""
     person = get_or_404(services.get_person, person_id, current_user)
+    if person.merged_into_id:  # a merged record redirects to the one that survived
+        return redirect(url_for("people.show", person_id=person.merged_into_id), 301)
     data = services.person_page(person, current_user)
     return render_template(
         "people/show.html",

@@ -149,7 +149,9 @@ def get_person(person_id: int, viewer: User) -> Person:
     person = db.session.get(
         Person, person_id, options=[joinedload(Person.holder), joinedload(Person.organization)]
     )
-    if person is None or (person.deleted_at is not None and not viewer.is_coordinator):
+    if person is None or (
+        person.deleted_at is not None and not viewer.is_coordinator and not person.merged_into_id
+    ):
         raise LookupError(person_id)
     return person
 

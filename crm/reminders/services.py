@@ -271,8 +271,10 @@ def action_links(assignment: Assignment, user: User) -> dict:
     """Signed one-click links for the assignee: mark done, snooze a week."""
     return {
         "open": assignment_url(assignment),
-        "done": link_url("done", a=assignment.id, u=user.id),
-        "snooze": link_url("snooze", a=assignment.id, u=user.id),
+        # Bound to the assignment as the email shows it: once it changes (done, reopened,
+        # snoozed, edited), the link stops acting (see check_link_state).
+        "done": link_url("done", a=assignment.id, u=user.id, v=assignment.version),
+        "snooze": link_url("snooze", a=assignment.id, u=user.id, v=assignment.version),
     }
 
 
@@ -350,13 +352,42 @@ def linked_assignment(assignment_id: object, user: User) -> Assignment:
     return a
 
 
-def complete_from_link(assignment_id: int, user: User, now: datetime) -> tuple[Assignment, bool]:
+class LinkStale(DomainError):
+    """The assignment changed after the email with the link was written."""
+
+
+def snooze_until(user: User, now: datetime) -> date:
+    return clock.local_today(now, safe_zone(user.timezone)) + timedelta(days=7)
+
+
+def check_link_state(
+    purpose: str, a: Assignment, version: object, user: User, now: datetime
+) -> None:
+    """A link acts only on the assignment as its email showed it (the same version). A changed
+    one is refused, unless the link's action is already what happened (a second click): so a
+    done link cannot complete the work again after a coordinator reopened it."""
+    if isinstance(version, int) and a.version == version:
+        return
+    if purpose == "done" and a.status == "done":
+        return
+    if purpose == "snooze" and a.snoozed_until == snooze_until(user, now):
+        return
+    raise LinkStale(
+        "This follow-up has changed since this email was sent (it was reopened, edited, "
+        "snoozed or completed), so the link no longer works. Sign in to see where it stands."
+    )
+
+
+def complete_from_link(
+    assignment_id: int, user: User, version: object, now: datetime
+) -> tuple[Assignment, bool]:
     """Mark an assignment done from its email link (the assignments service does it, with its
     rules and audit); a second click changes nothing. Returns it and whether this completed it.
     """
     from crm.assignments import services as assignments
 
     a = linked_assignment(assignment_id, user)
+    check_link_state("done", a, version, user, now)
     if a.status == "done":
         return a, False
     try:
@@ -369,13 +400,16 @@ def complete_from_link(assignment_id: int, user: User, now: datetime) -> tuple[A
         raise
 
 
-def snooze_from_link(assignment_id: int, user: User, now: datetime) -> tuple[Assignment, bool]:
+def snooze_from_link(
+    assignment_id: int, user: User, version: object, now: datetime
+) -> tuple[Assignment, bool]:
     """Snooze an assignment for a week from the user's today (no reminders meanwhile), through
     the assignments service; a second click the same day changes nothing."""
     from crm.assignments import services as assignments
 
     a = linked_assignment(assignment_id, user)
-    until = clock.local_today(now, safe_zone(user.timezone)) + timedelta(days=7)
+    check_link_state("snooze", a, version, user, now)
+    until = snooze_until(user, now)
     if a.snoozed_until == until:
         return a, False
     return assignments.snooze(user, a, until, now), True

@@ -1,5 +1,5 @@
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from crm.clock import timezone_names
 from crm.forms import STATE_CHOICES, BaseForm
@@ -22,3 +22,40 @@ class ProfileForm(BaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_names()
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(min=10, max=256, message="Use at least 10 characters (at most 256)."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", "The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EnableTwoFactorForm(BaseForm):
+    code = StringField(
+        "Code from the app",
+        validators=[DataRequired(message="Enter the code."), Length(max=16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class DisableTwoFactorForm(BaseForm):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -10,7 +10,6 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import US_STATES
 from crm.models import User
-from crm.models.user import new_token
 
 PROFILE_FIELDS = (
     "name",
@@ -45,8 +44,10 @@ def update_profile(user: User, data: dict, now: datetime) -> None:
     db.session.commit()
 
 
-def regenerate_calendar_token(user: User, now: datetime) -> None:
-    """A new secret calendar URL; the old one stops working at once (404)."""
-    user.calendar_token = new_token()
+def regenerate_calendar_token(user: User, now: datetime) -> str:
+    """A new secret calendar URL; the old one stops working at once (404). Returns the secret,
+    to show once: only its digest is stored."""
+    token = user.new_calendar_token()
     audit.record(user, "regenerate_calendar_token", user, now=now)
     db.session.commit()
+    return token

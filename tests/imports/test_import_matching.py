@@ -131,3 +131,30 @@ def test_statements_do_not_grow_with_the_number_of_records(tmp_path):
     refresh_many = statements_sent(db.engine, lambda: run(many))
     assert refresh_many == refresh_few < 20
     assert first_many <= first_few + 2  # committee parents may need one more insert round
+
+
+def test_a_review_offers_merge_and_not_the_same_is_remembered(tmp_path, client, auth, db):
+    """The run's review list links to the merge of the two records, and "not the same" takes the
+    pair off the list and out of later runs' reviews (dry runs included)."""
+    coordinator = UserFactory(role="admin")
+    auth.login(coordinator.email)
+    close = PersonFactory(first_name="Amy", last_name="Klobucher", state="MN", chamber="upper")
+    folder = small_congress(tmp_path / "c", MEMBERS)
+    _, run_row = services.run_import("congress", str(folder), actor=None, now=NOW, as_of=AS_OF)
+    page = client.get(f"/admin/imports/{run_row.id}").get_data(as_text=True)
+    imported = person("K000367")
+    assert f"/people/{close.id}/merge?with={imported.id}" in page and "Not the same" in page
+    resp = auth.post(
+        f"/people/{close.id}/not-duplicate",
+        {"other_key": "K000367", "back": f"/admin/imports/{run_row.id}"},
+    )
+    assert resp.status_code == 302
+    page = client.get(f"/admin/imports/{run_row.id}").get_data(as_text=True)
+    assert "Not the same" not in page
+    # A later run (a fresh directory with the same hand-entered record) no longer asks.
+    db.session.delete(imported)
+    db.session.commit()
+    again, _ = services.run_import(
+        "congress", str(folder), actor=None, now=NOW, as_of=AS_OF, dry_run=True
+    )
+    assert again.reviews == []

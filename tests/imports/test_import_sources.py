@@ -127,7 +127,13 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def http_folder(tmp_path):
+def allow_loopback(app, monkeypatch):
+    """URL imports refuse loopback addresses unless allowed, as here for the local server."""
+    monkeypatch.setitem(app.config, "IMPORT_URL_ALLOW", "127.0.0.1")
+
+
+@pytest.fixture
+def http_folder(tmp_path, allow_loopback):
     """Serve a folder on 127.0.0.1 (JSON files only: the YAML fallback is tested elsewhere)."""
     folder = small_congress(tmp_path / "served", ("C000127", "K000367"), fmt="json")
     handler = functools.partial(QuietHandler, directory=str(folder))
@@ -154,7 +160,7 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_network_unreachable_is_a_clear_error(app, runner):
+def test_network_unreachable_is_a_clear_error(app, runner, allow_loopback):
     old = app.config["CONGRESS_LEGISLATORS_URL"]
     app.config["CONGRESS_LEGISLATORS_URL"] = f"http://127.0.0.1:{closed_port()}/published/"
     try:

@@ -81,7 +81,7 @@ def test_pages_are_accessible_on_a_phone(app, db, browser_page):
     )
     make_assignment(admin, due_on=utcnow().date() - timedelta(days=3), title="Thank-you note")
     base = app.config["BASE_URL"]
-    done = link_url("done", a=a.id, u=admin.id).replace(base, "")
+    done = link_url("done", a=a.id, v=a.version, u=admin.id).replace(base, "")
     unsubscribe = unsubscribe_url(admin, "digest").replace(base, "")
     page = browser_page
 

@@ -33,7 +33,7 @@ def click(client, url: str):
 
 def test_mark_done_link_completes_the_assignment_once(app, client, db, member):
     a = make_assignment(member, due_on=date(2026, 3, 9), title="Send the one-pager")
-    url = path(link_url("done", a=a.id, u=member.id), app)
+    url = path(link_url("done", a=a.id, v=a.version, u=member.id), app)
 
     page, done = click(client, url)
 
@@ -52,19 +52,24 @@ def test_mark_done_link_completes_the_assignment_once(app, client, db, member):
 def test_opening_a_link_changes_nothing(app, client, db, member):
     """Mail scanners follow links: only the button (a POST) acts."""
     a = make_assignment(member, due_on=date(2026, 3, 9))
-    assert client.get(path(link_url("done", a=a.id, u=member.id), app)).status_code == 200
-    assert client.get(path(link_url("snooze", a=a.id, u=member.id), app)).status_code == 200
+    assert (
+        client.get(path(link_url("done", a=a.id, v=a.version, u=member.id), app)).status_code == 200
+    )
+    assert (
+        client.get(path(link_url("snooze", a=a.id, v=a.version, u=member.id), app)).status_code
+        == 200
+    )
     db.session.refresh(a)
     assert (a.status, a.snoozed_until) == ("open", None)
 
 
 def test_expired_and_tampered_links_are_refused(app, client, db, member, monkeypatch):
     a = make_assignment(member, due_on=date(2026, 3, 9))
-    url = path(link_url("done", a=a.id, u=member.id), app)
+    url = path(link_url("done", a=a.id, v=a.version, u=member.id), app)
     prefix, token = url.rsplit("/", 1)
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert client.get(f"{prefix}/{forged}").status_code == 400
-    other = path(link_url("snooze", a=a.id, u=member.id), app).rsplit("/", 1)[1]
+    other = path(link_url("snooze", a=a.id, v=a.version, u=member.id), app).rsplit("/", 1)[1]
     wrong_purpose = client.get(f"{prefix}/{other}")  # a snooze token cannot mark anything done
     assert wrong_purpose.status_code == 400
     assert "not valid" in wrong_purpose.get_data(as_text=True)
@@ -81,17 +86,19 @@ def test_expired_and_tampered_links_are_refused(app, client, db, member, monkeyp
 
 def test_a_link_for_a_reassigned_or_deleted_assignment_is_refused(app, client, db, member):
     a = make_assignment(member, due_on=date(2026, 3, 9))
-    url = path(link_url("done", a=a.id, u=member.id), app)
+    url = path(link_url("done", a=a.id, v=a.version, u=member.id), app)
     a.assignee_id = UserFactory().id
     db.session.commit()
     assert "reassigned" in client.get(url).get_data(as_text=True)
     b = make_assignment(member, due_on=date(2026, 3, 9), deleted_at=utcnow())
-    assert client.get(path(link_url("done", a=b.id, u=member.id), app)).status_code == 400
+    assert (
+        client.get(path(link_url("done", a=b.id, v=b.version, u=member.id), app)).status_code == 400
+    )
 
 
 def test_snooze_link_quiets_the_assignment_for_a_week(app, client, db, member):
     a = make_assignment(member, due_on=date(2026, 3, 9))
-    _, resp = click(client, path(link_url("snooze", a=a.id, u=member.id), app))
+    _, resp = click(client, path(link_url("snooze", a=a.id, v=a.version, u=member.id), app))
     assert resp.status_code == 200 and "Snoozed until" in resp.get_data(as_text=True)
     db.session.refresh(a)
     assert a.snoozed_until == local_today(utcnow(), member.timezone) + timedelta(days=7)
@@ -128,6 +135,48 @@ def test_unsubscribe_links_are_signed(client, member):
 def test_done_link_works_for_the_assignee_only(app, client, db, member):
     a = make_assignment(member, due_on=date(2026, 3, 9))
     intruder = UserFactory()
-    url = path(link_url("done", a=a.id, u=intruder.id), app)  # a genuine token for someone else
+    url = path(
+        link_url("done", a=a.id, v=a.version, u=intruder.id), app
+    )  # a genuine token for someone else
     assert "reassigned" in client.get(url).get_data(as_text=True)
     assert db.session.get(Assignment, a.id).status == "open"
+
+
+def test_a_done_link_used_again_after_a_coordinator_reopened_the_work_is_refused(
+    app, client, db, member
+):
+    from crm.assignments import services as assignments
+
+    coordinator = UserFactory(role="coordinator")
+    a = make_assignment(member, due_on=date(2026, 3, 9), title="Send the one-pager")
+    url = path(link_url("done", a=a.id, v=a.version, u=member.id), app)
+    click(client, url)
+    db.session.refresh(a)
+    assert a.status == "done"
+    assignments.set_status(coordinator, a, "open", utcnow())  # "not done after all"
+
+    page = client.get(url)
+    assert page.status_code == 409
+    text = page.get_data(as_text=True)
+    assert "This link cannot be used" in text and "has changed since this email was sent" in text
+    csrf = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    again = client.post(url, data={"csrf_token": csrf})
+    assert again.status_code == 409
+    db.session.refresh(a)
+    assert a.status == "open" and audits(db, "complete") == 1
+
+
+def test_a_link_stops_acting_once_the_assignment_changed(app, client, db, member):
+    """Changed after the email was written (here: snoozed from it), the done link is refused;
+    the snooze link of the same email still answers "already snoozed" on a second click."""
+    a = make_assignment(member, due_on=date(2026, 3, 9))
+    done = path(link_url("done", a=a.id, v=a.version, u=member.id), app)
+    snooze = path(link_url("snooze", a=a.id, v=a.version, u=member.id), app)
+    old_style = path(link_url("done", a=a.id, u=member.id), app)  # no state: never acts
+    assert client.get(old_style).status_code == 409
+    click(client, snooze)
+    _, again = click(client, snooze)
+    assert again.status_code == 200 and "Already snoozed" in again.get_data(as_text=True)
+    assert client.get(done).status_code == 409
+    db.session.refresh(a)
+    assert a.status == "open" and a.snoozed_until is not None

@@ -1,0 +1,1 @@
+"""Duplicate people: merge two records, or remember that they are not the same."""
