@@ -52,7 +52,8 @@ class Config:
         # private contact's notes, a token). Only the test configuration shows them.
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.REDIS_URL = env("REDIS_URL")
-        self.BASE_URL = (env("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+        # Absolute links in emails, the calendar feed and invitations (crm.email.base_url()).
+        self.BASE_URL = (env("BASE_URL") or self.default_base_url()).rstrip("/")
         self.TIMEZONE = env("TIMEZONE", "America/New_York")
         # Mail: "smtp" sends through the server below; "mailbox" keeps mail in the dev mailbox.
         self.MAIL_BACKEND = env("MAIL_BACKEND", self.default_mail_backend())
@@ -170,6 +171,9 @@ class Config:
     def database_url(self) -> str | None:
         return env("DATABASE_URL")
 
+    def default_base_url(self) -> str:
+        return "http://127.0.0.1:5000"
+
     def default_mail_backend(self) -> str:
         return "smtp"
 
@@ -215,6 +219,11 @@ class DevelopmentConfig(Config):
 
     def database_url(self) -> str:
         return env("DATABASE_URL", f"sqlite:///{INSTANCE / 'crm.sqlite'}")
+
+    def default_base_url(self) -> str:
+        """Where `.ci/dev` serves the app (it writes instance/base-url), so a command run by hand
+        in another shell (`crm send-reminders`) links to the same port as the worker."""
+        return dev_base_url(INSTANCE) or super().default_base_url()
 
     def default_mail_backend(self) -> str:
         return "mailbox"
@@ -273,6 +282,15 @@ def load_config(name: str | None = None) -> Config:
         return CONFIGS[name]()
     except KeyError:
         raise ConfigError(f"CRM_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.") from None
+
+
+def dev_base_url(instance: Path) -> str | None:
+    """The URL `.ci/dev` last served on (instance/base-url), if it wrote one."""
+    try:
+        text = (instance / "base-url").read_text().strip()
+    except OSError:
+        return None
+    return text if text.startswith(("http://", "https://")) else None
 
 
 def dev_secret_key() -> str:

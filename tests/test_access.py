@@ -78,6 +78,7 @@ EXPECTED = {
     "admin.send_password_reset": "admin",
     "admin.mailbox": "admin",
     "admin.mail": "admin",
+    "admin.mail_html": "admin",
     "settings.profile": "member",
     "settings.regenerate_calendar": "member",
     "settings.change_password": "member",
@@ -202,7 +203,12 @@ def sample(db, coordinator):
     person = PersonFactory(organization=organization)
     interaction = InteractionFactory(logged_by=coordinator, people=[person])
     mail = DevMail(
-        to_email="x@example.org", subject="Hello", text_body="Hi", headers={}, created_at=utcnow()
+        to_email="x@example.org",
+        subject="Hello",
+        text_body="Hi",
+        html_body="<p>Hi</p>",
+        headers={},
+        created_at=utcnow(),
     )
     run = ImportRun(kind="congress", source="sample", status="failed", created_at=utcnow())
     campaign = Campaign(name="Sample", target_filter={"state": "TX"}, created_by_id=coordinator.id)

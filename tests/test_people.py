@@ -289,3 +289,16 @@ def test_a_tampered_version_is_a_conflict_not_an_error(db, auth, as_coordinator)
         )
         assert resp.status_code == 422, version
         assert "Someone else changed this record" in resp.get_data(as_text=True)
+
+
+def test_seat_of_a_legislator_entered_without_chamber_or_district():
+    """Entered by hand with only a state, the seat read "CA House District None"."""
+    from crm.models import Person
+
+    assert Person(kind="legislator", state="CA").seat == "Legislator, CA"
+    assert Person(kind="legislator", state="CA", title="Senator").seat == "Senator, CA"
+    assert Person(kind="legislator", state="TX", chamber="lower").seat == "TX House"
+    rep = Person(kind="legislator", state="CA", level="federal", chamber="lower")
+    assert rep.seat == "U.S. Rep. CA"
+    rep.district = "12"
+    assert rep.seat == "U.S. Rep. CA-12"

@@ -1,6 +1,6 @@
 """Administration: users and invitations, the dev mailbox."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 
 from crm.admin import services
@@ -109,8 +109,20 @@ def mailbox():
 @bp.get("/mailbox/<int:mail_id>")
 @requires("admin")
 def mail(mail_id: int):
-    """One kept message, text and HTML parts."""
+    """One kept message: the HTML part rendered in a sandboxed frame, the text part beside it."""
     return render_template("admin/mail.html", mail=get_or_404(services.get_mail, mail_id))
+
+
+@bp.get("/mailbox/<int:mail_id>/html")
+@requires("admin")
+def mail_html(mail_id: int):
+    """The HTML part as a mail client shows it, for the mailbox's sandboxed frame only."""
+    message = get_or_404(services.get_mail, mail_id)
+    if not message.html_body:
+        abort(404)
+    response = make_response(services.framed_html(message.html_body))
+    response.headers.update(services.MAIL_FRAME_HEADERS)
+    return response
 
 
 @bp.get("/status")
@@ -118,10 +130,12 @@ def mail(mail_id: int):
 def status():
     """System status: each periodic job's last run, the email ledger's failures and unknowns."""
     from crm.heartbeat import job_statuses
+    from crm.reminders.services import sending_hours_text
 
     return render_template(
         "admin/status.html",
         jobs=job_statuses(utcnow()),
+        quiet_hours=sending_hours_text(),
         counts=services.ledger_counts(),
         problems=services.ledger_problems(),
         button=EmptyForm(),

@@ -13,10 +13,9 @@ from urllib.parse import urlsplit
 
 import icalendar
 import sqlalchemy as sa
-from flask import current_app
 
 from crm.assignments.services import active, target_name, with_relations
-from crm.email import absolute_url
+from crm.email import absolute_url, base_url
 from crm.extensions import db
 from crm.models import Assignment, User
 from crm.models.user import token_digest
@@ -37,7 +36,7 @@ def user_for_token(token: str) -> User:
 def feed(token: str, now: datetime) -> bytes:
     """The .ics body for the token's owner; LookupError for a token unknown or revoked."""
     user = user_for_token(token)
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "crm.invalid"
+    host = urlsplit(base_url()).hostname or "crm.invalid"
     cal = icalendar.Calendar()
     cal.add("prodid", "-//IMG Taskforce//Outreach CRM//EN")
     cal.add("version", "2.0")

@@ -137,7 +137,7 @@ def create():
                 acknowledge_collisions=form.acknowledge.data,
             )
         except services.CollisionWarning as e:
-            collisions = e.collisions
+            collisions = e.people
             form.form_errors.append(
                 "Someone else is already on this office. Check below, then "
                 "tick “Assign anyway” to go ahead."
@@ -204,7 +204,7 @@ def edit(assignment_id: int):
                     acknowledge_collisions=form.acknowledge.data,
                 )
             except services.CollisionWarning as e:
-                collisions = e.collisions
+                collisions = e.people
                 form.form_errors.append(
                     "Someone else is already on this office. Check below, "
                     "then tick “Assign anyway” to go ahead."

@@ -92,7 +92,8 @@ class CollisionWarning(DomainError):
     """Someone else is already on this office; the user may go ahead once they have seen it."""
 
     def __init__(self, collisions: list[Collision]):
-        super().__init__(" ".join(c.message for c in collisions))
+        self.people = by_person(collisions)
+        super().__init__(" ".join(p.message for p in self.people))
         self.collisions = collisions
 
 
@@ -359,11 +360,47 @@ class Collision:
     ref_id: int
 
     @property
-    def message(self) -> str:
+    def phrase(self) -> str:
+        """What they did, without their name (a person's collisions read as one sentence)."""
         if self.kind == "assignment":
             due = f", due {self.when:%b %-d}" if self.when else ""
-            return f"{self.user_name} already has an open assignment for {self.person_name}{due}."
-        return f"{self.user_name} logged a contact with {self.person_name} on {self.when:%b %-d}."
+            return f"already has an open assignment for {self.person_name}{due}"
+        return f"logged a contact with {self.person_name} on {self.when:%b %-d}"
+
+    @property
+    def message(self) -> str:
+        return f"{self.user_name} {self.phrase}."
+
+
+@dataclass
+class PersonCollisions:
+    """One member's collisions on the offices at hand: each person is named once."""
+
+    user_id: int
+    user_name: str
+    items: list[Collision]
+
+    @property
+    def message(self) -> str:
+        phrases = [c.phrase for c in self.items]
+        joined = (
+            phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+        )
+        return f"{self.user_name} {joined}."
+
+
+def by_person(collisions: list[Collision]) -> list[PersonCollisions]:
+    """Collisions grouped by the member they concern, in order of first appearance, each
+    assignment or contact once (a senator and her staffer in one contact are one contact)."""
+    groups: dict[int, PersonCollisions] = {}
+    seen = set()
+    for c in collisions:
+        if (c.kind, c.ref_id) in seen:
+            continue
+        seen.add((c.kind, c.ref_id))
+        group = groups.setdefault(c.user_id, PersonCollisions(c.user_id, c.user_name, []))
+        group.items.append(c)
+    return list(groups.values())
 
 
 def find_collisions(
@@ -373,7 +410,9 @@ def find_collisions(
     with it in the last 7 days (private contacts only if the viewer may see them).
 
     `for_user_id` is the member who would do the work; their own activity is no collision.
-    None keeps everyone's, for callers that filter per row. Four queries for any number of targets.
+    None keeps everyone's, for callers that filter per row. The viewer's own contacts are no
+    collision either (a coordinator knows whom they talked to). Four queries for any number of
+    targets.
     """
     groups = office_groups(person_ids)
     everyone = set().union(*groups.values()) if groups else set()
@@ -430,7 +469,8 @@ def find_collisions(
         seen = set()
         for pid in sorted(group, key=lambda p: p != target):
             for c in owners.get(pid, ()):
-                if c.user_id == for_user_id or (c.kind, c.ref_id) in seen:
+                own_contact = c.kind == "contact" and c.user_id == viewer.id
+                if c.user_id == for_user_id or own_contact or (c.kind, c.ref_id) in seen:
                     continue
                 seen.add((c.kind, c.ref_id))
                 found[target].append(
@@ -528,6 +568,9 @@ def target_name(a: Assignment) -> str:
 
 
 def notice_item(a: Assignment) -> dict:
+    """One assignment in a notice, with the assignee's signed "done" and "snooze" links."""
+    from crm.links.services import link_url
+
     return {
         "title": a.title,
         "target": target_name(a),
@@ -537,6 +580,8 @@ def notice_item(a: Assignment) -> dict:
         "notes": a.notes,
         "campaign": a.campaign.name if a.campaign else None,
         "link": absolute_url("assignments.show", assignment_id=a.id),
+        "done": link_url("done", a=a.id, u=a.assignee_id),
+        "snooze": link_url("snooze", a=a.id, u=a.assignee_id),
     }
 
 
@@ -917,12 +962,7 @@ def picker_hint(user: User, person_ids: list[int], now: datetime) -> dict:
     if not person_ids:
         return {"collisions": [], "open_work": []}
     hits = find_collisions(user, person_ids, now, for_user_id=user.id)
-    seen, collisions = set(), []
-    for pid in person_ids:
-        for c in hits.get(pid, []):
-            if (c.kind, c.ref_id) not in seen:
-                seen.add((c.kind, c.ref_id))
-                collisions.append(c)
+    collisions = by_person([c for pid in person_ids for c in hits.get(pid, [])])
     return {"collisions": collisions, "open_work": matching_open_work(user, person_ids)}
 
 

@@ -626,8 +626,6 @@ def invite(
     actor: User, *, email: str, name: str, role: str, home_state: str | None, now: datetime
 ) -> str:
     """Email a signed, expiring link to create an account. Returns the link."""
-    from flask import url_for
-
     email = normalize_email(email)
     if find_user(email):
         raise DomainError("An account with this email already exists.", field="email")
@@ -636,7 +634,7 @@ def invite(
     token = invitation_serializer().dumps(
         {"email": email, "name": name, "role": role, "home_state": home_state, "by": actor.id}
     )
-    link = current_app.config["BASE_URL"] + url_for("auth.accept_invitation", token=token)
+    link = absolute_url("auth.accept_invitation", token=token)
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     row = queue_email(
         to_email=email,

@@ -17,6 +17,7 @@ from flask_login import current_user
 from crm.authz import requires
 from crm.briefs import services as briefs
 from crm.clock import utcnow
+from crm.email import base_url
 from crm.errors import DomainError, apply_to_form
 from crm.events import services
 from crm.events.forms import DayForm, DebriefForm, MeetingForm, TargetsForm
@@ -206,7 +207,7 @@ def mine_ics(day_id: int):
     day = get_or_404(services.get_day, day_id)
     who = schedule_owner(day)
     return Response(
-        services.member_ics(day, who, current_app.config["BASE_URL"]),
+        services.member_ics(day, who, base_url()),
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="advocacy-day-{day.id}.ics"'},
     )

@@ -180,13 +180,19 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
         """e.g. "Senator, TX", "Rep. CA-12", "TN House District 93"."""
         if self.kind != "legislator" or not self.state:
             return self.title or ""
+        if not self.chamber:  # entered by hand with the chamber left blank: no "District None"
+            return f"{self.title or 'Legislator'}, {self.state}"
         if self.level == "federal":
             if self.chamber == "upper":
                 return f"U.S. Senator, {self.state}"
+            if not self.district:
+                return f"U.S. Rep. {self.state}"
             return f"U.S. Rep. {self.state}-{'AL' if self.district == '0' else self.district}"
         chamber = {"upper": "Senate", "unicameral": "Legislature"}.get(self.chamber, "House")
         if self.chamber == "lower" and self.state in ASSEMBLY_STATES:
             chamber = "Assembly"
+        if not self.district:
+            return f"{self.state} {chamber}"
         return f"{self.state} {chamber} District {self.district}"
 
     @property

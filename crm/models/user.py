@@ -15,6 +15,38 @@ from crm.models.base import Timestamps, UTCDateTime
 
 ROLES = ("member", "coordinator", "admin")
 ROLE_RANK = {"member": 1, "coordinator": 2, "admin": 3}
+# Titles before a name that a greeting skips ("Dr. Nia Newcomer" is greeted "Nia").
+HONORIFICS = frozenset(
+    {
+        "dr",
+        "prof",
+        "professor",
+        "sen",
+        "senator",
+        "rep",
+        "representative",
+        "mr",
+        "ms",
+        "mrs",
+        "mx",
+        "miss",
+        "hon",
+        "honorable",
+        "the",
+        "sir",
+        "dame",
+        "rev",
+        "fr",
+    }
+)
+
+
+def given_name(name: str) -> str | None:
+    """The first word of a name that is not an honorific; None when there is none."""
+    for word in name.split():
+        if word.rstrip(".,").lower() not in HONORIFICS:
+            return word.rstrip(",")
+    return None
 
 
 def new_token() -> str:
@@ -34,6 +66,8 @@ class User(UserMixin, Timestamps, db.Model):
     # Stored lower-cased: unique without regard to case on every engine.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    # What to call them in greetings ("Hello, Nia"); empty: the first name, honorifics skipped.
+    preferred_name: Mapped[str | None] = mapped_column(sa.String(60))
     role: Mapped[str] = mapped_column(sa.String(20), default="member")
     organization: Mapped[str | None] = mapped_column(sa.String(200))
     home_state: Mapped[str | None] = mapped_column(sa.String(2), index=True)
@@ -96,7 +130,9 @@ class User(UserMixin, Timestamps, db.Model):
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name else self.email
+        """How pages and emails greet them: the preferred name, else the first name."""
+        preferred = (self.preferred_name or "").strip()
+        return preferred or given_name(self.name or "") or self.name or self.email
 
     @property
     def initials(self) -> str:

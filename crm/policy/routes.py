@@ -130,7 +130,7 @@ def issue_whip(issue_id: int):
     return render_template(
         "policy/whip.html",
         board=board(Subject("issue", issue_id)),
-        commitment_form=CommitmentForm(),
+        mark_form=CommitmentForm(),
     )
 
 
@@ -138,7 +138,7 @@ def issue_whip(issue_id: int):
 def bill_whip(bill_id: int):
     """The whip board of a bill (targets default to its chamber and jurisdiction)."""
     return render_template(
-        "policy/whip.html", board=board(Subject("bill", bill_id)), commitment_form=CommitmentForm()
+        "policy/whip.html", board=board(Subject("bill", bill_id)), mark_form=CommitmentForm()
     )
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
-from crm import clock
+from crm import authz, clock
 from crm.email import Summary, absolute_url, dispatch_ids, prepare_email, queue_prepared
 from crm.errors import Conflict, DomainError
 from crm.extensions import db
@@ -56,6 +56,14 @@ class Due:
 def sending_hours() -> tuple[int, int]:
     start, _, end = current_app.config["REMINDER_HOURS"].partition("-")
     return int(start), int(end or 24)
+
+
+def sending_hours_text() -> str:
+    """The quiet-hours rule in words, for settings, the status page and the emails."""
+    start, end = sending_hours()
+    if (start, end) == (0, 24):
+        return "at any hour"
+    return f"between {start:02d}:00 and {end:02d}:00"
 
 
 def in_sending_hours(now: datetime, tz: str) -> bool:
@@ -309,11 +317,8 @@ def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
                 "due_on": a.due_on,
                 "days": d.days,
                 "assignee": a.assignee.name,
-                "links": (
-                    action_links(a, user)
-                    if d.stage != "escalation"
-                    else {"open": assignment_url(a)}
-                ),
+                # Escalations too: the coordinator may close or snooze it from the email.
+                "links": action_links(a, user),
             }
         )
     headers = list_unsubscribe_headers(user, "reminders")
@@ -323,6 +328,7 @@ def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
         "today": clock.local_today(now, tz),
         "settings_url": absolute_url("settings.profile"),
         "unsubscribe_url": headers["List-Unsubscribe"].strip("<>"),
+        "quiet_hours": sending_hours_text(),
     }
     first = min(d.key for d in batch)
     return prepare_email(
@@ -347,7 +353,8 @@ def linked_assignment(assignment_id: object, user: User) -> Assignment:
     a = db.session.get(Assignment, assignment_id) if isinstance(assignment_id, int) else None
     if a is None or a.deleted_at is not None:
         raise DomainError("This follow-up no longer exists.")
-    if a.assignee_id != user.id:
+    # The assignee's link, or a coordinator's (escalations); an old assignee's link stops working.
+    if a.assignee_id != user.id and not authz.can_work_on(user, a):
         raise DomainError("This follow-up has been reassigned to someone else.")
     return a
 

@@ -9,6 +9,11 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 class ProfileForm(BaseForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    preferred_name = StringField(
+        "What should we call you?",
+        validators=[Optional(), Length(max=60)],
+        description="Used in greetings and emails. Empty: your first name.",
+    )
     organization = StringField("Organization", validators=[Optional(), Length(max=200)])
     home_state = SelectField("Home state", choices=STATE_CHOICES)
     timezone = SelectField("Time zone")

@@ -11,6 +11,7 @@ from crm.clock import utcnow
 from crm.email import absolute_url
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
+from crm.reminders.services import sending_hours_text
 from crm.settings import services
 from crm.settings.forms import (
     ChangePasswordForm,
@@ -47,6 +48,7 @@ def render_profile(form: ProfileForm, calendar_url: str | None = None) -> str:
         button=EmptyForm(),
         has_calendar=current_user.calendar_token_hash is not None,
         calendar_url=calendar_url,
+        quiet_hours=sending_hours_text(),
     )
 
 

@@ -4,8 +4,8 @@ login_failures (one row per failure, counted with a racy SELECT) is replaced by
 sign_in_throttles, atomic counters per account and per address. Sessions record when they were
 last used, for the idle lifetime; users get TOTP columns and one-time recovery codes.
 
-Revision ID: 0015_accounts
-Revises: 0014_merge_people
+Revision ID: 0016_accounts
+Revises: 0015_hardening
 Create Date: 2026-12-01 08:33:50.536623
 
 """
@@ -16,8 +16,8 @@ import crm.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '0015_accounts'
-down_revision = '0014_merge_people'
+revision = '0016_accounts'
+down_revision = '0015_hardening'
 branch_labels = None
 depends_on = None
 

@@ -8,8 +8,8 @@ Existing rows: follow-ups are linked to the contact they were created with (the 
 the same person, the latest contact created before them: both are written in one transaction),
 and a person's last contact stops naming its author when it was a private contact.
 
-Revision ID: 0017_privacy
-Revises: 0015_hardening, 0015_accounts
+Revision ID: 0018_privacy
+Revises: 0017_users_preferred_name
 Create Date: 2026-12-01 08:50:00
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0017_privacy'
-down_revision = ('0015_hardening', '0015_accounts')
+revision = '0018_privacy'
+down_revision = '0017_users_preferred_name'
 branch_labels = None
 depends_on = None
 
