@@ -67,7 +67,7 @@ def team():
     """Everyone's assignments, filtered by assignee, status, campaign, due range, overdue."""
     flt = services.TeamFilter.from_args(request.args)
     today = local_today(utcnow(), current_user.timezone)
-    page = services.team_page(flt, page=page_arg(), per_page=50, today=today)
+    page = services.team_page(flt, page=page_arg(), per_page=50, today=today, viewer=current_user)
     return render_template(
         "assignments/team.html",
         flt=flt,
@@ -172,6 +172,7 @@ def show(assignment_id: int):
         form=EmptyForm(),
         reassign=reassign,
         overdue=a.deleted_at is None and a.is_overdue(today),
+        completing_contact=services.completing_contact(a, current_user),
     )
 
 

@@ -81,6 +81,8 @@ class AssignmentData:
     notes: str | None = None
     source: str = "manual"
     lapse_key: str | None = None
+    # A follow-up's contact (its privacy carries over: Assignment.readable_by).
+    from_interaction_id: int | None = None
 
 
 class CollisionWarning(DomainError):
@@ -104,10 +106,24 @@ def with_relations(stmt):
 
 
 def get_assignment(assignment_id: int, viewer: User) -> Assignment:
-    a = db.session.get(Assignment, assignment_id)
+    """The assignment if the viewer may see it (a private contact's follow-up only its
+    audience and assignee do)."""
+    a = db.session.scalar(Assignment.visible_to(viewer).where(Assignment.id == assignment_id))
     if a is None or not authz.can_see_assignment(viewer, a):
         raise LookupError(assignment_id)
     return a
+
+
+def completing_contact(a: Assignment, viewer: User) -> int | None:
+    """The contact that completed the assignment, if the viewer may see it (else the page
+    says when it was done, not how)."""
+    if a.completed_interaction_id is None:
+        return None
+    return db.session.scalar(
+        Interaction.visible_to(viewer)
+        .where(Interaction.id == a.completed_interaction_id)
+        .with_only_columns(Interaction.id)
+    )
 
 
 # ---- my work and the team view ----
@@ -207,10 +223,10 @@ class TeamFilter:
         return stmt
 
 
-def team_page(flt: TeamFilter, *, page: int, per_page: int, today: date) -> Page:
+def team_page(flt: TeamFilter, *, page: int, per_page: int, today: date, viewer: User) -> Page:
     """One page of everyone's assignments in three queries: the count, the page's ids (a narrow
     sort, so deep pages stay cheap), then those rows with their relations joined."""
-    base = flt.apply(sa.select(Assignment.id), today)
+    base = flt.apply(sa.select(Assignment.id), today).where(Assignment.readable_by(viewer))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     page = clamp_page(page, total, per_page)
     ids = list(
@@ -263,13 +279,14 @@ def office_choices() -> list:
     )
 
 
-def open_for_person(person_id: int) -> list[Assignment]:
-    """Open work on a person's page: assignments for the person or anyone in their office."""
+def open_for_person(person_id: int, viewer: User) -> list[Assignment]:
+    """Open work on a person's page: assignments for the person or anyone in their office that
+    the viewer may see."""
     group = office_groups([person_id]).get(person_id, {person_id})
     return list(
         db.session.scalars(
             with_relations(
-                sa.select(Assignment)
+                Assignment.visible_to(viewer)
                 .where(Assignment.active(), Assignment.person_id.in_(group))
                 .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
             )
@@ -364,6 +381,7 @@ def find_collisions(
         .join(Person, Person.id == Assignment.person_id)
         .where(
             Assignment.active(),
+            Assignment.readable_by(viewer),
             Assignment.person_id.in_(everyone),
             Assignment.id.not_in(list(exclude_assignment_ids) or [0]),
         )
@@ -564,6 +582,7 @@ def build(actor_id: int | None, data: AssignmentData) -> Assignment:
         notes=data.notes,
         source=data.source,
         lapse_key=data.lapse_key,
+        from_interaction_id=data.from_interaction_id,
         status="open",
         created_by_id=actor_id,
     )
@@ -773,12 +792,12 @@ def complete(
     """Mark done, optionally linking the contact that did it."""
     check_version(a, expected_version)
     if interaction_id is not None:
-        interaction = db.session.get(Interaction, interaction_id)
-        if (
-            interaction is None
-            or interaction.deleted_at is not None
-            or not authz.can_see_interaction(actor, interaction)
-        ):
+        seen = db.session.scalar(
+            Interaction.visible_to(actor)
+            .where(Interaction.id == interaction_id)
+            .with_only_columns(Interaction.id)
+        )
+        if seen is None:
             raise DomainError("That contact does not exist.", field="interaction_id")
     if a.status == "done" and a.completed_interaction_id == interaction_id:
         return a
@@ -961,6 +980,7 @@ def create_follow_ups(
                         due_on=today + timedelta(days=days),
                         source="follow-up",
                         notes=note,
+                        from_interaction_id=interaction.id,
                     ),
                 )
             )

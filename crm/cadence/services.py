@@ -148,8 +148,10 @@ def settle_answered(actor: User, interaction: Interaction, now: datetime) -> lis
             .execution_options(populate_existing=True)
         )
     )
+    # Work settled by a private contact does not name its author (its audit row says "the CRM").
+    by = actor if interaction.named_author_id else None
     for a in answered:
-        complete_in_transaction(actor, a, interaction.id, now)
+        complete_in_transaction(by, a, interaction.id, now)
     return answered
 
 

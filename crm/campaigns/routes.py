@@ -60,7 +60,7 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
         form=form,
         flt=flt,
         campaign=campaign,
-        preview=services.preview(flt, utcnow()) if flt.active else None,
+        preview=services.preview(flt, utcnow(), current_user) if flt.active else None,
         choices=filter_choices(flt),
     )
 
@@ -93,7 +93,7 @@ def show(campaign_id: int):
         campaign=campaign,
         flt=services.saved_filter(campaign),
         form=EmptyForm(),
-        progress=services.progress(campaign, utcnow(), current_user.timezone),
+        progress=services.progress(campaign, utcnow(), current_user.timezone, current_user),
     )
 
 

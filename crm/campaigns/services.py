@@ -128,9 +128,9 @@ class Preview:
     people: list[Person]
 
 
-def preview(flt: DirectoryFilter, now: datetime, *, limit: int = 25) -> Preview:
+def preview(flt: DirectoryFilter, now: datetime, viewer: User, *, limit: int = 25) -> Preview:
     """How many people the filter selects, and the first few: two queries."""
-    base = flt.apply(sa.select(Person), now)
+    base = flt.apply(sa.select(Person), now, viewer=viewer)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     people = list(
         db.session.scalars(flt.order(base).options(joinedload(Person.holder)).limit(limit))
@@ -148,10 +148,10 @@ def assigned_in(campaign_id: int):
     )
 
 
-def unassigned_targets(campaign: Campaign, now: datetime) -> list[Person]:
+def unassigned_targets(campaign: Campaign, now: datetime, viewer: User) -> list[Person]:
     """The campaign's targets that nobody has been given yet, in the filter's order."""
     flt = saved_filter(campaign)
-    stmt = flt.order(flt.apply(sa.select(Person), now)).where(
+    stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).where(
         Person.id.not_in(assigned_in(campaign.id))
     )
     return list(db.session.scalars(stmt.limit(MAX_TARGETS + 1)))
@@ -278,7 +278,7 @@ def plan(
     """Propose an assignee for each unassigned target, with collisions to look at; nothing is
     saved. Members chosen narrow the pool; none chosen means every active member."""
     require_coordinator(viewer)
-    people = unassigned_targets(campaign, now)
+    people = unassigned_targets(campaign, now, viewer)
     truncated = len(people) > MAX_TARGETS
     people = people[:MAX_TARGETS]
     everyone = active_members()
@@ -394,7 +394,7 @@ class Progress:
         return round(100 * part / whole) if whole else 0
 
 
-def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
+def progress(campaign: Campaign, now: datetime, tz: str, viewer: User) -> Progress:
     """Assigned, contacted (since assigned, by anyone), done and overdue, per member and in all;
     coverage of the target list since the campaign began. Three queries."""
     today = local_today(now, tz)
@@ -425,7 +425,9 @@ def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
     flt = saved_filter(campaign)
     since = campaign.starts_on or campaign.created_at.date()
     since_at = datetime(since.year, since.month, since.day, tzinfo=now.tzinfo)
-    targets = flt.apply(sa.select(Person.id, Person.last_contacted_at), now).subquery()
+    targets = flt.apply(
+        sa.select(Person.id, Person.last_contacted_at), now, viewer=viewer
+    ).subquery()
     total, reached, unassigned = db.session.execute(
         sa.select(
             sa.func.count(),

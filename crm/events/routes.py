@@ -78,7 +78,7 @@ def show(day_id: int):
     meeting_form.lead_id.choices = [(None, "—")] + [(u.id, u.name) for u in day.members]
     return render_template(
         "events/show.html",
-        data=services.day_page(day),
+        data=services.day_page(day, current_user),
         day=day,
         form=EmptyForm(),
         targets_form=TargetsForm(),

@@ -34,9 +34,7 @@ def visible_interaction_ids(viewer: User):
     (coordinators and admins, deleted ones included: they restore them)."""
     if viewer.is_coordinator:
         return None
-    from crm.interactions.services import visible_interactions
-
-    return visible_interactions(viewer).with_only_columns(Interaction.id)
+    return Interaction.visible_to(viewer).with_only_columns(Interaction.id)
 
 
 def visible_rows(viewer: User):
@@ -45,10 +43,10 @@ def visible_rows(viewer: User):
     if viewer.is_coordinator:
         return sa.true()
     contacts = visible_interaction_ids(viewer)
-    positions = sa.select(Position.id).where(
-        sa.or_(Position.interaction_id.is_(None), Position.interaction_id.in_(contacts))
+    positions = sa.select(Position.id).where(Position.counts_for(viewer))
+    assignments = sa.select(Assignment.id).where(
+        Assignment.deleted_at.is_(None), Assignment.readable_by(viewer)
     )
-    assignments = sa.select(Assignment.id).where(Assignment.deleted_at.is_(None))
     return sa.or_(
         AuditEntry.entity_type.not_in(("interactions", "positions", "assignments")),
         sa.and_(AuditEntry.entity_type == "interactions", AuditEntry.entity_id.in_(contacts)),
@@ -116,9 +114,14 @@ def person_history(person: Person, viewer: User, page: int = 1) -> Page:
 
 
 def interaction_history(interaction: Interaction, viewer: User, page: int = 1) -> Page:
-    """Changes to the contact and to the positions stated in it."""
+    """Changes to the contact, to the positions stated in it and to the follow-ups it made."""
     stated = sa.select(Position.id).where(Position.interaction_id == interaction.id)
-    stmt = rows_about(about("interactions", [interaction.id]), about("positions", stated))
+    follow_ups = sa.select(Assignment.id).where(Assignment.from_interaction_id == interaction.id)
+    stmt = rows_about(
+        about("interactions", [interaction.id]),
+        about("positions", stated),
+        about("assignments", follow_ups),
+    )
     return read_page(stmt, viewer, page)
 
 

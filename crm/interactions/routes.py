@@ -131,7 +131,7 @@ def show(interaction_id: int):
         interaction=interaction,
         form=EmptyForm(),
         open_work=open_work,
-        positions=interaction_positions(interaction.id),
+        positions=interaction_positions(interaction.id, current_user),
     )
 
 

@@ -56,11 +56,6 @@ AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private")
 LINKED = ("people", "members", "issues", "bills")  # audited as ids, shown as names
 
 
-def visible_interactions(viewer: User):
-    """Interactions the viewer may see: the one rule, Interaction.visible_to."""
-    return Interaction.visible_to(viewer)
-
-
 def load_related(data: InteractionData) -> tuple[list[Person], list[User], list[Issue], list[Bill]]:
     """The records named by ids, with an error naming the field when one does not exist."""
     ids = list(dict.fromkeys(data.people))
@@ -152,7 +147,7 @@ def record_interaction(
         bills=bills,
     )
     db.session.add(interaction)
-    touch_people(people, data.occurred_at, actor.id)
+    touch_people(people, data.occurred_at, interaction.named_author_id)
     audit.record(
         actor, "create", interaction, after=audit.snapshot(interaction, AUDITED + LINKED), now=now
     )
@@ -172,7 +167,7 @@ def record_interaction(
     return interaction, notices
 
 
-def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
+def touch_people(people: list[Person], when: datetime, by_user_id: int | None) -> None:
     """Move last_contacted_at forward only: an older contact logged later never moves it back.
 
     The comparison is in the UPDATE itself, so two members logging at once cannot regress it.
@@ -223,7 +218,7 @@ def refresh_last_contact(person_ids: list[int]) -> None:
             StaffRole.employer_id == person_id, StaffRole.end_date.is_(None)
         )
         row = db.session.execute(
-            sa.select(Interaction.occurred_at, Interaction.logged_by_id)
+            sa.select(Interaction.occurred_at, Interaction.logged_by_id, Interaction.private)
             .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
             .where(
                 sa.or_(
@@ -240,14 +235,19 @@ def refresh_last_contact(person_ids: list[int]) -> None:
         set_contact_fields(
             person_id,
             last_contacted_at=last,
-            last_contacted_by_id=row.logged_by_id if row else None,
+            last_contacted_by_id=row.logged_by_id if row and not row.private else None,
             next_touch_due=touch_due(last, cadence),
         )
 
 
 def get_interaction(interaction_id: int, viewer: User) -> Interaction:
-    interaction = db.session.get(Interaction, interaction_id)
-    if interaction is None or not authz.can_see_interaction(viewer, interaction):
+    """The contact if the viewer may see it (coordinators also see deleted ones, to restore)."""
+    interaction = db.session.scalar(
+        Interaction.visible_to(viewer, include_deleted=viewer.is_coordinator).where(
+            Interaction.id == interaction_id
+        )
+    )
+    if interaction is None:
         raise LookupError(interaction_id)
     return interaction
 
@@ -364,7 +364,7 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
             Interaction.id.in_(sa.union(sa.select(logged.c.id), sa.select(present.c.id)))
         )
     else:
-        stmt = visible_interactions(viewer)
+        stmt = Interaction.visible_to(viewer)
     stmt = (
         stmt.order_by(*newest)
         .limit(limit)

@@ -21,6 +21,7 @@ from crm.models.events import AdvocacyDay, DayMeeting, DayTarget
 from crm.models.intake import IntakeUpload, SavedMapping
 from crm.models.interaction import (
     INTERACTION_KINDS,
+    STAFF_VIEW,
     Interaction,
     interaction_bills,
     interaction_issues,
@@ -95,6 +96,7 @@ __all__ = [
     "ImportFile",
     "ImportRun",
     "Interaction",
+    "STAFF_VIEW",
     "Issue",
     "JobRun",
     "RecoveryCode",

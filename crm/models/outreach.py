@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import Select
 
 from crm.extensions import db
 from crm.models.base import SoftDelete, Timestamps, UTCDateTime, Versioned
 from crm.models.directory import Person
+
+if TYPE_CHECKING:
+    from crm.models.user import User
 
 ASSIGNMENT_STATUSES = {
     "open": "Open",
@@ -64,6 +69,10 @@ class Assignment(Timestamps, SoftDelete, Versioned, db.Model):
     source: Mapped[str] = mapped_column(
         sa.String(20), default="manual"
     )  # campaign, cadence, follow-up
+    # A follow-up's contact: its title was typed in that log, so it is as private as the log.
+    from_interaction_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("interactions.id"), index=True
+    )
     # For cadence follow-ups: the lapse this assignment answers, so each lapse makes one.
     lapse_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
 
@@ -74,6 +83,26 @@ class Assignment(Timestamps, SoftDelete, Versioned, db.Model):
     campaign = relationship("Campaign")
     assignee = relationship("User", foreign_keys=[assignee_id])
     created_by = relationship("User", foreign_keys=[created_by_id])
+
+    @classmethod
+    def readable_by(cls, viewer: User | None) -> sa.ColumnElement[bool]:
+        """Assignments the viewer may see: all but the follow-ups of private contacts outside
+        the viewer's audience (Interaction.hidden_from), which only their assignee also sees."""
+        from crm.models.interaction import Interaction
+
+        hidden = Interaction.hidden_from(viewer)
+        if hidden is None:
+            return sa.true()
+        clauses = [cls.from_interaction_id.is_(None), cls.from_interaction_id.not_in(hidden)]
+        if viewer is not None:
+            clauses.append(cls.assignee_id == viewer.id)
+        return sa.or_(*clauses)
+
+    @classmethod
+    def visible_to(cls, viewer: User | None) -> Select:
+        """The assignments the viewer may see, as a select (deleted ones included: the
+        callers' own state predicates decide about those)."""
+        return sa.select(cls).where(cls.readable_by(viewer))
 
     __table_args__ = (
         sa.Index("ix_assignments_assignee_status", "assignee_id", "status", "due_on"),

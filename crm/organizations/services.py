@@ -170,7 +170,7 @@ def organization_page(org: Organization, viewer: User, *, limit: int = 25) -> Or
         )
     open_work = list(
         db.session.scalars(
-            sa.select(Assignment)
+            Assignment.visible_to(viewer)
             .where(
                 Assignment.active(),
                 sa.or_(

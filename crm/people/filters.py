@@ -19,6 +19,7 @@ from crm.models import (
     Committee,
     CommitteeMembership,
     Person,
+    User,
     fold,
 )
 from crm.policy.positions import has_position_on_issue
@@ -109,8 +110,9 @@ class DirectoryFilter:
     def active(self) -> bool:
         return self.active_count > 0
 
-    def apply(self, stmt: Select, now: datetime) -> Select:
-        """Add the WHERE clauses for these filters to a select over Person."""
+    def apply(self, stmt: Select, now: datetime | None, *, viewer: User | None) -> Select:
+        """Add the WHERE clauses for these filters to a select over Person, as the viewer sees
+        the directory (positions stated in private contacts count only for their audience)."""
         stmt = stmt.where(Person.deleted_at.is_(None))
         if not self.include_out_of_office:
             stmt = stmt.where(Person.in_office.is_(True))
@@ -145,7 +147,9 @@ class DirectoryFilter:
                 sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff)
             )
         if self.position_issue and self.position_stance:
-            stmt = stmt.where(has_position_on_issue(self.position_issue, self.position_stance))
+            stmt = stmt.where(
+                has_position_on_issue(self.position_issue, self.position_stance, viewer)
+            )
         return stmt
 
     def query_args(self) -> list[tuple[str, str]]:

@@ -30,7 +30,9 @@ bp = Blueprint("people", __name__)
 def index():
     """The directory with filters, sorting and pagination."""
     flt = DirectoryFilter.from_args(request.args)
-    page = services.list_people(flt, page=page_arg(), per_page=50, now=utcnow())
+    page = services.list_people(
+        flt, page=page_arg(), per_page=50, now=utcnow(), viewer=current_user
+    )
     return render_template(
         "people/index.html", flt=flt, page=page, choices=services.filter_choices(flt)
     )
@@ -40,7 +42,7 @@ def index():
 def export():
     """The filtered directory as CSV (UTF-8 with BOM, formula cells neutralised)."""
     flt = DirectoryFilter.from_args(request.args)
-    return csv_file("people.csv", services.export_people(flt, utcnow()))
+    return csv_file("people.csv", services.export_people(flt, utcnow(), current_user))
 
 
 @bp.get("/search")
@@ -78,7 +80,7 @@ def render_person(person, **extra):
         person=person,
         last=last_contact_with_office(person.id),
         form=EmptyForm(),
-        open_work=open_for_person(person.id),
+        open_work=open_for_person(person.id, current_user),
         **extra,
     )
 

@@ -33,9 +33,11 @@ from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionHistory, person_positions, subject_choices
 
 
-def list_people(flt: DirectoryFilter, *, page: int, per_page: int, now: datetime) -> Page:
+def list_people(
+    flt: DirectoryFilter, *, page: int, per_page: int, now: datetime, viewer: User
+) -> Page:
     """One page of the directory: a count and one select, relations loaded in batches."""
-    base = flt.apply(sa.select(Person), now)
+    base = flt.apply(sa.select(Person), now, viewer=viewer)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     page = clamp_page(page, total, per_page)
     stmt = (
@@ -91,12 +93,14 @@ def csv_rows(header: list[str], rows: Iterator[list]) -> Iterator[str]:
         buffer.truncate()
 
 
-def export_people(flt: DirectoryFilter, now: datetime) -> Iterator[str]:
-    """The directory as CSV lines, read in batches while the response streams.
+def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator[str]:
+    """The directory as the viewer sees it, as CSV lines read in batches while the response
+    streams.
 
     The lines are produced after the view returned, when the request's session is already
-    closed, so they read through a session of their own (closed when the stream ends)."""
-    stmt = flt.order(flt.apply(sa.select(Person), now)).options(
+    closed, so they read through a session of their own (closed when the stream ends). The
+    statement, viewer included, is built now."""
+    stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).options(
         joinedload(Person.holder), joinedload(Person.organization)
     )
 
@@ -115,7 +119,7 @@ def search_people(q: str, limit: int = 12) -> list[Person]:
     if not flt.q:
         return []
     stmt = (
-        flt.apply(sa.select(Person), now=None)
+        flt.apply(sa.select(Person), None, viewer=None)  # no position filter here
         .order_by(Person.in_office.desc(), Person.sort_name)
         .options(joinedload(Person.organization))
         .limit(limit)
@@ -217,7 +221,7 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         employers,
         timeline,
         total,
-        person_positions(person.id),
+        person_positions(person.id, viewer),
         subject_choices(),
     )
 

@@ -119,7 +119,7 @@ def edit_bill(bill_id: int | None = None):
 def board(subject: Subject):
     record = get_or_404(whip.load_subject, subject)
     options = whip.WhipOptions.from_args(request.args, record)
-    return whip.whip_board(subject, options, utcnow())
+    return whip.whip_board(subject, options, utcnow(), current_user)
 
 
 @bp.get("/issues/<id:issue_id>/whip")

@@ -170,8 +170,9 @@ def week_starts(now: datetime, tz: str, weeks: int) -> list[datetime]:
     return [clock.from_local(datetime(d.year, d.month, d.day), tz) for d in days]
 
 
-def activity(now: datetime, tz: str, weeks: int = 26) -> Activity:
-    """Interactions per week by kind (not deleted), weeks starting Monday in `tz`: one query."""
+def activity(now: datetime, tz: str, weeks: int = 26, *, viewer: User | None) -> Activity:
+    """Interactions per week by kind (not deleted) that the viewer may see, weeks starting
+    Monday in `tz`: one query."""
     weeks = max(weeks, 2)
     bounds = week_starts(now, tz, weeks)
     bucket = sa.case(
@@ -181,6 +182,7 @@ def activity(now: datetime, tz: str, weeks: int = 26) -> Activity:
         sa.select(bucket, Interaction.kind, sa.func.count())
         .where(
             Interaction.deleted_at.is_(None),
+            Interaction.in_audience(viewer),
             Interaction.occurred_at >= bounds[0],
             Interaction.occurred_at < bounds[-1],
         )
