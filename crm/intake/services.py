@@ -525,13 +525,13 @@ def chunks(ids, size: int = 900):
 def write_history(actor: User, rows: list[RowPlan], now: datetime) -> int:
     """Insert the contacts in bulk (a few statements for thousands of rows), then move each
     office's last contact forward once, as the quick log would have."""
-    from crm.interactions.services import office_groups, touch_due
     from crm.models import (
         AuditEntry,
         interaction_issues,
         interaction_members,
         interaction_people,
     )
+    from crm.offices import office_groups, touch_due
 
     if not rows:
         return 0
