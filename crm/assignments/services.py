@@ -522,8 +522,8 @@ def notice_item(a: Assignment) -> dict:
         "notes": a.notes,
         "campaign": a.campaign.name if a.campaign else None,
         "link": absolute_url("assignments.show", assignment_id=a.id),
-        "done": link_url("done", a=a.id, u=a.assignee_id),
-        "snooze": link_url("snooze", a=a.id, u=a.assignee_id),
+        "done": link_url("done", a=a.id, u=a.assignee_id, v=a.version),
+        "snooze": link_url("snooze", a=a.id, u=a.assignee_id, v=a.version),
     }
 
 
