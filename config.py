@@ -52,7 +52,8 @@ class Config:
         # private contact's notes, a token). Only the test configuration shows them.
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.REDIS_URL = env("REDIS_URL")
-        self.BASE_URL = (env("BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+        # Absolute links in emails, the calendar feed and invitations (crm.email.base_url()).
+        self.BASE_URL = (env("BASE_URL") or self.default_base_url()).rstrip("/")
         self.TIMEZONE = env("TIMEZONE", "America/New_York")
         # Mail: "smtp" sends through the server below; "mailbox" keeps mail in the dev mailbox.
         self.MAIL_BACKEND = env("MAIL_BACKEND", self.default_mail_backend())
@@ -65,10 +66,7 @@ class Config:
         self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
         self.MAIL_FROM = env("MAIL_FROM", "IMG Taskforce CRM <crm@localhost>")
         self.INVITATION_MAX_AGE = env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
-        # Sign-in throttling: failures allowed per window, per account and per client address.
-        self.LOGIN_MAX_FAILURES_ACCOUNT = env_int("LOGIN_MAX_FAILURES_ACCOUNT", 5)
-        self.LOGIN_MAX_FAILURES_IP = env_int("LOGIN_MAX_FAILURES_IP", 20)
-        self.LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+        self.accounts_config()
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
@@ -99,6 +97,37 @@ class Config:
         # without one for IMPORT_LEASE seconds lost its worker and is marked failed.
         self.IMPORT_HEARTBEAT_EVERY = env_float("IMPORT_HEARTBEAT_EVERY", 10)
         self.IMPORT_LEASE = env_float("IMPORT_LEASE", 120)
+
+    def accounts_config(self) -> None:
+        """Sign-in throttling, proxies, password reset, session lifetimes, two-factor."""
+        # Password checks allowed per account per window (a correct password resets the count).
+        self.LOGIN_MAX_FAILURES_ACCOUNT = env_int("LOGIN_MAX_FAILURES_ACCOUNT", 5)
+        # Failed sign-ins per client address per window; past it the address is slowed down
+        # (one check per LOGIN_ADDRESS_DELAY seconds, doubling), never locked out, and its
+        # failures no longer count against accounts.
+        self.LOGIN_MAX_FAILURES_IP = env_int("LOGIN_MAX_FAILURES_IP", 20)
+        self.LOGIN_ADDRESS_DELAY = env_int("LOGIN_ADDRESS_DELAY", 5)
+        self.LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
+        # (0: none, the client address is the socket's).
+        self.TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+        # Password reset links: lifetime, and requests per address (email) per hour.
+        self.PASSWORD_RESET_MAX_AGE = env_int("PASSWORD_RESET_MAX_AGE", 60 * 60)
+        self.PASSWORD_RESET_PER_HOUR = env_int("PASSWORD_RESET_PER_HOUR", 3)
+        # Server-side sessions end after this long without a request, and this long after
+        # sign-in whatever happens.
+        self.SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120)
+        self.SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+        # Roles that must set up two-factor sign-in before using the app: "" (nobody),
+        # "member" (everyone), "coordinator" (coordinators and admins) or "admin".
+        self.REQUIRE_2FA_FOR = (env("REQUIRE_2FA_FOR", "") or "").strip().lower()
+        if self.REQUIRE_2FA_FOR not in ("", "member", "coordinator", "admin"):
+            raise ConfigError(
+                "CRM_REQUIRE_2FA_FOR must be empty, member, coordinator or admin, not "
+                f"{self.REQUIRE_2FA_FOR!r}."
+            )
+        if self.TRUSTED_PROXIES < 0:
+            raise ConfigError("CRM_TRUSTED_PROXIES is a number of proxies: 0 or more.")
 
     def jobs_config(self) -> None:
         """Periodic jobs, the outbox, retries, reminders and digests (seconds unless named)."""
@@ -141,6 +170,9 @@ class Config:
 
     def database_url(self) -> str | None:
         return env("DATABASE_URL")
+
+    def default_base_url(self) -> str:
+        return "http://127.0.0.1:5000"
 
     def default_mail_backend(self) -> str:
         return "smtp"
@@ -187,6 +219,11 @@ class DevelopmentConfig(Config):
 
     def database_url(self) -> str:
         return env("DATABASE_URL", f"sqlite:///{INSTANCE / 'crm.sqlite'}")
+
+    def default_base_url(self) -> str:
+        """Where `.ci/dev` serves the app (it writes instance/base-url), so a command run by hand
+        in another shell (`crm send-reminders`) links to the same port as the worker."""
+        return dev_base_url(INSTANCE) or super().default_base_url()
 
     def default_mail_backend(self) -> str:
         return "mailbox"
@@ -245,6 +282,15 @@ def load_config(name: str | None = None) -> Config:
         return CONFIGS[name]()
     except KeyError:
         raise ConfigError(f"CRM_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.") from None
+
+
+def dev_base_url(instance: Path) -> str | None:
+    """The URL `.ci/dev` last served on (instance/base-url), if it wrote one."""
+    try:
+        text = (instance / "base-url").read_text().strip()
+    except OSError:
+        return None
+    return text if text.startswith(("http://", "https://")) else None
 
 
 def dev_secret_key() -> str:

@@ -10,18 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user
 
+from crm.auth.twofactor import needs_enrolment
 from crm.models import ROLE_RANK, Assignment, Interaction, User
 
 PUBLIC_ATTR = "_crm_public"
 ROLE_ATTR = "_crm_role"
+ENROLMENT_ATTR = "_crm_enrolment_step"
 
 
 def public(view: Callable) -> Callable:
     """Reachable without signing in (sign-in page, health checks, signed links)."""
     setattr(view, PUBLIC_ATTR, True)
+    return view
+
+
+def enrolment_step(view: Callable) -> Callable:
+    """Usable by a signed-in user who still has to set up required two-factor sign-in."""
+    setattr(view, ENROLMENT_ATTR, True)
     return view
 
 
@@ -50,13 +58,35 @@ def enforce_access():
     role = required_role(request.endpoint)
     if role is None:
         return None
+    partial = request.headers.get("HX-Request") or (
+        request.accept_mimetypes.best == "application/json"
+    )
     if not current_user.is_authenticated:
-        if request.headers.get("HX-Request") or request.accept_mimetypes.best == "application/json":
+        if partial:
             abort(401)
+        ended = g.get("session_ended")
+        if ended:
+            flash(session_ended_message(ended), "warning")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if not current_user.has_role(role):
         abort(403)
+    view = current_app.view_functions.get(request.endpoint)
+    if needs_enrolment(current_user) and not getattr(view, ENROLMENT_ATTR, False):
+        if partial:
+            abort(403)
+        flash("Your role needs two-factor sign-in. Set it up to continue.", "warning")
+        return redirect(url_for("settings.two_factor"))
     return None
+
+
+def session_ended_message(reason: str) -> str:
+    cfg = current_app.config
+    if reason == "idle":
+        return (
+            f"You were signed out after {cfg['SESSION_IDLE_MINUTES']} minutes without "
+            "activity. Sign in again to continue."
+        )
+    return f"Sessions last at most {cfg['SESSION_MAX_HOURS']} hours. Sign in again to continue."
 
 
 def init_app(app: Flask) -> None:
@@ -76,14 +106,6 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 # ---- record-level rules, used by services ----
-
-
-def can_see_interaction(user: User, interaction: Interaction) -> bool:
-    if interaction.deleted_at is not None and not user.is_coordinator:
-        return False
-    if not interaction.private or user.is_coordinator or interaction.logged_by_id == user.id:
-        return True
-    return any(m.id == user.id for m in interaction.members)
 
 
 def can_edit_interaction(user: User, interaction: Interaction) -> bool:

@@ -46,10 +46,14 @@ def create_user(email, name, role, home_state, timezone, password_stdin):
 
 @crm_cli.command("seed-demo")
 def seed_demo():
-    """Load a believable demo coalition on top of the directory (safe to run twice)."""
+    """Load a believable demo coalition on top of the directory (safe to run twice).
+
+    With no members of Congress yet, the bundled congress-legislators snapshot is imported
+    first (no network needed): the demo works on the real directory, never an invented one.
+    """
     from flask import current_app
 
-    from crm.demo import seed
+    from crm.demo import has_congress, seed
 
     if current_app.config.get("ENV_NAME") == "production":
         # The demo accounts include an admin whose password is printed in the README.
@@ -59,7 +63,8 @@ def seed_demo():
             err=True,
         )
         sys.exit(1)
-
+    if not has_congress():
+        run_import_command("congress", None, (), False, False, None, False)
     summary = seed(utcnow())
     for key, value in summary.items():
         click.echo(f"{key}: {value}")
@@ -162,14 +167,26 @@ def import_options(command):
 
 @crm_cli.command("import-congress")
 @click.argument("source", required=False)
+@click.option(
+    "--latest",
+    is_flag=True,
+    help="Download the published files (CRM_CONGRESS_LEGISLATORS_URL) instead of the snapshot.",
+)
 @import_options
-def import_congress(source, dry_run, as_json, as_of, verbose):
+def import_congress(source, latest, dry_run, as_json, as_of, verbose):
     """Import members of Congress, offices and committees from congress-legislators files.
 
     SOURCE is a folder, a .zip or a URL holding legislators-current (YAML, JSON or CSV) and
     optionally legislators-social-media, legislators-district-offices, committees-current and
-    committee-membership-current. Without SOURCE the published files are downloaded.
+    committee-membership-current. Without SOURCE, the snapshot shipped in crm/data/ (no network
+    needed); with --latest, the published files are downloaded.
     """
+    if latest and source:
+        raise click.UsageError("Give a SOURCE or --latest, not both.")
+    if latest:
+        from crm.imports.services import published_source
+
+        source = published_source()
     run_import_command("congress", source, (), dry_run, as_json, as_of, verbose)
 
 

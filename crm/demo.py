@@ -1,7 +1,11 @@
-"""A believable demo coalition, on top of whatever directory is loaded.
+"""A believable demo coalition on top of the real directory (the bundled congress-legislators
+snapshot, and Open States where given), showing every feature on first run: work open, due soon,
+overdue, snoozed and done; a campaign under way; keep-in-touch cadences; positions that moved
+this week; commitments kept and not kept; private contacts; a digest to preview.
 
-Invented people are marked as fictional in their notes and use example.org addresses. Every
-record has a stable key, so running the seed again changes nothing.
+People are invented only where the public data has none (legislative staff, agency officials):
+named like people, marked as fictional in their notes, with example.org addresses. Every record
+has a stable key, so running the seed again changes nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from crm.auth.services import create_user, find_user
+from crm.clock import local_today
 from crm.extensions import db
 from crm.interactions.services import InteractionData, log_interaction
 from crm.models import (
@@ -216,61 +221,20 @@ OFFICIALS = [
     ("demo:fl-bom", "Naomi", "Beaumont", "Board Liaison (fictional)"),
 ]
 
-STAFF_FIRST = [
-    "Avery",
-    "Jordan",
-    "Casey",
-    "Morgan",
-    "Riley",
-    "Quinn",
-    "Taylor",
-    "Skyler",
-    "Reese",
-    "Parker",
-]
-STAFF_LAST = [
-    "Whitfield",
-    "Delacroix",
-    "Okonkwo",
-    "Lindqvist",
-    "Marchetti",
-    "Abernathy",
-    "Vasquez",
-    "Holloway",
-    "Tanaka",
-    "Sorensen",
-]
+# Invented staffers (the public datasets list no staff), named like people: each legislator's
+# health and immigration assistants get a distinct first and last name from these lists.
+STAFF_FIRST = (
+    "Avery Jordan Casey Morgan Riley Quinn Taylor Skyler Reese Parker Hannah Marcus Leah Julian "
+    "Nora Elliot Priya Tomas Ines Caleb Maya Dmitri Sofia Andre Grace Mateo Chloe Isaac Amira "
+    "Felix Rosa Declan Yara Owen Lucia Tariq Esme Victor Alana Kofi"
+).split()
+STAFF_LAST = (
+    "Whitfield Delacroix Okonkwo Lindqvist Marchetti Abernathy Vasquez Holloway Tanaka Sorensen "
+    "Brennan Castillo Nakamura Ferreira Lundgren Adebayo Kowalczyk Moreau Haddad Sullivan Ortega "
+    "Mbeki Novak Laurent Fitzgerald Iqbal Rasmussen Calloway Duarte Petrov Albright Quintero "
+    "Ashford Bergstrom Kimura Oyelaran Valdez Harrington Costa Whitaker"
+).split()
 PORTFOLIOS = ["health", "immigration", "judiciary, immigration", "health, workforce"]
-
-FICTIONAL_LEGISLATORS = [
-    # used only when no directory has been imported:
-    # level, chamber, state, district, first, last, party
-    ("federal", "upper", "TX", None, "Elena", "Marsh", "Republican"),
-    ("federal", "upper", "NY", None, "Theodore", "Banks", "Democratic"),
-    ("federal", "upper", "FL", None, "Clara", "Whitmore", "Republican"),
-    ("federal", "upper", "TN", None, "Russell", "Harlan", "Republican"),
-    ("federal", "upper", "WI", None, "Joan", "Ekdahl", "Democratic"),
-    ("federal", "upper", "CA", None, "Victor", "Salinas", "Democratic"),
-    ("federal", "lower", "TX", "7", "Natalie", "Brooks", "Democratic"),
-    ("federal", "lower", "TX", "23", "Gabriel", "Ortega", "Republican"),
-    ("federal", "lower", "NY", "12", "Irene", "Goldberg", "Democratic"),
-    ("federal", "lower", "FL", "27", "Marco", "Esteban", "Republican"),
-    ("federal", "lower", "TN", "5", "Hollis", "Carver", "Republican"),
-    ("federal", "lower", "WI", "3", "Annika", "Lund", "Democratic"),
-    ("federal", "lower", "CA", "21", "Jasmine", "Park", "Democratic"),
-    ("federal", "lower", "OH", "9", "Walter", "Kowalski", "Republican"),
-    ("federal", "lower", "MI", "13", "Rashida", "Bell", "Democratic"),
-    ("state", "upper", "TN", "3", "Douglas", "Fairbanks", "Republican"),
-    ("state", "lower", "TN", "93", "Keisha", "Monroe", "Democratic"),
-    ("state", "upper", "TX", "9", "Ramon", "Villarreal", "Republican"),
-    ("state", "lower", "TX", "146", "Denise", "Okafor", "Democratic"),
-    ("state", "upper", "FL", "14", "Patrick", "Lyle", "Republican"),
-    ("state", "lower", "FL", "51", "Carmen", "Reyes", "Democratic"),
-    ("state", "upper", "NY", "47", "Martin", "Feld", "Democratic"),
-    ("state", "lower", "NY", "74", "Sofia", "Albani", "Democratic"),
-    ("state", "upper", "WI", "5", "Gunnar", "Halvorsen", "Republican"),
-    ("state", "lower", "WI", "66", "Lucinda", "Morales", "Democratic"),
-]
 
 SUBJECTS = {
     "conrad-30": [
@@ -297,6 +261,13 @@ OUTCOMES = [
 ]
 
 
+def has_congress() -> bool:
+    """Has a congress-legislators import filled the directory?"""
+    return bool(
+        db.session.scalar(sa.select(Person.id).where(Person.bioguide_id.is_not(None)).limit(1))
+    )
+
+
 def seed(now: datetime) -> dict:
     """Create the demo coalition; returns counts of what was added this time."""
     rng = random.Random(2026)
@@ -307,27 +278,28 @@ def seed(now: datetime) -> dict:
         "people": 0,
         "interactions": 0,
         "positions": 0,
+        "assignments": 0,
+        "campaigns": 0,
     }
     users = seed_members(now, added)
     issues = seed_issues(added)
     orgs = seed_organizations(added)
     seed_officials(orgs, added)
-    if not db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Person)
-        .where(Person.kind == "legislator", Person.source != "demo")
-    ):
-        seed_fictional_legislators(added)
-    seed_staff(rng, added)
+    seed_staff(added)
     seed_follow_up_templates()
     db.session.commit()
     seed_interactions(rng, users, issues, now, added)
     seed_positions(users, issues, now, added)
+    seed_outreach(users, issues, now, added)
     return added
 
 
 def seed_members(now: datetime, added: dict) -> list[User]:
-    users = []
+    """The twelve demo accounts. They share one published password, so it is hashed once
+    (argon2id takes a second or more per hash on a busy machine: most of a first run's wait)."""
+    from crm.auth.services import check_password_policy, hasher
+
+    users, password_hash = [], None
     for email, name, role, state, tz, org in MEMBERS:
         user = find_user(email)
         if user is None:
@@ -335,13 +307,18 @@ def seed_members(now: datetime, added: dict) -> list[User]:
                 email=email,
                 name=name,
                 role=role,
-                password=DEMO_PASSWORD,
+                password=None,
                 actor=None,
                 now=now,
                 home_state=state,
                 timezone=tz,
                 organization=org,
             )
+            if password_hash is None:
+                check_password_policy(DEMO_PASSWORD, email)
+                password_hash = hasher().hash(DEMO_PASSWORD)
+            user.password_hash = password_hash
+            db.session.commit()
             added["members"] += 1
         users.append(user)
     return users
@@ -430,61 +407,68 @@ def seed_officials(orgs: dict, added: dict) -> None:
         )
 
 
-def seed_fictional_legislators(added: dict) -> None:
-    """Only when no directory was imported: a small fictional legislature to work with."""
-    for level, chamber, state, district, first, last, party in FICTIONAL_LEGISLATORS:
-        demo_person(
-            added,
-            first,
-            last,
-            kind="legislator",
-            level=level,
-            chamber=chamber,
-            state=state,
-            district=district,
-            party=party,
-            title="Fictional legislator (demo)",
-        )
+def staff_name(n: int, k: int) -> tuple[str, str]:
+    """A distinct invented name for the k-th staffer (0 health, 1 immigration) of legislator n."""
+    index = 2 * n + k
+    first = STAFF_FIRST[index % len(STAFF_FIRST)]
+    last = STAFF_LAST[(index * 7 + index // len(STAFF_FIRST)) % len(STAFF_LAST)]
+    return first, last
 
 
-def seed_staff(rng: random.Random, added: dict) -> None:
-    """Two fictional staffers (health and immigration) for a few dozen legislators."""
+def seed_staff(added: dict) -> None:
+    """Two invented staffers (health and immigration) for forty legislators, each found again by
+    the legislator and portfolio, so a second run adds nobody."""
     legislators = list(
         db.session.scalars(
             sa.select(Person)
             .where(
-                Person.kind == "legislator", Person.in_office.is_(True), Person.deleted_at.is_(None)
+                Person.kind == "legislator",
+                Person.in_office.is_(True),
+                Person.deleted_at.is_(None),
+                Person.source != "demo",
             )
-            .order_by(Person.level, Person.state, Person.sort_name)
+            .order_by(Person.level, Person.state, Person.sort_name, Person.id)
             .limit(40)
+        )
+    )
+    held = set(
+        db.session.execute(
+            sa.select(StaffRole.employer_id, StaffRole.portfolio)
+            .join(Person, Person.id == StaffRole.staff_id)
+            .where(Person.source == "demo")
         )
     )
     for n, legislator in enumerate(legislators):
         for k, portfolio in enumerate(("health", "immigration")):
-            first = STAFF_FIRST[(n + k * 3) % len(STAFF_FIRST)]
-            last = f"{STAFF_LAST[(n * 7 + k) % len(STAFF_LAST)]}-{legislator.id}"
-            staffer = demo_person(
-                added,
-                first,
-                last,
+            if (legislator.id, portfolio) in held:
+                continue
+            first, last = staff_name(n, k)
+            title = f"{'Health' if k == 0 else 'Immigration'} Legislative Assistant"
+            staffer = Person(
+                first_name=first,
+                last_name=last,
+                full_name=f"{first} {last}",
+                source="demo",
+                notes=FICTIONAL,
                 kind="staff",
                 level=legislator.level,
                 state=legislator.state,
-                title=f"{'Health' if k == 0 else 'Immigration'} Legislative Assistant",
+                title=f"{title}, office of {legislator.full_name}",
+                email=f"{first.lower()}.{last.lower()}@example.org",
             )
-            exists = db.session.scalar(
-                sa.select(StaffRole.id).where(StaffRole.staff_id == staffer.id)
-            )
-            if not exists:
-                db.session.add(
-                    StaffRole(
-                        staff_id=staffer.id,
-                        employer_id=legislator.id,
-                        title=staffer.title,
-                        portfolio=portfolio,
-                        start_date=date(2025, 1, 3),
-                    )
+            staffer.set_names()
+            db.session.add(staffer)
+            db.session.flush()
+            added["people"] += 1
+            db.session.add(
+                StaffRole(
+                    staff_id=staffer.id,
+                    employer_id=legislator.id,
+                    title=title,
+                    portfolio=portfolio,
+                    start_date=date(2025, 1, 3),
                 )
+            )
 
 
 def seed_follow_up_templates() -> None:
@@ -716,3 +700,308 @@ def seed_whip_history(
         db.session.commit()
         for position in marks:
             mark_commitment(coordinators[0], position.id, "kept", now)
+
+
+# ---- outreach: assignments in every state, a campaign under way, cadences, a moving whip ----
+
+# (member, days from today to the due date, title, priority, what has happened to it since)
+WORK = [
+    ("member@example.org", -9, "Follow up on the Conrad 30 meeting", "high", "open"),
+    ("member@example.org", -2, "Send the one-pager on J-1 waivers", "normal", "open"),
+    ("member@example.org", 0, "Call the health LA about H.R. 1585", "normal", "in_progress"),
+    ("member@example.org", 2, "Ask for a cosponsor on H.R. 1585", "high", "open"),
+    ("member@example.org", 12, "Invite the office to the clinic visit", "normal", "open"),
+    ("member@example.org", 4, "Share residents' stories with the office", "normal", "snoozed"),
+    ("member@example.org", -5, "Thank-you note after the district meeting", "normal", "done"),
+    ("coordinator@example.org", -3, "Confirm the Hill day schedule", "high", "open"),
+    ("coordinator@example.org", 1, "Brief the office on retrogression numbers", "normal", "open"),
+    ("coordinator@example.org", 9, "Ask about the Dear Colleague letter", "normal", "open"),
+    ("lena.fischer@example.org", -1, "Send the state Conrad 30 figures", "normal", "open"),
+    ("lena.fischer@example.org", 6, "Follow up on the markup", "normal", "open"),
+    ("tunde.adeyemi@example.org", -8, "Rural clinic visit follow-up", "high", "open"),
+    ("tunde.adeyemi@example.org", 3, "Ask for a cosponsor on H.R. 1585", "normal", "open"),
+    ("priya.raman@example.org", 0, "Licensure pathway briefing", "normal", "open"),
+    ("priya.raman@example.org", -4, "Send the WI residency numbers", "normal", "done"),
+    ("omar.haddad@example.org", -10, "Green-card backlog stories", "normal", "open"),
+    ("omar.haddad@example.org", 2, "Call about the H-1B cap exemption", "normal", "open"),
+    ("grace.kim@example.org", 5, "Central Valley clinic visit invitation", "normal", "open"),
+    ("samuel.osei@example.org", -2, "Retrogression briefing follow-up", "normal", "open"),
+    ("ana.lopez@example.org", 1, "Schedule a district meeting", "normal", "open"),
+    ("david.cohen@example.org", 8, "Ask for a cosponsor on H.R. 1585", "normal", "open"),
+    ("fatima.zahra@example.org", -6, "Send the Michigan shortage-area map", "high", "open"),
+]
+NOTES = "Bring the coalition's one-pager and the state's Conrad 30 numbers."
+CAMPAIGN = "Conrad 30: Senate Judiciary"
+CAMPAIGN_COMMITTEE = "SSJU"  # Senate Judiciary (its immigration subcommittee is SSJU04)
+MOVED_NOTE = "Moved this week after the Hill day (demo)."
+
+
+def seed_outreach(users: list[User], issues: dict, now: datetime, added: dict) -> None:
+    """Open, due-soon, overdue, in-progress, snoozed and done work for the members; a campaign
+    half assigned; keep-in-touch cadences with lapses; positions that moved this week and
+    commitments kept and not kept. Each part finds what it made before, so a second run adds
+    nothing."""
+    by_email = {u.email: u for u in users}
+    seed_assignments(by_email, now, added)
+    seed_campaign(by_email, issues, now, added)
+    seed_cadences(by_email, now)
+    seed_moves(by_email, issues, now, added)
+    seed_private_contacts(by_email, issues, now, added)
+
+
+def home_legislators(state: str | None, skip: int, count: int) -> list[int]:
+    """Legislators of a state (federal first, in name order), after the first `skip`."""
+    stmt = (
+        sa.select(Person.id)
+        .where(
+            Person.kind == "legislator",
+            Person.in_office.is_(True),
+            Person.deleted_at.is_(None),
+        )
+        .order_by(Person.level, Person.chamber.desc(), Person.sort_name, Person.id)
+    )
+    ids = list(db.session.scalars(stmt.where(Person.state == state))) if state else []
+    if len(ids) < skip + count:
+        ids += list(db.session.scalars(stmt.limit(skip + count)))
+    return ids[skip : skip + count]
+
+
+def seed_assignments(by_email: dict[str, User], now: datetime, added: dict) -> None:
+    from crm.assignments import services as work
+    from crm.models import Assignment
+
+    made = set(db.session.execute(sa.select(Assignment.assignee_id, Assignment.title)))
+    giver = by_email["lena.fischer@example.org"]
+    seen: dict[str, int] = {}
+    for email, days, title, priority, state in WORK:
+        user = by_email[email]
+        n = seen[email] = seen.get(email, -1) + 1
+        if (user.id, title) in made:
+            continue
+        targets = home_legislators(user.home_state, n, 1)
+        if not targets:
+            return  # no directory: nobody to contact
+        today = local_today(now, user.timezone)
+        actor = user if user.id == giver.id or user.is_coordinator else giver
+        a = work.create_assignment(
+            actor,
+            work.AssignmentData(
+                title=title,
+                assignee_id=user.id,
+                person_id=targets[0],
+                due_on=today + timedelta(days=days),
+                priority=priority,
+                notes=NOTES if n == 0 else None,
+            ),
+            now,
+            acknowledge_collisions=True,
+        )
+        added["assignments"] += 1
+        if state == "done":
+            work.complete(user, a, now)
+        elif state == "in_progress":
+            work.set_status(user, a, "in_progress", now)
+        elif state == "snoozed":
+            work.snooze(user, a, today + timedelta(days=days + 3), now)
+
+
+def seed_campaign(by_email: dict[str, User], issues: dict, now: datetime, added: dict) -> None:
+    """A campaign on the Senate Judiciary committee: twelve of its members given out round
+    robin a week ago, three of them done, the rest still to assign."""
+    from crm.assignments import services as work
+    from crm.campaigns import services as campaigns
+    from crm.models import Campaign, Committee
+    from crm.people.filters import DirectoryFilter
+
+    if db.session.scalar(sa.select(Campaign.id).where(Campaign.name == CAMPAIGN)):
+        return
+    committee = db.session.scalar(
+        sa.select(Committee.id).where(Committee.code == CAMPAIGN_COMMITTEE)
+    )
+    if committee is None:
+        return
+    coordinator = by_email["coordinator@example.org"]
+    today = local_today(now, coordinator.timezone)
+    bill = db.session.scalar(sa.select(Bill.id).where(Bill.number == "S. 665"))
+    campaign = campaigns.save_campaign(
+        coordinator,
+        None,
+        campaigns.CampaignData(
+            name=CAMPAIGN,
+            target_filter=DirectoryFilter(committee=committee),
+            goal="Every member of Senate Judiciary hears the Conrad 30 ask before markup.",
+            issue_id=issues["conrad-30"].id,
+            bill_id=bill,
+            starts_on=today - timedelta(days=7),
+            ends_on=today + timedelta(days=21),
+        ),
+        now - timedelta(days=7),
+    )
+    added["campaigns"] += 1
+    targets = campaigns.unassigned_targets(campaign, now, coordinator)[:12]
+    members = sorted((u for u in by_email.values() if u.role != "admin"), key=lambda u: u.id)[:6]
+    pairs = [(p.id, members[n % len(members)].id) for n, p in enumerate(targets)]
+    result = campaigns.bulk_assign(
+        coordinator,
+        campaign,
+        pairs,
+        title="Conrad 30 ask before markup",
+        due_on=today + timedelta(days=5),
+        priority="normal",
+        now=now,
+    )
+    added["assignments"] += len(result.created)
+    for a in result.created[:3]:
+        work.complete(a.assignee, a, now)
+
+
+def seed_cadences(by_email: dict[str, User], now: datetime) -> None:
+    """Each of four members holds three offices of their state on a 30-day cadence: one last
+    contacted five to eight weeks ago (lapsed), one recently (not due yet), one never; the
+    hourly job's follow-ups for the lapses are made now."""
+    from crm.cadence.services import refresh_cadence
+    from crm.interactions.services import touch_due
+
+    taken: set[int] = set()
+    for email in (
+        "member@example.org",
+        "coordinator@example.org",
+        "tunde.adeyemi@example.org",
+        "priya.raman@example.org",
+    ):
+        user = by_email[email]
+        if db.session.scalar(sa.select(Person.id).where(Person.holder_id == user.id).limit(1)):
+            continue
+        people = [
+            db.session.get(Person, pid)
+            for pid in home_legislators(user.home_state, 0, 40)
+            if pid not in taken
+        ]
+
+        def ago(p: Person) -> int | None:
+            return (now - p.last_contacted_at).days if p.last_contacted_at else None
+
+        picks = [
+            next((p for p in people if ago(p) is not None and 35 <= ago(p) <= 56), None),
+            next((p for p in people if ago(p) is not None and ago(p) <= 20), None),
+            next((p for p in people if ago(p) is None), None),
+        ]
+        for person in picks:
+            if person is None:
+                continue
+            taken.add(person.id)
+            person.holder_id, person.cadence_days, person.tier = user.id, 30, "target"
+            person.next_touch_due = touch_due(person.last_contacted_at, 30)
+    db.session.commit()
+    refresh_cadence(now)
+
+
+def seed_moves(by_email: dict[str, User], issues: dict, now: datetime, added: dict) -> None:
+    """Six senators moved toward support on Conrad 30 this week; two old commitments were not
+    kept and two were (so the whip board shows both)."""
+    from crm.models import Committee, CommitteeMembership
+
+    coordinator = by_email["coordinator@example.org"]
+    conrad = Subject("issue", issues["conrad-30"].id)
+    moved = set(
+        db.session.scalars(
+            sa.select(Position.person_id).where(
+                Position.issue_id == conrad.id, Position.notes == MOVED_NOTE
+            )
+        )
+    )
+    people = list(
+        db.session.scalars(
+            sa.select(CommitteeMembership.person_id)
+            .join(Committee, Committee.id == CommitteeMembership.committee_id)
+            .where(Committee.code == CAMPAIGN_COMMITTEE)
+            .order_by(CommitteeMembership.person_id)
+            .limit(6)
+        )
+    )
+    ladder = ["oppose", "lean_oppose", "undecided", "lean_support", "support"]
+    for n, pid in enumerate(people):
+        if pid in moved:
+            continue
+        current = db.session.scalar(
+            sa.select(Position.stance)
+            .where(Position.person_id == pid, Position.issue_id == conrad.id)
+            .order_by(Position.recorded_at.desc(), Position.id.desc())
+            .limit(1)
+        )
+        step = ladder.index(current) if current in ladder else 1
+        stance = ladder[min(step + 1, 4)] if step < 4 else "support"
+        add_position(
+            coordinator,
+            PositionInput(
+                pid,
+                conrad,
+                stance,
+                "Will cosponsor" if stance == "support" else None,
+                notes=MOVED_NOTE,
+            ),
+            now - timedelta(days=1 + n % 5, hours=n),
+        )
+        added["positions"] += 1
+    db.session.commit()
+    for status in ("broken", "kept"):
+        if (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Position)
+                .where(Position.commitment_status == status)
+            )
+            >= 2
+        ):
+            continue
+        pending = db.session.scalars(
+            sa.select(Position.id)
+            .where(
+                Position.commitment.is_not(None),
+                Position.commitment_status == "pending",
+                Position.recorded_at < now - timedelta(days=30),
+            )
+            .order_by(Position.id)
+            .limit(2)
+        ).all()
+        for position_id in pending:
+            mark_commitment(coordinator, position_id, status, now)
+
+
+def seed_private_contacts(by_email: dict[str, User], issues: dict, now: datetime, added) -> None:
+    """Three private contacts this week: seen by their author, those present and coordinators."""
+    maria = by_email["member@example.org"]
+    done = set(
+        db.session.scalars(
+            sa.select(Interaction.submission_key).where(
+                Interaction.submission_key.like("demopriv-%")
+            )
+        )
+    )
+    subjects = [
+        "Private: the senator's chief of staff on the cosponsor question",
+        "Private: a resident's visa case the office is helping with",
+        "Private: what the LA said about the committee's timing",
+    ]
+    targets = home_legislators(maria.home_state, 0, 3)
+    for n, (subject, pid) in enumerate(zip(subjects, targets, strict=False)):
+        key = f"demopriv-{n}"
+        if key in done:
+            continue
+        log_interaction(
+            maria,
+            InteractionData(
+                people=[pid],
+                occurred_at=now - timedelta(days=n + 1, hours=2),
+                kind="call" if n % 2 else "meeting",
+                subject=subject,
+                notes="Shared in confidence; not for the team feed.",
+                members=[maria.id],
+                issues=[issues["conrad-30"].id],
+                source="demo",
+                private=True,
+            ),
+            now,
+            submission_key=key,
+        )
+        added["interactions"] += 1

@@ -127,3 +127,21 @@ def late_jobs(now: datetime) -> dict[str, str]:
     if current_app.config["JOBS_EXPECTED"] and all(j.state == "never" for j in statuses):
         out.update({j.name: "never ran: are the worker and beat running?" for j in statuses})
     return out
+
+
+# ---- the worker's own heartbeat ----
+# A broker that cannot broadcast (the embedded SQLite one) cannot answer "is a worker running?";
+# so every worker also writes this row every WORKER_BEAT_EVERY seconds, and a fresh row means yes.
+WORKER_JOB = "crm.worker"
+WORKER_BEAT_EVERY = 30.0
+
+
+def worker_alive(hostname: str, now: datetime) -> None:
+    """A worker says it is consuming the queue (called on start and then periodically)."""
+    _touch(WORKER_JOB, last_started_at=now, last_success_at=now, last_summary={"host": hostname})
+
+
+def worker_seen(now: datetime) -> bool:
+    """Has a worker written its heartbeat in the last three beats?"""
+    last = db.session.scalar(sa.select(JobRun.last_success_at).where(JobRun.name == WORKER_JOB))
+    return last is not None and now - last <= timedelta(seconds=3 * WORKER_BEAT_EVERY)

@@ -79,14 +79,18 @@ def enqueue_many(task_name: str, arglist: list[tuple]) -> int:
 
 
 def worker_status(timeout: float = 1.0) -> str:
-    """Is a worker consuming the task queue? 'inline' (tests), 'running', 'none', 'unreachable'
-    (broker down) or 'unknown' (a broker that cannot broadcast). Takes `timeout` seconds (it
-    waits for every worker's answer): a page can afford to ask, not a hot path."""
+    """Is a worker consuming the task queue? 'inline' (tests), 'running', 'none' or
+    'unreachable' (broker down). Takes `timeout` seconds (it waits for every worker's answer): a
+    page can afford to ask, not a hot path. A broker that cannot broadcast (the embedded one) is
+    answered from the workers' heartbeat in the database instead."""
     if current_app.config["JOBS_MODE"] == "inline":
         return "inline"
+    from crm.clock import utcnow
+    from crm.heartbeat import worker_seen
+
     celery = current_app.extensions["celery"]
     if not celery.conf.broker_url.startswith(("redis", "rediss", "amqp", "pyamqp")):
-        return "unknown"
+        return "running" if worker_seen(utcnow()) else "none"
     try:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(

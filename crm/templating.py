@@ -41,18 +41,28 @@ def days_ago(value: datetime | None, now: datetime | None = None) -> int | None:
     return (clock.local_today(now, tz) - clock.local(value, tz).date()).days
 
 
-def ago(value: datetime | None) -> str:
-    """ "today", "yesterday", "12 days ago", "in 3 days"."""
-    days = days_ago(value)
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago, in the user's days: "today", "yesterday", "12 days ago", "tomorrow",
+    "in 3 days". The one way pages say it (never "0 days ago")."""
+    days = days_ago(value, now)
     if days is None:
         return "never"
     if days == 0:
         return "today"
     if days == 1:
         return "yesterday"
+    if days == -1:
+        return "tomorrow"
     if days < 0:
         return f"in {-days} days"
     return f"{days} days ago"
+
+
+def collisions_by_person(collisions) -> list:
+    """The collision guard's findings, one line per member (crm.assignments.services.by_person)."""
+    from crm.assignments.services import by_person
+
+    return by_person(list(collisions))
 
 
 def url_with(**changes) -> str:
@@ -95,6 +105,7 @@ def navigation() -> dict:
             ("imports.index", "Imports"),
             ("admin.mailbox", "Mailbox"),
             ("admin.status", "Status"),
+            ("history.audit", "Audit log"),
         ]
     return {"nav_items": items, "admin_items": admin}
 
@@ -105,9 +116,10 @@ def init_app(app: Flask) -> None:
         localtime=localtime,
         localdate=localdate,
         ago=ago,
-        days_ago=days_ago,
         markdown=render_markdown,
         phone=display_phone,
+        collisions_by_person=collisions_by_person,
+        first_name=lambda name: models.user.given_name(name or "") or name,
     )
     app.jinja_env.globals.update(
         url_with=url_with,

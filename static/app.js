@@ -4,7 +4,9 @@
 
   function debounce(fn, ms) {
     let t;
-    return function (...args) { clearTimeout(t); t = setTimeout(() => fn.apply(this, args), ms); };
+    const run = function (...args) { clearTimeout(t); t = setTimeout(() => fn.apply(this, args), ms); };
+    run.cancel = () => clearTimeout(t);
+    return run;
   }
 
   function initPicker(picker) {
@@ -14,6 +16,9 @@
     const hint = picker.querySelector("#last-contact");
     let options = [];
     let active = -1;
+    let shownQuery = null; // the query the visible list answers
+    let seq = 0; // only the answer to the latest search is shown
+    let pickOnArrival = false; // Enter was pressed before the list for the typed text came
 
     function chosenIds() {
       return Array.from(chips.querySelectorAll("input[name=people]")).map((i) => i.value);
@@ -33,6 +38,7 @@
     }
 
     function close() {
+      shownQuery = null;
       results.hidden = true;
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
@@ -99,20 +105,39 @@
       highlight(list.length ? 0 : -1);
     }
 
-    const search = debounce(() => {
+    function runSearch() {
       const q = input.value.trim();
-      if (q.length < 2) { close(); return; }
+      if (q.length < 2) { close(); pickOnArrival = false; return; }
+      const mine = ++seq;
       fetch(picker.dataset.searchUrl + "?q=" + encodeURIComponent(q), {
         headers: { Accept: "application/json" }, credentials: "same-origin",
-      }).then((r) => (r.ok ? r.json() : [])).then(render);
-    }, 150);
+      }).then((r) => (r.ok ? r.json() : [])).then((list) => {
+        if (mine !== seq || input.value.trim() !== q) return; // a newer search is on its way
+        shownQuery = q;
+        render(list);
+        // Enter came first: a single match is the one meant; several stay listed with the
+        // first highlighted, so the next Enter picks it.
+        if (pickOnArrival) { pickOnArrival = false; if (list.length === 1) addChip(list[0]); }
+      });
+    }
+    const search = debounce(runSearch, 150);
 
-    input.addEventListener("input", search);
+    input.addEventListener("input", () => { shownQuery = null; search(); });
     input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        const q = input.value.trim();
+        if (!q) return; // nothing typed: Enter submits the form as usual
+        // Text typed but nobody chosen yet: Enter never submits the form.
+        e.preventDefault();
+        if (!results.hidden && shownQuery === q && options[active]) { addChip(options[active]); return; }
+        pickOnArrival = true;
+        search.cancel();
+        runSearch();
+        return;
+      }
       if (results.hidden) return;
       if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, options.length - 1)); }
       else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
-      else if (e.key === "Enter") { if (options[active]) { e.preventDefault(); addChip(options[active]); } }
       else if (e.key === "Escape") { close(); }
     });
     input.addEventListener("blur", () => setTimeout(close, 150));
@@ -140,7 +165,23 @@
     });
   }
 
+  // Tables that become cards on phones (app.css .table-cards): each cell is labelled with its
+  // column's header, unless the template labelled it already. The first cell is the card title.
+  function labelCells(table) {
+    const heads = Array.from(table.querySelectorAll("thead th")).map((th) => {
+      const hidden = th.querySelector(".visually-hidden");
+      return hidden && hidden.textContent.trim() === th.textContent.trim() ? "" : th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach((row) => {
+      Array.from(row.children).forEach((cell, i) => {
+        if (i === 0) { cell.classList.add("card-title-cell"); return; }
+        if (!cell.hasAttribute("data-label") && heads[i]) cell.setAttribute("data-label", heads[i]);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("table.table-cards").forEach(labelCells);
     document.querySelectorAll(".plan").forEach(markEmptyPlanRows);
     document.querySelectorAll(".picker").forEach(initPicker);
     const log = document.getElementById("log-form");

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_URL_ENV = "SERVED_BASE_URL"
@@ -49,17 +50,15 @@ def served_app_factory():
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class ServedApp:
     """One gunicorn process (2 sync workers) on a free port; stopped by its own handle."""
 
-    def __init__(self, database_url: str, logs: Path, workers: int = 2, **env: str):
+    def __init__(
+        self, database_url: str, logs: Path, workers: int = 2, jobs_mode: str = "inline", **env: str
+    ):
         self.database_url = database_url
+        # Jobs run in the request by default; "celery" hands them to a queue (CRM_REDIS_URL).
+        self.jobs_mode = jobs_mode
         self.log_path = logs / "gunicorn.log"
         self.workers = workers
         self.extra_env = env
@@ -77,7 +76,7 @@ class ServedApp:
             PYTHONUNBUFFERED="1",
             CRM_ENV="testing",
             CRM_DATABASE_URL=self.database_url,
-            CRM_JOBS_MODE=os.environ.get("CRM_SERVED_JOBS_MODE", "inline"),
+            CRM_JOBS_MODE=self.jobs_mode,
             **{BASE_URL_ENV: self.base},
             **self.extra_env,
         )
@@ -238,26 +237,58 @@ def sideways_overflow(page) -> str | None:
     )
 
 
+def clipped_regions(page) -> list[str]:
+    """Scrolling boxes (a wide table in .table-responsive) whose content is wider than the box:
+    on a phone a table must fit (become cards, or drop secondary columns), not hide its key
+    column or its action off to the side."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('body *')).filter(el => {
+        const s = getComputedStyle(el);
+        return (s.overflowX === 'auto' || s.overflowX === 'scroll') &&
+               el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0;
+      }).map(el => (el.querySelector('table[id]') || el).id || el.className || el.tagName)
+        .map(name => String(name).slice(0, 60))"""
+    )
+
+
 def small_targets(page, minimum: int = 24) -> list[str]:
-    """Links, buttons and inputs smaller than minimum × minimum CSS px (WCAG 2.2 target size),
-    except links inside running text (the WCAG inline exception)."""
+    """Targets under minimum × minimum CSS px (WCAG 2.2 target size), with its exceptions: an
+    undersized link or button passes when a 24 px circle on its centre touches no other target;
+    links inside running text are exempt. Checkboxes and radios must be 24 px themselves."""
     return page.evaluate(
         """(min) => {
+      const sel = 'a[href], button, input:not([type=hidden]), select, textarea, ' +
+                  '[role=button], summary';
+      const all = Array.from(document.querySelectorAll(sel))
+        .map(el => ({el, r: el.getBoundingClientRect()}))
+        .filter(t => t.r.width > 1 && t.r.height > 1 &&
+                     getComputedStyle(t.el).visibility !== 'hidden');
+      const small = t => t.r.width < min - 0.5 || t.r.height < min - 0.5;
+      const centre = r => [r.left + r.width / 2, r.top + r.height / 2];
+      const distToRect = ([x, y], r) => Math.hypot(Math.max(r.left - x, 0, x - r.right),
+                                                   Math.max(r.top - y, 0, y - r.bottom));
       const out = [];
-      const sel = 'a[href], button, input:not([type=hidden]), select, [role=button], summary';
-      for (const el of document.querySelectorAll(sel)) {
-        const r = el.getBoundingClientRect();
-        if (!r.width || !r.height) continue;
-        const style = getComputedStyle(el);
-        if (style.visibility === 'hidden') continue;
-        // Inline links in a sentence are exempt; so are links in table cells and lists
-        // whose line box is the target (the row is the target).
+      for (const t of all) {
+        if (!small(t)) continue;
+        const el = t.el, style = getComputedStyle(el);
         if (el.tagName === 'A' && style.display === 'inline' &&
-            el.closest('p, li, td, dd, .form-text, small, .small')) continue;
-        if (r.width < min || r.height < min) {
-          const label = (el.innerText || el.value || el.name || el.type || '').trim().slice(0, 30);
-          out.push(`${el.tagName.toLowerCase()} "${label}" ${Math.round(r.width)}x` +
-                   `${Math.round(r.height)}`);
+            el.closest('p, .form-text')) continue;
+        // Map and chart shapes link to the same place as the table beside them (the
+        // "equivalent control" exception).
+        if (el.closest('svg')) continue;
+        const box = el.type === 'checkbox' || el.type === 'radio';
+        let crowded = box;
+        if (!box) {
+          const c = centre(t.r);
+          crowded = all.some(o => o !== t && !o.el.contains(el) && !el.contains(o.el) &&
+            (small(o) ? Math.hypot(c[0] - centre(o.r)[0], c[1] - centre(o.r)[1]) < min
+                      : distToRect(c, o.r) < min / 2));
+        }
+        if (crowded) {
+          const label = (el.innerText || el.getAttribute('aria-label') || el.name || el.type || '')
+            .trim().slice(0, 30);
+          const size = `${Math.round(t.r.width)}x${Math.round(t.r.height)}`;
+          out.push(`${el.tagName.toLowerCase()} "${label}" ${size}`);
         }
       }
       return out;

@@ -6,6 +6,7 @@ EXPECTED fails `test_every_route_has_an_expected_role`.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -42,6 +43,9 @@ EXPECTED = {
     "auth.login": "public",
     "auth.logout": "member",
     "auth.accept_invitation": "public",
+    "auth.two_factor": "public",
+    "auth.forgot_password": "public",
+    "auth.reset_password": "public",
     "people.index": "member",
     "people.export": "member",
     "people.search": "member",
@@ -72,10 +76,18 @@ EXPECTED = {
     "admin.change_role": "admin",
     "admin.deactivate": "admin",
     "admin.activate": "admin",
+    "admin.send_password_reset": "admin",
     "admin.mailbox": "admin",
     "admin.mail": "admin",
+    "admin.mail_html": "admin",
     "settings.profile": "member",
     "settings.regenerate_calendar": "member",
+    "settings.change_password": "member",
+    "settings.sessions": "member",
+    "settings.end_other_sessions": "member",
+    "settings.two_factor": "member",
+    "settings.disable_two_factor": "member",
+    "settings.new_recovery_codes": "member",
     # Outreach. The sample assignment belongs to the coordinator: a member's status, complete
     # and snooze posts are refused with a message (302), edits are 403.
     "work.my_work": "member",
@@ -156,6 +168,12 @@ EXPECTED = {
     "links.done": "public",
     "links.snooze": "public",
     "links.unsubscribe": "public",
+    "history.person": "member",
+    "history.interaction": "member",
+    "history.assignment": "member",
+    "history.audit": "admin",
+    "history.trash": "coordinator",
+    "history.restore": "coordinator",
 }
 RANK = {"anonymous": 0, "deactivated": 0, "member": 1, "coordinator": 2, "admin": 3}
 NEEDED = {"public": 0, "member": 1, "coordinator": 2, "admin": 3}
@@ -180,7 +198,7 @@ def test_every_route_has_an_expected_role():
 def sample_url(rule: str, ids: dict) -> str:
     url = rule
     for name, value in ids.items():
-        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        url = re.sub(rf"<(?:\w+:)?{name}>", str(value), url)
     return url
 
 
@@ -192,7 +210,12 @@ def sample(db, coordinator):
     person = PersonFactory(organization=organization)
     interaction = InteractionFactory(logged_by=coordinator, people=[person])
     mail = DevMail(
-        to_email="x@example.org", subject="Hello", text_body="Hi", headers={}, created_at=utcnow()
+        to_email="x@example.org",
+        subject="Hello",
+        text_body="Hi",
+        html_body="<p>Hi</p>",
+        headers={},
+        created_at=utcnow(),
     )
     run = ImportRun(kind="congress", source="sample", status="failed", created_at=utcnow())
     campaign = Campaign(name="Sample", target_filter={"state": "TX"}, created_by_id=coordinator.id)

@@ -28,7 +28,7 @@ def test_healthz_and_readyz(client):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["checks"]["database"] == "ok"
-    assert ready.get_json()["checks"]["broker"] == "not configured"
+    assert ready.get_json()["checks"]["broker"] == "not used: jobs run in the web process"
 
 
 def test_readyz_reports_an_unreachable_broker(app, client):
@@ -100,24 +100,86 @@ def test_migrations_upgrade_downgrade_and_match_the_models(app, database_url, db
 
 
 def test_seed_demo_is_believable_and_idempotent(runner, db):
-    from crm.models import Interaction, Issue, Person, User
+    """The first run: the real directory from the bundled snapshot, then a demo coalition that
+    shows every feature; invented people only where the directory has none (staff, agency
+    officials), named like people and marked fictional; a second run changes nothing."""
+    import re
+    from datetime import timedelta
 
+    from crm.clock import local_today, utcnow
+    from crm.digests.services import build_digest
+    from crm.models import (
+        Assignment,
+        Campaign,
+        Committee,
+        CommitteeMembership,
+        Interaction,
+        Issue,
+        Person,
+        Position,
+        User,
+    )
+
+    assert runner.invoke(args=["crm", "import-congress"]).exit_code == 0
     first = runner.invoke(args=["crm", "seed-demo"])
     assert first.exit_code == 0, first.output
-    counts = {
-        m: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-        for m in (User, Issue, Person, Interaction)
-    }
-    assert counts[User] == 12 and counts[Issue] == 4 and counts[Interaction] == 300
+    models = (User, Issue, Person, Interaction, Assignment, Campaign, Position)
+    counts = {m: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models}
+    assert counts[User] == 12 and counts[Issue] == 4 and counts[Interaction] == 303
     roles = set(db.session.scalars(sa.select(User.role)))
     assert roles == {"admin", "coordinator", "member"}
     assert len(set(db.session.scalars(sa.select(User.home_state)))) >= 6
-    second = runner.invoke(args=["crm", "seed-demo"])
-    assert second.exit_code == 0
-    assert "interactions: 0" in second.output and "people: 0" in second.output
-    assert {
-        m: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-        for m in (User, Issue, Person, Interaction)
-    } == counts
+    from crm.auth.services import hasher
+    from crm.demo import DEMO_PASSWORD
+
+    for user in db.session.scalars(sa.select(User)):  # everyone signs in with the password
+        assert hasher().verify(user.password_hash, DEMO_PASSWORD)
+    # The directory is the real one: all of Congress with committees, no invented legislators.
+    legislators = sa.select(sa.func.count()).select_from(Person).where(Person.kind == "legislator")
+    assert db.session.scalar(legislators.where(Person.bioguide_id.is_not(None))) == 537
+    assert db.session.scalar(legislators.where(Person.source == "demo")) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CommitteeMembership)) > 3000
     invented = db.session.scalars(sa.select(Person).where(Person.source == "demo")).all()
     assert invented and all("Fictional" in (p.notes or "") for p in invented)
+    assert {p.kind for p in invented} == {"staff", "official"}
+    names = [p.full_name for p in invented]
+    assert len(set(names)) == len(names)
+    assert not [n for n in names if re.search(r"\d", n)]  # never "Quinn Abernathy-14"
+    # Work in every state: overdue, due today, due soon, later, in progress, snoozed, done.
+    now = utcnow()
+    maria = db.session.scalar(sa.select(User).where(User.email == "member@example.org"))
+    today = local_today(now, maria.timezone)
+    mine = db.session.scalars(sa.select(Assignment).where(Assignment.assignee_id == maria.id)).all()
+    due = {(a.due_on - today).days for a in mine if a.status in ("open", "in_progress")}
+    assert min(due) < 0 and 0 in due and 2 in due and max(due) > 7
+    assert {"open", "in_progress", "done"} <= {a.status for a in mine}
+    assert any(a.snoozed_until and a.snoozed_until > today for a in mine)
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(Assignment).where(Assignment.source == "cadence")
+    )
+    # A campaign under way: some work done, some open, targets still to assign.
+    campaign = db.session.scalars(sa.select(Campaign)).one()
+    statuses = db.session.scalars(
+        sa.select(Assignment.status).where(Assignment.campaign_id == campaign.id)
+    ).all()
+    assert statuses.count("done") == 3 and statuses.count("open") == 9
+    from crm.campaigns.services import unassigned_targets
+
+    assert unassigned_targets(campaign, now, campaign.created_by)
+    assert db.session.scalar(sa.select(Committee.id).where(Committee.code == "SSJU04"))
+    # The whip board moved this week; commitments were kept and not kept.
+    week = sa.select(sa.func.count()).select_from(Position)
+    assert db.session.scalar(week.where(Position.recorded_at >= now - timedelta(days=7))) >= 6
+    assert db.session.scalar(week.where(Position.commitment_status == "kept")) >= 2
+    assert db.session.scalar(week.where(Position.commitment_status == "broken")) >= 2
+    # Private contacts, and a digest ready to preview.
+    private = sa.select(sa.func.count()).select_from(Interaction).where(Interaction.private)
+    assert db.session.scalar(private) >= 3
+    assert not build_digest(maria, now).empty
+    second = runner.invoke(args=["crm", "seed-demo"])
+    assert second.exit_code == 0
+    for key in ("interactions", "people", "assignments", "campaigns", "positions"):
+        assert f"{key}: 0" in second.output, second.output
+    assert {
+        m: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models
+    } == counts

@@ -189,7 +189,7 @@ def test_edit_form_shows_a_conflict_not_a_500(client, auth, as_coordinator, memb
             "version": "1",
         },
     )
-    assert resp.status_code == 422
+    assert resp.status_code == 409
     assert "Someone else changed this record" in resp.get_data(as_text=True)
     db.session.refresh(a)
     assert a.title == "Old title"
@@ -251,7 +251,7 @@ def test_snooze_hides_until_the_date(db, member):
     assert work.overdue == [] and work.snoozed == [a]
     assert (
         db.session.scalar(
-            sa.select(sa.func.count()).select_from(Assignment).where(services.overdue(TODAY))
+            sa.select(sa.func.count()).select_from(Assignment).where(Assignment.overdue(TODAY))
         )
         == 0
     )
@@ -440,3 +440,35 @@ def test_work_about_a_deleted_person_does_not_show(client, as_coordinator, db):
         assert "About a deleted person" not in client.get(url).get_data(as_text=True), url
     restore_person(as_coordinator, person, utcnow())
     assert "About a deleted person" in client.get("/my-work").get_data(as_text=True)
+
+
+def test_a_coordinator_is_not_warned_about_their_own_contact(db, coordinator, office):
+    """Assigning an office the coordinator just talked to: their own contact is no collision."""
+    senator, staffer = office
+    maria = UserFactory(name="Maria Santos")
+    InteractionFactory(logged_by=coordinator, occurred_at=NOW - timedelta(days=1), people=[senator])
+    data = AssignmentData(title="Follow up", assignee_id=maria.id, person_id=senator.id)
+    services.create_assignment(coordinator, data, NOW)  # no CollisionWarning
+    assert len(notices(db, maria)) == 1
+
+
+def test_the_collision_guard_names_each_member_once(db, coordinator, office, client, auth):
+    """Omar has an assignment and a contact on the office: one line naming him once."""
+    senator, staffer = office
+    omar, maria = UserFactory(name="Omar Haddad"), UserFactory(name="Maria Santos")
+    AssignmentFactory(assignee=omar, person=staffer, due_on=TODAY + timedelta(days=3))
+    InteractionFactory(
+        logged_by=omar, occurred_at=NOW - timedelta(days=1), people=[senator, staffer]
+    )
+    data = AssignmentData(title="Meet the senator", assignee_id=maria.id, person_id=senator.id)
+    with pytest.raises(CollisionWarning) as e:
+        services.create_assignment(coordinator, data, NOW)
+    assert e.value.message.count("Omar Haddad") == 1
+    assert "already has an open assignment for Avery Whitfield" in e.value.message
+    assert "logged a contact with Sen. Clara Whitmore" in e.value.message
+    assert e.value.message.count("logged a contact") == 1  # senator and staffer: one contact
+    [line] = e.value.people
+    assert sorted(c.kind for c in line.items) == ["assignment", "contact"]
+    # the picker beside the people field says the same, once
+    hint = services.picker_hint(maria, [senator.id], NOW)
+    assert [p.user_name for p in hint["collisions"]] == ["Omar Haddad"]

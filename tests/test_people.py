@@ -259,7 +259,7 @@ def test_concurrent_edits_do_not_lose_updates(db, app, coordinator, admin):
     }
     assert auth_a.post(f"/people/{person.id}/edit", form).status_code == 302
     stale = auth_b.post(f"/people/{person.id}/edit", {**form, "tier": "opponent"})
-    assert stale.status_code == 422
+    assert stale.status_code == 409
     assert "Someone else changed this record" in stale.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Person, person.id).tier == "ally"
@@ -287,5 +287,18 @@ def test_a_tampered_version_is_a_conflict_not_an_error(db, auth, as_coordinator)
             f"/people/{person.id}/edit",
             {"kind": "legislator", "last_name": "Sion", "tier": "ally", "version": version},
         )
-        assert resp.status_code == 422, version
+        assert resp.status_code == 409, version
         assert "Someone else changed this record" in resp.get_data(as_text=True)
+
+
+def test_seat_of_a_legislator_entered_without_chamber_or_district():
+    """Entered by hand with only a state, the seat read "CA House District None"."""
+    from crm.models import Person
+
+    assert Person(kind="legislator", state="CA").seat == "Legislator, CA"
+    assert Person(kind="legislator", state="CA", title="Senator").seat == "Senator, CA"
+    assert Person(kind="legislator", state="TX", chamber="lower").seat == "TX House"
+    rep = Person(kind="legislator", state="CA", level="federal", chamber="lower")
+    assert rep.seat == "U.S. Rep. CA"
+    rep.district = "12"
+    assert rep.seat == "U.S. Rep. CA-12"

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from crm.clock import utcnow
 from crm.models import AuditEntry, Bill, Issue, Position
-from tests.factories import BillFactory, IssueFactory
+from tests.factories import BillFactory, IssueFactory, PersonFactory
 
 
 def test_coordinator_adds_and_edits_an_issue(db, auth, as_coordinator):
@@ -120,6 +120,11 @@ def test_demo_seed_adds_positions_once(db, app, monkeypatch):
 
     # fewer demo contacts than the real seed's 300, to keep the test quick (restored after)
     monkeypatch.setattr(demo, "seed_interactions", partial(demo.seed_interactions, count=80))
+    # a small directory of our own (the demo invents no legislators)
+    for n, (state, chamber) in enumerate(
+        [(s, c) for s in ("TX", "FL", "NY", "TN") for c in ("upper", "lower") * 4]
+    ):
+        PersonFactory(state=state, chamber=chamber, district=None if chamber == "upper" else str(n))
     now = utcnow()
     first = seed(now)
     assert first["positions"] > 30

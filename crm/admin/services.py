@@ -30,6 +30,33 @@ def get_mail(mail_id: int) -> DevMail:
     return mail
 
 
+# The HTML part of a kept message is shown in a frame that runs nothing: no scripts, no requests
+# (inline styles and data: images only, as the email carries them), links open in a new tab
+# outside the sandbox (the frame's sandbox="allow-popups allow-popups-to-escape-sandbox").
+MAIL_FRAME_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; "
+        "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
+    ),
+    "X-Frame-Options": "SAMEORIGIN",
+    "Cache-Control": "no-store",
+}
+
+
+def framed_html(html: str) -> str:
+    """The message's HTML with links opening in a new tab (a link cannot replace the frame)."""
+    base = '<base target="_blank">'
+    lower = html.lower()
+    at = lower.find("<head>")
+    if at >= 0:
+        return html[: at + 6] + base + html[at + 6 :]
+    at = lower.find("<html")
+    if at >= 0:
+        end = html.find(">", at) + 1
+        return html[:end] + "<head>" + base + "</head>" + html[end:]
+    return base + html
+
+
 def ledger_counts() -> dict[str, int]:
     """How many ledger rows are in each status."""
     from crm.models import NOTIFICATION_STATUSES, Notification

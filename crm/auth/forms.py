@@ -4,20 +4,67 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from crm.clock import timezone_names
 from crm.forms import BaseForm
 
+NEW_PASSWORD = [
+    DataRequired(),
+    Length(min=10, max=256, message="Use at least 10 characters (at most 256)."),
+]
+
 
 class LoginForm(BaseForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class TwoFactorForm(BaseForm):
+    code = StringField(
+        "Code",
+        validators=[DataRequired(message="Enter the code."), Length(max=32)],
+        description="The 6 digits your authenticator app shows now, or a recovery code.",
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254), Email(message="Enter an email address.")],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class ResetPasswordForm(BaseForm):
+    password = PasswordField(
+        "New password", validators=NEW_PASSWORD, render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class AcceptInvitationForm(BaseForm):
     password = PasswordField(
         "Choose a password",
         validators=[DataRequired(), Length(min=10, max=256, message="Use at least 10 characters.")],
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "Repeat the password",
         validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
     timezone = SelectField("Your time zone", default="America/New_York")
 
@@ -26,4 +73,12 @@ class AcceptInvitationForm(BaseForm):
         self.timezone.choices = timezone_names()
 
 
-__all__ = ["AcceptInvitationForm", "Email", "LoginForm", "StringField"]
+__all__ = [
+    "AcceptInvitationForm",
+    "Email",
+    "ForgotPasswordForm",
+    "LoginForm",
+    "ResetPasswordForm",
+    "StringField",
+    "TwoFactorForm",
+]

@@ -120,13 +120,20 @@ def inline_css(html: str) -> str:
     return _inliner.inline(html)
 
 
+def base_url() -> str:
+    """The app's public address (CRM_BASE_URL): the one source of absolute links for the web app,
+    the worker and the CLI alike, with or without a request."""
+    return current_app.config["BASE_URL"]
+
+
 def absolute_url(endpoint: str, **values) -> str:
-    """An absolute link for an email, built from BASE_URL (works in a worker, without a request)."""
+    """An absolute link for an email, built from base_url() (works in a worker, without a
+    request)."""
     adapter = g.get("crm_url_adapter")
     if adapter is None:
         from urllib.parse import urlsplit
 
-        parts = urlsplit(current_app.config["BASE_URL"])
+        parts = urlsplit(base_url())
         adapter = g.crm_url_adapter = current_app.url_map.bind(
             parts.netloc or "localhost",
             script_name=parts.path or "/",

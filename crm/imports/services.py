@@ -29,6 +29,7 @@ from crm.forms import US_STATES
 from crm.imports import congress, openstates, reconcile
 from crm.imports.reconcile import Change
 from crm.imports.records import HasProblems, Problem, Snapshot
+from crm.imports.snapshot import SNAPSHOT, snapshot_label
 from crm.imports.sources import DATA_EXTENSIONS, ParseCache, SourceError, UrlPolicy, open_source
 from crm.models import AuditEntry, ImportFile, ImportRun, NotDuplicate, Person, User
 
@@ -96,6 +97,11 @@ def parse(
     return openstates.parse(source, states, as_of, progress)
 
 
+def published_source() -> str:
+    """Where the published congress-legislators files are (CRM_CONGRESS_LEGISLATORS_URL)."""
+    return current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
+
+
 def import_directory(
     kind: str,
     source: str | Path | None,
@@ -114,7 +120,9 @@ def import_directory(
     if source is None:
         if kind != "congress":
             raise ImportFailed("Give the folder that holds the Open States data.")
-        source = current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
+        # No source: the snapshot shipped in the repository (works offline); the published
+        # files only when asked for (`--latest`, a URL, Admin → Imports).
+        source, label = SNAPSHOT, label or snapshot_label()
     result = ImportResult(kind, label or str(source), dry_run)
     cfg = current_app.config
     cache_dir = cfg.get("IMPORT_CACHE_DIR")
@@ -249,14 +257,16 @@ def run_import(
         return import_directory(
             kind, source, now=now, dry_run=True, states=states, as_of=as_of
         ), None
-    label = source or current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
+    label = source or snapshot_label()
     fail_dead_runs(kind, now)
     run = new_run(kind, str(label), actor, now, dry_run=False, status="running")
     db.session.commit()
     run_id = run.id
     try:
         with keep_alive(run_id):
-            result = import_directory(kind, source, now=now, states=states, as_of=as_of)
+            result = import_directory(
+                kind, source, now=now, states=states, as_of=as_of, label=str(label)
+            )
     except ImportFailed as exc:
         finish_run(run_id, utcnow(), failure=exc.message)
         raise
@@ -332,7 +342,7 @@ def start_import(
     if uploads:
         label = "upload: " + ", ".join(n for n, _ in uploads)
     else:
-        label = url or current_app.config.get("CONGRESS_LEGISLATORS_URL") or congress.DEFAULT_URL
+        label = url or published_source()
     if codes:
         label += f" (states: {' '.join(codes)})"
     run = new_run(kind, label, actor, now, dry_run=dry_run)
@@ -480,7 +490,8 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
     db.session.rollback()
     try:
         with keep_alive(run_id), tempfile.TemporaryDirectory(prefix="crm-upload-") as tmp:
-            source = options.get("url") or None
+            # Admin → Imports with neither files nor URL refreshes from the published files.
+            source = options.get("url") or (published_source() if kind == "congress" else None)
             if files:
                 root = Path(tmp)
                 for name, data in files:

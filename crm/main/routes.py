@@ -34,6 +34,6 @@ def healthz():
 @bp.get("/readyz")
 @public
 def readyz():
-    """Ready to serve: database reachable; broker reachable or not configured. 503 otherwise."""
+    """Ready to serve: database and job queue (Redis or the embedded broker) reachable; 503 not."""
     report = services.readiness(current_app.config)
     return jsonify(report), 200 if report["ready"] else 503

@@ -12,13 +12,18 @@ from crm.models import Interaction, Person, User
 
 
 def dashboard_stats(user: User) -> dict:
-    """Dashboard header counts: my contacts this month, the team's, people never contacted."""
+    """Dashboard header counts: my contacts this month, the team's (those I may see), people
+    never contacted."""
     since = utcnow() - timedelta(days=30)
     mine, team = db.session.execute(
         sa.select(
             sa.func.count().filter(Interaction.logged_by_id == user.id),
             sa.func.count(),
-        ).where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since)
+        ).where(
+            Interaction.deleted_at.is_(None),
+            Interaction.occurred_at >= since,
+            Interaction.in_audience(user),
+        )
     ).one()
     never = db.session.scalar(
         sa.select(sa.func.count())
@@ -33,6 +38,35 @@ def dashboard_stats(user: User) -> dict:
     return {"mine_30d": mine, "team_30d": team, "never_contacted": never}
 
 
+def broker_check(config) -> str:
+    """The job queue, as it really is: Redis answering, the embedded SQLite broker readable, or
+    not used at all (inline jobs); "error: ..." otherwise."""
+    redis_url = config.get("REDIS_URL")
+    if redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1).ping()
+            return "ok"
+        except Exception as exc:
+            return f"error: {type(exc).__name__}"
+    if config.get("JOBS_MODE") == "inline":
+        return "not used: jobs run in the web process"
+    url = str(config["CELERY"]["broker_url"])
+    if not url.startswith("sqlalchemy+sqlite:///"):
+        return f"error: unknown broker {url.split(':', 1)[0]}"
+    path = url.removeprefix("sqlalchemy+sqlite:///")
+    import sqlite3
+    from contextlib import closing
+
+    try:  # read-only: a check never creates the file
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:  # no path in the answer: /readyz is public
+        return f"error: the embedded broker cannot be opened ({exc})"
+    return "ok (embedded SQLite broker)"
+
+
 def readiness(config) -> dict:
     checks = {}
     try:
@@ -41,18 +75,8 @@ def readiness(config) -> dict:
     except Exception as exc:  # reported, not raised: this is the health check
         db.session.rollback()
         checks["database"] = f"error: {type(exc).__name__}"
-    redis_url = config.get("REDIS_URL")
-    if not redis_url:
-        checks["broker"] = "not configured"
-    else:
-        import redis
-
-        try:
-            redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1).ping()
-            checks["broker"] = "ok"
-        except Exception as exc:
-            checks["broker"] = f"error: {type(exc).__name__}"
-    ready = checks["database"] == "ok" and checks["broker"] in {"ok", "not configured"}
+    checks["broker"] = broker_check(config)
+    ready = checks["database"] == "ok" and not checks["broker"].startswith("error")
     jobs = {}
     if checks["database"] == "ok":
         from crm.heartbeat import late_jobs

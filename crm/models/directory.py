@@ -168,25 +168,39 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
         """Derive display, sort and search names from the name parts."""
         first = self.nickname or self.first_name
         parts = [first, self.last_name]
-        self.full_name = self.full_name or " ".join(p for p in parts if p)
-        self.sort_name = fold(f"{self.last_name}, {self.first_name or ''}").strip(", ")
+        self.full_name = self.fit("full_name", self.full_name or " ".join(p for p in parts if p))
+        self.sort_name = self.fit(
+            "sort_name", fold(f"{self.last_name}, {self.first_name or ''}").strip(", ")
+        )
         names = dict.fromkeys(
             [self.full_name, self.first_name, self.middle_name, self.nickname, self.last_name]
         )
-        self.search_name = fold(" ".join(n for n in names if n))
+        self.search_name = self.fit("search_name", fold(" ".join(n for n in names if n)))
+
+    @classmethod
+    def fit(cls, column: str, text: str) -> str:
+        """Derived text cut to its column: the parts each fit theirs, but joined, or expanded by
+        NFKD folding ("\ufdfd" is 18 letters), they can exceed it (PostgreSQL refuses)."""
+        return text[: cls.__table__.c[column].type.length]
 
     @property
     def seat(self) -> str:
         """e.g. "Senator, TX", "Rep. CA-12", "TN House District 93"."""
         if self.kind != "legislator" or not self.state:
             return self.title or ""
+        if not self.chamber:  # entered by hand with the chamber left blank: no "District None"
+            return f"{self.title or 'Legislator'}, {self.state}"
         if self.level == "federal":
             if self.chamber == "upper":
                 return f"U.S. Senator, {self.state}"
+            if not self.district:
+                return f"U.S. Rep. {self.state}"
             return f"U.S. Rep. {self.state}-{'AL' if self.district == '0' else self.district}"
         chamber = {"upper": "Senate", "unicameral": "Legislature"}.get(self.chamber, "House")
         if self.chamber == "lower" and self.state in ASSEMBLY_STATES:
             chamber = "Assembly"
+        if not self.district:
+            return f"{self.state} {chamber}"
         return f"{self.state} {chamber} District {self.district}"
 
     @property

@@ -1,4 +1,4 @@
-"""Coalition accounts, their sessions and sign-in failures."""
+"""Coalition accounts, their sessions, sign-in throttles and second factors."""
 
 from __future__ import annotations
 
@@ -15,6 +15,38 @@ from crm.models.base import Timestamps, UTCDateTime
 
 ROLES = ("member", "coordinator", "admin")
 ROLE_RANK = {"member": 1, "coordinator": 2, "admin": 3}
+# Titles before a name that a greeting skips ("Dr. Nia Newcomer" is greeted "Nia").
+HONORIFICS = frozenset(
+    {
+        "dr",
+        "prof",
+        "professor",
+        "sen",
+        "senator",
+        "rep",
+        "representative",
+        "mr",
+        "ms",
+        "mrs",
+        "mx",
+        "miss",
+        "hon",
+        "honorable",
+        "the",
+        "sir",
+        "dame",
+        "rev",
+        "fr",
+    }
+)
+
+
+def given_name(name: str) -> str | None:
+    """The first word of a name that is not an honorific; None when there is none."""
+    for word in name.split():
+        if word.rstrip(".,").lower() not in HONORIFICS:
+            return word.rstrip(",")
+    return None
 
 
 def new_token() -> str:
@@ -34,6 +66,8 @@ class User(UserMixin, Timestamps, db.Model):
     # Stored lower-cased: unique without regard to case on every engine.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    # What to call them in greetings ("Hello, Nia"); empty: the first name, honorifics skipped.
+    preferred_name: Mapped[str | None] = mapped_column(sa.String(60))
     role: Mapped[str] = mapped_column(sa.String(20), default="member")
     organization: Mapped[str | None] = mapped_column(sa.String(200))
     home_state: Mapped[str | None] = mapped_column(sa.String(2), index=True)
@@ -51,6 +85,12 @@ class User(UserMixin, Timestamps, db.Model):
     # None: no feed yet.
     calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # TOTP second factor: the shared secret (base32) once enrolment is confirmed, and the last
+    # time step accepted, so one code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     sessions: Mapped[list[UserSession]] = relationship(back_populates="user")
 
@@ -85,8 +125,14 @@ class User(UserMixin, Timestamps, db.Model):
         return self.has_role("admin")
 
     @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
+
+    @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name else self.email
+        """How pages and emails greet them: the preferred name, else the first name."""
+        preferred = (self.preferred_name or "").strip()
+        return preferred or given_name(self.name or "") or self.name or self.email
 
     @property
     def initials(self) -> str:
@@ -104,23 +150,51 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last request seen (written at most once a minute): the idle lifetime counts from here.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
 
     user: Mapped[User] = relationship(back_populates="sessions")
 
+    @staticmethod
+    def live_for(user_id: int, idle_since: datetime, started_since: datetime) -> sa.Select:
+        """A user's sessions that are neither revoked nor past their idle or absolute lifetime."""
+        return (
+            sa.select(UserSession)
+            .where(
+                UserSession.user_id == user_id,
+                UserSession.revoked_at.is_(None),
+                UserSession.created_at > started_since,
+                sa.func.coalesce(UserSession.last_seen_at, UserSession.created_at) > idle_since,
+            )
+            .order_by(
+                sa.func.coalesce(UserSession.last_seen_at, UserSession.created_at).desc(),
+                UserSession.id.desc(),
+            )
+        )
 
-class LoginFailure(db.Model):
-    """One failed sign-in, counted per account and per client address for throttling."""
 
-    __tablename__ = "login_failures"
+class SignInThrottle(db.Model):
+    """An atomic counter of sign-in attempts in a fixed window, keyed "account:<email>",
+    "address:<ip>" or "reset:<email>". `blocked_until` slows an address over its limit down to
+    one password check at a time instead of refusing it outright."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(320), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254))
-    ip: Mapped[str] = mapped_column(sa.String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    __table_args__ = (
-        sa.Index("ix_login_failures_email_at", "email", "at"),
-        sa.Index("ix_login_failures_ip_at", "ip", "at"),
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,15 +1,21 @@
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from crm.clock import timezone_names
-from crm.forms import STATE_CHOICES, BaseForm
+from crm.forms import STATE_CHOICES, BaseForm, fits
+from crm.models import User
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 class ProfileForm(BaseForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    organization = StringField("Organization", validators=[Optional(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), fits(User.name)])
+    preferred_name = StringField(
+        "What should we call you?",
+        validators=[Optional(), fits(User.preferred_name)],
+        description="Used in greetings and emails. Empty: your first name.",
+    )
+    organization = StringField("Organization", validators=[Optional(), fits(User.organization)])
     home_state = SelectField("Home state", choices=STATE_CHOICES)
     timezone = SelectField("Time zone")
     digest_enabled = BooleanField("Send me the weekly digest")
@@ -22,3 +28,40 @@ class ProfileForm(BaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_names()
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(),
+            Length(min=10, max=256, message="Use at least 10 characters (at most 256)."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", "The passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EnableTwoFactorForm(BaseForm):
+    code = StringField(
+        "Code from the app",
+        validators=[DataRequired(message="Enter the code."), Length(max=16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class DisableTwoFactorForm(BaseForm):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )

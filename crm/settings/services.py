@@ -13,6 +13,7 @@ from crm.models import User
 
 PROFILE_FIELDS = (
     "name",
+    "preferred_name",
     "organization",
     "home_state",
     "timezone",
@@ -33,6 +34,8 @@ def update_profile(user: User, data: dict, now: datetime) -> None:
         or not 0 <= int(data.get("digest_hour", 0)) <= 23
     ):
         raise DomainError("Choose a day and an hour for the digest.", field="digest_hour")
+    if data.get("preferred_name") is not None:
+        data["preferred_name"] = data["preferred_name"].strip()
     before = audit.snapshot(user, PROFILE_FIELDS)
     for key in PROFILE_FIELDS:
         if key in data:

@@ -164,7 +164,7 @@ def test_network_unreachable_is_a_clear_error(app, runner, allow_loopback):
     old = app.config["CONGRESS_LEGISLATORS_URL"]
     app.config["CONGRESS_LEGISLATORS_URL"] = f"http://127.0.0.1:{closed_port()}/published/"
     try:
-        result = runner.invoke(args=["crm", "import-congress"])
+        result = runner.invoke(args=["crm", "import-congress", "--latest"])
     finally:
         app.config["CONGRESS_LEGISLATORS_URL"] = old
     assert result.exit_code == 1
@@ -178,7 +178,7 @@ def test_published_files_are_fetched_by_name(app, http_folder, runner):
     old = app.config["CONGRESS_LEGISLATORS_URL"]
     app.config["CONGRESS_LEGISLATORS_URL"] = url
     try:
-        result = runner.invoke(args=["crm", "import-congress", "--dry-run"])
+        result = runner.invoke(args=["crm", "import-congress", "--latest", "--dry-run"])
     finally:
         app.config["CONGRESS_LEGISLATORS_URL"] = old
     assert result.exit_code == 0, result.output

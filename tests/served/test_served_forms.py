@@ -1,0 +1,437 @@
+"""Every form of the app submitted through the browser, on the app served by gunicorn.
+
+SUBMITTED_BY says which test submits each POST endpoint of the url_map; a POST endpoint missing
+from it fails `test_every_form_is_submitted_in_a_browser`, so a new form cannot go untried. Each
+submission checks in the served app's access log that the POST reached its endpoint and was
+accepted (no 400 for a missing token, no 422, no 500).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.served.conftest import EMAILS, seed_world
+from tests.serving import endpoint_of, sign_in_state
+from tests.test_access import ROUTES
+
+pytestmark = pytest.mark.browser
+
+SUBMITTED_BY = {
+    "auth.login": "test_account_forms",
+    "auth.logout": "test_account_forms",
+    "settings.profile": "test_account_forms",
+    "settings.regenerate_calendar": "test_account_forms",
+    "admin.users": "test_account_forms",
+    "auth.accept_invitation": "test_account_forms",
+    "admin.change_role": "test_admin_forms",
+    "admin.deactivate": "test_admin_forms",
+    "admin.activate": "test_admin_forms",
+    "admin.resend_notification": "test_admin_forms",
+    "admin.confirm_delivered": "test_admin_forms",
+    "imports.index": "test_admin_forms",
+    "imports.retry": "test_import_retry_form",
+    "people.create": "test_directory_forms",
+    "people.edit": "test_directory_forms",
+    "people.delete": "test_directory_forms",
+    "people.restore": "test_directory_forms",
+    "policy.record_position": "test_directory_forms",
+    "interactions.quick_log": "test_contact_forms",
+    "interactions.edit": "test_contact_forms",
+    "interactions.delete": "test_contact_forms",
+    "interactions.restore": "test_contact_forms",
+    "assignments.create": "test_assignment_forms",
+    "assignments.edit": "test_assignment_forms",
+    "assignments.set_status": "test_assignment_forms",
+    "assignments.snooze": "test_assignment_forms",
+    "assignments.reassign": "test_assignment_forms",
+    "assignments.complete": "test_assignment_forms",
+    "assignments.delete": "test_assignment_forms",
+    "assignments.restore": "test_assignment_forms",
+    "assignments.follow_ups": "test_assignment_forms",
+    "assignments.update_follow_up": "test_assignment_forms",
+    "campaigns.create": "test_campaign_forms",
+    "campaigns.edit": "test_campaign_forms",
+    "campaigns.assign": "test_campaign_forms",
+    "campaigns.delete": "test_campaign_forms",
+    "policy.edit_issue": "test_policy_forms",
+    "policy.edit_bill": "test_policy_forms",
+    "policy.mark_commitment": "test_policy_forms",
+    "links.done": "test_link_forms",
+    "links.snooze": "test_link_forms",
+    "links.unsubscribe": "test_link_forms",
+}
+
+
+# POST endpoints added after this layer whose browser submission is still to be written; listed
+# here so the gap is visible (a stale entry fails the registry test).
+NOT_YET_SUBMITTED = {
+    "bills.track",
+    "conrad30.edit",
+    "events.add_meeting",
+    "events.add_targets",
+    "events.debrief",  # submitted by test_served_advocacy_day.py, not registered here
+    "events.delete_meeting",
+    "events.edit",
+    "events.propose",
+    "events.remove_target",
+    "organizations.create",
+    "organizations.edit",
+    "organizations.reinstate",
+    "organizations.retire",
+    "duplicates.merge",
+    "duplicates.not_duplicate",
+    "intake.check",
+    "intake.mapping",
+    "intake.upload",
+}
+
+
+def test_every_form_is_submitted_in_a_browser():
+    posts = {endpoint for endpoint, _, method in ROUTES if method == "POST"}
+    assert not NOT_YET_SUBMITTED & set(SUBMITTED_BY), "submitted now: drop it from the gap list"
+    assert NOT_YET_SUBMITTED <= posts, "stale entries in NOT_YET_SUBMITTED"
+    missing = posts - set(SUBMITTED_BY) - NOT_YET_SUBMITTED
+    assert not missing, f"POST endpoints no browser test submits: {sorted(missing)}"
+    assert not set(SUBMITTED_BY) - posts, "stale entries in SUBMITTED_BY"
+    assert all(callable(globals().get(name)) for name in SUBMITTED_BY.values())
+
+
+class Driver:
+    """A signed-in page on the served app that submits forms and checks they were accepted."""
+
+    def __init__(self, app, served_app, page):
+        self.app, self.served, self.page = app, served_app, page
+        self.submitted: set[str] = set()
+
+    def go(self, path: str) -> None:
+        response = self.page.goto(self.served.url(path))
+        assert response.status < 400, (path, response.status)
+
+    def form(self, action: str | None = None):
+        if action is None:
+            return self.page.locator("main form[method=post]:not([action])").first
+        return self.page.locator(f'form[action="{action}"]').first
+
+    def submit(self, endpoint: str, form=None, button: str | None = None) -> None:
+        """Click the form's submit button; the POST must reach `endpoint` and be accepted."""
+        form = form if form is not None else self.form()
+        target = (
+            form.get_by_role("button", name=button, exact=True)
+            if button
+            else form.locator("button[type=submit], button:not([type]), input[type=submit]").first
+        )
+        mark = self.served.mark()
+        with self.page.expect_response(lambda r: r.request.method == "POST"):
+            target.click()
+        self.page.wait_for_load_state("load")
+        posts = [
+            status
+            for method, path, status in self.served.requests(mark)
+            if method == "POST" and endpoint_of(self.app, method, path) == endpoint
+        ]
+        assert posts, f"no POST reached {endpoint}: {self.served.requests(mark)}"
+        assert posts[-1] in (200, 302, 303), f"{endpoint} answered {posts[-1]}"
+        assert "Something went wrong" not in self.page.content()
+        self.submitted.add(endpoint)
+
+    def flash(self) -> str:
+        return " ".join(self.page.locator(".alert").all_inner_texts())
+
+    def done(self, test_name: str) -> None:
+        """Every endpoint the registry gives this test was submitted."""
+        mine = {e for e, t in SUBMITTED_BY.items() if t == test_name}
+        assert mine <= self.submitted, f"not submitted: {sorted(mine - self.submitted)}"
+
+
+@pytest.fixture
+def driver(app, browser, served_app):
+    """driver(role) -> a Driver on a fresh world, signed in as that role."""
+    world = seed_world()
+    contexts = []
+
+    def make(role: str = "coordinator") -> Driver:
+        state = sign_in_state(browser, served_app, EMAILS[role]) if role != "anonymous" else None
+        context = browser.new_context(storage_state=state, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10000)
+        contexts.append(context)
+        d = Driver(app, served_app, context.new_page())
+        d.world = world
+        return d
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def test_directory_forms(driver):
+    d = driver("coordinator")
+    d.go("/people/new")
+    d.page.fill("#first_name", "Alex")
+    d.page.fill("#last_name", "Padilla")
+    d.page.select_option("#state", "CA")
+    d.submit("people.create")
+    person_path = d.page.url.removeprefix(d.served.base)
+    assert re.fullmatch(r"/people/\d+", person_path), person_path
+    d.page.get_by_role("link", name="Edit", exact=True).click()
+    d.page.fill("#title", "Senator")
+    d.submit("people.edit")
+    assert "Saved" in d.flash()
+    # A legislator entered without chamber or district read "CA House District None".
+    assert "District None" not in d.page.inner_text("main")
+    d.page.get_by_text("Record a position").click()
+    form = d.form(f"{person_path}/positions")
+    form.locator("select[name=subject]").select_option(index=1)
+    form.locator("select[name=stance]").select_option("support")
+    d.submit("policy.record_position", form)
+    d.go(f"{person_path}/edit")
+    d.submit("people.delete", d.form(f"{person_path}/delete"))
+    d.go(person_path)
+    d.submit("people.restore", d.form(f"{person_path}/restore"))
+    d.done("test_directory_forms")
+
+
+def test_contact_forms(driver):
+    d = driver("coordinator")
+    d.go("/log")
+    d.page.get_by_label("Who did you contact?").fill("cornyn")
+    d.page.get_by_role("option", name=re.compile("John Cornyn")).click()
+    d.page.get_by_label("Subject").fill("Conrad 30 follow-up")
+    d.submit("interactions.quick_log", d.form())
+    assert "Logged" in d.flash()
+    interaction_id = d.world.ids["interaction_id"]
+    d.go(f"/interactions/{interaction_id}/edit")
+    d.page.get_by_label("Subject").fill("Conrad 30 meeting (edited)")
+    d.submit("interactions.edit", d.form())
+    d.go(f"/interactions/{interaction_id}")
+    d.submit("interactions.delete", d.form(f"/interactions/{interaction_id}/delete"))
+    d.go(f"/interactions/{interaction_id}")
+    d.submit("interactions.restore", d.form(f"/interactions/{interaction_id}/restore"))
+    d.done("test_contact_forms")
+
+
+def test_assignment_forms(driver):
+    d = driver("coordinator")
+    d.go("/assignments/new")
+    d.page.locator("#people-search").fill("cantwell")
+    d.page.get_by_role("option", name=re.compile("Maria Cantwell")).click()
+    d.page.fill("#title", "Ask about the Conrad 30 letter")
+    d.page.select_option("#assignee_id", label="Mia Member")
+    form = d.form()
+    d.submit("assignments.create", form)
+    if d.page.get_by_label("Assign anyway").count():  # the collision guard asks first
+        d.page.get_by_label("Assign anyway").check()
+        d.submit("assignments.create", d.form())
+    path = d.page.url.removeprefix(d.served.base).split("?")[0]
+    assert re.fullmatch(r"/assignments/\d+", path), path
+    d.go(f"{path}/edit")
+    d.page.fill("#title", "Ask about the Conrad 30 letter (edited)")
+    d.submit("assignments.edit", d.form())
+    d.go(path)
+    d.submit("assignments.set_status", d.form(f"{path}/status"), button=None)
+    d.submit("assignments.snooze", d.form(f"{path}/snooze"))
+    form = d.form(f"{path}/reassign")
+    form.locator("select").select_option(label="Cora Coordinator")
+    d.submit("assignments.reassign", form)
+    if d.page.get_by_label("Reassign anyway").count():
+        d.page.get_by_label("Reassign anyway").check()
+        d.submit("assignments.reassign", d.form(f"{path}/reassign"))
+    d.submit("assignments.complete", d.form(f"{path}/complete"))
+    d.submit("assignments.delete", d.form(f"{path}/delete"))
+    d.go(path)
+    d.submit("assignments.restore", d.form(f"{path}/restore"))
+    d.go("/assignments/follow-ups")
+    d.page.fill("#label", "Send the one-pager")
+    d.submit("assignments.follow_ups", d.form())
+    template_id = d.world.ids["template_id"]
+    form = d.form(f"/assignments/follow-ups/{template_id}")
+    form.locator(f"#t{template_id}-label").fill("Thank-you note (edited)")
+    d.submit("assignments.update_follow_up", form)
+    assert "Saved" in d.flash()
+    d.done("test_assignment_forms")
+
+
+def test_campaign_forms(driver):
+    d = driver("coordinator")
+    d.go("/campaigns/new")
+    d.page.fill("#state", "FL")
+    d.page.get_by_role("button", name="Preview").click()
+    d.page.wait_for_url("**state=FL**")
+    d.page.fill("#name", "Florida delegation")
+    d.submit("campaigns.create", d.form())
+    path = d.page.url.removeprefix(d.served.base).split("?")[0]
+    assert re.fullmatch(r"/campaigns/\d+", path), path
+    d.go(f"{path}/edit")
+    d.page.fill("#name", "Florida delegation, spring")
+    d.submit("campaigns.edit", d.form())
+    d.go(f"{path}/assign")
+    d.submit("campaigns.assign", d.page.locator("main form[method=post]").first)
+    assert "assign" in d.flash().lower()
+    d.go(path)
+    d.submit("campaigns.delete", d.form(f"{path}/delete"))
+    d.done("test_campaign_forms")
+
+
+def test_policy_forms(driver):
+    d = driver("coordinator")
+    d.go("/issues/new")
+    d.page.fill("#name", "H-1B portability")
+    d.submit("policy.edit_issue", d.form())
+    d.go("/bills/new")
+    d.page.fill("#session", "119")
+    d.page.fill("#number", "S. 1234")
+    d.page.fill("#title", "Doctors for Underserved Areas Act")
+    d.submit("policy.edit_bill", d.form())
+    # F2: the whip board's Mark form rendered without its CSRF token and answered 400.
+    d.go(f"/issues/{d.world.ids['issue_id']}/whip")
+    form = d.page.locator("#whip-commitments form.commitment-form").first
+    form.locator("select").select_option("kept")
+    d.submit("policy.mark_commitment", form)
+    assert "Commitment marked kept" in d.flash()
+    d.done("test_policy_forms")
+
+
+def test_admin_forms(driver, tmp_path):
+    d = driver("admin")
+    other = d.world.ids["user_id"]
+    d.go("/admin/users")
+    form = d.form(f"/admin/users/{other}/role")
+    form.locator("select").select_option("coordinator")
+    d.submit("admin.change_role", form)
+    d.submit("admin.deactivate", d.form(f"/admin/users/{other}/deactivate"))
+    d.submit("admin.activate", d.form(f"/admin/users/{other}/activate"))
+    d.go("/admin/status")
+    n = d.world.ids["notification_id"]
+    d.submit("admin.resend_notification", d.form(f"/admin/status/notifications/{n}/resend"))
+    d.go("/admin/status")
+    n = d.world.ids["unknown_notification_id"]
+    d.submit("admin.confirm_delivered", d.form(f"/admin/status/notifications/{n}/delivered"))
+    d.go("/admin/imports/")
+    upload = tmp_path / "legislators-current.yaml"
+    upload.write_text("- id: {bioguide: X000001}\n  name: {first: Test, last: Person}\n")
+    d.page.get_by_label("Files").set_input_files(str(upload))
+    d.page.check("#dry_run")
+    d.submit("imports.index", d.form())
+    d.done("test_admin_forms")
+
+
+def test_account_forms(app, driver, browser, served_app):
+    from crm.models import DevMail
+
+    d = driver("admin")
+    d.go("/settings/")
+    d.page.fill("#organization", "Taskforce HQ")
+    d.submit("settings.profile", d.form())
+    d.submit("settings.regenerate_calendar", d.form("/settings/calendar"))
+    d.go("/admin/users")
+    d.page.fill("#email", "newcomer@example.org")
+    d.page.fill("#name", "Nia Newcomer")
+    d.submit("admin.users", d.form())
+    from crm.extensions import db
+
+    mail = db.session.scalars(
+        db.select(DevMail).where(DevMail.to_email == "newcomer@example.org")
+    ).one()
+    link = re.search(r"https?://\S+/invitation/\S+", mail.text_body).group(0)
+    path = "/invitation/" + link.split("/invitation/", 1)[1].rstrip(".,)")
+    # Sign out through the menu, then accept the invitation as the newcomer.
+    d.page.get_by_role("button", name=re.compile("Ada Admin")).click()
+    d.submit("auth.logout", d.form("/logout"))
+    d.go(path)
+    d.page.fill("#password", "a long enough passphrase 42")
+    d.page.fill("#confirm", "a long enough passphrase 42")
+    d.submit("auth.accept_invitation", d.form())
+    if "/login" in d.page.url:
+        d.page.get_by_label("Email").fill("newcomer@example.org")
+        d.page.get_by_label("Password").fill("a long enough passphrase 42")
+        d.submit("auth.login", d.form())
+    else:  # signed in by the invitation: sign out and in again through the form
+        d.page.get_by_role("button", name=re.compile("Nia Newcomer")).click()
+        d.submit("auth.logout", d.form("/logout"))
+        d.go("/login")
+        d.page.get_by_label("Email").fill("newcomer@example.org")
+        d.page.get_by_label("Password").fill("a long enough passphrase 42")
+        d.submit("auth.login", d.form())
+    assert d.page.url.rstrip("/") == served_app.base
+    d.done("test_account_forms")
+
+
+def test_link_forms(app, driver, served_app, monkeypatch):
+    """The one-click links of a reminder email, opened from the dev mailbox and confirmed."""
+    from crm.clock import utcnow
+    from crm.extensions import db
+    from crm.models import Assignment, DevMail
+    from crm.reminders.services import dispatch_due_reminders
+
+    d = driver("member")
+    monkeypatch.setitem(app.config, "BASE_URL", served_app.base)
+    monkeypatch.setitem(app.config, "REMINDER_HOURS", "0-24")
+    dispatch_due_reminders(utcnow() + timedelta(minutes=1))
+    mail = db.session.scalars(
+        db.select(DevMail).where(DevMail.to_email == EMAILS["member"]).order_by(DevMail.id.desc())
+    ).first()
+    assert mail is not None, "no reminder in the dev mailbox"
+    links = re.findall(re.escape(served_app.base) + r"/\S+", mail.text_body)
+    done = next(u for u in links if "/links/done/" in u)
+    snooze = next(u for u in links if "/links/snooze/" in u)
+    unsubscribe = next(
+        (u for u in links if "/unsubscribe/" in u),
+        None,
+    ) or next(iter(re.findall(r"<(http[^>]+/unsubscribe/[^>]+)>", str(mail.headers))), None)
+    assert unsubscribe, "the reminder has no unsubscribe link"
+    for url, endpoint in ((snooze, "links.snooze"), (done, "links.done")):
+        d.page.goto(url)
+        d.submit(endpoint, d.page.locator("main form[method=post]").first)
+    d.page.goto(unsubscribe)
+    d.submit("links.unsubscribe", d.page.locator("main form[method=post]").first)
+    db.session.expire_all()
+    assert db.session.scalars(db.select(Assignment).where(Assignment.status == "done")).first()
+    d.done("test_link_forms")
+
+
+def test_import_retry_form(app, browser, tmp_path):
+    """An import no worker picked up offers "Send it to the queue again": that needs the app
+    served with a real job queue (Redis) and no worker, so it gets a gunicorn of its own."""
+    import os
+
+    import redis
+
+    from crm.clock import utcnow
+    from crm.extensions import db
+    from crm.models import ImportRun
+    from tests.jobs.conftest import service_missing
+    from tests.serving import ServedApp
+
+    redis_url = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        service_missing(f"Redis is not reachable at {redis_url}: {exc}")
+    world = seed_world()
+    queued = ImportRun(kind="congress", source="missing.yaml", status="queued", created_at=utcnow())
+    db.session.add(queued)
+    db.session.commit()
+    served = ServedApp(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        tmp_path,
+        workers=1,
+        jobs_mode="celery",
+        CRM_REDIS_URL=redis_url,
+    ).start()
+    context = browser.new_context(storage_state=sign_in_state(browser, served, EMAILS["admin"]))
+    context.set_default_timeout(15000)
+    try:
+        d = Driver(app, served, context.new_page())
+        d.world = world
+        d.go(f"/admin/imports/{queued.id}")
+        form = d.form(f"/admin/imports/{queued.id}/retry")
+        form.wait_for()  # the status poll asks the queue whether a worker listens
+        d.submit("imports.retry", form)
+        assert "Sent to the job queue again" in d.flash()
+        d.done("test_import_retry_form")
+    finally:
+        context.close()
+        served.stop()
+        redis.Redis.from_url(redis_url).delete("celery")
