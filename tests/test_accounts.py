@@ -627,7 +627,7 @@ def test_required_two_factor_covers_every_route(app, client, auth, coordinator, 
             role = required_role(endpoint)
         if method != "GET" or role in (None, "admin") or getattr(view, ENROLMENT_ATTR, False):
             continue  # public pages, pages a coordinator may not see anyway, the enrolment page
-        url = re.sub(r"<(?:int:)?\w+>", "1", rule)
+        url = re.sub(r"<(?:\w+:)?\w+>", "1", rule)
         resp = client.get(url)
         assert resp.status_code == 302, (url, resp.status_code)
         assert resp.headers["Location"] == "/settings/two-factor", url

@@ -135,6 +135,7 @@ REFERENCES = {
     "campaign_id": "campaigns",
     "interaction_id": "interactions",
     "completed_interaction_id": "interactions",
+    "from_interaction_id": "interactions",
 }
 LIST_REFERENCES = {
     "issues": "issues",
@@ -224,6 +225,7 @@ SHOWN: dict[str, dict[str, Shown]] = {
         "status": enum("Status", ASSIGNMENT_STATUSES),
         "snoozed_until": Shown("Snoozed until", "date"),
         "completed_interaction_id": Shown("Done with the contact"),
+        "from_interaction_id": Shown("Follow-up of the contact"),
     },
     "positions": {
         "stance": enum("Stance", STANCES),
