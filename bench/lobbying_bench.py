@@ -61,21 +61,8 @@ def main() -> None:
 
         lo = from_local(datetime.combine(start, datetime.min.time()), tz)
         hi = from_local(datetime.combine(end + timedelta(days=1), datetime.min.time()), tz)
-        direct = db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Interaction.id)))
-            .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
-            .join(Person, Person.id == interaction_people.c.person_id)
-            .where(
-                Interaction.deleted_at.is_(None),
-                Interaction.occurred_at >= lo,
-                Interaction.occurred_at < hi,
-                Person.kind.in_(COVERED_KINDS),
-                Person.deleted_at.is_(None),
-                sa.or_(Person.level == "federal", Person.kind != "legislator"),
-            )
-        )
-        rows = db.session.scalar(
-            sa.select(sa.func.count())
+        direct, rows = db.session.execute(
+            sa.select(sa.func.count(sa.distinct(Interaction.id)), sa.func.count())
             .select_from(Interaction)
             .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
             .join(Person, Person.id == interaction_people.c.person_id)
@@ -87,7 +74,7 @@ def main() -> None:
                 Person.deleted_at.is_(None),
                 sa.or_(Person.level == "federal", Person.kind != "legislator"),
             )
-        )
+        ).one()
         same = (direct, rows) == (report.contacts, len(report.rows))
         print(
             f"Q{quarter} {year} for the coalition as a coordinator: {report.contacts:,} contacts, "

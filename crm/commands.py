@@ -209,27 +209,15 @@ def import_openstates(path, states, dry_run, as_json, as_of, verbose):
     run_import_command("openstates", path, states, dry_run, as_json, as_of, verbose)
 
 
-@crm_cli.command("import-agencies")
-@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="End with a one-line JSON summary.")
-def import_agencies(path, dry_run, as_json):
-    """Load or refresh the starter agency directory (federal agencies and offices; each state's
-    Conrad 30 program office and medical board). PATH: another file of the same format."""
+def report_result(result, totals: str, as_json: bool) -> None:
+    """The end of an all-or-nothing import: its changes and totals, or its problems and exit 1;
+    with --json, a one-line summary last."""
     import json
-    from pathlib import Path
 
-    from crm.organizations.agencies import import_agencies as run
-
-    result = run(Path(path) if path else None, actor=None, now=utcnow(), dry_run=dry_run)
     if result.ok:
         for line in result.changes:
             click.echo(line)
-        click.echo(
-            f"{'Would create' if dry_run else 'Created'} {result.created}, "
-            f"{'update' if dry_run else 'updated'} {result.updated}, "
-            f"unchanged {result.unchanged}."
-        )
+        click.echo(totals)
     else:
         click.echo(f"{len(result.problems)} problem(s); nothing was imported:", err=True)
         for problem in result.problems:
@@ -238,6 +226,26 @@ def import_agencies(path, dry_run, as_json):
         click.echo(json.dumps(result.summary()))
     if not result.ok:
         sys.exit(1)
+
+
+@crm_cli.command("import-agencies")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="List what would change; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="End with a one-line JSON summary.")
+def import_agencies(path, dry_run, as_json):
+    """Load or refresh the starter agency directory (federal agencies and offices; each state's
+    Conrad 30 program office and medical board). PATH: another file of the same format."""
+    from pathlib import Path
+
+    from crm.organizations.agencies import import_agencies as run
+
+    result = run(Path(path) if path else None, actor=None, now=utcnow(), dry_run=dry_run)
+    report_result(
+        result,
+        f"{'Would create' if dry_run else 'Created'} {result.created}, "
+        f"{'update' if dry_run else 'updated'} {result.updated}, unchanged {result.unchanged}.",
+        as_json,
+    )
 
 
 @crm_cli.command("import-bills")
@@ -249,26 +257,16 @@ def import_bills(source, dry_run, as_json):
 
     SOURCE: a BILLSTATUS-*.xml file, a folder of them, or a .zip of them.
     """
-    import json
 
     from crm.imports.bills import import_bills as run
 
     result = run(source, actor=None, now=utcnow(), dry_run=dry_run)
-    if result.ok:
-        for line in result.changes:
-            click.echo(line)
-        click.echo(
-            f"{result.files} file(s): created {result.created}, updated {result.updated}, "
-            f"unchanged {result.unchanged}" + (" (dry run: nothing saved)" if dry_run else ".")
-        )
-    else:
-        click.echo(f"{len(result.problems)} problem(s); nothing was imported:", err=True)
-        for problem in result.problems:
-            click.echo(f"error: {problem}", err=True)
-    if as_json:
-        click.echo(json.dumps(result.summary()))
-    if not result.ok:
-        sys.exit(1)
+    report_result(
+        result,
+        f"{result.files} file(s): created {result.created}, updated {result.updated}, "
+        f"unchanged {result.unchanged}" + (" (dry run: nothing saved)" if dry_run else "."),
+        as_json,
+    )
 
 
 @crm_cli.command("import-contacts")

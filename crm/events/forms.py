@@ -42,20 +42,9 @@ class DayForm(BaseForm):
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
 
     def day_data(self) -> dict:
-        keys = (
-            "name",
-            "day",
-            "place",
-            "timezone",
-            "starts",
-            "ends",
-            "meeting_minutes",
-            "min_gap_minutes",
-            "issue_id",
-            "bill_id",
-            "notes",
-        )
-        data = {k: getattr(self, k).data for k in keys}
+        from crm.events.services import DAY_FIELDS
+
+        data = {k: getattr(self, k).data for k in DAY_FIELDS}
         data["min_gap_minutes"] = data["min_gap_minutes"] or 0
         return data
 
