@@ -14,7 +14,8 @@ JURISDICTIONS = [("US", "Federal (US)")] + [
 def optional_id(value):
     """'' -> None, digits -> int; anything else is left for the choice check to refuse."""
     text = str(value or "").strip()
-    if not text:
+    # A (None, "—") choice is rendered as value="None", so that is what a browser sends back.
+    if not text or text == "None":
         return None
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else text
 
