@@ -70,7 +70,10 @@ class TargetsForm(BaseForm):
     chamber = SelectField(
         "Chamber", choices=[("", "Both"), ("upper", "Senate"), ("lower", "House")], default=""
     )
-    person_id = IntegerField("Or one office (person id)", validators=[Optional()])
+    # Its own id: the meeting form on the same page has a person_id field too.
+    person_id = IntegerField(
+        "Or one office (person id)", id="target_person_id", validators=[Optional()]
+    )
 
 
 class MeetingForm(BaseForm):
