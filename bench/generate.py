@@ -42,7 +42,6 @@ import sqlalchemy as sa
 from bench import BENCH_PASSWORD
 from crm.demo import BILLS, ISSUES, OUTCOMES, SUBJECTS
 from crm.extensions import db
-from crm.interactions.services import touch_due
 from crm.models import (
     Bill,
     Committee,
@@ -60,6 +59,7 @@ from crm.models import (
     interaction_members,
     interaction_people,
 )
+from crm.offices import touch_due
 
 DOMAIN = "bench.example.org"
 

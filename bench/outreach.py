@@ -379,7 +379,7 @@ def bench_views(app, db, runs: int, n: int, rnd: random.Random) -> dict:
             "open": busiest[1],
         }
     # The daily cadence job over 2,000 held relationships (next touch kept as logging would).
-    from crm.interactions.services import touch_due
+    from crm.offices import touch_due
 
     held = db.session.execute(
         sa.select(Person.id, Person.last_contacted_at).order_by(Person.id).limit(2000)

@@ -340,7 +340,7 @@ def main() -> None:
             sa.select(sa.func.count()).select_from(Position).where(Position.issue_id == conrad)
         )
         issue = db.session.get(Issue, conrad)
-        board = whip_board(Subject("issue", conrad), WhipOptions.defaults_for(issue), NOW)
+        board = whip_board(Subject("issue", conrad), WhipOptions.defaults_for(issue), NOW, None)
         log(f"built in {build_s}s: {counts}")
         log(f"Conrad 30 board: {board.total} targets, {board.counts}")
         db.session.remove()
@@ -363,7 +363,7 @@ def main() -> None:
         issue = db.session.get(Issue, conrad)
 
         def service_board():
-            whip_board(Subject("issue", conrad), WhipOptions.defaults_for(issue), NOW)
+            whip_board(Subject("issue", conrad), WhipOptions.defaults_for(issue), NOW, None)
             db.session.expunge_all()
 
         def service_coverage():
@@ -380,6 +380,7 @@ def main() -> None:
                 page=1,
                 per_page=50,
                 now=NOW,
+                viewer=None,
             )
             db.session.expunge_all()
 

@@ -70,6 +70,9 @@ def register_access_control(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from crm.ids import IdConverter
+
+    app.url_map.converters["id"] = IdConverter  # `<id:...>`: before any rule is added
     from crm.admin.routes import bp as admin_bp
     from crm.assignments.routes import bp as assignments_bp
     from crm.assignments.routes import work_bp
@@ -81,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.digests.routes import bp as digests_bp
     from crm.duplicates.routes import bp as duplicates_bp
     from crm.events.routes import bp as events_bp
+    from crm.history.routes import bp as history_bp
     from crm.imports.routes import bp as imports_bp
     from crm.intake.routes import bp as intake_bp
     from crm.interactions.routes import bp as interactions_bp
@@ -115,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)
+    app.register_blueprint(history_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -17,6 +17,8 @@ def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:
         value = getattr(obj, f)
         if isinstance(value, (date, datetime, time)):
             value = value.isoformat()
+        elif isinstance(value, (list, tuple, set)) and all(hasattr(v, "id") for v in value):
+            value = sorted(v.id for v in value)  # linked records (a contact's people), as ids
         out[f] = value
     return out
 

@@ -108,14 +108,6 @@ def safe_next(target: str | None, default: str) -> str:
 # ---- record-level rules, used by services ----
 
 
-def can_see_interaction(user: User, interaction: Interaction) -> bool:
-    if interaction.deleted_at is not None and not user.is_coordinator:
-        return False
-    if not interaction.private or user.is_coordinator or interaction.logged_by_id == user.id:
-        return True
-    return any(m.id == user.id for m in interaction.members)
-
-
 def can_edit_interaction(user: User, interaction: Interaction) -> bool:
     return user.is_coordinator or interaction.logged_by_id == user.id
 

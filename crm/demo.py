@@ -838,7 +838,7 @@ def seed_campaign(by_email: dict[str, User], issues: dict, now: datetime, added:
         now - timedelta(days=7),
     )
     added["campaigns"] += 1
-    targets = campaigns.unassigned_targets(campaign, now)[:12]
+    targets = campaigns.unassigned_targets(campaign, now, coordinator)[:12]
     members = sorted((u for u in by_email.values() if u.role != "admin"), key=lambda u: u.id)[:6]
     pairs = [(p.id, members[n % len(members)].id) for n, p in enumerate(targets)]
     result = campaigns.bulk_assign(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,9 +32,21 @@ class Conflict(DomainError):
     def __init__(
         self,
         message: str = "Someone else changed this record while you were editing. "
-        "Review their changes below and apply yours again.",
+        "Reload the page to see their change, then try again.",
     ):
         super().__init__(message)
+
+
+@contextmanager
+def no_lost_update():
+    """Around a service's writes to a versioned record: when another save won the race in between
+    (the UPDATE ... WHERE version = ? matched no row), roll back and raise Conflict, which the
+    view shows like a stale form (theirs beside mine), never as an error page."""
+    try:
+        yield
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
 
 
 def apply_to_form(form, error: DomainError) -> None:

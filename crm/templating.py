@@ -105,6 +105,7 @@ def navigation() -> dict:
             ("imports.index", "Imports"),
             ("admin.mailbox", "Mailbox"),
             ("admin.status", "Status"),
+            ("history.audit", "Audit log"),
         ]
     return {"nav_items": items, "admin_items": admin}
 

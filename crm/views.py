@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, request, stream_with_context
+from flask import Response, abort, render_template, request, stream_with_context
 
 
 def get_or_404(loader, *args):
@@ -19,17 +19,18 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def render_form(template: str, form, **context):
+    """A page with a form: 422 when the form has errors (bad input is shown again, as typed),
+    409 when `conflict` is given (someone saved first), else 200."""
+    status = 409 if context.get("conflict") else 422 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status
+
+
 def page_arg() -> int:
     try:
         return max(1, min(int(request.args.get("page", 1)), 100000))
     except ValueError:
         return 1
-
-
-def as_id(value) -> int | None:
-    """A record id from user input, or None. ASCII digits only: int() also takes "²" and fails."""
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 10 else None
 
 
 def csv_file(filename: str, lines) -> Response:

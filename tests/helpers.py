@@ -4,6 +4,7 @@ one Redis database per pytest-xdist worker), a SQL statement counter and a wait 
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 import time
 from collections.abc import Callable
@@ -69,6 +70,13 @@ def own_redis_url() -> str:
             f"CRM_TEST_REDIS_URL database {base} leaves no Redis database for worker {worker_id()}"
         )
     return f"{scheme}://{hostport}/{base - index}"
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 free now (the OS picks it), for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # ---------- counting SQL statements ----------

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_URL_ENV = "SERVED_BASE_URL"
@@ -47,12 +48,6 @@ def served_app_factory():
         SQLALCHEMY_ENGINE_OPTIONS=options,
         BASE_URL=os.environ[BASE_URL_ENV],
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ServedApp:

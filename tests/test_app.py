@@ -165,7 +165,7 @@ def test_seed_demo_is_believable_and_idempotent(runner, db):
     assert statuses.count("done") == 3 and statuses.count("open") == 9
     from crm.campaigns.services import unassigned_targets
 
-    assert unassigned_targets(campaign, now)
+    assert unassigned_targets(campaign, now, campaign.created_by)
     assert db.session.scalar(sa.select(Committee.id).where(Committee.code == "SSJU04"))
     # The whip board moved this week; commitments were kept and not kept.
     week = sa.select(sa.func.count()).select_from(Position)

@@ -189,7 +189,7 @@ def test_edit_form_shows_a_conflict_not_a_500(client, auth, as_coordinator, memb
             "version": "1",
         },
     )
-    assert resp.status_code == 422
+    assert resp.status_code == 409
     assert "Someone else changed this record" in resp.get_data(as_text=True)
     db.session.refresh(a)
     assert a.title == "Old title"
@@ -251,7 +251,7 @@ def test_snooze_hides_until_the_date(db, member):
     assert work.overdue == [] and work.snoozed == [a]
     assert (
         db.session.scalar(
-            sa.select(sa.func.count()).select_from(Assignment).where(services.overdue(TODAY))
+            sa.select(sa.func.count()).select_from(Assignment).where(Assignment.overdue(TODAY))
         )
         == 0
     )

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from bench.generate import BENCH_PASSWORD, NotEmpty, Scale, generate
-from crm.interactions.services import touch_due
 from crm.models import (
     Committee,
     CommitteeMembership,
@@ -23,6 +22,7 @@ from crm.models import (
     interaction_members,
     interaction_people,
 )
+from crm.offices import touch_due
 from tests.conftest import ROOT, empty_tables
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

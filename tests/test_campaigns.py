@@ -91,7 +91,9 @@ def stance(db, person, issue, value, days_ago):
     db.session.commit()
 
 
-def test_position_filter_uses_the_latest_position_and_counts_no_position_as_unknown(db, conrad):
+def test_position_filter_uses_the_latest_position_and_counts_no_position_as_unknown(
+    db, conrad, coordinator
+):
     judiciary = CommitteeFactory(code="SSJU04")
     moved = PersonFactory(full_name="Moved To Support")
     undecided = PersonFactory(full_name="Still Undecided")
@@ -120,9 +122,9 @@ def test_position_filter_uses_the_latest_position_and_counts_no_position_as_unkn
             ]
         )
     )
-    names = {p.full_name for p in services.preview(flt, NOW).people}
+    names = {p.full_name for p in services.preview(flt, NOW, coordinator).people}
     assert names == {"Still Undecided", "Never Asked", "Said Unknown"}
-    assert outside.id and services.preview(flt, NOW).total == 3
+    assert outside.id and services.preview(flt, NOW, coordinator).total == 3
 
 
 def test_saved_filter_round_trips(conrad):
@@ -310,7 +312,7 @@ def test_progress_counts_assigned_contacted_done_overdue_and_coverage(
     p3.last_contacted_at = utcnow() - timedelta(days=20)  # before: not counted
     campaign.starts_on = today - timedelta(days=30)
     db.session.commit()
-    progress = services.progress(campaign, utcnow(), as_coordinator.timezone)
+    progress = services.progress(campaign, utcnow(), as_coordinator.timezone, as_coordinator)
     assert (
         progress.assigned,
         progress.contacted,
@@ -330,7 +332,7 @@ def test_progress_counts_assigned_contacted_done_overdue_and_coverage(
 
 def test_deleted_assignments_do_not_count(db, campaign, coordinator):
     AssignmentFactory(campaign=campaign, person=PersonFactory(state="TX"), deleted_at=NOW)
-    assert services.progress(campaign, NOW, "UTC").assigned == 0
+    assert services.progress(campaign, NOW, "UTC", coordinator).assigned == 0
     assert services.list_campaigns()[0].assigned == 0
 
 

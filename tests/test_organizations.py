@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+import yaml
 
 from crm.models import AuditEntry, Organization, StaffRole
 from crm.organizations.agencies import DEFAULT_PATH, import_agencies, read_agency_file
@@ -172,7 +173,8 @@ def test_the_starter_directory_reads_cleanly():
     for state in states:
         kinds = sorted(e.kind for e in entries if e.jurisdiction == state)
         assert kinds == ["medical_board", "state_agency", "state_program"], state
-    assert all(e.website is None or e.website.startswith("https://") for e in entries)
+    # Addresses are kept as the agencies publish them; a few program pages are still plain http.
+    assert all(e.website is None or e.website.startswith(("https://", "http://")) for e in entries)
 
 
 def test_import_agencies_is_idempotent_and_keeps_the_coalitions_own_fields(db, runner):
@@ -236,3 +238,51 @@ def test_a_refresh_changes_only_what_the_file_changed(db, tmp_path):
     assert result.updated == 1 and result.changes == ["update dol: checked_on, name"]
     org = db.session.scalars(sa.select(Organization)).one()
     assert org.name == "U.S. Department of Labor" and org.checked_on == date(2026, 12, 1)
+
+
+def test_program_pages_load_onto_the_conrad_30_programs(db, tmp_path):
+    path = tmp_path / "agencies.yaml"
+    path.write_text(
+        "states:\n"
+        "  TX: {health: [Texas DSHS, 'https://www.dshs.texas.gov'], board: [TMB, 'https://tmb.gov'],"
+        " program: 'https://www.dshs.texas.gov/conrad-30', checked: 2026-12-01}\n"
+        "  OK: {health: [OSDH, 'https://oklahoma.gov/health.html'], board: [OBML, null],"
+        " checked: null}\n",
+        encoding="utf-8",
+    )
+    result = import_agencies(path, actor=None, now=NOW)
+    assert result.ok, result.problems
+    programs = {
+        o.external_id: o
+        for o in db.session.scalars(
+            sa.select(Organization).where(Organization.kind == "state_program")
+        )
+    }
+    tx, ok = programs["agency:tx-conrad30"], programs["agency:ok-conrad30"]
+    assert tx.website == "https://www.dshs.texas.gov/conrad-30"
+    assert tx.checked_on == date(2026, 12, 1) and tx.parent.website == "https://www.dshs.texas.gov"
+    assert ok.website is None and ok.checked_on is None
+
+    # A bad program address is a problem of that state, and nothing is written.
+    path.write_text(
+        "states:\n"
+        "  TX: {health: [A, null], board: [B, null], program: 'not a url', checked: null}\n",
+        encoding="utf-8",
+    )
+    bad = import_agencies(path, actor=None, now=NOW)
+    assert not bad.ok and any("tx-conrad30" in p for p in bad.problems)
+
+
+def test_the_starter_directory_dates_and_program_pages_are_real():
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    rows = list(raw["federal"]) + list(raw["states"].values())
+    # `checked` is a real calendar date (YAML turns 2026-02-30 into a string) or null.
+    assert all(r["checked"] is None or type(r["checked"]) is date for r in rows)
+    entries, problems = read_agency_file(DEFAULT_PATH)
+    assert problems == []
+    by_key = {e.key: e for e in entries}
+    for code, state in raw["states"].items():
+        program = by_key[f"{code.lower()}-conrad30"]
+        assert program.website == state.get("program")
+        assert program.checked_on == state["checked"]
+    assert sum(1 for s in raw["states"].values() if s.get("program")) >= 9

@@ -259,7 +259,7 @@ def test_concurrent_edits_do_not_lose_updates(db, app, coordinator, admin):
     }
     assert auth_a.post(f"/people/{person.id}/edit", form).status_code == 302
     stale = auth_b.post(f"/people/{person.id}/edit", {**form, "tier": "opponent"})
-    assert stale.status_code == 422
+    assert stale.status_code == 409
     assert "Someone else changed this record" in stale.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Person, person.id).tier == "ally"
@@ -287,7 +287,7 @@ def test_a_tampered_version_is_a_conflict_not_an_error(db, auth, as_coordinator)
             f"/people/{person.id}/edit",
             {"kind": "legislator", "last_name": "Sion", "tier": "ally", "version": version},
         )
-        assert resp.status_code == 422, version
+        assert resp.status_code == 409, version
         assert "Someone else changed this record" in resp.get_data(as_text=True)
 
 

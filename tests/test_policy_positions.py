@@ -29,7 +29,7 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
 def current(db, subject):
-    cp = current_positions(subject)
+    cp = current_positions(subject, viewer=None)
     rows = db.session.execute(sa.select(cp.c.person_id, cp.c.stance))
     return {pid: stance for pid, stance in rows}
 
@@ -61,7 +61,7 @@ def test_latest_recording_wins_and_history_is_kept(db, member):
     assert current(db, subject) == {senator.id: "lean_support"}
     said(member, senator, subject, "support", NOW)
     assert current(db, subject) == {senator.id: "support"}
-    [history] = person_positions(senator.id)
+    [history] = person_positions(senator.id, None)
     assert [p.stance for p in history.rows] == ["support", "lean_support", "undecided"]
     assert history.current.stance == "support"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Position)) == 3
@@ -100,7 +100,7 @@ def test_a_deleted_interactions_position_no_longer_counts(db, member, coordinato
 
     delete_interaction(member, meeting, NOW)
     assert current(db, subject) == {senator.id: "undecided"}
-    assert [p.stance for p in person_positions(senator.id)[0].rows] == ["undecided"]
+    assert [p.stance for p in person_positions(senator.id, None)[0].rows] == ["undecided"]
 
     restore_interaction(coordinator, meeting, NOW)
     assert current(db, subject) == {senator.id: "support"}
@@ -112,7 +112,9 @@ def test_only_position_from_a_deleted_contact_leaves_unknown(db, member):
     delete_interaction(member, meeting, NOW)
     assert current(db, Subject("issue", issue.id)) == {}
     flt = DirectoryFilter(position_issue=issue.id, position_stance=("unknown",))
-    assert [p.id for p in db.session.scalars(flt.apply(sa.select(Person), NOW))] == [senator.id]
+    assert [p.id for p in db.session.scalars(flt.apply(sa.select(Person), NOW, viewer=None))] == [
+        senator.id
+    ]
 
 
 # ---- the quick log ----
@@ -342,7 +344,9 @@ def stances_dataset(db, member):
 
 
 def names(db, flt):
-    return sorted(p.last_name for p in db.session.scalars(flt.apply(sa.select(Person), NOW)))
+    return sorted(
+        p.last_name for p in db.session.scalars(flt.apply(sa.select(Person), NOW, viewer=None))
+    )
 
 
 def test_filter_by_position_on_an_issue(db, stances_dataset):

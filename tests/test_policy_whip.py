@@ -87,7 +87,7 @@ def board_data(db, member):
 
 def test_counts_on_a_known_dataset(db, board_data):
     options = WhipOptions.defaults_for(board_data.issue)
-    board = whip_board(board_data.subject, options, board_data.now)
+    board = whip_board(board_data.subject, options, board_data.now, None)
     assert board.total == 13  # an issue's default targets: all members of Congress
     assert board.counts == {
         "support": 3,
@@ -107,7 +107,7 @@ def test_counts_on_a_known_dataset(db, board_data):
 
 def test_staleness_follows_the_chosen_number_of_days(db, board_data):
     def rows(days):
-        board = whip_board(board_data.subject, WhipOptions(stale_days=days), board_data.now)
+        board = whip_board(board_data.subject, WhipOptions(stale_days=days), board_data.now, None)
         return {r.person.last_name: r.stale for r in board.rows}
 
     default = rows(90)
@@ -133,7 +133,7 @@ def test_board_page_shades_stale_rows_and_shows_who_recorded(db, auth, as_member
 def test_filters_narrow_the_targets(db, board_data):
     def names(**options):
         opts = WhipOptions(**options)
-        board = whip_board(board_data.subject, opts, board_data.now)
+        board = whip_board(board_data.subject, opts, board_data.now, None)
         return sorted(r.person.last_name for r in board.rows)
 
     assert len(names(chamber="upper")) == 10
@@ -163,12 +163,14 @@ def test_filters_from_the_query_string(db, auth, as_member, board_data):
 def test_a_bills_default_targets_are_its_chamber_and_jurisdiction(db, member, board_data):
     house_bill = BillFactory(chamber="lower")
     opts = WhipOptions.from_args({}, house_bill)
-    board = whip_board(Subject("bill", house_bill.id), opts, board_data.now)
+    board = whip_board(Subject("bill", house_bill.id), opts, board_data.now, None)
     assert sorted(r.person.last_name for r in board.rows) == ["Rep0", "Rep1", "Rep2"]
     # issue positions are not bill positions
     assert board.counts["unknown"] == 3
     tn_bill = BillFactory(jurisdiction="TN", session="2026", number="SB 1", chamber="upper")
-    tn = whip_board(Subject("bill", tn_bill.id), WhipOptions.from_args({}, tn_bill), board_data.now)
+    tn = whip_board(
+        Subject("bill", tn_bill.id), WhipOptions.from_args({}, tn_bill), board_data.now, None
+    )
     assert sorted(r.person.last_name for r in tn.rows) == ["TNSen0", "TNSen1"]
     both = WhipOptions.from_args({"chamber": "any"}, house_bill)
     assert both.chamber == "" and both.level == "federal"
@@ -207,7 +209,7 @@ def test_weekly_counts_replay_the_changes():
 
 
 def test_weekly_counts_on_the_board(db, board_data):
-    board = whip_board(board_data.subject, WhipOptions(weeks=3), board_data.now)
+    board = whip_board(board_data.subject, WhipOptions(weeks=3), board_data.now, None)
     (_, two_weeks), (_, last_week), (_, this_week) = board.weekly
     assert this_week == board.counts
     # a week ago: senator 5 was undecided (moved 2 days ago); 0, 2 and 4 had not spoken yet

@@ -127,7 +127,7 @@ def test_activity_counts_per_week_by_kind(db, member):
     log(weeks[0] - timedelta(minutes=1), "meeting")  # before the window
     gone = log(weeks[2] + timedelta(hours=2), "meeting")
     delete_interaction(member, gone, now)
-    report = activity(now, "America/New_York", 4)
+    report = activity(now, "America/New_York", 4, viewer=member)
     assert [sum(c.values()) for c in report.counts] == [3, 0, 0, 1]
     assert report.counts[0]["call"] == 2 and report.counts[0]["meeting"] == 1
     assert report.kinds == [("meeting", "Meeting"), ("call", "Call"), ("email", "Email")]

@@ -1,13 +1,13 @@
 from wtforms import EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email
 
-from crm.forms import STATE_CHOICES, BaseForm
-from crm.models import ROLES
+from crm.forms import STATE_CHOICES, BaseForm, fits
+from crm.models import ROLES, User
 
 
 class InviteForm(BaseForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), fits(User.email)])
+    name = StringField("Name", validators=[DataRequired(), fits(User.name)])
     role = SelectField("Role", choices=[(r, r.title()) for r in ROLES], default="member")
     home_state = SelectField("Home state", choices=STATE_CHOICES)
 

@@ -10,7 +10,7 @@ from crm.authz import requires
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
-from crm.views import get_or_404
+from crm.views import get_or_404, render_form
 
 bp = Blueprint("admin", __name__)
 
@@ -35,17 +35,16 @@ def users():
         else:
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("admin.users"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "admin/users.html",
         users=services.list_users(),
         form=form,
         role_form=RoleForm(),
         button=EmptyForm(),
-    ), status
+    )
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @requires("admin")
 def change_role(user_id: int):
     """Make someone a member, coordinator or admin."""
@@ -60,21 +59,21 @@ def change_role(user_id: int):
     return redirect(url_for("admin.users"))
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<id:user_id>/deactivate")
 @requires("admin")
 def deactivate(user_id: int):
     """Block sign-in and end the user's sessions at once."""
     return set_active(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/activate")
+@bp.post("/users/<id:user_id>/activate")
 @requires("admin")
 def activate(user_id: int):
     """Allow a deactivated user to sign in again."""
     return set_active(user_id, True)
 
 
-@bp.post("/users/<int:user_id>/send-reset")
+@bp.post("/users/<id:user_id>/send-reset")
 @requires("admin")
 def send_password_reset(user_id: int):
     """Email someone a link to choose a new password."""
@@ -106,14 +105,14 @@ def mailbox():
     return render_template("admin/mailbox.html", messages=services.mailbox())
 
 
-@bp.get("/mailbox/<int:mail_id>")
+@bp.get("/mailbox/<id:mail_id>")
 @requires("admin")
 def mail(mail_id: int):
     """One kept message: the HTML part rendered in a sandboxed frame, the text part beside it."""
     return render_template("admin/mail.html", mail=get_or_404(services.get_mail, mail_id))
 
 
-@bp.get("/mailbox/<int:mail_id>/html")
+@bp.get("/mailbox/<id:mail_id>/html")
 @requires("admin")
 def mail_html(mail_id: int):
     """The HTML part as a mail client shows it, for the mailbox's sandboxed frame only."""
@@ -142,7 +141,7 @@ def status():
     )
 
 
-@bp.post("/status/notifications/<int:notification_id>/resend")
+@bp.post("/status/notifications/<id:notification_id>/resend")
 @requires("admin")
 def resend_notification(notification_id: int):
     """Send a failed or unknown message again."""
@@ -151,7 +150,7 @@ def resend_notification(notification_id: int):
     return ledger_action(outbox.resend, notification_id, "Queued to be sent again.")
 
 
-@bp.post("/status/notifications/<int:notification_id>/delivered")
+@bp.post("/status/notifications/<id:notification_id>/delivered")
 @requires("admin")
 def confirm_delivered(notification_id: int):
     """Record that a message in doubt did arrive (it will not be resent)."""

@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 import icalendar
 import sqlalchemy as sa
 
-from crm.assignments.services import active, target_name, with_relations
+from crm.assignments.services import with_relations
 from crm.email import absolute_url, base_url
 from crm.extensions import db
 from crm.models import Assignment, User
 from crm.models.user import token_digest
+from crm.text import header_safe
 
 MAX_EVENTS = 1000
 
@@ -41,12 +42,18 @@ def feed(token: str, now: datetime) -> bytes:
     cal.add("prodid", "-//IMG Taskforce//Outreach CRM//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"IMG Taskforce: {user.name}'s outreach")
+    # X- properties are written unescaped: a line break in a name would end the line (and
+    # icalendar refuses it), so one-line texts go through header_safe like email headers.
+    cal.add("x-wr-calname", header_safe(f"IMG Taskforce: {user.name}'s outreach"))
     cal.add("x-wr-timezone", user.timezone)
     items = db.session.scalars(
         with_relations(
             sa.select(Assignment)
-            .where(active(), Assignment.assignee_id == user.id, Assignment.due_on.is_not(None))
+            .where(
+                Assignment.active(),
+                Assignment.assignee_id == user.id,
+                Assignment.due_on.is_not(None),
+            )
             .order_by(Assignment.due_on, Assignment.id)
             .limit(MAX_EVENTS)
         )
@@ -61,8 +68,8 @@ def feed(token: str, now: datetime) -> bytes:
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
         event.add("transp", "TRANSPARENT")
-        target = target_name(a)
-        event.add("summary", f"{a.title}: {target}" if target else a.title)
+        target = a.target_name
+        event.add("summary", header_safe(f"{a.title}: {target}" if target else a.title))
         link = absolute_url("assignments.show", assignment_id=a.id)
         details = [f"Priority: {a.priority}"]
         if a.campaign:

@@ -9,33 +9,24 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from crm.forms import BaseForm
-from crm.interactions.forms import IntList
-from crm.models import ASSIGNMENT_STATUSES, PRIORITIES
-
-
-def optional_int(value):
-    if value in (None, ""):
-        return None
-    return int(value)
+from crm.forms import BaseForm, IdField, IdList, fits, id_select
+from crm.models import ASSIGNMENT_STATUSES, PRIORITIES, Assignment, FollowUpTemplate
 
 
 class AssignmentForm(BaseForm):
-    people = IntList("Who to contact", coerce=int)
-    organization_id = SelectField(
-        "Or an office or agency", coerce=optional_int, validate_choice=False
-    )
+    people = IdList("Who to contact", coerce=int)
+    organization_id = id_select("Or an office or agency")
     title = StringField(
         "What to do",
-        validators=[DataRequired(message="Say what needs doing."), Length(max=200)],
+        validators=[DataRequired(message="Say what needs doing."), fits(Assignment.title)],
         description='e.g. "Ask for a Conrad 30 cosponsorship before markup"',
     )
-    assignee_id = SelectField("Assignee", coerce=optional_int, validate_choice=False)
+    assignee_id = id_select("Assignee")
     due_on = DateField("Due", validators=[Optional()])
     priority = SelectField("Priority", choices=list(PRIORITIES.items()), default="normal")
-    issue_id = SelectField("Issue", coerce=optional_int, validate_choice=False)
-    bill_id = SelectField("Bill", coerce=optional_int, validate_choice=False)
-    campaign_id = SelectField("Campaign", coerce=optional_int, validate_choice=False)
+    issue_id = id_select("Issue")
+    bill_id = id_select("Bill")
+    campaign_id = id_select("Campaign")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
     acknowledge = BooleanField("Assign anyway")
     version = HiddenField()
@@ -61,18 +52,18 @@ class SnoozeForm(BaseForm):
 
 
 class ReassignForm(BaseForm):
-    assignee_id = SelectField("Reassign to", coerce=optional_int, validate_choice=False)
+    assignee_id = id_select("Reassign to")
     acknowledge = BooleanField("Reassign anyway")
     version = HiddenField()
 
 
 class CompleteForm(BaseForm):
-    interaction_id = IntegerField("Contact", validators=[Optional()])
+    interaction_id = IdField("Contact")
     version = HiddenField()
 
 
 class FollowUpTemplateForm(BaseForm):
-    label = StringField("Follow-up", validators=[DataRequired(), Length(max=120)])
+    label = StringField("Follow-up", validators=[DataRequired(), fits(FollowUpTemplate.label)])
     due_in_days = IntegerField(
         "Due in (days)",
         default=3,

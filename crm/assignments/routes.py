@@ -24,10 +24,11 @@ from crm.authz import public, requires
 from crm.cadence.services import due_for_touch
 from crm.campaigns.services import campaign_choices
 from crm.clock import local_today, utcnow
-from crm.errors import DomainError, apply_to_form
-from crm.forms import EmptyForm
-from crm.interactions.services import picker_context
-from crm.views import as_id, get_or_404, page_arg
+from crm.errors import Conflict, DomainError, apply_to_form
+from crm.forms import EmptyForm, conflict_view
+from crm.ids import parse_id
+from crm.interactions.services import picked_names, picker_context
+from crm.views import get_or_404, page_arg, render_form
 
 work_bp = Blueprint("work", __name__)
 bp = Blueprint("assignments", __name__)
@@ -49,7 +50,7 @@ def my_work():
 @work_bp.get("/touch")
 def touch():
     """People whose keep-in-touch date is near or past, by holder (mine by default)."""
-    holder_id = as_id(request.args.get("holder", current_user.id))
+    holder_id = parse_id(request.args.get("holder", current_user.id))
     today, people = due_for_touch(utcnow(), current_user.timezone, holder_id=holder_id)
     return render_template(
         "assignments/touch.html",
@@ -66,7 +67,7 @@ def team():
     """Everyone's assignments, filtered by assignee, status, campaign, due range, overdue."""
     flt = services.TeamFilter.from_args(request.args)
     today = local_today(utcnow(), current_user.timezone)
-    page = services.team_page(flt, page=page_arg(), per_page=50, today=today)
+    page = services.team_page(flt, page=page_arg(), per_page=50, today=today, viewer=current_user)
     return render_template(
         "assignments/team.html",
         flt=flt,
@@ -77,8 +78,8 @@ def team():
     )
 
 
-def assignment_form(obj=None) -> AssignmentForm:
-    form = AssignmentForm(obj=obj)
+def assignment_form(obj=None, **kwargs) -> AssignmentForm:
+    form = AssignmentForm(obj=obj, **kwargs)
     choices = services.team_choices()
     extra = campaign_choices()
     blank = [("", "—")]
@@ -105,15 +106,15 @@ def form_data(form: AssignmentForm, person_id: int | None) -> services.Assignmen
     )
 
 
-def render_form(form, assignment=None, collisions=None):
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+def assignment_page(form, assignment=None, collisions=None, conflict=None):
+    return render_form(
         "assignments/form.html",
         form=form,
         assignment=assignment,
         warnings=collisions or [],
+        conflict=conflict,
         **picker_context(form),
-    ), status
+    )
 
 
 @bp.route("/assignments/new", methods=["GET", "POST"])
@@ -122,10 +123,10 @@ def create():
     """Give outreach to a member: one assignment per person chosen (or one for an office)."""
     form = assignment_form()
     if request.method == "GET":
-        if as_id(request.args.get("person")):
-            form.people.data = [as_id(request.args["person"])]
-        if as_id(request.args.get("campaign")):
-            form.campaign_id.data = as_id(request.args["campaign"])
+        if parse_id(request.args.get("person")):
+            form.people.data = [parse_id(request.args["person"])]
+        if parse_id(request.args.get("campaign")):
+            form.campaign_id.data = parse_id(request.args["campaign"])
     collisions = []
     if form.validate_on_submit():
         try:
@@ -154,10 +155,10 @@ def create():
             if len(made) == 1:
                 return redirect(url_for("assignments.show", assignment_id=made[0].id))
             return redirect(url_for("assignments.team", assignee=made[0].assignee_id))
-    return render_form(form, collisions=collisions)
+    return assignment_page(form, collisions=collisions)
 
 
-@bp.get("/assignments/<int:assignment_id>")
+@bp.get("/assignments/<id:assignment_id>")
 def show(assignment_id: int):
     """One assignment: target, due date, status, what can be done to it."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -170,12 +171,12 @@ def show(assignment_id: int):
         today=today,
         form=EmptyForm(),
         reassign=reassign,
-        overdue=services.is_overdue(a, today),
-        history=services.history(a),
+        overdue=a.deleted_at is None and a.is_overdue(today),
+        completing_contact=services.completing_contact(a, current_user),
     )
 
 
-@bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
+@bp.route("/assignments/<id:assignment_id>/edit", methods=["GET", "POST"])
 def edit(assignment_id: int):
     """Change what is asked (a coordinator, or a member for work they gave themselves)."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -187,7 +188,7 @@ def edit(assignment_id: int):
         form.version.data = a.version
     if not current_user.is_coordinator:
         form.assignee_id.choices = [(str(current_user.id), current_user.name)]
-    collisions = []
+    collisions, conflict = [], None
     if form.validate_on_submit():
         person_ids = form.people.data or []
         if len(person_ids) > 1:
@@ -198,7 +199,7 @@ def edit(assignment_id: int):
                     current_user,
                     a,
                     form_data(form, person_ids[0] if person_ids else None),
-                    as_id(form.version.data) or 0,
+                    parse_id(form.version.data) or 0,
                     utcnow(),
                     acknowledge_collisions=form.acknowledge.data,
                 )
@@ -208,12 +209,17 @@ def edit(assignment_id: int):
                     "Someone else is already on this office. Check below, "
                     "then tick “Assign anyway” to go ahead."
                 )
+            except Conflict:
+                # Someone saved first: their values beside mine; posting again saves mine.
+                theirs = assignment_form(a, formdata=None)
+                theirs.people.data = [a.person_id] if a.person_id else []
+                conflict = conflict_view(form, theirs, picked_names(), skip=("acknowledge",))
             except DomainError as e:
                 apply_to_form(form, e)
             else:
                 flash("Saved.", "success")
                 return redirect(url_for("assignments.show", assignment_id=a.id))
-    return render_form(form, assignment=a, collisions=collisions)
+    return assignment_page(form, assignment=a, collisions=collisions, conflict=conflict)
 
 
 def back(a) -> str:
@@ -223,10 +229,10 @@ def back(a) -> str:
 
 
 def version_of(form) -> int | None:
-    return as_id(form.version.data)
+    return parse_id(form.version.data)
 
 
-@bp.post("/assignments/<int:assignment_id>/status")
+@bp.post("/assignments/<id:assignment_id>/status")
 def set_status(assignment_id: int):
     """Start, finish, cancel or reopen an assignment."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -243,7 +249,7 @@ def set_status(assignment_id: int):
     return redirect(back(a))
 
 
-@bp.post("/assignments/<int:assignment_id>/complete")
+@bp.post("/assignments/<id:assignment_id>/complete")
 def complete(assignment_id: int):
     """Mark done, linking the contact that did it when one is given."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -264,7 +270,7 @@ def complete(assignment_id: int):
     return redirect(back(a))
 
 
-@bp.post("/assignments/<int:assignment_id>/snooze")
+@bp.post("/assignments/<id:assignment_id>/snooze")
 def snooze(assignment_id: int):
     """Hide open work until a date (or for N days); an empty date wakes it up."""
     a = get_or_404(services.get_assignment, assignment_id, current_user)
@@ -285,7 +291,7 @@ def snooze(assignment_id: int):
     return redirect(back(a))
 
 
-@bp.post("/assignments/<int:assignment_id>/reassign")
+@bp.post("/assignments/<id:assignment_id>/reassign")
 @requires("coordinator")
 def reassign(assignment_id: int):
     """Hand open work to another member."""
@@ -310,7 +316,7 @@ def reassign(assignment_id: int):
     return redirect(back(a))
 
 
-@bp.post("/assignments/<int:assignment_id>/delete")
+@bp.post("/assignments/<id:assignment_id>/delete")
 @requires("coordinator")
 def delete(assignment_id: int):
     """Soft-delete an assignment (restorable)."""
@@ -321,7 +327,7 @@ def delete(assignment_id: int):
     return redirect(url_for("assignments.show", assignment_id=a.id))
 
 
-@bp.post("/assignments/<int:assignment_id>/restore")
+@bp.post("/assignments/<id:assignment_id>/restore")
 @requires("coordinator")
 def restore(assignment_id: int):
     """Bring back a deleted assignment."""
@@ -353,13 +359,10 @@ def follow_ups():
         else:
             flash(f"“{form.label.data}” is now offered in the quick log.", "success")
             return redirect(url_for("assignments.follow_ups"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        "assignments/follow_ups.html", form=form, templates=services.all_templates()
-    ), status
+    return render_form("assignments/follow_ups.html", form=form, templates=services.all_templates())
 
 
-@bp.post("/assignments/follow-ups/<int:template_id>")
+@bp.post("/assignments/follow-ups/<id:template_id>")
 @requires("coordinator")
 def update_follow_up(template_id: int):
     """Change a follow-up's label, delay, order, or whether it is offered."""

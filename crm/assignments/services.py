@@ -17,14 +17,13 @@ from sqlalchemy.orm import joinedload
 from crm import audit, authz
 from crm.clock import local_today
 from crm.email import absolute_url, dispatch, queue_email
-from crm.errors import Conflict, DomainError, NotAllowed
+from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
-from crm.interactions.services import office_groups, visible_interactions
+from crm.ids import parse_id
 from crm.models import (
     ASSIGNMENT_STATUSES,
     PRIORITIES,
     Assignment,
-    AuditEntry,
     Bill,
     Campaign,
     FollowUpTemplate,
@@ -36,10 +35,9 @@ from crm.models import (
     User,
     interaction_people,
 )
-from crm.people.services import Page
-from crm.views import as_id
+from crm.offices import office_groups
+from crm.pagination import Page, clamp_page
 
-ACTIVE = ("open", "in_progress")
 # Allowed status changes; "open" from done or cancelled is a reopen.
 TRANSITIONS = {
     "open": {"in_progress", "done", "cancelled"},
@@ -47,7 +45,6 @@ TRANSITIONS = {
     "done": {"open"},
     "cancelled": {"open"},
 }
-DUE_SOON_DAYS = 7
 COLLISION_DAYS = 7
 MANY_PEOPLE = 500  # above this many people, collisions read the week's contacts by date
 MAX_SNOOZE_DAYS = 365
@@ -84,6 +81,8 @@ class AssignmentData:
     notes: str | None = None
     source: str = "manual"
     lapse_key: str | None = None
+    # A follow-up's contact (its privacy carries over: Assignment.readable_by).
+    from_interaction_id: int | None = None
 
 
 class CollisionWarning(DomainError):
@@ -93,42 +92,6 @@ class CollisionWarning(DomainError):
         self.people = by_person(collisions)
         super().__init__(" ".join(p.message for p in self.people))
         self.collisions = collisions
-
-
-# ---- queries: which assignments are late, due, snoozed ----
-
-
-def shown() -> sa.ColumnElement[bool]:
-    """Not deleted, and not about a deleted person (restoring either brings the work back)."""
-    gone = sa.select(Person.id).where(Person.deleted_at.is_not(None))
-    return sa.and_(
-        Assignment.deleted_at.is_(None),
-        sa.or_(Assignment.person_id.is_(None), Assignment.person_id.not_in(gone)),
-    )
-
-
-def active() -> sa.ColumnElement[bool]:
-    return sa.and_(Assignment.status.in_(ACTIVE), shown())
-
-
-def not_snoozed(today: date) -> sa.ColumnElement[bool]:
-    return sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today)
-
-
-def overdue(today: date) -> sa.ColumnElement[bool]:
-    """Open or in progress, due before today, and not snoozed past today."""
-    return sa.and_(active(), Assignment.due_on < today, not_snoozed(today))
-
-
-def is_overdue(a: Assignment, today: date) -> bool:
-    """The same rule as overdue(), for a loaded row."""
-    return (
-        a.status in ACTIVE
-        and a.deleted_at is None
-        and a.due_on is not None
-        and a.due_on < today
-        and not (a.snoozed_until and a.snoozed_until > today)
-    )
 
 
 def with_relations(stmt):
@@ -143,10 +106,24 @@ def with_relations(stmt):
 
 
 def get_assignment(assignment_id: int, viewer: User) -> Assignment:
-    a = db.session.get(Assignment, assignment_id)
+    """The assignment if the viewer may see it (a private contact's follow-up only its
+    audience and assignee do)."""
+    a = db.session.scalar(Assignment.visible_to(viewer).where(Assignment.id == assignment_id))
     if a is None or not authz.can_see_assignment(viewer, a):
         raise LookupError(assignment_id)
     return a
+
+
+def completing_contact(a: Assignment, viewer: User) -> int | None:
+    """The contact that completed the assignment, if the viewer may see it (else the page
+    says when it was done, not how)."""
+    if a.completed_interaction_id is None:
+        return None
+    return db.session.scalar(
+        Interaction.visible_to(viewer)
+        .where(Interaction.id == a.completed_interaction_id)
+        .with_only_columns(Interaction.id)
+    )
 
 
 # ---- my work and the team view ----
@@ -173,20 +150,19 @@ def my_work(user: User, now: datetime, *, limit: int = 300) -> MyWork:
         db.session.scalars(
             with_relations(
                 sa.select(Assignment)
-                .where(active(), Assignment.assignee_id == user.id)
+                .where(Assignment.active(), Assignment.assignee_id == user.id)
                 .order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
                 .limit(limit + 1)
             )
         )
     )
     work = MyWork(today, [], [], [], [], truncated=len(rows) > limit)
-    soon = today + timedelta(days=DUE_SOON_DAYS)
     for a in rows[:limit]:
-        if a.snoozed_until and a.snoozed_until > today:
+        if a.is_snoozed(today):
             work.snoozed.append(a)
-        elif a.due_on and a.due_on < today:
+        elif a.is_overdue(today):
             work.overdue.append(a)
-        elif a.due_on and a.due_on <= soon:
+        elif a.is_due_soon(today):
             work.due_soon.append(a)
         else:
             work.later.append(a)
@@ -210,7 +186,7 @@ class TeamFilter:
         """Read the team view's filters from query arguments, dropping what is not allowed."""
 
         def number(name):
-            return as_id(args.get(name))
+            return parse_id(args.get(name))
 
         def day(name):
             try:
@@ -229,11 +205,11 @@ class TeamFilter:
         )
 
     def apply(self, stmt, today: date):
-        stmt = stmt.where(shown())
+        stmt = stmt.where(Assignment.shown())
         if self.overdue:
-            stmt = stmt.where(overdue(today))
+            stmt = stmt.where(Assignment.overdue(today))
         elif self.status == "active":
-            stmt = stmt.where(Assignment.status.in_(ACTIVE))
+            stmt = stmt.where(Assignment.is_open)
         elif self.status != "all":
             stmt = stmt.where(Assignment.status == self.status)
         if self.assignee:
@@ -247,12 +223,12 @@ class TeamFilter:
         return stmt
 
 
-def team_page(flt: TeamFilter, *, page: int, per_page: int, today: date) -> Page:
+def team_page(flt: TeamFilter, *, page: int, per_page: int, today: date, viewer: User) -> Page:
     """One page of everyone's assignments in three queries: the count, the page's ids (a narrow
     sort, so deep pages stay cheap), then those rows with their relations joined."""
-    base = flt.apply(sa.select(Assignment.id), today)
+    base = flt.apply(sa.select(Assignment.id), today).where(Assignment.readable_by(viewer))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = clamp_page(page, total, per_page)
     ids = list(
         db.session.scalars(
             base.order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
@@ -303,26 +279,15 @@ def office_choices() -> list:
     )
 
 
-def history(a: Assignment) -> list[AuditEntry]:
-    """Who changed this assignment and how, oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(AuditEntry)
-            .where(AuditEntry.entity_type == Assignment.__tablename__, AuditEntry.entity_id == a.id)
-            .options(joinedload(AuditEntry.actor))
-            .order_by(AuditEntry.at, AuditEntry.id)
-        )
-    )
-
-
-def open_for_person(person_id: int) -> list[Assignment]:
-    """Open work on a person's page: assignments for the person or anyone in their office."""
+def open_for_person(person_id: int, viewer: User) -> list[Assignment]:
+    """Open work on a person's page: assignments for the person or anyone in their office that
+    the viewer may see."""
     group = office_groups([person_id]).get(person_id, {person_id})
     return list(
         db.session.scalars(
             with_relations(
-                sa.select(Assignment)
-                .where(active(), Assignment.person_id.in_(group))
+                Assignment.visible_to(viewer)
+                .where(Assignment.active(), Assignment.person_id.in_(group))
                 .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
             )
         )
@@ -415,7 +380,8 @@ def find_collisions(
         .join(User, User.id == Assignment.assignee_id)
         .join(Person, Person.id == Assignment.person_id)
         .where(
-            active(),
+            Assignment.active(),
+            Assignment.readable_by(viewer),
             Assignment.person_id.in_(everyone),
             Assignment.id.not_in(list(exclude_assignment_ids) or [0]),
         )
@@ -425,7 +391,7 @@ def find_collisions(
         owners[pid].append(Collision(0, uid, uname, "assignment", pname, due, aid))
     since = now - timedelta(days=COLLISION_DAYS)
     recent = (
-        visible_interactions(viewer)
+        Interaction.visible_to(viewer)
         .with_only_columns(
             Interaction.id,
             interaction_people.c.person_id,
@@ -543,27 +509,21 @@ def load_once(assignments: list[Assignment]) -> list:
     return loaded
 
 
-def target_name(a: Assignment) -> str:
-    if a.person is not None:
-        return a.person.full_name
-    return a.organization.name if a.organization is not None else ""
-
-
 def notice_item(a: Assignment) -> dict:
     """One assignment in a notice, with the assignee's signed "done" and "snooze" links."""
     from crm.links.services import link_url
 
     return {
         "title": a.title,
-        "target": target_name(a),
+        "target": a.target_name,
         "seat": a.person.seat if a.person is not None else "",
         "due_on": a.due_on,
         "priority": a.priority,
         "notes": a.notes,
         "campaign": a.campaign.name if a.campaign else None,
         "link": absolute_url("assignments.show", assignment_id=a.id),
-        "done": link_url("done", a=a.id, u=a.assignee_id),
-        "snooze": link_url("snooze", a=a.id, u=a.assignee_id),
+        "done": link_url("done", a=a.id, u=a.assignee_id, v=a.version),
+        "snooze": link_url("snooze", a=a.id, u=a.assignee_id, v=a.version),
     }
 
 
@@ -622,6 +582,7 @@ def build(actor_id: int | None, data: AssignmentData) -> Assignment:
         notes=data.notes,
         source=data.source,
         lapse_key=data.lapse_key,
+        from_interaction_id=data.from_interaction_id,
         status="open",
         created_by_id=actor_id,
     )
@@ -735,7 +696,7 @@ def reassign(
     if not authz.can_reassign(actor):
         raise NotAllowed("Only coordinators can reassign.", field="assignee_id")
     check_version(a, expected_version)
-    if a.status not in ACTIVE:
+    if not a.is_open:
         raise DomainError("Only open work can be reassigned. Reopen it first.", field="assignee_id")
     load_assignee(actor, assignee_id)
     if assignee_id == a.assignee_id:
@@ -751,12 +712,13 @@ def save_change(
     actor: User, a: Assignment, before: dict, action: str, now: datetime, *, notify: bool = False
 ) -> Assignment:
     """Flush (the version moves on), audit what changed, notify if reassigned, commit."""
-    db.session.flush()
-    b, after = audit.changes(before, audit.snapshot(a, AUDITED))
-    if after:
-        audit.record(actor, action, a, b, after, now)
-    rows = queue_notices(actor, [a], now, reassigned=True) if notify else []
-    db.session.commit()
+    with no_lost_update():
+        db.session.flush()
+        b, after = audit.changes(before, audit.snapshot(a, AUDITED))
+        if after:
+            audit.record(actor, action, a, b, after, now)
+        rows = queue_notices(actor, [a], now, reassigned=True) if notify else []
+        db.session.commit()
     dispatch(rows)
     return a
 
@@ -830,12 +792,12 @@ def complete(
     """Mark done, optionally linking the contact that did it."""
     check_version(a, expected_version)
     if interaction_id is not None:
-        interaction = db.session.get(Interaction, interaction_id)
-        if (
-            interaction is None
-            or interaction.deleted_at is not None
-            or not authz.can_see_interaction(actor, interaction)
-        ):
+        seen = db.session.scalar(
+            Interaction.visible_to(actor)
+            .where(Interaction.id == interaction_id)
+            .with_only_columns(Interaction.id)
+        )
+        if seen is None:
             raise DomainError("That contact does not exist.", field="interaction_id")
     if a.status == "done" and a.completed_interaction_id == interaction_id:
         return a
@@ -859,7 +821,7 @@ def snooze(
     if not authz.can_work_on(actor, a):
         raise NotAllowed("Only the assignee or a coordinator can snooze this.")
     check_version(a, expected_version)
-    if a.status not in ACTIVE:
+    if not a.is_open:
         raise DomainError("Only open work can be snoozed.", field="until")
     today = local_today(now, actor.timezone)
     if until is not None and not today < until <= today + timedelta(days=MAX_SNOOZE_DAYS):
@@ -922,7 +884,7 @@ def matching_open_work(user: User, person_ids) -> list[Assignment]:
             with_relations(
                 sa.select(Assignment)
                 .where(
-                    active(),
+                    Assignment.active(),
                     Assignment.assignee_id == user.id,
                     sa.or_(
                         Assignment.person_id.in_(everyone),
@@ -947,36 +909,25 @@ def picker_hint(user: User, person_ids: list[int], now: datetime) -> dict:
     return {"collisions": collisions, "open_work": matching_open_work(user, person_ids)}
 
 
-def after_logging(
-    actor: User,
-    interaction: Interaction,
-    *,
-    follow_ups: list[FollowUpRequest],
-    complete_ids: list[int],
-    now: datetime,
-) -> list[Notification]:
-    """Inside the logging transaction: complete the chosen assignments with this contact, settle
-    keep-in-touch follow-ups the contact answered, and create the chosen follow-ups for the
-    logger. Returns the ledger rows to dispatch after the commit."""
-    person_ids = [p.id for p in interaction.people]
-    if complete_ids:
-        allowed = {a.id: a for a in matching_open_work(actor, person_ids)}
-        for assignment_id in dict.fromkeys(complete_ids):
-            a = allowed.get(assignment_id)
-            if a is None:
-                existing = db.session.get(Assignment, assignment_id)
-                if existing is not None and existing.status == "done":
-                    continue  # finished meanwhile (a double submit, or a cadence settle)
-                raise DomainError(
-                    "Only your own open assignments for the people contacted can "
-                    "be completed with this contact."
-                )
-            complete_in_transaction(actor, a, interaction.id, now)
-    from crm.cadence.services import settle_answered
-
-    settle_answered(actor, interaction, now)
-    created = create_follow_ups(actor, interaction, follow_ups, now)
-    return queue_notices(actor, created, now) if created else []
+def complete_with_contact(
+    actor: User, interaction: Interaction, assignment_ids: list[int], now: datetime
+) -> None:
+    """Inside the logging transaction: mark done the logger's open assignments this contact
+    did (only theirs, and only for the people contacted)."""
+    if not assignment_ids:
+        return
+    allowed = {a.id: a for a in matching_open_work(actor, [p.id for p in interaction.people])}
+    for assignment_id in dict.fromkeys(assignment_ids):
+        a = allowed.get(assignment_id)
+        if a is None:
+            existing = db.session.get(Assignment, assignment_id)
+            if existing is not None and existing.status == "done":
+                continue  # finished meanwhile (a double submit, or a cadence settle)
+            raise DomainError(
+                "Only your own open assignments for the people contacted can "
+                "be completed with this contact."
+            )
+        complete_in_transaction(actor, a, interaction.id, now)
 
 
 def create_follow_ups(
@@ -1029,6 +980,7 @@ def create_follow_ups(
                         due_on=today + timedelta(days=days),
                         source="follow-up",
                         notes=note,
+                        from_interaction_id=interaction.id,
                     ),
                 )
             )

@@ -13,7 +13,7 @@ from crm.views import get_or_404
 bp = Blueprint("bills", __name__)
 
 
-@bp.get("/<int:bill_id>")
+@bp.get("/<id:bill_id>")
 def show(bill_id: int):
     """A bill: actions, committees and members, cosponsors over time, related bills, contacts."""
     bill = get_or_404(get_bill, bill_id)
@@ -21,7 +21,7 @@ def show(bill_id: int):
     return render_template("bills/show.html", bill=bill, data=data, form=EmptyForm())
 
 
-@bp.post("/<int:bill_id>/track")
+@bp.post("/<id:bill_id>/track")
 @requires("coordinator")
 def track(bill_id: int):
     """Track a bill (the periodic refresh keeps it up to date) or stop tracking it."""

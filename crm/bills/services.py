@@ -13,7 +13,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm import audit, charts
 from crm.errors import NotAllowed
 from crm.extensions import db
-from crm.interactions.services import visible_interactions
 from crm.models import (
     Bill,
     BillAction,
@@ -123,7 +122,7 @@ def bill_page(bill: Bill, viewer: User, *, contacts_limit: int = 25) -> BillPage
     related = related_bills(related_refs)
     contacts = list(
         db.session.scalars(
-            visible_interactions(viewer)
+            Interaction.visible_to(viewer)
             .where(
                 sa.exists().where(
                     interaction_bills.c.interaction_id == Interaction.id,

@@ -4,6 +4,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from crm.briefs import services
+from crm.ids import parse_id
 from crm.people.services import get_person
 from crm.policy.services import list_bills, list_issues
 from crm.views import get_or_404
@@ -14,9 +15,9 @@ bp = Blueprint("briefs", __name__)
 def subject_from_args():
     """?issue=<id> or ?bill=<id>: the subject the brief is for (None: every issue)."""
     for kind in ("issue", "bill"):
-        text = request.args.get(kind, "")
-        if text.isascii() and text.isdigit() and len(text) < 10:
-            return services.load_subject(kind, int(text))
+        record_id = parse_id(request.args.get(kind))
+        if record_id is not None:
+            return services.load_subject(kind, record_id)
     return None
 
 
@@ -25,7 +26,7 @@ def brief_of(person_id: int):
     return services.meeting_brief(person, current_user, subject_from_args())
 
 
-@bp.get("/<int:person_id>/brief")
+@bp.get("/<id:person_id>/brief")
 def show(person_id: int):
     """The brief as a page (its print stylesheet fits one sheet)."""
     brief = brief_of(person_id)
@@ -34,7 +35,7 @@ def show(person_id: int):
     )
 
 
-@bp.get("/<int:person_id>/brief.pdf")
+@bp.get("/<id:person_id>/brief.pdf")
 def pdf(person_id: int):
     """The brief as a PDF, to print or to send ahead of a meeting."""
     brief = brief_of(person_id)

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from crm.assignments.services import (
-    ACTIVE,
     AssignmentData,
     build,
     complete_in_transaction,
@@ -24,8 +23,8 @@ from crm.assignments.services import (
 from crm.clock import local_today
 from crm.email import dispatch
 from crm.extensions import db
-from crm.interactions.services import office_group
 from crm.models import Assignment, Interaction, Person, User
+from crm.offices import office_group
 
 
 def lapse_key(person_id: int, due: date | None) -> str:
@@ -69,7 +68,7 @@ def refresh_cadence(now: datetime) -> dict:
         db.session.execute(
             sa.select(Assignment.person_id, Assignment.assignee_id).where(
                 Assignment.person_id.in_(ids),
-                Assignment.status.in_(ACTIVE),
+                Assignment.is_open,
                 Assignment.deleted_at.is_(None),
             )
         ).tuples()
@@ -141,7 +140,7 @@ def settle_answered(actor: User, interaction: Interaction, now: datetime) -> lis
             .join(Person, Person.id == Assignment.person_id)
             .where(
                 Assignment.source == "cadence",
-                Assignment.status.in_(ACTIVE),
+                Assignment.is_open,
                 Assignment.deleted_at.is_(None),
                 Assignment.person_id.in_(ids),
                 sa.or_(Assignment.due_on.is_(None), Person.next_touch_due > Assignment.due_on),
@@ -149,8 +148,10 @@ def settle_answered(actor: User, interaction: Interaction, now: datetime) -> lis
             .execution_options(populate_existing=True)
         )
     )
+    # Work settled by a private contact does not name its author (its audit row says "the CRM").
+    by = actor if interaction.named_author_id else None
     for a in answered:
-        complete_in_transaction(actor, a, interaction.id, now)
+        complete_in_transaction(by, a, interaction.id, now)
     return answered
 
 

@@ -1,16 +1,15 @@
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.assignments.forms import optional_int
 from crm.campaigns.services import CAMPAIGN_STATUSES
-from crm.forms import BaseForm
-from crm.models import PRIORITIES
+from crm.forms import BaseForm, fits, id_select
+from crm.models import PRIORITIES, Assignment, Campaign
 
 
 class CampaignForm(BaseForm):
     name = StringField(
         "Campaign name",
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), fits(Campaign.name)],
         description='e.g. "Senate Judiciary before the Conrad 30 markup"',
     )
     goal = TextAreaField(
@@ -18,8 +17,8 @@ class CampaignForm(BaseForm):
         validators=[Optional(), Length(max=5000)],
         description="What every target should hear, and by when.",
     )
-    issue_id = SelectField("Issue", coerce=optional_int, validate_choice=False)
-    bill_id = SelectField("Bill", coerce=optional_int, validate_choice=False)
+    issue_id = id_select("Issue")
+    bill_id = id_select("Bill")
     starts_on = DateField("Starts", validators=[Optional()])
     ends_on = DateField("Ends", validators=[Optional()])
     status = SelectField("Status", choices=list(CAMPAIGN_STATUSES.items()), default="active")
@@ -28,7 +27,7 @@ class CampaignForm(BaseForm):
 class BulkAssignForm(BaseForm):
     title = StringField(
         "What to do",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), fits(Assignment.title)],
         description="Shown on each assignment; the campaign name if left empty.",
     )
     due_on = DateField("Due", validators=[Optional()])

@@ -10,9 +10,10 @@ from crm.campaigns.forms import BulkAssignForm, CampaignForm
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
+from crm.ids import parse_id
 from crm.people.filters import DirectoryFilter
 from crm.people.services import filter_choices
-from crm.views import as_id, get_or_404
+from crm.views import get_or_404, render_form
 
 bp = Blueprint("campaigns", __name__)
 
@@ -54,15 +55,14 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
         else:
             flash(f"Saved “{campaign.name}”. Now assign its targets.", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "campaigns/builder.html",
         form=form,
         flt=flt,
         campaign=campaign,
-        preview=services.preview(flt, utcnow()) if flt.active else None,
+        preview=services.preview(flt, utcnow(), current_user) if flt.active else None,
         choices=filter_choices(flt),
-    ), status
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -72,7 +72,7 @@ def create():
     return builder(campaign_form(), DirectoryFilter.from_args(request.args))
 
 
-@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:campaign_id>/edit", methods=["GET", "POST"])
 @requires("coordinator")
 def edit(campaign_id: int):
     """Change a campaign's details or its target list."""
@@ -83,7 +83,7 @@ def edit(campaign_id: int):
     return builder(campaign_form(campaign), flt, campaign)
 
 
-@bp.get("/<int:campaign_id>")
+@bp.get("/<id:campaign_id>")
 @requires("coordinator")
 def show(campaign_id: int):
     """Progress: assigned, contacted, done, overdue, per member; coverage of the targets."""
@@ -93,15 +93,15 @@ def show(campaign_id: int):
         campaign=campaign,
         flt=services.saved_filter(campaign),
         form=EmptyForm(),
-        progress=services.progress(campaign, utcnow(), current_user.timezone),
+        progress=services.progress(campaign, utcnow(), current_user.timezone, current_user),
     )
 
 
 def chosen_members(source) -> list[int]:
-    return [i for i in map(as_id, source.getlist("members")) if i]
+    return [i for i in map(parse_id, source.getlist("members")) if i]
 
 
-@bp.route("/<int:campaign_id>/assign", methods=["GET", "POST"])
+@bp.route("/<id:campaign_id>/assign", methods=["GET", "POST"])
 @requires("coordinator")
 def assign(campaign_id: int):
     """Propose an assignee for each unassigned target by a strategy; adjust by hand; assign."""
@@ -113,7 +113,7 @@ def assign(campaign_id: int):
     if request.method == "GET":
         form.title.data = campaign.name
     pairs = [
-        (as_id(k.removeprefix("assignee-")), as_id(v))
+        (parse_id(k.removeprefix("assignee-")), parse_id(v))
         for k, v in request.form.items()
         if k.startswith("assignee-")
     ]
@@ -147,8 +147,7 @@ def assign(campaign_id: int):
         chosen = dict(pairs)
         for row in plan.rows:
             row.assignee_id = chosen.get(row.person.id)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "campaigns/assign.html",
         campaign=campaign,
         plan=plan,
@@ -156,10 +155,10 @@ def assign(campaign_id: int):
         strategy=strategy,
         members=members,
         strategies=services.STRATEGIES,
-    ), status
+    )
 
 
-@bp.post("/<int:campaign_id>/delete")
+@bp.post("/<id:campaign_id>/delete")
 @requires("coordinator")
 def delete(campaign_id: int):
     """Delete a campaign; its assignments stay as ordinary work."""

@@ -16,10 +16,8 @@ from crm.assignments.services import (
     Collision,
     build,
     find_collisions,
-    overdue,
     queue_notices,
     record_created,
-    shown,
 )
 from crm.clock import local_today
 from crm.email import dispatch
@@ -113,6 +111,14 @@ def delete_campaign(actor: User, campaign: Campaign, now: datetime) -> None:
     db.session.commit()
 
 
+def restore_campaign(actor: User, campaign: Campaign, now: datetime) -> None:
+    """Bring back a deleted campaign (coordinators)."""
+    require_coordinator(actor)
+    campaign.deleted_at = None
+    audit.record(actor, "restore", campaign, now=now)
+    db.session.commit()
+
+
 # ---- targets and preview ----
 
 
@@ -122,9 +128,9 @@ class Preview:
     people: list[Person]
 
 
-def preview(flt: DirectoryFilter, now: datetime, *, limit: int = 25) -> Preview:
+def preview(flt: DirectoryFilter, now: datetime, viewer: User, *, limit: int = 25) -> Preview:
     """How many people the filter selects, and the first few: two queries."""
-    base = flt.apply(sa.select(Person), now)
+    base = flt.apply(sa.select(Person), now, viewer=viewer)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     people = list(
         db.session.scalars(flt.order(base).options(joinedload(Person.holder)).limit(limit))
@@ -142,10 +148,10 @@ def assigned_in(campaign_id: int):
     )
 
 
-def unassigned_targets(campaign: Campaign, now: datetime) -> list[Person]:
+def unassigned_targets(campaign: Campaign, now: datetime, viewer: User) -> list[Person]:
     """The campaign's targets that nobody has been given yet, in the filter's order."""
     flt = saved_filter(campaign)
-    stmt = flt.order(flt.apply(sa.select(Person), now)).where(
+    stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).where(
         Person.id.not_in(assigned_in(campaign.id))
     )
     return list(db.session.scalars(stmt.limit(MAX_TARGETS + 1)))
@@ -272,7 +278,7 @@ def plan(
     """Propose an assignee for each unassigned target, with collisions to look at; nothing is
     saved. Members chosen narrow the pool; none chosen means every active member."""
     require_coordinator(viewer)
-    people = unassigned_targets(campaign, now)
+    people = unassigned_targets(campaign, now, viewer)
     truncated = len(people) > MAX_TARGETS
     people = people[:MAX_TARGETS]
     everyone = active_members()
@@ -388,12 +394,12 @@ class Progress:
         return round(100 * part / whole) if whole else 0
 
 
-def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
+def progress(campaign: Campaign, now: datetime, tz: str, viewer: User) -> Progress:
     """Assigned, contacted (since assigned, by anyone), done and overdue, per member and in all;
     coverage of the target list since the campaign began. Three queries."""
     today = local_today(now, tz)
     contacted = Person.last_contacted_at >= Assignment.created_at
-    live = sa.and_(Assignment.campaign_id == campaign.id, shown())
+    live = sa.and_(Assignment.campaign_id == campaign.id, Assignment.shown())
 
     def n(cond):
         return sa.func.count(sa.case((cond, 1)))
@@ -405,7 +411,7 @@ def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
             n(Assignment.status != "cancelled"),
             n(sa.and_(Assignment.status != "cancelled", contacted)),
             n(Assignment.status == "done"),
-            n(overdue(today)),
+            n(Assignment.overdue(today)),
             n(Assignment.status == "cancelled"),
         )
         .select_from(Assignment)
@@ -419,7 +425,9 @@ def progress(campaign: Campaign, now: datetime, tz: str) -> Progress:
     flt = saved_filter(campaign)
     since = campaign.starts_on or campaign.created_at.date()
     since_at = datetime(since.year, since.month, since.day, tzinfo=now.tzinfo)
-    targets = flt.apply(sa.select(Person.id, Person.last_contacted_at), now).subquery()
+    targets = flt.apply(
+        sa.select(Person.id, Person.last_contacted_at), now, viewer=viewer
+    ).subquery()
     total, reached, unassigned = db.session.execute(
         sa.select(
             sa.func.count(),
@@ -456,7 +464,7 @@ def list_campaigns() -> list[CampaignRow]:
             sa.func.count(sa.case((Assignment.status != "cancelled", 1))).label("assigned"),
             sa.func.count(sa.case((Assignment.status == "done", 1))).label("done"),
         )
-        .where(shown(), Assignment.campaign_id.is_not(None))
+        .where(Assignment.shown(), Assignment.campaign_id.is_not(None))
         .group_by(Assignment.campaign_id)
         .subquery()
     )

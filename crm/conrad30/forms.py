@@ -4,8 +4,8 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, TextAreaF
 from wtforms.validators import NumberRange, Optional
 
 from crm.forms import BaseForm
+from crm.ids import coerce_id
 from crm.models import PATHWAY_STATUSES
-from crm.organizations.forms import optional_id
 
 
 class StateYearForm(BaseForm):
@@ -17,9 +17,9 @@ class StateYearForm(BaseForm):
     )
     window_opens = DateField("Application window opens", validators=[Optional()])
     window_closes = DateField("Window closes", validators=[Optional()])
-    program_office_id = SelectField("Program office", coerce=optional_id)
-    coordinator_id = SelectField("The state's Conrad 30 coordinator", coerce=optional_id)
-    covering_member_id = SelectField("Covered by (coalition member)", coerce=optional_id)
+    program_office_id = SelectField("Program office", coerce=coerce_id)
+    coordinator_id = SelectField("The state's Conrad 30 coordinator", coerce=coerce_id)
+    covering_member_id = SelectField("Covered by (coalition member)", coerce=coerce_id)
     notes = TextAreaField("Notes", validators=[Optional()])
     pathway_status = SelectField("Licensure pathway", choices=list(PATHWAY_STATUSES.items()))
     pathway_year = IntegerField("Year of the law", validators=[Optional(), NumberRange(1990, 2100)])

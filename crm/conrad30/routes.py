@@ -8,7 +8,8 @@ from crm.clock import utcnow
 from crm.conrad30 import services
 from crm.conrad30.forms import StateYearForm
 from crm.errors import DomainError, apply_to_form
-from crm.views import csv_response
+from crm.ids import parse_id
+from crm.views import csv_response, render_form
 
 bp = Blueprint("conrad30", __name__)
 
@@ -70,7 +71,7 @@ def edit(state: str, fy: int):
                 fy,
                 form.year_data(),
                 form.pathway_data(),
-                int(version) if str(version).isdigit() else None,
+                parse_id(version),
                 utcnow(),
             )
         except DomainError as e:
@@ -78,7 +79,6 @@ def edit(state: str, fy: int):
         else:
             flash(f"Saved {services.PROGRAM_STATES[state]}, FY{fy}.", "success")
             return redirect(url_for("conrad30.index", fy=fy))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "conrad30/edit.html", form=form, state=state, name=services.PROGRAM_STATES[state], fy=fy
-    ), status
+    )

@@ -23,6 +23,7 @@ from crm.email import Summary, absolute_url, dispatch_ids, queue_email
 from crm.extensions import db
 from crm.links.services import list_unsubscribe_headers
 from crm.models import (
+    STAFF_VIEW,
     Assignment,
     Interaction,
     Notification,
@@ -31,13 +32,7 @@ from crm.models import (
     User,
     interaction_issues,
 )
-from crm.reminders.services import (
-    OPEN,
-    action_links,
-    open_assignments,
-    safe_zone,
-    target_name,
-)
+from crm.reminders.services import action_links, safe_zone
 
 LIST_LIMIT = 10
 FOLLOW_DAYS = 90  # an issue I discussed or was assigned in the last 90 days is one I follow
@@ -128,77 +123,118 @@ def counted(stmt, limit: int = LIST_LIMIT):
     return [r[0] for r in rows], (rows[0][-1] if rows else 0)
 
 
-def position_changes(since: datetime) -> list[dict]:
-    """Every position recorded since a time whose stance differs from the person's previous one
-    on the same issue or bill, newest first, with the previous stance (one query).
+def recent_positions(since: datetime, *views) -> sa.Select:
+    """Positions recorded since a time that count for the first of `views`, each with the
+    previous stance of the same person on the same issue or bill as every view sees it (one
+    column per view): the one read behind every digest's "positions that changed".
 
     The recent positions are picked first (a small set), each looking up its predecessor
     through the (person, issue) index; positions of deleted people are left out.
     """
-    from crm.models import STANCES
 
-    prior = aliased(Position)
-    previous = (
-        sa.select(prior.stance)
-        .where(
-            prior.person_id == Position.person_id,
-            # A position is about an issue or a bill: "=" on the NULL side is never true.
-            sa.or_(prior.issue_id == Position.issue_id, prior.bill_id == Position.bill_id),
-            prior.recorded_at < Position.recorded_at,
+    def previous(viewer) -> sa.ScalarSelect:
+        prior = aliased(Position)
+        return (
+            sa.select(prior.stance)
+            .where(
+                prior.person_id == Position.person_id,
+                # A position is about an issue or a bill: "=" on the NULL side is never true.
+                sa.or_(prior.issue_id == Position.issue_id, prior.bill_id == Position.bill_id),
+                prior.recorded_at < Position.recorded_at,
+                Position.counts_for(viewer, prior),
+            )
+            .order_by(prior.recorded_at.desc())
+            .limit(1)
+            .correlate(Position)
+            .scalar_subquery()
         )
-        .order_by(prior.recorded_at.desc())
-        .limit(1)
-        .correlate(Position)
-        .scalar_subquery()
-    )
-    recent = (
-        sa.select(
-            Position.id.label("id"), Position.stance.label("stance"), previous.label("previous")
-        )
-        .where(Position.recorded_at >= since)
-        .subquery()
-    )
+
     person_deleted = sa.exists().where(
         Person.id == Position.person_id, Person.deleted_at.is_not(None)
     )
-    rows = db.session.execute(
-        sa.select(Position, recent.c.previous)
-        .join(recent, recent.c.id == Position.id)
-        .where(
-            sa.or_(recent.c.previous.is_(None), recent.c.previous != recent.c.stance),
-            ~person_deleted,
-        )
+    return (
+        sa.select(Position, *(previous(v) for v in views))
+        .where(Position.recorded_at >= since, Position.counts_for(views[0]), ~person_deleted)
         .order_by(Position.recorded_at.desc(), Position.id.desc())
         .options(joinedload(Position.person), joinedload(Position.issue), joinedload(Position.bill))
-    ).all()
-    return [
-        {
-            "issue_id": pos.issue_id,
-            "person": pos.person.full_name,
-            "url": absolute_url("people.show", person_id=pos.person_id),
-            "subject": pos.issue.name if pos.issue else (pos.bill.label if pos.bill else ""),
-            "stance": STANCES.get(pos.stance, pos.stance),
-            "previous": STANCES.get(previous, previous) if previous else None,
-            "commitment": pos.commitment,
-        }
-        for pos, previous in rows
-    ]
+    )
+
+
+def change_item(pos: Position, previous: str | None) -> dict:
+    from crm.models import STANCES
+
+    return {
+        "issue_id": pos.issue_id,
+        "person": pos.person.full_name,
+        "url": absolute_url("people.show", person_id=pos.person_id),
+        "subject": pos.issue.name if pos.issue else (pos.bill.label if pos.bill else ""),
+        "stance": STANCES.get(pos.stance, pos.stance),
+        "previous": STANCES.get(previous, previous) if previous else None,
+        "commitment": pos.commitment,
+    }
+
+
+def changed(rows) -> list[dict]:
+    """The (position, previous stance) pairs whose stance differs from the previous one (a
+    first position counts as a change), as digest items."""
+    return [change_item(pos, prev) for pos, prev in rows if prev is None or prev != pos.stance]
+
+
+def position_changes(since: datetime, viewer: User | None) -> list[dict]:
+    """Every position recorded since a time, as the viewer may see it, whose stance differs
+    from the person's previous one on the same issue or bill, newest first (one query)."""
+    return changed(db.session.execute(recent_positions(since, viewer)).tuples())
 
 
 class Week:
     """What every digest of one run shares, computed once on first use: the week's position
     changes and the team's figures (per local date). A run builds hundreds of digests; these
-    parts are the same for all of them."""
+    parts are the same for all of them.
+
+    Position changes are per recipient (a private contact's positions reach only its audience),
+    yet shared: one read gives both the coordinators' view and the view of a member in no
+    private contact's audience; only a member present at (or author of) a private contact with
+    positions this week costs a read of their own."""
 
     def __init__(self, now: datetime):
         self.now, self.since = now, now - timedelta(days=7)
-        self._changes: list[dict] | None = None
+        self._views: dict | None = None
+        self._own: dict[int, list[dict]] = {}
         self._teams: dict[date, Team] = {}
 
-    def changes(self) -> list[dict]:
-        if self._changes is None:
-            self._changes = position_changes(self.since)
-        return self._changes
+    def _shared_views(self) -> dict:
+        if self._views is None:
+            rows = db.session.execute(
+                recent_positions(self.since, STAFF_VIEW, None)
+                .add_columns(Interaction.private)
+                .outerjoin(Interaction, Interaction.id == Position.interaction_id)
+            ).all()
+            private = {pos.interaction_id for pos, _, _, p in rows if p}
+            # Members who may see one of these private positions get a read of their own (a
+            # member left out here would only see less, never more).
+            insiders = (
+                {u for _, u in db.session.execute(Interaction.audience_of(private))}
+                if private
+                else set()
+            )
+            self._views = {
+                "staff": changed((pos, prev) for pos, prev, _, _ in rows),
+                "outsider": changed((pos, prev) for pos, _, prev, p in rows if not p),
+                "insiders": insiders,
+            }
+        return self._views
+
+    def changes(self, viewer: User | None = None) -> list[dict]:
+        """The week's position changes as this recipient may see them (None: a member in no
+        private contact's audience)."""
+        views = self._shared_views()
+        if viewer is not None and viewer.is_coordinator:
+            return views["staff"]
+        if viewer is None or viewer.id not in views["insiders"]:
+            return views["outsider"]
+        if viewer.id not in self._own:
+            self._own[viewer.id] = position_changes(self.since, viewer)
+        return self._own[viewer.id]
 
     def team(self, today: date) -> Team:
         if today not in self._teams:
@@ -218,12 +254,13 @@ def member_queries() -> dict:
     return {
         # My open assignments due within the week, and overdue ones (not snoozed).
         "assignments": (
-            open_assignments()
+            sa.select(Assignment)
             .where(
+                Assignment.active(),
                 Assignment.assignee_id == user_id,
                 Assignment.due_on.is_not(None),
                 Assignment.due_on < week_end,
-                sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today),
+                ~Assignment.is_snoozed(today),
             )
             .order_by(Assignment.due_on, Assignment.id)
             .options(joinedload(Assignment.person), joinedload(Assignment.organization))
@@ -263,8 +300,7 @@ def member_queries() -> dict:
             ),
             sa.select(Assignment.issue_id).where(
                 Assignment.assignee_id == user_id,
-                Assignment.status.in_(OPEN),
-                Assignment.deleted_at.is_(None),
+                Assignment.active(),
                 Assignment.issue_id.is_not(None),
             ),
         ),
@@ -293,7 +329,7 @@ def build_digest(
     for a in db.session.scalars(q["assignments"], params).unique():
         item = {
             "title": a.title,
-            "target": target_name(a),
+            "target": a.target_name,
             "due_on": a.due_on,
             "days": (a.due_on - today).days,
             "links": action_links(a, user),
@@ -326,7 +362,7 @@ def build_digest(
     ]
 
     followed = set(db.session.scalars(q["followed"], params))
-    mine_moved = [c for c in shared.changes() if c["issue_id"] in followed]
+    mine_moved = [c for c in shared.changes(user) if c["issue_id"] in followed]
     digest.positions, digest.positions_total = mine_moved[:LIST_LIMIT], len(mine_moved)
 
     if user.is_coordinator:
@@ -359,14 +395,7 @@ def build_team(shared: Week, today: date) -> Team:
         for r in db.session.execute(
             sa.select(User.name, overdue)
             .join(Assignment, Assignment.assignee_id == User.id)
-            .outerjoin(Person, Person.id == Assignment.person_id)
-            .where(
-                Assignment.status.in_(OPEN),
-                Assignment.deleted_at.is_(None),
-                Person.deleted_at.is_(None),
-                Assignment.due_on < today,
-                sa.or_(Assignment.snoozed_until.is_(None), Assignment.snoozed_until <= today),
-            )
+            .where(Assignment.overdue(today))
             .group_by(User.id, User.name)
             .order_by(overdue.desc(), User.name)
         )
@@ -385,7 +414,7 @@ def build_team(shared: Week, today: date) -> Team:
         {"name": p.full_name, "seat": p.seat, "url": absolute_url("people.show", person_id=p.id)}
         for p in targets
     ]
-    movement = shared.changes()
+    movement = shared.changes(STAFF_VIEW)
     team.movement, team.movement_total = movement[:LIST_LIMIT], len(movement)
     return team
 

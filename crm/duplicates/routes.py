@@ -19,7 +19,7 @@ def other_id() -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
-@bp.route("/<int:person_id>/merge", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/merge", methods=["GET", "POST"])
 @requires("coordinator")
 def merge(person_id: int):
     """Choose the record to merge into this one, compare them field by field, and merge."""
@@ -49,7 +49,7 @@ def merge(person_id: int):
     )
 
 
-@bp.post("/<int:person_id>/not-duplicate")
+@bp.post("/<id:person_id>/not-duplicate")
 @requires("coordinator")
 def not_duplicate(person_id: int):
     """Remember that an imported record is not this person (imports stop asking)."""

@@ -6,16 +6,15 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.forms import BaseForm
+from crm.forms import BaseForm, IdField, IdList
+from crm.ids import coerce_id
 from crm.models import STANCES
-from crm.organizations.forms import optional_id
 
 
 class DayForm(BaseForm):
@@ -37,9 +36,9 @@ class DayForm(BaseForm):
         default=10,
         validators=[Optional(), NumberRange(0, 120)],
     )
-    issue_id = SelectField("Issue", coerce=optional_id)
-    bill_id = SelectField("Bill", coerce=optional_id)
-    members = SelectMultipleField("Members attending", coerce=int, validate_choice=False)
+    issue_id = SelectField("Issue", coerce=coerce_id)
+    bill_id = SelectField("Bill", coerce=coerce_id)
+    members = IdList("Members attending", coerce=int)
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
 
     def day_data(self) -> dict:
@@ -71,16 +70,14 @@ class TargetsForm(BaseForm):
         "Chamber", choices=[("", "Both"), ("upper", "Senate"), ("lower", "House")], default=""
     )
     # Its own id: the meeting form on the same page has a person_id field too.
-    person_id = IntegerField(
-        "Or one office (person id)", id="target_person_id", validators=[Optional()]
-    )
+    person_id = IdField("Or one office (person id)", id="target_person_id")
 
 
 class MeetingForm(BaseForm):
-    person_id = SelectField("Office", coerce=optional_id, validators=[DataRequired()])
+    person_id = SelectField("Office", coerce=coerce_id, validators=[DataRequired()])
     starts = TimeField("Time", validators=[DataRequired()])
-    members = SelectMultipleField("Attending", coerce=int, validate_choice=False)
-    lead_id = SelectField("Lead", coerce=optional_id)
+    members = IdList("Attending", coerce=int)
+    lead_id = SelectField("Lead", coerce=coerce_id)
     room = StringField("Room", validators=[Optional(), Length(max=60)])
 
 

@@ -22,9 +22,10 @@ from crm.errors import DomainError, apply_to_form
 from crm.events import services
 from crm.events.forms import DayForm, DebriefForm, MeetingForm, TargetsForm
 from crm.forms import EmptyForm
+from crm.ids import parse_id
 from crm.models import User
 from crm.policy.services import bill_choices, issue_choices
-from crm.views import get_or_404
+from crm.views import get_or_404, render_form
 
 bp = Blueprint("events", __name__)
 
@@ -46,7 +47,7 @@ def day_form(day=None) -> DayForm:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@bp.route("/<int:day_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:day_id>/edit", methods=["GET", "POST"])
 @requires("coordinator")
 def edit(day_id: int | None = None):
     """Create or edit a day: date, place, hours, issue, members attending."""
@@ -62,11 +63,10 @@ def edit(day_id: int | None = None):
         else:
             flash(f"Saved {day.name}.", "success")
             return redirect(url_for("events.show", day_id=day.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("events/form.html", form=form, day=day), status
+    return render_form("events/form.html", form=form, day=day)
 
 
-@bp.get("/<int:day_id>")
+@bp.get("/<id:day_id>")
 def show(day_id: int):
     """The day's schedule, its conflicts, the offices not yet scheduled, and its progress."""
     day = get_or_404(services.get_day, day_id)
@@ -78,7 +78,7 @@ def show(day_id: int):
     meeting_form.lead_id.choices = [(None, "—")] + [(u.id, u.name) for u in day.members]
     return render_template(
         "events/show.html",
-        data=services.day_page(day),
+        data=services.day_page(day, current_user),
         day=day,
         form=EmptyForm(),
         targets_form=TargetsForm(),
@@ -86,7 +86,7 @@ def show(day_id: int):
     )
 
 
-@bp.post("/<int:day_id>/targets")
+@bp.post("/<id:day_id>/targets")
 @requires("coordinator")
 def add_targets(day_id: int):
     """Add target offices: a state's delegation, or one office."""
@@ -112,7 +112,7 @@ def add_targets(day_id: int):
     return redirect(url_for("events.show", day_id=day.id))
 
 
-@bp.post("/<int:day_id>/targets/<int:person_id>/remove")
+@bp.post("/<id:day_id>/targets/<id:person_id>/remove")
 @requires("coordinator")
 def remove_target(day_id: int, person_id: int):
     """Take an office off the day's list."""
@@ -122,7 +122,7 @@ def remove_target(day_id: int, person_id: int):
     return redirect(url_for("events.show", day_id=day.id))
 
 
-@bp.post("/<int:day_id>/propose")
+@bp.post("/<id:day_id>/propose")
 @requires("coordinator")
 def propose(day_id: int):
     """Propose the schedule of the meetings not yet logged."""
@@ -137,7 +137,7 @@ def propose(day_id: int):
     return redirect(url_for("events.show", day_id=day.id))
 
 
-@bp.post("/<int:day_id>/meetings")
+@bp.post("/<id:day_id>/meetings")
 @requires("coordinator")
 def add_meeting(day_id: int):
     """Schedule one meeting by hand."""
@@ -166,7 +166,7 @@ def add_meeting(day_id: int):
     return redirect(url_for("events.show", day_id=day.id))
 
 
-@bp.post("/meetings/<int:meeting_id>/delete")
+@bp.post("/meetings/<id:meeting_id>/delete")
 @requires("coordinator")
 def delete_meeting(meeting_id: int):
     """Take a meeting off the schedule (not once it is logged)."""
@@ -182,16 +182,16 @@ def delete_meeting(meeting_id: int):
 
 def schedule_owner(day) -> User:
     """?member=<id> lets a coordinator read someone's schedule; everyone else reads their own."""
-    text = request.args.get("member", "")
-    if current_user.is_coordinator and text.isascii() and text.isdigit() and len(text) < 10:
-        user = next((u for u in day.members if u.id == int(text)), None)
+    member_id = parse_id(request.args.get("member"))
+    if current_user.is_coordinator and member_id is not None:
+        user = next((u for u in day.members if u.id == member_id), None)
         if user is None:
             abort(404)
         return user
     return current_user
 
 
-@bp.get("/<int:day_id>/mine")
+@bp.get("/<id:day_id>/mine")
 def mine(day_id: int):
     """A member's meetings of the day, for the phone."""
     day = get_or_404(services.get_day, day_id)
@@ -201,7 +201,7 @@ def mine(day_id: int):
     )
 
 
-@bp.get("/<int:day_id>/mine.ics")
+@bp.get("/<id:day_id>/mine.ics")
 def mine_ics(day_id: int):
     """A member's meetings of the day as a calendar file."""
     day = get_or_404(services.get_day, day_id)
@@ -213,7 +213,7 @@ def mine_ics(day_id: int):
     )
 
 
-@bp.get("/<int:day_id>/briefs.pdf")
+@bp.get("/<id:day_id>/briefs.pdf")
 def briefs_pack(day_id: int):
     """The day's briefs, one page per office, in schedule order."""
     day = get_or_404(services.get_day, day_id)
@@ -236,7 +236,7 @@ def briefs_pack(day_id: int):
     )
 
 
-@bp.route("/meetings/<int:meeting_id>/debrief", methods=["GET", "POST"])
+@bp.route("/meetings/<id:meeting_id>/debrief", methods=["GET", "POST"])
 def debrief(meeting_id: int):
     """Log a meeting of the day as a contact, pre-filled from the schedule."""
     meeting = get_or_404(services.get_meeting, meeting_id)
@@ -259,7 +259,6 @@ def debrief(meeting_id: int):
             if request.args.get("next") == "mine":
                 return redirect(url_for("events.mine", day_id=meeting.day_id))
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "events/debrief.html", form=form, meeting=meeting, tz=current_app.config["TIMEZONE"]
-    ), status
+    )

@@ -312,8 +312,9 @@ class DayPage:
     by_member: dict[int, int] = field(default_factory=dict)
 
 
-def day_page(day: AdvocacyDay) -> DayPage:
-    """The day's schedule with its conflicts and progress, in a fixed number of queries."""
+def day_page(day: AdvocacyDay, viewer: User | None = None) -> DayPage:
+    """The day's schedule with its conflicts and progress, in a fixed number of queries (the
+    positions counted are those the viewer may see; None: a member in no private audience)."""
     meetings = list(
         db.session.scalars(
             sa.select(DayMeeting)
@@ -348,7 +349,7 @@ def day_page(day: AdvocacyDay) -> DayPage:
         moved = db.session.scalar(
             sa.select(sa.func.count())
             .select_from(Position)
-            .where(Position.interaction_id.in_(interaction_ids))
+            .where(Position.interaction_id.in_(interaction_ids), Position.counts_for(viewer))
         )
     counts: dict[int, int] = {}
     for m in meetings:

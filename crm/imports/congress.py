@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from crm.clock import utc_today
 from crm.imports import normalize as norm
 from crm.imports.records import (
     CommitteeRecord,
@@ -54,7 +55,7 @@ CSV_IDS = {  # CSV column -> external id key, and whether the YAML has it as a n
 def parse(source: Source, as_of: date | None = None) -> Snapshot:
     """Read every congress-legislators file in the source folder into one Snapshot."""
     paths = {stem: find_file(source.root, stem) for stem in FILES}
-    as_of = as_of or source.date or newest_date(p for p in paths.values() if p) or date.today()
+    as_of = as_of or source.date or newest_date(p for p in paths.values() if p) or utc_today()
     snap = Snapshot(
         kind="congress",
         dataset="congress-legislators",

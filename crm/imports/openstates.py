@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from crm.clock import utc_today
 from crm.forms import US_STATES
 from crm.imports import normalize as norm
 from crm.imports.records import (
@@ -62,7 +63,7 @@ def parse(
         committee_key_field="external_id",
         level="state",
         states=frozenset(),
-        as_of=date.today(),
+        as_of=utc_today(),
         committees={},
         memberships={},
         office_kinds=frozenset({"capitol", "district", "mail"}),
@@ -95,7 +96,7 @@ def parse(
         or newest_date(
             p for files in (*people_files.values(), *committee_files.values()) for p in files
         )
-        or date.today()
+        or utc_today()
     )
     done = 0
     for code in chosen:

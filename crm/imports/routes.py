@@ -10,7 +10,7 @@ from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.imports import services
 from crm.imports.forms import ImportForm
-from crm.views import get_or_404
+from crm.views import get_or_404, render_form
 
 bp = Blueprint("imports", __name__)
 
@@ -43,8 +43,7 @@ def index():
                     "warning",
                 )
             return redirect(url_for("imports.show", run_id=run.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("imports/index.html", form=form, runs=services.list_runs()), status
+    return render_form("imports/index.html", form=form, runs=services.list_runs())
 
 
 @bp.get("/worker")
@@ -54,7 +53,7 @@ def worker():
     return render_template("imports/_worker.html", worker=jobs.worker_status())
 
 
-@bp.get("/<int:run_id>")
+@bp.get("/<id:run_id>")
 @requires("admin")
 def show(run_id: int):
     """One run: progress, counts, errors, and every change it made."""
@@ -68,7 +67,7 @@ def show(run_id: int):
     )
 
 
-@bp.get("/<int:run_id>/status")
+@bp.get("/<id:run_id>/status")
 @requires("admin")
 def status(run_id: int):
     """The run's progress, polled by the run page while it is queued or running."""
@@ -88,7 +87,7 @@ def status(run_id: int):
     return response
 
 
-@bp.post("/<int:run_id>/retry")
+@bp.post("/<id:run_id>/retry")
 @requires("admin")
 def retry(run_id: int):
     """Send a queued run to the job queue again."""

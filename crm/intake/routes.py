@@ -22,7 +22,7 @@ from crm.errors import DomainError, apply_to_form
 from crm.forms import BaseForm, EmptyForm
 from crm.intake import services
 from crm.intake.mapping import FIELDS
-from crm.views import csv_response, get_or_404
+from crm.views import csv_response, get_or_404, render_form
 
 bp = Blueprint("intake", __name__)
 
@@ -73,11 +73,10 @@ def upload():
             apply_to_form(form, e)
         else:
             return redirect(url_for("intake.mapping", upload_id=item.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("intake/upload.html", form=form), status
+    return render_form("intake/upload.html", form=form)
 
 
-@bp.route("/<int:upload_id>", methods=["GET", "POST"])
+@bp.route("/<id:upload_id>", methods=["GET", "POST"])
 @requires("coordinator")
 def mapping(upload_id: int):
     """Step 2: which column is which field, with the first rows as a preview."""
@@ -94,18 +93,17 @@ def mapping(upload_id: int):
             current = {i: f for i, f in columns.items() if f}
         else:
             return redirect(url_for("intake.check", upload_id=item.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "intake/mapping.html",
         item=item,
         table=table,
         form=form,
         current=current,
         fields=FIELDS[item.kind],
-    ), status
+    )
 
 
-@bp.route("/<int:upload_id>/check", methods=["GET", "POST"])
+@bp.route("/<id:upload_id>/check", methods=["GET", "POST"])
 @requires("coordinator")
 def check(upload_id: int):
     """Step 3: the dry run, row by row; confirm close matches; import all or nothing."""
@@ -134,7 +132,7 @@ def check(upload_id: int):
     ), status
 
 
-@bp.get("/<int:upload_id>/report.csv")
+@bp.get("/<id:upload_id>/report.csv")
 @requires("coordinator")
 def report(upload_id: int):
     """The file with what the import does to each row and why: fix it and upload it again."""

@@ -525,13 +525,13 @@ def chunks(ids, size: int = 900):
 def write_history(actor: User, rows: list[RowPlan], now: datetime) -> int:
     """Insert the contacts in bulk (a few statements for thousands of rows), then move each
     office's last contact forward once, as the quick log would have."""
-    from crm.interactions.services import office_groups, touch_due
     from crm.models import (
         AuditEntry,
         interaction_issues,
         interaction_members,
         interaction_people,
     )
+    from crm.offices import office_groups, touch_due
 
     if not rows:
         return 0
@@ -582,8 +582,11 @@ def write_history(actor: User, rows: list[RowPlan], now: datetime) -> int:
             for iid, r in zip(ids, rows, strict=True)
         ],
     )
+    # A private contact moves the last-contacted date without naming its author (as
+    # Interaction.named_author_id says for contacts logged one by one).
     made = [
-        (v["occurred_at"], v["logged_by_id"], r.people) for v, r in zip(values, rows, strict=True)
+        (v["occurred_at"], None if v["private"] else v["logged_by_id"], r.people)
+        for v, r in zip(values, rows, strict=True)
     ]
     groups = office_groups({pid for r in rows for pid in r.people})
     latest: dict[int, tuple[datetime, int]] = {}
@@ -788,10 +791,9 @@ def history_rows(viewer: User, tz: str):
     from sqlalchemy.orm import selectinload
 
     from crm.clock import local
-    from crm.interactions.services import visible_interactions
 
     stmt = (
-        visible_interactions(viewer)
+        Interaction.visible_to(viewer)
         .options(
             selectinload(Interaction.people),
             selectinload(Interaction.members),

@@ -6,67 +6,51 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.forms import BaseForm, strip_filter
-from crm.models import INTERACTION_KINDS, STANCES
+from crm.forms import BaseForm, IdList, fits, strip_filter
+from crm.models import INTERACTION_KINDS, STANCES, Assignment, Interaction, Position
 from crm.policy.positions import PositionInput, Subject
 
 POSITION_FIELD = re.compile(r"^(position|commitment)-(\d{1,11})-([ib]\d{1,11})$")
 MAX_POSITIONS = 200
-
-
-class IntList(SelectMultipleField):
-    """Ids chosen with the picker; the service checks that they exist."""
-
-    def pre_validate(self, form):
-        pass
-
-    def process_formdata(self, valuelist):
-        out = []
-        for value in valuelist:
-            for part in str(value).split(","):
-                part = part.strip()
-                if part.isascii() and part.isdigit() and len(part) < 12:
-                    out.append(int(part))
-                elif part:
-                    raise ValueError("Invalid choice.")
-        self.data = out
+COMMITMENT_LENGTH = fits(Position.commitment).max
 
 
 class InteractionForm(BaseForm):
-    people = IntList("Who did you contact?", coerce=int)
+    people = IdList("Who did you contact?", coerce=int)
     occurred_at = DateTimeLocalField(
         "When",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[DataRequired(message="Enter the date and time.")],
     )
     kind = SelectField("Kind", choices=list(INTERACTION_KINDS.items()), default="meeting")
-    subject = StringField("Subject", validators=[Optional(), Length(max=200)])
+    subject = StringField("Subject", validators=[Optional(), fits(Interaction.subject)])
     notes = TextAreaField(
         "Notes",
         validators=[Optional(), Length(max=50000)],
         description="Markdown: **bold**, lists, links.",
     )
     outcome = TextAreaField("Outcome", validators=[Optional(), Length(max=5000)])
-    members = IntList("Members present", coerce=int)
-    issues = IntList("Issues discussed", coerce=int)
-    bills = IntList("Bills discussed", coerce=int)
+    members = IdList("Members present", coerce=int)
+    issues = IdList("Issues discussed", coerce=int)
+    bills = IdList("Bills discussed", coerce=int)
     private = BooleanField("Private: only me, the members present and coordinators can see it")
-    submission_key = HiddenField()
+    submission_key = HiddenField(validators=[fits(Interaction.submission_key)])
     version = HiddenField()
     # Outreach: follow-ups to add to my work, and my open assignments this contact completes.
-    follow_ups = IntList("Follow-ups", coerce=int)
-    custom_follow_up = StringField("Another follow-up", validators=[Optional(), Length(max=200)])
+    follow_ups = IdList("Follow-ups", coerce=int)
+    custom_follow_up = StringField(
+        "Another follow-up", validators=[Optional(), fits(Assignment.title)]
+    )
     custom_due_in_days = IntegerField(
         "Due in (days)", default=7, validators=[Optional(), NumberRange(min=0, max=365)]
     )
-    complete_assignments = IntList("Mark done", coerce=int)
+    complete_assignments = IdList("Mark done", coerce=int)
 
     position_values: dict[str, str] = {}
     positions_data: list[PositionInput] = []
@@ -95,8 +79,8 @@ class InteractionForm(BaseForm):
                 continue
             if stance not in STANCES:
                 errors.append("Choose a position from the list.")
-            elif len(commitment) > 200:
-                errors.append("Keep each commitment under 200 characters.")
+            elif len(commitment) > COMMITMENT_LENGTH:
+                errors.append(f"Keep each commitment under {COMMITMENT_LENGTH + 1} characters.")
             else:
                 self.positions_data.append(
                     PositionInput(key[0], Subject.parse(key[1]), stance, commitment or None)

@@ -13,12 +13,13 @@ from crm.assignments.services import (
     picker_hint,
 )
 from crm.clock import utcnow
-from crm.errors import DomainError, apply_to_form
-from crm.forms import EmptyForm
+from crm.errors import Conflict, DomainError, apply_to_form
+from crm.forms import EmptyForm, conflict_view
+from crm.ids import parse_id
 from crm.interactions import services
 from crm.interactions.forms import InteractionForm
 from crm.policy.positions import interaction_positions
-from crm.views import as_id, get_or_404
+from crm.views import get_or_404, render_form
 
 bp = Blueprint("interactions", __name__)
 
@@ -63,10 +64,10 @@ def quick_log():
         )
         form.submission_key.data = secrets.token_urlsafe(24)
         form.members.data = [current_user.id]
-        if as_id(request.args.get("person")):
-            form.people.data = [as_id(request.args["person"])]
-        if as_id(request.args.get("assignment")):  # came from "Log contact" on my work
-            form.complete_assignments.data = [as_id(request.args["assignment"])]
+        if parse_id(request.args.get("person")):
+            form.people.data = [parse_id(request.args["person"])]
+        if parse_id(request.args.get("assignment")):  # came from "Log contact" on my work
+            form.complete_assignments.data = [parse_id(request.args["assignment"])]
     if form.validate_on_submit():
         try:
             interaction = services.log_interaction(
@@ -83,13 +84,12 @@ def quick_log():
             if form.follow_ups.data or form.custom_follow_up.data:
                 flash("Your follow-ups are on My work.", "info")
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "interactions/log.html",
         form=form,
         **services.picker_context(form),
         **outreach_context(form),
-    ), status
+    )
 
 
 def outreach_context(form: InteractionForm) -> dict:
@@ -105,9 +105,9 @@ def outreach_context(form: InteractionForm) -> dict:
 @bp.get("/log/last-contact")
 def last_contact():
     """htmx fragment: "last contact with this office: N days ago, by X" for the chosen people."""
-    ids = [i for i in map(as_id, request.args.getlist("people")) if i][:10]
+    ids = [i for i in map(parse_id, request.args.getlist("people")) if i][:10]
     hints = [h for h in (services.last_contact_with_office(i) for i in ids) if h]
-    checked = {i for i in map(as_id, request.args.getlist("complete")) if i}
+    checked = {i for i in map(parse_id, request.args.getlist("complete")) if i}
     return render_template(
         "interactions/_last_contact.html",
         hints=hints,
@@ -117,7 +117,7 @@ def last_contact():
     )
 
 
-@bp.get("/interactions/<int:interaction_id>")
+@bp.get("/interactions/<id:interaction_id>")
 def show(interaction_id: int):
     """One contact, with its notes rendered safely."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
@@ -131,11 +131,11 @@ def show(interaction_id: int):
         interaction=interaction,
         form=EmptyForm(),
         open_work=open_work,
-        positions=interaction_positions(interaction.id),
+        positions=interaction_positions(interaction.id, current_user),
     )
 
 
-@bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
+@bp.route("/interactions/<id:interaction_id>/edit", methods=["GET", "POST"])
 def edit(interaction_id: int):
     """Edit a contact (its author or a coordinator)."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
@@ -143,31 +143,53 @@ def edit(interaction_id: int):
         abort(403)
     form = InteractionForm(obj=interaction)
     if request.method == "GET":
-        form.people.data = [p.id for p in interaction.people]
-        form.members.data = [m.id for m in interaction.members]
-        form.issues.data = [i.id for i in interaction.issues]
-        form.bills.data = [b.id for b in interaction.bills]
-        form.occurred_at.data = clock.local(interaction.occurred_at, current_user.timezone).replace(
-            tzinfo=None
-        )
-        form.version.data = interaction.version
+        filled_from(form, interaction)
+    conflict = None
     if form.validate_on_submit():
         try:
             services.update_interaction(
-                current_user, interaction, form_data(form), as_id(form.version.data) or 0, utcnow()
+                current_user,
+                interaction,
+                form_data(form),
+                parse_id(form.version.data) or 0,
+                utcnow(),
             )
+        except Conflict:
+            # Someone saved first: their values beside mine; posting again saves mine.
+            theirs = filled_from(InteractionForm(formdata=None, obj=interaction), interaction)
+            conflict = conflict_view(form, theirs, services.picked_names(), skip=NOT_EDITED)
         except DomainError as e:
             apply_to_form(form, e)
         else:
             flash("Saved.", "success")
             return redirect(url_for("interactions.show", interaction_id=interaction.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        "interactions/log.html", form=form, interaction=interaction, **services.picker_context(form)
-    ), status
+    return render_form(
+        "interactions/log.html",
+        form=form,
+        interaction=interaction,
+        conflict=conflict,
+        **services.picker_context(form),
+    )
 
 
-@bp.post("/interactions/<int:interaction_id>/delete")
+# The quick log's outreach fields: not part of an edit, so never a difference in a conflict.
+NOT_EDITED = ("follow_ups", "custom_follow_up", "custom_due_in_days", "complete_assignments")
+
+
+def filled_from(form: InteractionForm, interaction) -> InteractionForm:
+    """The edit form as the saved contact fills it (times in the editor's zone)."""
+    form.people.data = [p.id for p in interaction.people]
+    form.members.data = [m.id for m in interaction.members]
+    form.issues.data = [i.id for i in interaction.issues]
+    form.bills.data = [b.id for b in interaction.bills]
+    form.occurred_at.data = clock.local(interaction.occurred_at, current_user.timezone).replace(
+        tzinfo=None
+    )
+    form.version.data = interaction.version
+    return form
+
+
+@bp.post("/interactions/<id:interaction_id>/delete")
 def delete(interaction_id: int):
     """Soft-delete a contact (its author or a coordinator); coordinators can restore it."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
@@ -180,7 +202,7 @@ def delete(interaction_id: int):
     return redirect(url_for("main.dashboard"))
 
 
-@bp.post("/interactions/<int:interaction_id>/restore")
+@bp.post("/interactions/<id:interaction_id>/restore")
 def restore(interaction_id: int):
     """Restore a deleted contact (coordinators)."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)

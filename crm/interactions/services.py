@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm import audit, authz
+from crm.assignments.services import complete_with_contact, create_follow_ups, queue_notices
+from crm.cadence.services import settle_answered
 from crm.email import dispatch
-from crm.errors import Conflict, DomainError, NotAllowed
+from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
 from crm.models import (
     INTERACTION_KINDS,
@@ -23,6 +25,7 @@ from crm.models import (
     interaction_members,
     interaction_people,
 )
+from crm.offices import office_group, touch_due
 from crm.policy.positions import PositionInput, Subject, add_position, check_stated
 
 MAX_FUTURE = timedelta(hours=1)
@@ -50,25 +53,7 @@ class InteractionData:
 
 
 AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private")
-
-
-def visible_interactions(viewer: User):
-    """Interactions the viewer may see: not deleted, and private ones only to those involved."""
-    stmt = sa.select(Interaction).where(Interaction.deleted_at.is_(None))
-    if viewer.is_coordinator:
-        return stmt
-    # EXISTS, not IN: with IN, PostgreSQL hashes all the viewer's rows and may then scan the log.
-    present = sa.exists().where(
-        interaction_members.c.interaction_id == Interaction.id,
-        interaction_members.c.user_id == viewer.id,
-    )
-    return stmt.where(
-        sa.or_(
-            Interaction.private.is_(False),
-            Interaction.logged_by_id == viewer.id,
-            present,
-        )
-    )
+LINKED = ("people", "members", "issues", "bills")  # audited as ids, shown as names
 
 
 def load_related(data: InteractionData) -> tuple[list[Person], list[User], list[Issue], list[Bill]]:
@@ -114,13 +99,37 @@ def log_interaction(
     actor: User, data: InteractionData, now: datetime, submission_key: str | None = None
 ) -> Interaction:
     """Record a contact. A repeated submission_key returns the first interaction, not a copy."""
-    if submission_key:
-        existing = db.session.scalar(
-            sa.select(Interaction).where(Interaction.submission_key == submission_key)
-        )
-        if existing is not None:
-            return existing
+    existing = with_submission_key(submission_key)
+    if existing is not None:
+        return existing
     check(data, now)
+    try:
+        interaction, notices = record_interaction(actor, data, now, submission_key)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same form was submitted twice at once and the other request won: its INSERT of the
+        # unique key made ours fail, at an autoflush or at the commit. Return its row.
+        db.session.rollback()
+        existing = with_submission_key(submission_key)
+        if existing is None:
+            raise
+        return existing
+    dispatch(notices)
+    return interaction
+
+
+def with_submission_key(submission_key: str | None) -> Interaction | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(
+        sa.select(Interaction).where(Interaction.submission_key == submission_key)
+    )
+
+
+def record_interaction(
+    actor: User, data: InteractionData, now: datetime, submission_key: str | None
+) -> tuple[Interaction, list]:
+    """The writes of log_interaction, uncommitted; returns the interaction and its notices."""
     people, members, issues, bills = load_related(data)
     interaction = Interaction(
         kind=data.kind,
@@ -138,83 +147,27 @@ def log_interaction(
         bills=bills,
     )
     db.session.add(interaction)
-    touch_people(people, data.occurred_at, actor.id)
-    audit.record(actor, "create", interaction, after=audit.snapshot(interaction, AUDITED), now=now)
+    touch_people(people, data.occurred_at, interaction.named_author_id)
+    audit.record(
+        actor, "create", interaction, after=audit.snapshot(interaction, AUDITED + LINKED), now=now
+    )
+    # What a logged contact affects, in this order and in this transaction: the positions
+    # stated, the logger's assignments it did, the keep-in-touch follow-ups it answered, and the
+    # follow-ups asked for. Those features are called from here and never import back.
     for entry in data.positions:
         add_position(actor, entry, now, interaction)
-    from crm.assignments.services import after_logging
-
     try:
-        notices = after_logging(
-            actor,
-            interaction,
-            follow_ups=data.follow_ups,
-            complete_ids=data.complete_assignments,
-            now=now,
-        )
+        complete_with_contact(actor, interaction, data.complete_assignments, now)
+        settle_answered(actor, interaction, now)
+        created = create_follow_ups(actor, interaction, data.follow_ups, now)
+        notices = queue_notices(actor, created, now) if created else []
     except DomainError:
         db.session.rollback()
         raise
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # The same form was submitted twice at once: the other request won; return its row.
-        db.session.rollback()
-        existing = (
-            db.session.scalar(
-                sa.select(Interaction).where(Interaction.submission_key == submission_key)
-            )
-            if submission_key
-            else None
-        )
-        if existing is None:
-            raise
-        return existing
-    dispatch(notices)
-    return interaction
+    return interaction, notices
 
 
-def office_group(people: list[Person]) -> list[int]:
-    """The people plus the legislators their current staff roles work for: a staffer contacted
-    counts as a contact with the office."""
-    ids = {p.id for p in people}
-    employers = db.session.scalars(
-        sa.select(StaffRole.employer_id).where(
-            StaffRole.staff_id.in_(ids),
-            StaffRole.end_date.is_(None),
-            StaffRole.employer_id.is_not(None),
-        )
-    )
-    return sorted(ids | set(employers))
-
-
-def office_groups(person_ids) -> dict[int, set[int]]:
-    """For each person, everyone in their office: the person, the legislator they work for, and
-    that legislator's current staff. Two queries for any number of people."""
-    ids = set(person_ids)
-    if not ids:
-        return {}
-    employer_of = dict(
-        db.session.execute(
-            sa.select(StaffRole.staff_id, StaffRole.employer_id).where(
-                StaffRole.staff_id.in_(ids),
-                StaffRole.end_date.is_(None),
-                StaffRole.employer_id.is_not(None),
-            )
-        ).all()
-    )
-    heads = {employer_of.get(i, i) for i in ids}
-    staff: dict[int, set[int]] = {h: set() for h in heads}
-    for employer, staffer in db.session.execute(
-        sa.select(StaffRole.employer_id, StaffRole.staff_id).where(
-            StaffRole.employer_id.in_(heads), StaffRole.end_date.is_(None)
-        )
-    ):
-        staff[employer].add(staffer)
-    return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
-
-
-def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
+def touch_people(people: list[Person], when: datetime, by_user_id: int | None) -> None:
     """Move last_contacted_at forward only: an older contact logged later never moves it back.
 
     The comparison is in the UPDATE itself, so two members logging at once cannot regress it.
@@ -245,10 +198,6 @@ def touch_people(people: list[Person], when: datetime, by_user_id: int) -> None:
         )
 
 
-def touch_due(last: datetime | None, cadence: int | None):
-    return (last + timedelta(days=cadence)).date() if last and cadence else None
-
-
 def set_contact_fields(person_id: int, **values) -> None:
     """Derived contact fields are written with a plain UPDATE: they are not an edit of the
     person, so they must not bump its version and make a coordinator's open form stale."""
@@ -260,10 +209,6 @@ def set_contact_fields(person_id: int, **values) -> None:
     )
 
 
-def recompute_touch_due(person: Person) -> None:
-    person.next_touch_due = touch_due(person.last_contacted_at, person.cadence_days)
-
-
 def refresh_last_contact(person_ids: list[int]) -> None:
     """Recompute last contact from the log (after an edit or a delete moved or removed one): the
     latest non-deleted contact with the person or with one of their current staff, as
@@ -273,7 +218,7 @@ def refresh_last_contact(person_ids: list[int]) -> None:
             StaffRole.employer_id == person_id, StaffRole.end_date.is_(None)
         )
         row = db.session.execute(
-            sa.select(Interaction.occurred_at, Interaction.logged_by_id)
+            sa.select(Interaction.occurred_at, Interaction.logged_by_id, Interaction.private)
             .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
             .where(
                 sa.or_(
@@ -290,14 +235,19 @@ def refresh_last_contact(person_ids: list[int]) -> None:
         set_contact_fields(
             person_id,
             last_contacted_at=last,
-            last_contacted_by_id=row.logged_by_id if row else None,
+            last_contacted_by_id=row.logged_by_id if row and not row.private else None,
             next_touch_due=touch_due(last, cadence),
         )
 
 
 def get_interaction(interaction_id: int, viewer: User) -> Interaction:
-    interaction = db.session.get(Interaction, interaction_id)
-    if interaction is None or not authz.can_see_interaction(viewer, interaction):
+    """The contact if the viewer may see it (coordinators also see deleted ones, to restore)."""
+    interaction = db.session.scalar(
+        Interaction.visible_to(viewer, include_deleted=viewer.is_coordinator).where(
+            Interaction.id == interaction_id
+        )
+    )
+    if interaction is None:
         raise LookupError(interaction_id)
     return interaction
 
@@ -315,19 +265,20 @@ def update_interaction(
         raise Conflict()
     check(data, now)
     people, members, issues, bills = load_related(data)
-    before = audit.snapshot(interaction, AUDITED)
-    affected = {p.id for p in interaction.people} | {p.id for p in people}
-    for key in AUDITED:
-        setattr(interaction, key, getattr(data, key))
-    interaction.people, interaction.members = people, members
-    interaction.issues, interaction.bills = issues, bills
-    db.session.flush()
-    refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
-    b, a = audit.changes(before, audit.snapshot(interaction, AUDITED))
-    audit.record(actor, "update", interaction, b, a, now)
-    for entry in data.positions:  # positions are append-only: an edit can only add new ones
-        add_position(actor, entry, now, interaction)
-    db.session.commit()
+    with no_lost_update():
+        before = audit.snapshot(interaction, AUDITED + LINKED)
+        affected = {p.id for p in interaction.people} | {p.id for p in people}
+        for key in AUDITED:
+            setattr(interaction, key, getattr(data, key))
+        interaction.people, interaction.members = people, members
+        interaction.issues, interaction.bills = issues, bills
+        db.session.flush()
+        refresh_last_contact(office_group([db.session.get(Person, i) for i in affected]))
+        b, a = audit.changes(before, audit.snapshot(interaction, AUDITED + LINKED))
+        audit.record(actor, "update", interaction, b, a, now)
+        for entry in data.positions:  # positions are append-only: an edit can only add new ones
+            add_position(actor, entry, now, interaction)
+        db.session.commit()
     return interaction
 
 
@@ -413,7 +364,7 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
             Interaction.id.in_(sa.union(sa.select(logged.c.id), sa.select(present.c.id)))
         )
     else:
-        stmt = visible_interactions(viewer)
+        stmt = Interaction.visible_to(viewer)
     stmt = (
         stmt.order_by(*newest)
         .limit(limit)
@@ -424,6 +375,26 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
         )
     )
     return list(db.session.scalars(stmt))
+
+
+def picked_names() -> dict:
+    """How a conflict names the ids the log form's pickers hold (people, members, subjects)."""
+
+    def namer(label, key):
+        def names(ids: list[int]) -> str:
+            if not ids:
+                return ""
+            found = dict(db.session.execute(sa.select(key, label).where(key.in_(ids))).all())
+            return ", ".join(str(found.get(i, i)) for i in ids)
+
+        return names
+
+    return {
+        "people": namer(Person.full_name, Person.id),
+        "members": namer(User.name, User.id),
+        "issues": namer(Issue.name, Issue.id),
+        "bills": namer(Bill.number, Bill.id),
+    }
 
 
 def picker_context(form) -> dict:

@@ -51,7 +51,7 @@ def assignment_action(purpose: str, token: str):
         purpose=purpose,
         label=label,
         assignment=assignment,
-        target=reminders.target_name(assignment),
+        target=assignment.target_name,
         form=form,
     )
 

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 
 from crm.clock import from_local, local
 from crm.extensions import db
-from crm.interactions.services import visible_interactions
 from crm.models import (
     INTERACTION_KINDS,
     Bill,
@@ -122,7 +121,7 @@ def lobbying_report(
     report = LobbyingReport(start, end, level, member)
     lo = from_local(datetime.combine(start, datetime.min.time()), tz)
     hi = from_local(datetime.combine(end + timedelta(days=1), datetime.min.time()), tz)
-    contacts = visible_interactions(viewer).where(
+    contacts = Interaction.visible_to(viewer).where(
         Interaction.occurred_at >= lo, Interaction.occurred_at < hi
     )
     if member is not None:

@@ -12,13 +12,18 @@ from crm.models import Interaction, Person, User
 
 
 def dashboard_stats(user: User) -> dict:
-    """Dashboard header counts: my contacts this month, the team's, people never contacted."""
+    """Dashboard header counts: my contacts this month, the team's (those I may see), people
+    never contacted."""
     since = utcnow() - timedelta(days=30)
     mine, team = db.session.execute(
         sa.select(
             sa.func.count().filter(Interaction.logged_by_id == user.id),
             sa.func.count(),
-        ).where(Interaction.deleted_at.is_(None), Interaction.occurred_at >= since)
+        ).where(
+            Interaction.deleted_at.is_(None),
+            Interaction.occurred_at >= since,
+            Interaction.in_audience(user),
+        )
     ).one()
     never = db.session.scalar(
         sa.select(sa.func.count())

@@ -21,6 +21,7 @@ from crm.models.events import AdvocacyDay, DayMeeting, DayTarget
 from crm.models.intake import IntakeUpload, SavedMapping
 from crm.models.interaction import (
     INTERACTION_KINDS,
+    STAFF_VIEW,
     Interaction,
     interaction_bills,
     interaction_issues,
@@ -28,7 +29,9 @@ from crm.models.interaction import (
     interaction_people,
 )
 from crm.models.outreach import (
+    ACTIVE_STATUSES,
     ASSIGNMENT_STATUSES,
+    DUE_SOON_DAYS,
     PRIORITIES,
     Assignment,
     Campaign,
@@ -70,6 +73,8 @@ __all__ = [
     "BillSponsor",
     "ASSIGNMENT_STATUSES",
     "CHAMBERS",
+    "ACTIVE_STATUSES",
+    "DUE_SOON_DAYS",
     "INTERACTION_KINDS",
     "LEVELS",
     "NOTIFICATION_STATUSES",
@@ -91,6 +96,7 @@ __all__ = [
     "ImportFile",
     "ImportRun",
     "Interaction",
+    "STAFF_VIEW",
     "Issue",
     "JobRun",
     "RecoveryCode",

@@ -168,12 +168,20 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
         """Derive display, sort and search names from the name parts."""
         first = self.nickname or self.first_name
         parts = [first, self.last_name]
-        self.full_name = self.full_name or " ".join(p for p in parts if p)
-        self.sort_name = fold(f"{self.last_name}, {self.first_name or ''}").strip(", ")
+        self.full_name = Person.fit("full_name", self.full_name or " ".join(p for p in parts if p))
+        self.sort_name = Person.fit(
+            "sort_name", fold(f"{self.last_name}, {self.first_name or ''}").strip(", ")
+        )
         names = dict.fromkeys(
             [self.full_name, self.first_name, self.middle_name, self.nickname, self.last_name]
         )
-        self.search_name = fold(" ".join(n for n in names if n))
+        self.search_name = Person.fit("search_name", fold(" ".join(n for n in names if n)))
+
+    @classmethod
+    def fit(cls, column: str, text: str) -> str:
+        """Derived text cut to its column: the parts each fit theirs, but joined, or expanded by
+        NFKD folding ("\ufdfd" is 18 letters), they can exceed it (PostgreSQL refuses)."""
+        return text[: cls.__table__.c[column].type.length]
 
     @property
     def seat(self) -> str:

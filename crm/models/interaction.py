@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.sql import Select
 
 from crm.extensions import db
 from crm.models.base import SoftDelete, Timestamps, UTCDateTime, Versioned
+
+if TYPE_CHECKING:
+    from crm.models.user import User
 
 INTERACTION_KINDS = {
     "meeting": "Meeting",
@@ -58,6 +63,17 @@ interaction_bills = sa.Table(
 )
 
 
+class StaffView:
+    """The view of coordinators and admins (every audience), for a read made once on behalf
+    of many of them (the digests' shared part)."""
+
+    is_coordinator = True
+    id = None
+
+
+STAFF_VIEW = StaffView()
+
+
 class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
     __tablename__ = "interactions"
 
@@ -91,6 +107,16 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
             postgresql_where=sa.text("deleted_at IS NOT NULL"),
             sqlite_where=sa.text("deleted_at IS NOT NULL"),
         ),
+        # The few private contacts, found without scanning the log: who may see what is decided
+        # against this small set (see in_audience and hidden_from below).
+        # (The predicates are spelled as the queries render `private == true()`.)
+        sa.Index(
+            "ix_interactions_private",
+            "id",
+            "logged_by_id",
+            postgresql_where=sa.text("private = true"),
+            sqlite_where=sa.text("private = 1"),
+        ),
         # Activity over time (reports, dashboard counts) read from the index alone (deleted_at is
         # in it so that SQLite sees the index covers the query).
         sa.Index(
@@ -102,6 +128,78 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
             sqlite_where=sa.text("deleted_at IS NULL"),
         ),
     )
+
+    # ---- who may see what: THE visibility rule; every read path builds on these ----
+
+    @classmethod
+    def in_audience(cls, viewer: User | None) -> sa.ColumnElement[bool]:
+        """True for contacts the viewer may read: every contact that is not private, and a
+        private one only for its author, the members present, coordinators and admins.
+
+        `viewer=None` is the view of a member in no private contact's audience (what digests
+        share between recipients)."""
+        hidden = cls.hidden_from(viewer)
+        # NOT IN the few hidden ids (from the private contacts' partial index), not a test per
+        # row: counts over the log then still read only their covering indexes.
+        return sa.true() if hidden is None else cls.id.not_in(hidden)
+
+    @classmethod
+    def involves(cls, viewer: User | None) -> sa.ColumnElement[bool]:
+        """The viewer logged the contact or was present (None: nobody)."""
+        if viewer is None:
+            return sa.false()
+        # EXISTS, not IN: with IN, PostgreSQL hashes all the viewer's rows and may scan the log.
+        present = sa.exists().where(
+            interaction_members.c.interaction_id == cls.id,
+            interaction_members.c.user_id == viewer.id,
+        )
+        return sa.or_(cls.logged_by_id == viewer.id, present)
+
+    @classmethod
+    def audience_of(cls, ids) -> Select:
+        """(contact id, user id) for the members who may read these contacts besides
+        coordinators and admins: each one's author and the members present (in_audience,
+        listed instead of tested, for a read made once on behalf of many members)."""
+        return sa.union(
+            sa.select(cls.id, cls.logged_by_id).where(cls.id.in_(ids)),
+            sa.select(interaction_members.c.interaction_id, interaction_members.c.user_id).where(
+                interaction_members.c.interaction_id.in_(ids)
+            ),
+        )
+
+    @classmethod
+    def visible_to(cls, viewer: User | None, *, include_deleted: bool = False) -> Select:
+        """The contacts the viewer may see (not deleted ones, unless asked), as a select."""
+        stmt = sa.select(cls).where(cls.in_audience(viewer))
+        return stmt if include_deleted else stmt.where(cls.deleted_at.is_(None))
+
+    @classmethod
+    def hidden_from(cls, viewer: User | None) -> Select | None:
+        """Ids of the private contacts outside the viewer's audience (None when there are none
+        by rule: coordinators and admins). What is derived from a contact (its positions, its
+        follow-ups) is hidden exactly when its contact's id is in here."""
+        if viewer is not None and viewer.is_coordinator:
+            return None
+        # Never correlated: a read that joins the log itself still tests against this set.
+        return (
+            sa.select(cls.id)
+            .where(cls.private == sa.true(), sa.not_(cls.involves(viewer)))
+            .correlate(None)
+        )
+
+    @classmethod
+    def not_counting_for(cls, viewer: User | None) -> Select:
+        """Ids of the contacts whose positions do not count for the viewer: deleted ones (read
+        from their partial index) and private ones outside the viewer's audience."""
+        deleted = sa.select(cls.id).where(cls.deleted_at.is_not(None)).correlate(None)
+        hidden = cls.hidden_from(viewer)
+        return deleted if hidden is None else sa.union(deleted, hidden)
+
+    @property
+    def named_author_id(self) -> int | None:
+        """The author that records derived from this contact may name to everyone (a person's
+        last contact, the work it settled): nobody for a private contact."""
+        return None if self.private else self.logged_by_id
 
     def __repr__(self) -> str:
         return f"<Interaction {self.id} {self.kind} {self.occurred_at:%Y-%m-%d}>"

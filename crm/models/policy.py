@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import Select
 
 from crm.extensions import db
 from crm.models.base import Timestamps, UTCDateTime
+
+if TYPE_CHECKING:
+    from crm.models.user import User
 
 STANCES = {
     "support": "Support",
@@ -93,6 +98,27 @@ class Position(db.Model):
     issue: Mapped[Issue | None] = relationship()
     bill: Mapped[Bill | None] = relationship()
     recorded_by = relationship("User")
+
+    @classmethod
+    def counts_for(cls, viewer: User | None, entity=None) -> sa.ColumnElement[bool]:
+        """The positions that count for the viewer: recorded directly, or stated in a contact
+        that is not deleted and that the viewer may see (Interaction.in_audience). Everything
+        that reads positions (current positions, history, commitments, changes) builds on it.
+
+        The excluded contacts are read once from the small partial indexes on deleted and
+        private contacts; a join to the whole log would make PostgreSQL hash every contact."""
+        from crm.models.interaction import Interaction
+
+        entity = cls if entity is None else entity  # an aliased Position, for correlated reads
+        return sa.or_(
+            entity.interaction_id.is_(None),
+            entity.interaction_id.not_in(Interaction.not_counting_for(viewer)),
+        )
+
+    @classmethod
+    def visible_to(cls, viewer: User | None) -> Select:
+        """The positions the viewer may see, as a select."""
+        return sa.select(cls).where(cls.counts_for(viewer))
 
     __table_args__ = (
         sa.CheckConstraint("(issue_id IS NULL) <> (bill_id IS NULL)", name="one_subject"),

@@ -92,7 +92,11 @@ class AuditEntry(db.Model):
 
     actor = relationship("User")
 
-    __table_args__ = (sa.Index("ix_audit_log_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        # The audit page reads newest first; without it every page view sorts the whole log.
+        sa.Index("ix_audit_log_at", "at", "id"),
+    )
 
 
 class JobRun(db.Model):

@@ -118,6 +118,7 @@ def read_agency_file(path: Path) -> tuple[list[AgencyEntry], list[str]]:
         board = pair(raw.get("board"), f"{where}.board", problems)
         if health is None or board is None:
             continue
+        # The program page (optional) is the website of the generated Conrad 30 organization.
         common = {"jurisdiction": code, "checked": raw.get("checked")}
         slug = code.lower()
         for e in (
@@ -133,6 +134,7 @@ def read_agency_file(path: Path) -> tuple[list[AgencyEntry], list[str]]:
                     "key": f"{slug}-conrad30",
                     "name": f"{US_STATES[code]} Conrad 30 J-1 Visa Waiver Program",
                     "parent": f"{slug}-health",
+                    "website": raw.get("program"),
                 },
                 where,
                 problems,

@@ -3,31 +3,23 @@
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.forms import US_STATES, BaseForm
-from crm.models import ORG_KINDS
+from crm.forms import US_STATES, BaseForm, fits
+from crm.ids import coerce_id
+from crm.models import ORG_KINDS, Organization
 
 JURISDICTIONS = [("US", "Federal (US)")] + [
     (code, f"{name} ({code})") for code, name in sorted(US_STATES.items(), key=lambda kv: kv[1])
 ]
 
 
-def optional_id(value):
-    """'' -> None, digits -> int; anything else is left for the choice check to refuse."""
-    text = str(value or "").strip()
-    # A (None, "—") choice is rendered as value="None", so that is what a browser sends back.
-    if not text or text == "None":
-        return None
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else text
-
-
 class OrganizationForm(BaseForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=255)])
+    name = StringField("Name", validators=[DataRequired(), fits(Organization.name)])
     kind = SelectField("Kind", choices=list(ORG_KINDS.items()), default="federal_agency")
     jurisdiction = SelectField("Jurisdiction", choices=JURISDICTIONS, default="US")
-    parent_id = SelectField("Part of", coerce=optional_id)
-    website = StringField("Website", validators=[Optional(), Length(max=500)])
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
-    email = StringField("Email", validators=[Optional(), Length(max=254)])
+    parent_id = SelectField("Part of", coerce=coerce_id)
+    website = StringField("Website", validators=[Optional(), fits(Organization.website)])
+    phone = StringField("Phone", validators=[Optional(), fits(Organization.phone)])
+    email = StringField("Email", validators=[Optional(), fits(Organization.email)])
     address = TextAreaField("Address", validators=[Optional(), Length(max=2000)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
 

@@ -7,9 +7,10 @@ from crm.authz import requires
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import US_STATES, EmptyForm
+from crm.ids import parse_id
 from crm.organizations import services
-from crm.organizations.forms import OrganizationForm, optional_id
-from crm.views import get_or_404, page_arg
+from crm.organizations.forms import OrganizationForm
+from crm.views import get_or_404, page_arg, render_form
 
 bp = Blueprint("organizations", __name__)
 
@@ -24,7 +25,7 @@ def index():
     )
 
 
-@bp.get("/<int:org_id>")
+@bp.get("/<id:org_id>")
 def show(org_id: int):
     """An organization with its place in the tree, people, staff, contacts and open work."""
     org = get_or_404(services.get_organization, org_id, current_user)
@@ -39,9 +40,7 @@ def org_form(org=None) -> OrganizationForm:
 
 
 def save_page(form: OrganizationForm, org):
-    return render_template("organizations/form.html", form=form, org=org), (
-        422 if form.errors or form.form_errors else 200
-    )
+    return render_form("organizations/form.html", form=form, org=org)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -50,8 +49,7 @@ def create():
     """Add an organization (an agency, an office of one, a program, a board...)."""
     form = org_form()
     if request.method == "GET":  # "Add an office" on a page prefills its parent
-        parent = optional_id(request.args.get("parent"))
-        form.parent_id.data = parent if isinstance(parent, int) else None
+        form.parent_id.data = parse_id(request.args.get("parent"))
     if form.validate_on_submit():
         try:
             org = services.create_organization(current_user, form.data_for_service(), utcnow())
@@ -63,7 +61,7 @@ def create():
     return save_page(form, None)
 
 
-@bp.route("/<int:org_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:org_id>/edit", methods=["GET", "POST"])
 @requires("coordinator")
 def edit(org_id: int):
     """Edit an organization, or move it under another one."""
@@ -80,7 +78,7 @@ def edit(org_id: int):
     return save_page(form, org)
 
 
-@bp.post("/<int:org_id>/retire")
+@bp.post("/<id:org_id>/retire")
 @requires("coordinator")
 def retire(org_id: int):
     """Retire an organization: out of lists and pickers, history kept."""
@@ -91,7 +89,7 @@ def retire(org_id: int):
     return redirect(url_for("organizations.show", org_id=org.id))
 
 
-@bp.post("/<int:org_id>/reinstate")
+@bp.post("/<id:org_id>/reinstate")
 @requires("coordinator")
 def reinstate(org_id: int):
     """Bring a retired organization back."""

@@ -13,8 +13,7 @@ from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
 from crm.errors import DomainError, NotAllowed
 from crm.extensions import db
-from crm.forms import US_STATES
-from crm.interactions.services import visible_interactions
+from crm.forms import US_STATES, strip_filter
 from crm.models import (
     ORG_KINDS,
     Assignment,
@@ -26,7 +25,7 @@ from crm.models import (
     interaction_people,
 )
 from crm.models.directory import fold
-from crm.people.services import Page
+from crm.pagination import Page, clamp_page
 
 EDITABLE = (
     "name",
@@ -39,7 +38,6 @@ EDITABLE = (
     "address",
     "notes",
 )
-OPEN_STATUSES = ("open", "in_progress")
 
 
 def require_coordinator(actor: User) -> None:
@@ -61,7 +59,7 @@ class OrgFilter:
         kind = args.get("kind", "")
         jurisdiction = args.get("jurisdiction", "").upper()
         return cls(
-            q=args.get("q", "").strip()[:100],
+            q=strip_filter(args.get("q", ""))[:100],  # no NUL: PostgreSQL refuses it
             kind=kind if kind in ORG_KINDS else "",
             jurisdiction=jurisdiction if jurisdiction in US_STATES or jurisdiction == "US" else "",
             retired=args.get("retired") == "1",
@@ -86,7 +84,7 @@ def list_organizations(flt: OrgFilter, *, page: int, per_page: int = 50) -> Page
     """One page of organizations, federal before state, then by name."""
     base = flt.apply(sa.select(Organization))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = clamp_page(page, total, per_page)
     stmt = (
         base.options(joinedload(Organization.parent))
         .order_by(Organization.jurisdiction != "US", Organization.jurisdiction, Organization.name)
@@ -159,7 +157,7 @@ def organization_page(org: Organization, viewer: User, *, limit: int = 25) -> Or
         link = interaction_people
         timeline = list(
             db.session.scalars(
-                visible_interactions(viewer)
+                Interaction.visible_to(viewer)
                 .where(
                     sa.exists().where(
                         link.c.interaction_id == Interaction.id, link.c.person_id.in_(ids)
@@ -172,10 +170,9 @@ def organization_page(org: Organization, viewer: User, *, limit: int = 25) -> Or
         )
     open_work = list(
         db.session.scalars(
-            sa.select(Assignment)
+            Assignment.visible_to(viewer)
             .where(
-                Assignment.deleted_at.is_(None),
-                Assignment.status.in_(OPEN_STATUSES),
+                Assignment.active(),
                 sa.or_(
                     Assignment.organization_id == org.id,
                     Assignment.person_id.in_(ids) if ids else sa.false(),

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
 from crm.forms import US_STATES, strip_filter
+from crm.ids import parse_id
 from crm.models import (
     CHAMBERS,
     LEVELS,
@@ -18,6 +19,7 @@ from crm.models import (
     Committee,
     CommitteeMembership,
     Person,
+    User,
     fold,
 )
 from crm.policy.positions import has_position_on_issue
@@ -78,15 +80,15 @@ class DirectoryFilter:
             chamber=text("chamber", CHAMBERS),
             state=state if state in US_STATES else "",
             party=text("party", limit=40),
-            committee=number("committee", 1),
+            committee=parse_id(args.get("committee")),
             tier=text("tier", TIERS),
-            holder=number("holder", 1),
+            holder=parse_id(args.get("holder")),
             not_contacted_days=number("not_contacted_days", 1, 36500),
             never_contacted=(args.get("never_contacted") or "") in {"1", "on", "true", "y"},
             include_out_of_office=(args.get("include_out_of_office") or "")
             in {"1", "on", "true", "y"},
             sort=text("sort", SORTS) or "name",
-            position_issue=number("position_issue", 1),
+            position_issue=parse_id(args.get("position_issue")),
             position_stance=choices("position_stance", STANCES),
         )
 
@@ -108,8 +110,9 @@ class DirectoryFilter:
     def active(self) -> bool:
         return self.active_count > 0
 
-    def apply(self, stmt: Select, now: datetime) -> Select:
-        """Add the WHERE clauses for these filters to a select over Person."""
+    def apply(self, stmt: Select, now: datetime | None, *, viewer: User | None) -> Select:
+        """Add the WHERE clauses for these filters to a select over Person, as the viewer sees
+        the directory (positions stated in private contacts count only for their audience)."""
         stmt = stmt.where(Person.deleted_at.is_(None))
         if not self.include_out_of_office:
             stmt = stmt.where(Person.in_office.is_(True))
@@ -144,7 +147,9 @@ class DirectoryFilter:
                 sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff)
             )
         if self.position_issue and self.position_stance:
-            stmt = stmt.where(has_position_on_issue(self.position_issue, self.position_stance))
+            stmt = stmt.where(
+                has_position_on_issue(self.position_issue, self.position_stance, viewer)
+            )
         return stmt
 
     def query_args(self) -> list[tuple[str, str]]:

@@ -1,8 +1,8 @@
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.forms import STATE_CHOICES, BaseForm
-from crm.models import CHAMBERS, LEVELS, PERSON_KINDS, TIERS
+from crm.forms import STATE_CHOICES, BaseForm, fits, id_select
+from crm.models import CHAMBERS, LEVELS, PERSON_KINDS, TIERS, Person
 
 
 def choices(mapping, blank="—"):
@@ -11,31 +11,29 @@ def choices(mapping, blank="—"):
 
 class PersonForm(BaseForm):
     kind = SelectField("Kind", choices=list(PERSON_KINDS.items()), default="legislator")
-    first_name = StringField("First name", validators=[Optional(), Length(max=100)])
-    middle_name = StringField("Middle name", validators=[Optional(), Length(max=100)])
-    last_name = StringField("Last name", validators=[DataRequired(), Length(max=100)])
-    suffix = StringField("Suffix", validators=[Optional(), Length(max=20)])
-    nickname = StringField("Goes by", validators=[Optional(), Length(max=100)])
-    title = StringField("Title", validators=[Optional(), Length(max=200)])
-    organization_id = SelectField(
-        "Organization", coerce=lambda v: int(v) if v else None, validate_choice=False
-    )
+    first_name = StringField("First name", validators=[Optional(), fits(Person.first_name)])
+    middle_name = StringField("Middle name", validators=[Optional(), fits(Person.middle_name)])
+    last_name = StringField("Last name", validators=[DataRequired(), fits(Person.last_name)])
+    suffix = StringField("Suffix", validators=[Optional(), fits(Person.suffix)])
+    nickname = StringField("Goes by", validators=[Optional(), fits(Person.nickname)])
+    title = StringField("Title", validators=[Optional(), fits(Person.title)])
+    organization_id = id_select("Organization")
     level = SelectField("Level", choices=choices(LEVELS), default="")
     chamber = SelectField("Chamber", choices=choices(CHAMBERS), default="")
     state = SelectField("State", choices=STATE_CHOICES, default="")
     district = StringField(
-        "District", validators=[Optional(), Length(max=20)], description='"0" for an at-large seat'
+        "District",
+        validators=[Optional(), fits(Person.district)],
+        description='"0" for an at-large seat',
     )
-    party = StringField("Party", validators=[Optional(), Length(max=40)])
+    party = StringField("Party", validators=[Optional(), fits(Person.party)])
     in_office = BooleanField("In office", default=True)
-    email = StringField("Email", validators=[Optional(), Length(max=254)])
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
-    website = StringField("Website", validators=[Optional(), Length(max=500)])
-    contact_form = StringField("Contact form", validators=[Optional(), Length(max=500)])
+    email = StringField("Email", validators=[Optional(), fits(Person.email)])
+    phone = StringField("Phone", validators=[Optional(), fits(Person.phone)])
+    website = StringField("Website", validators=[Optional(), fits(Person.website)])
+    contact_form = StringField("Contact form", validators=[Optional(), fits(Person.contact_form)])
     tier = SelectField("Tier", choices=list(TIERS.items()), default="unknown")
-    holder_id = SelectField(
-        "Relationship holder", coerce=lambda v: int(v) if v else None, validate_choice=False
-    )
+    holder_id = id_select("Relationship holder")
     cadence_days = IntegerField(
         "Keep in touch every (days)", validators=[Optional(), NumberRange(min=1, max=3650)]
     )

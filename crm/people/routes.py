@@ -14,13 +14,14 @@ from flask_login import current_user
 from crm.assignments.services import open_for_person
 from crm.authz import requires
 from crm.clock import utcnow
-from crm.errors import DomainError, apply_to_form
-from crm.forms import EmptyForm
+from crm.errors import Conflict, DomainError, apply_to_form
+from crm.forms import EmptyForm, conflict_view
+from crm.ids import parse_id
 from crm.interactions.services import last_contact_with_office
 from crm.people import services
 from crm.people.filters import DirectoryFilter
 from crm.people.forms import PersonForm
-from crm.views import as_id, csv_file, get_or_404, page_arg
+from crm.views import csv_file, get_or_404, page_arg, render_form
 
 bp = Blueprint("people", __name__)
 
@@ -29,7 +30,9 @@ bp = Blueprint("people", __name__)
 def index():
     """The directory with filters, sorting and pagination."""
     flt = DirectoryFilter.from_args(request.args)
-    page = services.list_people(flt, page=page_arg(), per_page=50, now=utcnow())
+    page = services.list_people(
+        flt, page=page_arg(), per_page=50, now=utcnow(), viewer=current_user
+    )
     return render_template(
         "people/index.html", flt=flt, page=page, choices=services.filter_choices(flt)
     )
@@ -39,7 +42,7 @@ def index():
 def export():
     """The filtered directory as CSV (UTF-8 with BOM, formula cells neutralised)."""
     flt = DirectoryFilter.from_args(request.args)
-    return csv_file("people.csv", services.export_people(flt, utcnow()))
+    return csv_file("people.csv", services.export_people(flt, utcnow(), current_user))
 
 
 @bp.get("/search")
@@ -60,25 +63,30 @@ def search():
     )
 
 
-@bp.get("/<int:person_id>")
+@bp.get("/<id:person_id>")
 def show(person_id: int):
     """A person's contact card, offices, committees, staff and timeline."""
     person = get_or_404(services.get_person, person_id, current_user)
     if person.merged_into_id:  # a merged record redirects to the one that survived
         return redirect(url_for("people.show", person_id=person.merged_into_id), 301)
-    data = services.person_page(person, current_user)
+    return render_person(person)
+
+
+def render_person(person, **extra):
+    """The person page; `extra` (a refused position form) is shown on it."""
     return render_template(
         "people/show.html",
-        data=data,
+        data=services.person_page(person, current_user),
         person=person,
         last=last_contact_with_office(person.id),
         form=EmptyForm(),
-        open_work=open_for_person(person.id),
+        open_work=open_for_person(person.id, current_user),
+        **extra,
     )
 
 
-def person_form(person=None) -> PersonForm:
-    form = PersonForm(obj=person)
+def person_form(person=None, **kwargs) -> PersonForm:
+    form = PersonForm(obj=person, **kwargs)
     orgs, users = services.person_form_choices()
     form.organization_id.choices = [("", "—")] + [(str(i), n) for i, n in orgs]
     form.holder_id.choices = [("", "—")] + [(str(i), n) for i, n in users]
@@ -98,10 +106,10 @@ def create():
         else:
             flash(f"{person.full_name} was added.", "success")
             return redirect(url_for("people.show", person_id=person.id))
-    return render_template("people/form.html", form=form, person=None), 422 if form.errors else 200
+    return render_form("people/form.html", form=form, person=None)
 
 
-@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:person_id>/edit", methods=["GET", "POST"])
 @requires("coordinator")
 def edit(person_id: int):
     """Edit a person; a save over someone else's newer edit is refused and shown."""
@@ -115,19 +123,22 @@ def edit(person_id: int):
                 current_user,
                 person,
                 form.data_for_service(),
-                as_id(form.version.data) or 0,
+                parse_id(form.version.data) or 0,
                 utcnow(),
             )
+        except Conflict:
+            # Someone saved first: their values beside mine; posting again saves mine.
+            conflict = conflict_view(form, person_form(person, formdata=None))
+            return render_form("people/form.html", form=form, person=person, conflict=conflict)
         except DomainError as e:
             apply_to_form(form, e)
         else:
             flash("Saved.", "success")
             return redirect(url_for("people.show", person_id=person.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("people/form.html", form=form, person=person), status
+    return render_form("people/form.html", form=form, person=person)
 
 
-@bp.post("/<int:person_id>/delete")
+@bp.post("/<id:person_id>/delete")
 @requires("coordinator")
 def delete(person_id: int):
     """Soft-delete a person (restorable)."""
@@ -138,7 +149,7 @@ def delete(person_id: int):
     return redirect(url_for("people.index"))
 
 
-@bp.post("/<int:person_id>/restore")
+@bp.post("/<id:person_id>/restore")
 @requires("coordinator")
 def restore(person_id: int):
     """Bring back a deleted person."""

@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
-from crm.errors import Conflict, DomainError, NotAllowed
+from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
-from crm.forms import US_STATES
-from crm.interactions.services import visible_interactions
+from crm.forms import US_STATES, strip_filter
 from crm.models import (
     Committee,
     CommitteeMembership,
@@ -28,35 +27,19 @@ from crm.models import (
     User,
     interaction_people,
 )
+from crm.offices import touch_due
+from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionHistory, person_positions, subject_choices
 
 
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def list_people(flt: DirectoryFilter, *, page: int, per_page: int, now: datetime) -> Page:
+def list_people(
+    flt: DirectoryFilter, *, page: int, per_page: int, now: datetime, viewer: User
+) -> Page:
     """One page of the directory: a count and one select, relations loaded in batches."""
-    base = flt.apply(sa.select(Person), now)
+    base = flt.apply(sa.select(Person), now, viewer=viewer)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = clamp_page(page, total, per_page)
     stmt = (
         flt.order(base)
         .options(joinedload(Person.holder), joinedload(Person.last_contacted_by))
@@ -110,12 +93,14 @@ def csv_rows(header: list[str], rows: Iterator[list]) -> Iterator[str]:
         buffer.truncate()
 
 
-def export_people(flt: DirectoryFilter, now: datetime) -> Iterator[str]:
-    """The directory as CSV lines, read in batches while the response streams.
+def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator[str]:
+    """The directory as the viewer sees it, as CSV lines read in batches while the response
+    streams.
 
     The lines are produced after the view returned, when the request's session is already
-    closed, so they read through a session of their own (closed when the stream ends)."""
-    stmt = flt.order(flt.apply(sa.select(Person), now)).options(
+    closed, so they read through a session of their own (closed when the stream ends). The
+    statement, viewer included, is built now."""
+    stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).options(
         joinedload(Person.holder), joinedload(Person.organization)
     )
 
@@ -130,11 +115,11 @@ def export_people(flt: DirectoryFilter, now: datetime) -> Iterator[str]:
 
 def search_people(q: str, limit: int = 12) -> list[Person]:
     """Autocomplete: name words in any order, in-office people first."""
-    flt = DirectoryFilter(q=q, include_out_of_office=True)
+    flt = DirectoryFilter(q=strip_filter(q or "")[:100], include_out_of_office=True)
     if not flt.q:
         return []
     stmt = (
-        flt.apply(sa.select(Person), now=None)
+        flt.apply(sa.select(Person), None, viewer=None)  # no position filter here
         .order_by(Person.in_office.desc(), Person.sort_name)
         .options(joinedload(Person.organization))
         .limit(limit)
@@ -208,7 +193,7 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     # page's 25 rows, not the person's whole history.
     link = interaction_people
     timeline_q = (
-        visible_interactions(viewer)
+        Interaction.visible_to(viewer)
         .join(link, link.c.interaction_id == Interaction.id)
         .where(link.c.person_id == person.id)
     )
@@ -236,7 +221,7 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         employers,
         timeline,
         total,
-        person_positions(person.id),
+        person_positions(person.id, viewer),
         subject_choices(),
     )
 
@@ -332,19 +317,18 @@ def update_person(
     if person.version != expected_version:
         raise Conflict()
     values = clean_person_data(data)
-    before = audit.snapshot(person, EDITABLE)
-    for key in EDITABLE:
-        if key in values:
-            setattr(person, key, values[key])
-    person.full_name = ""
-    person.set_names()
-    from crm.interactions.services import recompute_touch_due
-
-    recompute_touch_due(person)
-    changed_before, changed_after = audit.changes(before, audit.snapshot(person, EDITABLE))
-    if changed_after:
-        audit.record(actor, "update", person, changed_before, changed_after, now)
-    db.session.commit()
+    with no_lost_update():
+        before = audit.snapshot(person, EDITABLE)
+        for key in EDITABLE:
+            if key in values:
+                setattr(person, key, values[key])
+        person.full_name = ""
+        person.set_names()
+        person.next_touch_due = touch_due(person.last_contacted_at, person.cadence_days)
+        changed_before, changed_after = audit.changes(before, audit.snapshot(person, EDITABLE))
+        if changed_after:
+            audit.record(actor, "update", person, changed_before, changed_after, now)
+        db.session.commit()
     return person
 
 

@@ -4,19 +4,18 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.forms import BaseForm
-from crm.interactions.forms import IntList
-from crm.models import CHAMBERS, STANCES
+from crm.forms import BaseForm, IdList, fits
+from crm.models import CHAMBERS, STANCES, Bill, Issue, Position
 from crm.policy.positions import COMMITMENT_STATUSES
 
 JURISDICTIONS = [("US", "United States (Congress)")]
 
 
 class IssueForm(BaseForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Name", validators=[DataRequired(), fits(Issue.name)])
     slug = StringField(
         "Short name",
-        validators=[Optional(), Length(max=80)],
+        validators=[Optional(), fits(Issue.slug)],
         description="Used in links; made from the name when left blank.",
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
@@ -31,30 +30,30 @@ class IssueForm(BaseForm):
 class BillForm(BaseForm):
     jurisdiction = StringField(
         "Jurisdiction",
-        validators=[DataRequired(), Length(max=2)],
+        validators=[DataRequired(), fits(Bill.jurisdiction)],
         default="US",
         description="US for Congress, or a state code: TN.",
     )
     session = StringField(
         "Congress or session",
-        validators=[DataRequired(), Length(max=40)],
+        validators=[DataRequired(), fits(Bill.session)],
         description='e.g. "119" for the 119th Congress, or "2026".',
     )
     number = StringField(
         "Number",
-        validators=[DataRequired(), Length(max=40)],
+        validators=[DataRequired(), fits(Bill.number)],
         description="e.g. H.R. 1585 or S. 665.",
     )
-    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    title = StringField("Title", validators=[DataRequired(), fits(Bill.title)])
     chamber = SelectField("Chamber of origin", choices=[("", "—"), *CHAMBERS.items()], default="")
     status = StringField(
         "Status",
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), fits(Bill.status)],
         description="e.g. Referred to the Committee on the Judiciary.",
     )
-    url = StringField("Link", validators=[Optional(), Length(max=500)])
+    url = StringField("Link", validators=[Optional(), fits(Bill.url)])
     introduced_on = DateField("Introduced on", validators=[Optional()])
-    issues = IntList("Issues", coerce=int)
+    issues = IdList("Issues", coerce=int)
     talking_points = TextAreaField(
         "Talking points",
         validators=[Optional(), Length(max=5000)],
@@ -64,10 +63,13 @@ class BillForm(BaseForm):
 
 class PositionForm(BaseForm):
     subject = StringField(
-        "Issue or bill", validators=[DataRequired(message="Choose an issue or bill.")]
+        "Issue or bill",
+        validators=[DataRequired(message="Choose an issue or bill."), Length(max=12)],
     )
     stance = SelectField("Position", choices=list(STANCES.items()), default="undecided")
-    commitment = StringField("Commitment (optional)", validators=[Optional(), Length(max=200)])
+    commitment = StringField(
+        "Commitment (optional)", validators=[Optional(), fits(Position.commitment)]
+    )
     notes = TextAreaField("Notes (optional)", validators=[Optional(), Length(max=5000)])
 
 

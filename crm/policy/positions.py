@@ -1,10 +1,12 @@
 """Positions: what each person told the coalition about an issue or a bill.
 
 Positions are append-only. The current-position rule has ONE definition, `current_positions()`:
-for each (person, issue or bill), the latest row by (recorded_at, id) among the rows that count.
-A row counts unless the interaction it came from is soft-deleted (restoring the interaction
-brings it back). The whip board, the directory's "position on an issue" filter, the person page
-and the campaigns' target builder all read it from here.
+for each (person, issue or bill), the latest row by (recorded_at, id) among the rows that count
+for the viewer. A row counts unless the interaction it came from is soft-deleted (restoring the
+interaction brings it back) or is a private contact outside the viewer's audience
+(Position.counts_for): for that viewer the current position is the latest one they may see. The
+whip board, the directory's "position on an issue" filter, the person page, the digests and the
+campaigns' target builder all read it from here, each with its viewer.
 
 A position stated in a logged contact is dated when the contact happened, so a meeting logged
 late never overrides a newer stance; a position recorded directly is dated when it is recorded.
@@ -23,6 +25,7 @@ from sqlalchemy.sql.selectable import Subquery
 from crm import audit
 from crm.errors import DomainError, NotAllowed
 from crm.extensions import db
+from crm.ids import parse_id
 from crm.models import STANCES, Bill, Interaction, Issue, Person, Position, User
 
 COMMITMENT_STATUSES = {"pending": "Pending", "kept": "Kept", "broken": "Not kept"}
@@ -50,9 +53,10 @@ class Subject:
     def parse(cls, token: str | None) -> Subject | None:
         """ "i12" is issue 12, "b3" is bill 3 (the form and URL encoding)."""
         token = (token or "").strip()
-        if len(token) < 2 or token[0] not in "ib" or not token[1:].isdigit() or len(token) > 12:
+        number = parse_id(token[1:]) if token[:1] in ("i", "b") else None
+        if number is None:  # "i²" is not an issue: its digit is not ASCII
             return None
-        return cls("issue" if token[0] == "i" else "bill", int(token[1:]))
+        return cls("issue" if token[0] == "i" else "bill", number)
 
     @property
     def token(self) -> str:
@@ -73,22 +77,21 @@ def stated_order(descending: bool = True) -> tuple:
     return Position.recorded_at.asc(), Position.id.asc()
 
 
-def counting(stmt: Select) -> Select:
-    """Restrict a select over positions to the rows that count (not from a deleted contact).
-
-    The deleted contacts are read once from a small partial index (ix_interactions_deleted);
-    a join to the whole log would make PostgreSQL hash every interaction.
-    """
-    deleted = sa.select(Interaction.id).where(Interaction.deleted_at.is_not(None))
-    return stmt.where(
-        sa.or_(Position.interaction_id.is_(None), Position.interaction_id.not_in(deleted))
-    )
+def counting(stmt: Select, viewer: User | None) -> Select:
+    """Restrict a select over positions to the rows that count for the viewer (not from a
+    deleted contact, nor from a private one outside the viewer's audience)."""
+    return stmt.where(Position.counts_for(viewer))
 
 
 def current_positions(
-    subject: Subject | None = None, person_ids=None, as_of: datetime | None = None
+    subject: Subject | None = None,
+    person_ids=None,
+    as_of: datetime | None = None,
+    *,
+    viewer: User | None,
 ) -> Subquery:
-    """The current position per (person, issue or bill): one row each, as a subquery.
+    """The current position per (person, issue or bill) for the viewer: one row each, as a
+    subquery.
 
     `person_ids` may be a list or a select of ids (e.g. the whip board's targets); `as_of` gives
     the positions as they stood then. Works on SQLite (3.25+) and PostgreSQL: a row_number()
@@ -111,7 +114,8 @@ def current_positions(
             Position.recorded_by_id,
             Position.interaction_id,
             rank.label("rank"),
-        )
+        ),
+        viewer,
     )
     if subject is not None:
         ranked = ranked.where(subject.column == subject.id)
@@ -124,7 +128,9 @@ def current_positions(
     return sa.select(*columns).where(ranked.c.rank == 1).subquery("current_positions")
 
 
-def stance_changes(subject: Subject, person_ids, since: datetime | None = None) -> list[sa.Row]:
+def stance_changes(
+    subject: Subject, person_ids, since: datetime | None = None, *, viewer: User | None
+) -> list[sa.Row]:
     """The counting positions of these people on the subject that changed their stance (a first
     position counts as a change), oldest first, after `since` if given: what the whip board's
     weekly chart replays on top of current_positions(as_of=since)."""
@@ -138,7 +144,8 @@ def stance_changes(subject: Subject, person_ids, since: datetime | None = None) 
             Position.stance,
             previous.label("previous"),
             Position.id,
-        ).where(subject.column == subject.id, Position.person_id.in_(person_ids))
+        ).where(subject.column == subject.id, Position.person_id.in_(person_ids)),
+        viewer,
     ).subquery("changes")
     stmt = (
         sa.select(inner.c.person_id, inner.c.recorded_at, inner.c.stance)
@@ -247,14 +254,16 @@ class PositionHistory:
         return self.rows[0] if self.rows and self.rows[0].is_current else None
 
 
-def person_positions(person_id: int) -> list[PositionHistory]:
-    """A person's positions grouped by issue or bill, each newest first: one query."""
-    current_ids = sa.select(current_positions(person_ids=[person_id]).c.id)
+def person_positions(person_id: int, viewer: User | None) -> list[PositionHistory]:
+    """A person's positions the viewer may see, grouped by issue or bill, each newest first:
+    one query."""
+    current_ids = sa.select(current_positions(person_ids=[person_id], viewer=viewer).c.id)
     stmt = (
         counting(
             sa.select(Position, Position.id.in_(current_ids).label("is_current")).where(
                 Position.person_id == person_id
-            )
+            ),
+            viewer,
         )
         .order_by(Position.issue_id, Position.bill_id, *stated_order())
         .options(
@@ -272,11 +281,11 @@ def person_positions(person_id: int) -> list[PositionHistory]:
     return sorted(groups.values(), key=lambda g: (g.kind != "issue", subject_label(g.subject)))
 
 
-def interaction_positions(interaction_id: int) -> list[Position]:
-    """The positions stated in one contact (its page lists them)."""
+def interaction_positions(interaction_id: int, viewer: User) -> list[Position]:
+    """The positions stated in one contact (its page lists them), if the viewer may see it."""
     return list(
         db.session.scalars(
-            sa.select(Position)
+            Position.visible_to(viewer)
             .where(Position.interaction_id == interaction_id)
             .options(
                 joinedload(Position.person), joinedload(Position.issue), joinedload(Position.bill)
@@ -301,13 +310,15 @@ def subject_choices() -> list[tuple[str, str]]:
     return [(f"i{i}", n) for i, n in issues] + [(f"b{b.id}", b.label) for b in bills]
 
 
-def has_position_on_issue(issue_id: int, stances) -> sa.ColumnElement[bool]:
-    """A condition on Person: their current position on the issue is one of `stances`.
+def has_position_on_issue(issue_id: int, stances, viewer: User | None) -> sa.ColumnElement[bool]:
+    """A condition on Person: their current position on the issue, as the viewer may see it,
+    is one of `stances`.
 
-    Someone with no position row, or whose every row came from deleted contacts, is "unknown".
+    Someone with no position row, or whose every row came from deleted contacts (or private ones
+    the viewer may not see), is "unknown".
     """
     stances = [s for s in stances if s in STANCES]
-    current = current_positions(Subject("issue", issue_id))
+    current = current_positions(Subject("issue", issue_id), viewer=viewer)
     clause = Person.id.in_(sa.select(current.c.person_id).where(current.c.stance.in_(stances)))
     if "unknown" in stances:
         clause = sa.or_(clause, Person.id.not_in(sa.select(current.c.person_id)))

@@ -11,7 +11,7 @@ from crm.models import STANCES
 from crm.policy import positions, services, whip
 from crm.policy.forms import BillForm, CommitmentForm, IssueForm, PositionForm
 from crm.policy.positions import Subject
-from crm.views import csv_response, get_or_404
+from crm.views import csv_response, get_or_404, render_form
 
 bp = Blueprint("policy", __name__)
 
@@ -50,7 +50,7 @@ def bills_csv():
 
 
 @bp.route("/issues/new", methods=["GET", "POST"])
-@bp.route("/issues/<int:issue_id>/edit", methods=["GET", "POST"])
+@bp.route("/issues/<id:issue_id>/edit", methods=["GET", "POST"])
 @requires("coordinator")
 def edit_issue(issue_id: int | None = None):
     """Add or edit an issue (coordinators)."""
@@ -75,12 +75,11 @@ def edit_issue(issue_id: int | None = None):
         else:
             flash(f"Saved the issue {issue.name}.", "success")
             return redirect(url_for("policy.index"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("policy/issue_form.html", form=form, issue=issue), status
+    return render_form("policy/issue_form.html", form=form, issue=issue)
 
 
 @bp.route("/bills/new", methods=["GET", "POST"])
-@bp.route("/bills/<int:bill_id>/edit", methods=["GET", "POST"])
+@bp.route("/bills/<id:bill_id>/edit", methods=["GET", "POST"])
 @requires("coordinator")
 def edit_bill(bill_id: int | None = None):
     """Add or edit a bill and the issues it belongs to (coordinators)."""
@@ -112,19 +111,18 @@ def edit_bill(bill_id: int | None = None):
         else:
             flash(f"Saved the bill {bill.label}.", "success")
             return redirect(url_for("policy.index"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "policy/bill_form.html", form=form, bill=bill, issue_choices=services.issue_choices()
-    ), status
+    )
 
 
 def board(subject: Subject):
     record = get_or_404(whip.load_subject, subject)
     options = whip.WhipOptions.from_args(request.args, record)
-    return whip.whip_board(subject, options, utcnow())
+    return whip.whip_board(subject, options, utcnow(), current_user)
 
 
-@bp.get("/issues/<int:issue_id>/whip")
+@bp.get("/issues/<id:issue_id>/whip")
 def issue_whip(issue_id: int):
     """The whip board of an issue: every target's current position, counts and movement."""
     return render_template(
@@ -134,7 +132,7 @@ def issue_whip(issue_id: int):
     )
 
 
-@bp.get("/bills/<int:bill_id>/whip")
+@bp.get("/bills/<id:bill_id>/whip")
 def bill_whip(bill_id: int):
     """The whip board of a bill (targets default to its chamber and jurisdiction)."""
     return render_template(
@@ -153,13 +151,13 @@ WHIP_TABLES = {
 }
 
 
-@bp.get("/issues/<int:issue_id>/whip/<table>.csv")
+@bp.get("/issues/<id:issue_id>/whip/<table>.csv")
 def issue_whip_csv(issue_id: int, table: str):
     """A whip board table as CSV: targets, counts, weekly or commitments."""
     return whip_csv(Subject("issue", issue_id), table)
 
 
-@bp.get("/bills/<int:bill_id>/whip/<table>.csv")
+@bp.get("/bills/<id:bill_id>/whip/<table>.csv")
 def bill_whip_csv(bill_id: int, table: str):
     """A bill's whip board table as CSV: targets, counts, weekly or commitments."""
     return whip_csv(Subject("bill", bill_id), table)
@@ -172,32 +170,37 @@ def whip_csv(subject: Subject, table: str) -> Response:
     return csv_response(f"whip-{subject.token}-{table}.csv", header, rows(board(subject)))
 
 
-@bp.post("/people/<int:person_id>/positions")
+@bp.post("/people/<id:person_id>/positions")
 def record_position(person_id: int):
-    """Record a person's position directly, from their page."""
+    """Record a person's position directly, from their page (refused: the page again, 422)."""
+    from crm.people.routes import render_person
+    from crm.people.services import get_person
+
+    person = get_or_404(get_person, person_id, current_user)
     form = PositionForm()
-    target = url_for("people.show", person_id=person_id) + "#positions"
     subject = Subject.parse(form.subject.data)
-    if not form.validate_on_submit() or subject is None:
-        errors = [e for errs in form.errors.values() for e in errs] or ["Choose an issue or bill."]
-        flash("The position was not saved: " + " ".join(errors), "danger")
-        return redirect(target)
-    try:
-        positions.record_position(
-            current_user,
-            positions.PositionInput(
-                person_id, subject, form.stance.data, form.commitment.data, form.notes.data
-            ),
-            utcnow(),
-        )
-    except DomainError as e:
-        flash(f"The position was not saved: {e.message}", "danger")
+    form.refusals = []
+    if form.validate_on_submit() and subject is not None:
+        try:
+            positions.record_position(
+                current_user,
+                positions.PositionInput(
+                    person_id, subject, form.stance.data, form.commitment.data, form.notes.data
+                ),
+                utcnow(),
+            )
+        except DomainError as e:
+            form.refusals = [e.message]
+        else:
+            flash("Position recorded.", "success")
+            return redirect(url_for("people.show", person_id=person_id) + "#positions")
     else:
-        flash("Position recorded.", "success")
-    return redirect(target)
+        errors = [e for name, errs in form.errors.items() if name != "subject" for e in errs]
+        form.refusals = (["Choose an issue or bill."] if subject is None else []) + errors
+    return render_person(person, position_form=form), 422
 
 
-@bp.post("/positions/<int:position_id>/commitment")
+@bp.post("/positions/<id:position_id>/commitment")
 @requires("coordinator")
 def mark_commitment(position_id: int):
     """Mark a commitment kept, not kept, or pending again (coordinators)."""

@@ -1,8 +1,9 @@
 """The whip board: every target's current position on an issue or bill, counts, and movement.
 
 Targets are a DirectoryFilter (the directory's own definition of "legislators of this chamber,
-state, party, committee"); positions come from crm.policy.positions.current_positions. The board
-runs a fixed number of statements whatever the number of targets.
+state, party, committee"); positions come from crm.policy.positions.current_positions, as the
+viewer may see them (a position stated in a private contact counts only for its audience). The
+board runs a fixed number of statements whatever the number of targets.
 """
 
 from __future__ import annotations
@@ -236,20 +237,23 @@ def load_subject(subject: Subject) -> Issue | Bill:
     return found
 
 
-def whip_board(subject: Subject, options: WhipOptions, now: datetime) -> WhipBoard:
-    """Targets with current positions, counts by position, and the counts week by week."""
+def whip_board(
+    subject: Subject, options: WhipOptions, now: datetime, viewer: User | None
+) -> WhipBoard:
+    """Targets with current positions, counts by position, and the counts week by week, as
+    the viewer may see them."""
     record = load_subject(subject)
     flt = options.directory_filter()
     last_by = aliased(User)
     people = db.session.execute(
-        flt.apply(sa.select(Person, last_by.name), now)
+        flt.apply(sa.select(Person, last_by.name), now, viewer=viewer)
         .outerjoin(last_by, last_by.id == Person.last_contacted_by_id)
         .options(load_only(*BOARD_COLUMNS))
     ).all()
     # The targets' ids, not their filter again, in the position queries: the planners then look
     # positions up by (person, issue) instead of re-running the filter. Statements stay 1 + 3.
     ids = [person.id for person, _ in people]
-    current = current_positions(subject, person_ids=ids)
+    current = current_positions(subject, person_ids=ids, viewer=viewer)
     positions = {
         row.person_id: row
         for row in db.session.execute(
@@ -279,10 +283,14 @@ def whip_board(subject: Subject, options: WhipOptions, now: datetime) -> WhipBoa
     rows.sort(key=SORTS[options.sort])
     counts = Counter(r.stance for r in rows)
     first = week_points(now, options.weeks)[0]
-    then = current_positions(subject, person_ids=ids, as_of=first)
+    then = current_positions(subject, person_ids=ids, as_of=first, viewer=viewer)
     at_first = dict(db.session.execute(sa.select(then.c.person_id, then.c.stance)).all())
     weekly = weekly_counts(
-        at_first, stance_changes(subject, ids, since=first), len(rows), now, options.weeks
+        at_first,
+        stance_changes(subject, ids, since=first, viewer=viewer),
+        len(rows),
+        now,
+        options.weeks,
     )
     return WhipBoard(
         record,
@@ -292,20 +300,22 @@ def whip_board(subject: Subject, options: WhipOptions, now: datetime) -> WhipBoa
         {k: counts.get(k, 0) for k in STANCES},
         weekly,
         now,
-        commitments(subject, ids),
+        commitments(subject, ids, viewer),
         whip_choices(options),
     )
 
 
-def commitments(subject: Subject, targets, limit: int = 200) -> list[Position]:
-    """Commitments the targets made on the subject (pending first), for coordinators to mark."""
+def commitments(subject: Subject, targets, viewer: User | None, limit: int = 200) -> list[Position]:
+    """Commitments the targets made on the subject (pending first) that the viewer may see, for
+    coordinators to mark."""
     stmt = (
         counting(
             sa.select(Position).where(
                 subject.column == subject.id,
                 Position.commitment.is_not(None),
                 Position.person_id.in_(targets),
-            )
+            ),
+            viewer,
         )
         .order_by(Position.commitment_status != "pending", Position.recorded_at.desc())
         .options(joinedload(Position.person), joinedload(Position.recorded_by))

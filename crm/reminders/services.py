@@ -26,14 +26,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from crm import authz, clock
+from crm.assignments import services as assignment_services
 from crm.email import Summary, absolute_url, dispatch_ids, prepare_email, queue_prepared
 from crm.errors import Conflict, DomainError
 from crm.extensions import db
 from crm.links.services import link_url, list_unsubscribe_headers
-from crm.models import Assignment, Campaign, Person, ReminderLog, User
+from crm.models import Assignment, Campaign, ReminderLog, User
 from crm.models.base import insert_or_skip
 
-OPEN = ("open", "in_progress")
 STAGE_ORDER = ("overdue", "due_today", "due_soon", "escalation")
 LOG_KEY = ["assignment_id", "recipient_id", "stage", "occurrence"]
 
@@ -79,23 +79,6 @@ def safe_zone(tz: str | None) -> str:
     return tz  # type: ignore[return-value]
 
 
-def open_assignments():
-    """Open or in-progress, not deleted, not about a deleted person: the only ones we remind of."""
-    return (
-        sa.select(Assignment)
-        .outerjoin(Person, Person.id == Assignment.person_id)
-        .where(
-            Assignment.status.in_(OPEN),
-            Assignment.deleted_at.is_(None),
-            Person.deleted_at.is_(None),
-        )
-    )
-
-
-def is_snoozed(assignment: Assignment, today: date) -> bool:
-    return assignment.snoozed_until is not None and assignment.snoozed_until > today
-
-
 def stage_for(due_on: date, today: date) -> tuple[str, str] | None:
     """(stage, occurrence) of an assignment's own reminder today, or None."""
     cfg = current_app.config
@@ -127,8 +110,8 @@ def due_reminders(now: datetime) -> list[Due]:
     cfg = current_app.config
     horizon = now.date() + timedelta(days=cfg["REMINDER_DUE_SOON_DAYS"] + 1)  # any time zone
     assignments = db.session.scalars(
-        open_assignments()
-        .where(Assignment.due_on.is_not(None), Assignment.due_on <= horizon)
+        sa.select(Assignment)
+        .where(Assignment.active(), Assignment.due_on.is_not(None), Assignment.due_on <= horizon)
         .options(
             selectinload(Assignment.assignee),
             selectinload(Assignment.created_by),
@@ -156,7 +139,7 @@ def due_reminders(now: datetime) -> list[Due]:
             continue
         tz = safe_zone(assignee.timezone)
         today = clock.local_today(now, tz)
-        if is_snoozed(a, today):
+        if a.is_snoozed(today):
             continue
         stage = stage_for(a.due_on, today)
         if stage is None:
@@ -267,14 +250,6 @@ def assignment_url(assignment: Assignment) -> str:
         return absolute_url("main.dashboard")
 
 
-def target_name(assignment: Assignment) -> str:
-    if assignment.person is not None:
-        return assignment.person.full_name
-    if assignment.organization is not None:
-        return assignment.organization.name
-    return ""
-
-
 def action_links(assignment: Assignment, user: User) -> dict:
     """Signed one-click links for the assignee: mark done, snooze a week."""
     return {
@@ -313,7 +288,7 @@ def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
         groups[d.stage].append(
             {
                 "title": a.title,
-                "target": target_name(a),
+                "target": a.target_name,
                 "due_on": a.due_on,
                 "days": d.days,
                 "assignee": a.assignee.name,
@@ -391,14 +366,12 @@ def complete_from_link(
     """Mark an assignment done from its email link (the assignments service does it, with its
     rules and audit); a second click changes nothing. Returns it and whether this completed it.
     """
-    from crm.assignments import services as assignments
-
     a = linked_assignment(assignment_id, user)
     check_link_state("done", a, version, user, now)
     if a.status == "done":
         return a, False
     try:
-        return assignments.complete(user, a, now), True
+        return assignment_services.complete(user, a, now), True
     except (StaleDataError, Conflict):  # the same link clicked twice at once: the other won
         db.session.rollback()
         a = linked_assignment(assignment_id, user)
@@ -412,11 +385,9 @@ def snooze_from_link(
 ) -> tuple[Assignment, bool]:
     """Snooze an assignment for a week from the user's today (no reminders meanwhile), through
     the assignments service; a second click the same day changes nothing."""
-    from crm.assignments import services as assignments
-
     a = linked_assignment(assignment_id, user)
     check_link_state("snooze", a, version, user, now)
     until = snooze_until(user, now)
     if a.snoozed_until == until:
         return a, False
-    return assignments.snooze(user, a, until, now), True
+    return assignment_services.snooze(user, a, until, now), True

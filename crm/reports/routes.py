@@ -40,7 +40,7 @@ def index():
         days=days,
         weeks=weeks,
         coverage=services.coverage(utcnow(), days),
-        activity=services.activity(utcnow(), current_user.timezone, weeks),
+        activity=services.activity(utcnow(), current_user.timezone, weeks, viewer=current_user),
     )
 
 
@@ -54,7 +54,9 @@ def coverage_csv():
 @bp.get("/activity.csv")
 def activity_csv():
     """Interactions per week by kind (or, with table=kinds, per kind over the weeks), as CSV."""
-    report = services.activity(utcnow(), current_user.timezone, number_arg("weeks", 26, 2, 104))
+    report = services.activity(
+        utcnow(), current_user.timezone, number_arg("weeks", 26, 2, 104), viewer=current_user
+    )
     if request.args.get("table") == "kinds":
         return csv_response(
             "activity-by-kind.csv",

@@ -170,8 +170,9 @@ def week_starts(now: datetime, tz: str, weeks: int) -> list[datetime]:
     return [clock.from_local(datetime(d.year, d.month, d.day), tz) for d in days]
 
 
-def activity(now: datetime, tz: str, weeks: int = 26) -> Activity:
-    """Interactions per week by kind (not deleted), weeks starting Monday in `tz`: one query."""
+def activity(now: datetime, tz: str, weeks: int = 26, *, viewer: User | None) -> Activity:
+    """Interactions per week by kind (not deleted) that the viewer may see, weeks starting
+    Monday in `tz`: one query."""
     weeks = max(weeks, 2)
     bounds = week_starts(now, tz, weeks)
     bucket = sa.case(
@@ -181,6 +182,7 @@ def activity(now: datetime, tz: str, weeks: int = 26) -> Activity:
         sa.select(bucket, Interaction.kind, sa.func.count())
         .where(
             Interaction.deleted_at.is_(None),
+            Interaction.in_audience(viewer),
             Interaction.occurred_at >= bounds[0],
             Interaction.occurred_at < bounds[-1],
         )
@@ -250,9 +252,9 @@ def members_table(now: datetime, tz: str, days: int = 90) -> list[MemberRow]:
             sa.select(
                 Assignment.assignee_id,
                 sa.func.count(),
-                sa.func.count().filter(Assignment.due_on < today),
+                sa.func.count().filter(Assignment.is_overdue(today)),
             )
-            .where(Assignment.deleted_at.is_(None), Assignment.status.in_(("open", "in_progress")))
+            .where(Assignment.active())
             .group_by(Assignment.assignee_id)
         )
     }

@@ -2,19 +2,20 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from crm.clock import timezone_names
-from crm.forms import STATE_CHOICES, BaseForm
+from crm.forms import STATE_CHOICES, BaseForm, fits
+from crm.models import User
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 class ProfileForm(BaseForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Name", validators=[DataRequired(), fits(User.name)])
     preferred_name = StringField(
         "What should we call you?",
-        validators=[Optional(), Length(max=60)],
+        validators=[Optional(), fits(User.preferred_name)],
         description="Used in greetings and emails. Empty: your first name.",
     )
-    organization = StringField("Organization", validators=[Optional(), Length(max=200)])
+    organization = StringField("Organization", validators=[Optional(), fits(User.organization)])
     home_state = SelectField("Home state", choices=STATE_CHOICES)
     timezone = SelectField("Time zone")
     digest_enabled = BooleanField("Send me the weekly digest")

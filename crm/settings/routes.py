@@ -19,7 +19,7 @@ from crm.settings.forms import (
     EnableTwoFactorForm,
     ProfileForm,
 )
-from crm.views import client_ip
+from crm.views import client_ip, render_form
 
 bp = Blueprint("settings", __name__)
 
@@ -37,12 +37,11 @@ def profile():
         else:
             flash("Your settings were saved.", "success")
             return redirect(url_for("settings.profile"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_profile(form), status
+    return render_profile(form)
 
 
-def render_profile(form: ProfileForm, calendar_url: str | None = None) -> str:
-    return render_template(
+def render_profile(form: ProfileForm, calendar_url: str | None = None):
+    return render_form(
         "settings/profile.html",
         form=form,
         button=EmptyForm(),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ROOT
-from tests.helpers import own_redis_url, wait_until
+from tests.helpers import free_port, own_redis_url, wait_until
 
 # ---------- records ----------
 
@@ -79,12 +78,6 @@ def at(text: str) -> datetime:
 
 
 # ---------- SMTP sink (aiosmtpd on 127.0.0.1) ----------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

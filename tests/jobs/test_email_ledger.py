@@ -105,7 +105,7 @@ def test_smtp_550_is_recorded_as_failed_after_one_attempt(smtp_app, smtp_sink, d
 
 
 def test_unreachable_server_is_transient_until_the_attempts_run_out(smtp_app, db, monkeypatch):
-    from tests.jobs.conftest import free_port
+    from tests.helpers import free_port
 
     monkeypatch.setitem(smtp_app.config, "MAIL_PORT", free_port())  # nothing listens there
     monkeypatch.setitem(smtp_app.config, "MAIL_MAX_ATTEMPTS", 3)
@@ -146,7 +146,7 @@ def test_rows_the_broker_never_got_are_sent_by_the_sweep(app, db, monkeypatch):
     monkeypatch.setitem(app.config, "BROKER_CONNECT_TIMEOUT", 0.5)
     from celery import Celery
 
-    from tests.jobs.conftest import free_port
+    from tests.helpers import free_port
 
     dead = Celery("dead", broker=f"redis://127.0.0.1:{free_port()}/0")
     monkeypatch.setitem(app.extensions, "celery", dead)
@@ -176,7 +176,7 @@ def test_web_request_succeeds_while_the_broker_is_down(app, client, auth, admin,
     """An invitation enqueues an email: with the broker down the page still works."""
     from celery import Celery
 
-    from tests.jobs.conftest import free_port
+    from tests.helpers import free_port
 
     monkeypatch.setitem(app.config, "JOBS_MODE", "celery")
     monkeypatch.setitem(

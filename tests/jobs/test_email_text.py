@@ -172,10 +172,11 @@ def test_the_escalation_links_work_for_the_coordinator(db, member, coordinator):
 
     late = make_assignment(member, due_on=date(2026, 3, 1), created_by_id=coordinator.id)
     other = UserFactory(name="Omar Haddad")
-    a, changed = snooze_from_link(late.id, coordinator, NOW)
+    # Links carry the version of the assignment they were signed for (hardening).
+    a, changed = snooze_from_link(late.id, coordinator, late.version, NOW)
     assert changed and a.snoozed_until > NOW.date()
-    a, changed = complete_from_link(late.id, coordinator, NOW)
+    a, changed = complete_from_link(late.id, coordinator, a.version, NOW)
     assert changed and a.status == "done"
     mine = make_assignment(member, due_on=date(2026, 3, 1))
     with pytest.raises(DomainError, match="reassigned"):
-        complete_from_link(mine.id, other, NOW)
+        complete_from_link(mine.id, other, mine.version, NOW)

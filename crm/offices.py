@@ -1,0 +1,60 @@
+"""Offices: who works in whose office (a staffer contacted counts as a contact with the
+legislator's office), and when a person with a keep-in-touch cadence is next due a touch.
+
+Small queries over the directory that the contact log, assignments and cadences all read; this
+module imports only the models, so any feature may use it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from crm.extensions import db
+from crm.models import Person, StaffRole
+
+
+def office_group(people: list[Person]) -> list[int]:
+    """The people plus the legislators their current staff roles work for: a staffer contacted
+    counts as a contact with the office."""
+    ids = {p.id for p in people}
+    employers = db.session.scalars(
+        sa.select(StaffRole.employer_id).where(
+            StaffRole.staff_id.in_(ids),
+            StaffRole.end_date.is_(None),
+            StaffRole.employer_id.is_not(None),
+        )
+    )
+    return sorted(ids | set(employers))
+
+
+def office_groups(person_ids) -> dict[int, set[int]]:
+    """For each person, everyone in their office: the person, the legislator they work for, and
+    that legislator's current staff. Two queries for any number of people."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    employer_of = dict(
+        db.session.execute(
+            sa.select(StaffRole.staff_id, StaffRole.employer_id).where(
+                StaffRole.staff_id.in_(ids),
+                StaffRole.end_date.is_(None),
+                StaffRole.employer_id.is_not(None),
+            )
+        ).all()
+    )
+    heads = {employer_of.get(i, i) for i in ids}
+    staff: dict[int, set[int]] = {h: set() for h in heads}
+    for employer, staffer in db.session.execute(
+        sa.select(StaffRole.employer_id, StaffRole.staff_id).where(
+            StaffRole.employer_id.in_(heads), StaffRole.end_date.is_(None)
+        )
+    ):
+        staff[employer].add(staffer)
+    return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
+
+
+def touch_due(last: datetime | None, cadence: int | None) -> date | None:
+    """The day a touch is due: the last contact plus the cadence (None without either)."""
+    return (last + timedelta(days=cadence)).date() if last and cadence else None

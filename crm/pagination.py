@@ -1,0 +1,34 @@
+"""One page of a long list: the rows shown, and where the page stands in the whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def clamp_page(page: int, total: int, per_page: int) -> int:
+    """The page asked for, within 1..the last page (a page past the end shows the last)."""
+    return max(1, min(page, page_count(total, per_page)))
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return page_count(self.total, self.per_page)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
