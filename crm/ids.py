@@ -30,7 +30,8 @@ def parse_id(value) -> int | None:
 def coerce_id(value) -> int | None:
     """WTForms `coerce` for an optional id: blank is None, anything else must be a valid id
     (a ValueError becomes the field's error, so the form is re-rendered, not a 500)."""
-    if value is None or value == "":
+    # A (None, "—") choice is rendered as value="None", so that is what a browser sends back.
+    if value is None or value in ("", "None"):
         return None
     number = parse_id(value)
     if number is None:

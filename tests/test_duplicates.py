@@ -122,3 +122,12 @@ def test_not_the_same_is_remembered(client, auth, as_coordinator, db):
     assert db.session.scalars(sa.select(NotDuplicate.other_key)).all() == ["H000001"]
     auth.post(f"/people/{hand.id}/not-duplicate", {"other_key": "H000001"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NotDuplicate)) == 1
+
+
+def test_not_the_same_goes_back_only_within_the_site(client, auth, as_coordinator, db):
+    hand = PersonFactory(first_name="Pat", last_name="Hand", bioguide_id=None)
+    for back in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        resp = auth.post(f"/people/{hand.id}/not-duplicate", {"other_key": "H1", "back": back})
+        assert resp.headers["Location"].endswith(f"/people/{hand.id}"), back
+    resp = auth.post(f"/people/{hand.id}/not-duplicate", {"other_key": "H1", "back": "/admin/"})
+    assert resp.headers["Location"].endswith("/admin/")

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from crm.authz import requires
+from crm.authz import requires, safe_next
 from crm.clock import utcnow
 from crm.duplicates import services
 from crm.errors import DomainError
@@ -58,4 +58,5 @@ def not_duplicate(person_id: int):
     if EmptyForm().validate_on_submit() and key:
         services.mark_not_duplicate(current_user, person, key, utcnow())
         flash(f"Noted: {key} is not {person.full_name}.", "success")
-    return redirect(request.form.get("back") or url_for("people.show", person_id=person.id))
+    back = url_for("people.show", person_id=person.id)
+    return redirect(safe_next(request.form.get("back"), back))

@@ -58,7 +58,8 @@ class TargetsForm(BaseForm):
     chamber = SelectField(
         "Chamber", choices=[("", "Both"), ("upper", "Senate"), ("lower", "House")], default=""
     )
-    person_id = IdField("Or one office (person id)")
+    # Its own id: the meeting form on the same page has a person_id field too.
+    person_id = IdField("Or one office (person id)", id="target_person_id")
 
 
 class MeetingForm(BaseForm):
