@@ -119,7 +119,7 @@ def mail_html(mail_id: int):
     message = get_or_404(services.get_mail, mail_id)
     if not message.html_body:
         abort(404)
-    response = make_response(services.framed_html(message.html_body))
+    response = make_response(services.framed_html(message.html_body, message.subject))
     response.headers.update(services.MAIL_FRAME_HEADERS)
     return response
 

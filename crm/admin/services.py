@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from markupsafe import escape
 
 from crm.extensions import db
 from crm.models import DevMail, User
@@ -43,18 +44,23 @@ MAIL_FRAME_HEADERS = {
 }
 
 
-def framed_html(html: str) -> str:
-    """The message's HTML with links opening in a new tab (a link cannot replace the frame)."""
-    base = '<base target="_blank">'
+def framed_html(html: str, title: str) -> str:
+    """The message's HTML as a document of its own: links open in a new tab (a link cannot
+    replace the frame), and it has a title and a language for screen readers."""
+    head = '<base target="_blank">'
+    if "<title" not in html.lower():
+        head += f"<title>{escape(title)}</title>"
     lower = html.lower()
     at = lower.find("<head>")
     if at >= 0:
-        return html[: at + 6] + base + html[at + 6 :]
+        return html[: at + 6] + head + html[at + 6 :]
     at = lower.find("<html")
     if at >= 0:
         end = html.find(">", at) + 1
-        return html[:end] + "<head>" + base + "</head>" + html[end:]
-    return base + html
+        return html[:end] + "<head>" + head + "</head>" + html[end:]
+    return f'<!doctype html><html lang="en"><head><meta charset="utf-8">{head}</head>' + (
+        f"<body>{html}</body></html>"
+    )
 
 
 def ledger_counts() -> dict[str, int]:
