@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from crm.imports.billstatus import (
     directory_code,
     parse_bill_status,
 )
+from crm.imports.records import RefreshResult
 from crm.models import (
     Bill,
     BillAction,
@@ -60,31 +61,13 @@ MAX_FILES = 20000
 
 
 @dataclass
-class BillImportResult:
-    files: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    changes: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    bill_ids: list[int] = field(default_factory=list)
-    dry_run: bool = False
+class BillImportResult(RefreshResult):
+    """What an import of Bill Status files did."""
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+    files: int = 0
 
     def summary(self) -> dict:
-        return {
-            "ok": self.ok,
-            "dry_run": self.dry_run,
-            "files": self.files,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "changes": len(self.changes),
-            "problems": len(self.problems),
-        }
+        return {**super().summary(), "files": self.files, "changes": len(self.changes)}
 
 
 def read_source(path: Path) -> tuple[list[tuple[str, bytes]], list[str]]:
@@ -215,7 +198,6 @@ def save_bill(
                 )
             )
             result.changes.append(f"{rec.label}: {kind} {detail}")
-    result.bill_ids.append(bill.id)
     if created:
         result.created += 1
     elif scalar_changed or links_changed:

@@ -104,3 +104,30 @@ class Snapshot(HasProblems):
     orgs: dict[str, OrgRecord] = field(default_factory=dict)
     office_kinds: frozenset[str] = frozenset()  # the office kinds this source maintains
     problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class RefreshResult:
+    """What an all-or-nothing refresh of records by key did (agencies, bills): counts, the
+    changes line by line, and the problems that stopped it."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> dict:
+        return {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "problems": len(self.problems),
+        }

@@ -3,7 +3,7 @@ organizations in one transaction, matched by key, audited, and idempotent."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from crm import audit
 from crm.contact import InvalidContact, normalize_url
 from crm.extensions import db
 from crm.forms import US_STATES
+from crm.imports.records import RefreshResult
 from crm.models import ORG_KINDS, Organization, User
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "agencies.yaml"
@@ -33,28 +34,8 @@ class AgencyEntry:
     parent_key: str | None = None
 
 
-@dataclass
-class AgencyResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def summary(self) -> dict:
-        return {
-            "ok": self.ok,
-            "dry_run": self.dry_run,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "problems": len(self.problems),
-        }
+class AgencyResult(RefreshResult):
+    """What an import of the agency directory did."""
 
 
 def entry(raw, where: str, problems: list[str], **defaults) -> AgencyEntry | None:
