@@ -149,6 +149,8 @@
       }
     });
     if (chosenIds().length) refreshHint();
+    // A name typed while the page was still loading (before this script ran) is searched now.
+    if (input.value.trim().length >= 2) search();
   }
 
   function preventDoubleSubmit(form) {
