@@ -306,6 +306,25 @@ def role_states(world, browser, served_app) -> dict[str, dict | None]:
     return states
 
 
+# Counts the page's own requests in flight (fetch and XMLHttpRequest, which htmx uses), so a test
+# waits for exactly those to finish instead of for half a second of network silence.
+COUNT_REQUESTS_JS = """(() => {
+  let inFlight = 0;
+  Object.defineProperty(window, "__requestsInFlight", { get: () => inFlight });
+  const fetch = window.fetch;
+  window.fetch = function (...args) {
+    inFlight++;
+    return fetch.apply(this, args).finally(() => inFlight--);
+  };
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    inFlight++;
+    this.addEventListener("loadend", () => inFlight--, { once: true });
+    return send.apply(this, args);
+  };
+})();"""
+
+
 @pytest.fixture(scope="module")
 def role_context(browser, role_states):
     """role_context(role, width) -> a browser context, made once per module and reused."""
@@ -324,6 +343,7 @@ def role_context(browser, role_states):
                 is_mobile=width == "phone",
                 accept_downloads=True,
             )
+            made[key].add_init_script(COUNT_REQUESTS_JS)
         return made[key]
 
     yield get

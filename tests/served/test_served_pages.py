@@ -19,7 +19,7 @@ from tests.served.conftest import ALL_TABLES, ROLES, WIDTHS
 from tests.serving import axe_violations, clipped_regions, sideways_overflow, small_targets
 from tests.test_access import EXPECTED, NEEDED, RANK, ROUTES, sample_url
 
-pytestmark = [pytest.mark.browser, pytest.mark.keep_tables(*ALL_TABLES)]
+pytestmark = [pytest.mark.browser, pytest.mark.one_engine, pytest.mark.keep_tables(*ALL_TABLES)]
 
 DOWNLOAD_SUFFIXES = (".csv", ".ics", ".pdf", ".xlsx")
 # Answers that are not pages: JSON and the fragments htmx swaps into a page.
@@ -90,7 +90,8 @@ def visit(context, served_app, path: str):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
     response = page.goto(served_app.url(path), wait_until="load")
-    page.wait_for_load_state("networkidle")
+    # htmx's load-triggered requests start before the load event; wait until they are answered.
+    page.wait_for_function("() => window.__requestsInFlight === 0")
     return page, response, errors
 
 
