@@ -356,18 +356,14 @@ def parse_now(value: str | None):
         raise click.BadParameter(f"not an ISO date-time: {value!r}", param_hint="--now") from None
 
 
-def deliver_and_report(summary, as_json: bool, label: str) -> None:
-    """Send the queued rows in this process, then print the summary (one JSON line last)."""
+def deliver_and_report(summary, as_json: bool, label: str, *, delivered: bool = False) -> None:
+    """Send the queued rows in this process (unless done), then print the summary (JSON last)."""
     import json
 
-    from crm.email.delivery import deliver_notification
+    from crm.email.outbox import deliver_now
 
-    for notification_id in summary.ids:
-        outcome = deliver_notification(notification_id)
-        if outcome == "sent":
-            summary.sent += 1
-        elif outcome in ("failed", "retry"):
-            summary.failed += 1
+    if not delivered:
+        deliver_now(summary)
     figures = summary.as_dict()
     if as_json:
         click.echo(json.dumps(figures, sort_keys=True))
@@ -417,33 +413,14 @@ def send_test_email(to, as_json):
     """Send one message through the configured mail backend, now, to check the settings."""
     from email.utils import parseaddr
 
-    from crm.email import Summary, queue_email
-    from crm.extensions import db
+    from crm.email.outbox import send_test_email as send
 
     address = parseaddr(to)[1]
     if "@" not in address or address != to.strip():
         raise click.BadParameter(f"not an email address: {to!r}", param_hint="TO")
-    now = utcnow()
-    row = queue_email(
-        to_email=address,
-        kind="test",
-        subject_key="test",
-        occurrence=now.isoformat(),
-        template="test",
-        subject="IMG Taskforce CRM: test email",
-        context={
-            "message": "If you can read this, email works.",
-            "sent_at": f"{now:%Y-%m-%d %H:%M:%S}",
-        },
-        now=now,
-    )
-    db.session.commit()
-    summary = Summary(queued=1, ids=[row.id])
-    deliver_and_report(summary, as_json, "test email")
-    if summary.failed:
-        from crm.models import Notification
-
-        error = db.session.get(Notification, row.id).last_error
+    summary, error = send(address, utcnow())
+    deliver_and_report(summary, as_json, "test email", delivered=True)
+    if error is not None:
         click.echo(f"Sending failed: {error}", err=True)
         raise SystemExit(1)
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from crm import audit
-from crm.email import dispatch
+from crm.email import Summary, dispatch, queue_email
 from crm.errors import DomainError
 from crm.extensions import db
 from crm.models import Notification, User
@@ -101,3 +101,37 @@ def confirm_delivered(actor: User, row: Notification, now: datetime) -> None:
     row.last_error = f"Confirmed delivered by {actor.name}."
     audit.record(actor, "confirm_delivered", row, {"status": "unknown"}, {"status": "sent"}, now)
     db.session.commit()
+
+
+def deliver_now(summary: Summary) -> None:
+    """Send a run's queued rows in this process (CLI commands), counting sent and failed."""
+    from crm.email.delivery import deliver_notification
+
+    for notification_id in summary.ids:
+        outcome = deliver_notification(notification_id)
+        if outcome == "sent":
+            summary.sent += 1
+        elif outcome in ("failed", "retry"):
+            summary.failed += 1
+
+
+def send_test_email(address: str, now: datetime) -> tuple[Summary, str | None]:
+    """Queue one test message to `address` and send it now: (summary, the error if it failed)."""
+    row = queue_email(
+        to_email=address,
+        kind="test",
+        subject_key="test",
+        occurrence=now.isoformat(),
+        template="test",
+        subject="IMG Taskforce CRM: test email",
+        context={
+            "message": "If you can read this, email works.",
+            "sent_at": f"{now:%Y-%m-%d %H:%M:%S}",
+        },
+        now=now,
+    )
+    db.session.commit()
+    summary = Summary(queued=1, ids=[row.id])
+    deliver_now(summary)
+    error = db.session.get(Notification, row.id).last_error if summary.failed else None
+    return summary, error
