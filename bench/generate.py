@@ -1,9 +1,11 @@
 """Coalition-scale data: the one deterministic generator every benchmark uses.
 
     flask --app wsgi db upgrade
-    flask --app wsgi crm generate              # full scale, seed 42, history ending now
-    flask --app wsgi crm generate --small      # the scale the tests use (about a second)
-    flask --app wsgi crm generate --interactions 50000 --now 2026-11-27T12:00:00
+    python -m bench.generate                   # full scale, seed 42, history ending now
+    python -m bench.generate --small           # the scale the tests use (about a second)
+    python -m bench.generate --interactions 50000 --now 2026-11-27T12:00:00
+
+(into the database of CRM_DATABASE_URL, as the app would use it.)
 
 From code, inside an app context, on an empty migrated database:
 
@@ -37,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from types import SimpleNamespace
 
+import click
 import sqlalchemy as sa
 
 from bench import BENCH_PASSWORD
@@ -930,4 +933,40 @@ class Generator:
                 conn.execute(sa.text("ANALYZE"))
 
 
+@click.command()
+@click.option("--small", is_flag=True, help="The small scale the tests use.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--now", "now_text", default=None, help="ISO time the history ends (default: now).")
+@click.option("--legislators", type=int, default=None)
+@click.option("--officials", type=int, default=None)
+@click.option("--staff", type=int, default=None)
+@click.option("--members", type=int, default=None)
+@click.option("--interactions", type=int, default=None)
+@click.option("--years", type=int, default=None)
+def main(small, seed, now_text, **counts):
+    """Fill the app's empty, migrated database with coalition-scale benchmark data."""
+    from crm import create_app
+    from crm.clock import utcnow
+
+    overrides = {k: v for k, v in counts.items() if v is not None}
+    scale = Scale.small(**overrides) if small else Scale(**overrides)
+    now = datetime.fromisoformat(now_text) if now_text else utcnow()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    with create_app().app_context():
+        try:
+            summary = generate(scale, seed=seed, now=now, log=click.echo)
+        except NotEmpty as e:
+            raise click.ClickException(str(e)) from None
+    for table, n in summary.counts.items():
+        click.echo(f"{table}: {n:,}")
+    click.echo(
+        f"done in {summary.seconds}s; sign in as {summary.logins.get('member')} "
+        f"(password: bench.BENCH_PASSWORD)"
+    )
+
+
 __all__ = ["BENCH_PASSWORD", "NotEmpty", "Scale", "Summary", "generate"]
+
+if __name__ == "__main__":
+    main()

@@ -1,7 +1,7 @@
 """Time the lobbying-contact report on coalition-scale data, and check its figures against a
 direct SQL count (aim: a quarter in under 3 s).
 
-    flask --app wsgi db upgrade && flask --app wsgi crm generate      # once, into CRM_DATABASE_URL
+    flask --app wsgi db upgrade && python -m bench.generate      # once, into CRM_DATABASE_URL
     python bench/lobbying_bench.py [--year 2026 --quarter 3] [--rounds 3]
 
 Run with CRM_DATABASE_URL pointing at the generated database.

@@ -227,7 +227,7 @@ def prepare_crm(db: Db, name: str, args) -> None:
     env = crm_env(db.url(name), CRM_ENV="development")
     flask = [PY, "-m", "flask", "--app", "wsgi"]
     run([*flask, "db", "upgrade"], cwd=ROOT, env=env)
-    gen = [*flask, "crm", "generate", "--seed", "42"]
+    gen = [PY, "-m", "bench.generate", "--seed", "42"]
     if args.interactions:
         gen += ["--interactions", str(args.interactions)]
     t = time.perf_counter()

@@ -423,36 +423,3 @@ def send_test_email(to, as_json):
     if error is not None:
         click.echo(f"Sending failed: {error}", err=True)
         raise SystemExit(1)
-
-
-@crm_cli.command("generate")
-@click.option("--small", is_flag=True, help="The small scale the tests use.")
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--now", "now_text", default=None, help="ISO time the history ends (default: now).")
-@click.option("--legislators", type=int, default=None)
-@click.option("--officials", type=int, default=None)
-@click.option("--staff", type=int, default=None)
-@click.option("--members", type=int, default=None)
-@click.option("--interactions", type=int, default=None)
-@click.option("--years", type=int, default=None)
-def generate(small, seed, now_text, **counts):
-    """Fill an empty database with coalition-scale benchmark data (see bench/generate.py)."""
-    from datetime import UTC, datetime
-
-    from bench.generate import NotEmpty, Scale, generate
-
-    overrides = {k: v for k, v in counts.items() if v is not None}
-    scale = Scale.small(**overrides) if small else Scale(**overrides)
-    now = datetime.fromisoformat(now_text) if now_text else utcnow()
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    try:
-        summary = generate(scale, seed=seed, now=now, log=click.echo)
-    except NotEmpty as e:
-        raise click.ClickException(str(e)) from None
-    for table, n in summary.counts.items():
-        click.echo(f"{table}: {n:,}")
-    click.echo(
-        f"done in {summary.seconds}s; sign in as {summary.logins.get('member')} "
-        f"(password: bench.BENCH_PASSWORD)"
-    )

@@ -199,21 +199,20 @@ def test_generated_member_can_sign_in_and_use_the_pages(db, client, auth, genera
 
 
 def test_cli_generates_into_a_freshly_migrated_database(tmp_path):
-    """`flask db upgrade` then `flask crm generate --small` on an empty SQLite file."""
+    """`flask db upgrade` then `python -m bench.generate --small` on an empty SQLite file."""
     env = {
         **os.environ,
         "CRM_DATABASE_URL": f"sqlite:///{tmp_path / 'bench.sqlite'}",
         "CRM_ENV": "development",
     }
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    for args in (["db", "upgrade"], ["crm", "generate", "--small", "--now", "2026-11-27T12:00:00"]):
-        done = subprocess.run(
-            [*flask, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-        )
+    upgrade = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
+    generate_cmd = [sys.executable, "-m", "bench.generate", "--small"]
+    for args in (upgrade, [*generate_cmd, "--now", "2026-11-27T12:00:00"]):
+        done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
     assert f"interactions: {SCALE.interactions:,}" in done.stdout
     again = subprocess.run(
-        [*flask, "crm", "generate", "--small"],
+        generate_cmd,
         cwd=ROOT,
         env=env,
         capture_output=True,
