@@ -33,6 +33,17 @@ def from_local(naive: datetime, tz: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
+def user_zone(tz: str | None) -> str:
+    """A user's time zone name, or the coalition's (TIMEZONE) when it is empty or unknown."""
+    from flask import current_app
+
+    try:
+        ZoneInfo(tz or "")
+    except Exception:  # an unknown zone falls back to the coalition's
+        return current_app.config["TIMEZONE"]
+    return tz  # type: ignore[return-value]
+
+
 def timezone_names() -> list[str]:
     return sorted(
         z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))

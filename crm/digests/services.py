@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from crm import clock
+from crm.assignments.email_links import action_links
 from crm.email import Summary, absolute_url, dispatch_ids, queue_email
 from crm.extensions import db
 from crm.links.services import list_unsubscribe_headers
@@ -32,7 +33,6 @@ from crm.models import (
     User,
     interaction_issues,
 )
-from crm.reminders.services import action_links, safe_zone
 
 LIST_LIMIT = 10
 FOLLOW_DAYS = 90  # an issue I discussed or was assigned in the last 90 days is one I follow
@@ -106,7 +106,7 @@ def iso_week(day: date) -> str:
 def digest_slot(user: User, now: datetime, catch_up: timedelta) -> tuple[str, datetime] | None:
     """(ISO week, scheduled time) when the user's digest is due now: their weekday and hour in
     their own time zone have come, within the catch-up window; None otherwise."""
-    tz = ZoneInfo(safe_zone(user.timezone))
+    tz = ZoneInfo(clock.user_zone(user.timezone))
     local_day = clock.as_utc(now).astimezone(tz).date()
     monday = local_day - timedelta(days=local_day.weekday())
     for week_start in (monday, monday - timedelta(days=7)):  # the window may cross a week end
@@ -313,7 +313,7 @@ def build_digest(
     """Everything this user's digest shows, as of `now`: 4 or 5 queries of its own, plus the
     run's shared ones (`shared`; 1, and 3 more once a coordinator's digest needs the team)."""
     shared = shared or Week(now)
-    tz = safe_zone(user.timezone)
+    tz = clock.user_zone(user.timezone)
     today = clock.local_today(now, tz)
     digest = Digest(user=user, week=week or iso_week(today), today=today, tz=tz)
     q = member_queries()

@@ -7,6 +7,8 @@ cannot carry a CSRF token; the signed, single-purpose token protects it instead.
 
 from flask import Blueprint, render_template, request
 
+from crm.assignments import email_links
+from crm.assignments.email_links import LinkStale
 from crm.authz import public
 from crm.clock import utcnow
 from crm.errors import DomainError
@@ -14,14 +16,12 @@ from crm.extensions import csrf
 from crm.forms import EmptyForm
 from crm.links import services
 from crm.links.services import LinkExpired
-from crm.reminders import services as reminders
-from crm.reminders.services import LinkStale
 
 bp = Blueprint("links", __name__)
 
 ACTIONS = {
-    "done": ("Mark as done", reminders.complete_from_link),
-    "snooze": ("Snooze for a week", reminders.snooze_from_link),
+    "done": ("Mark as done", email_links.complete_from_link),
+    "snooze": ("Snooze for a week", email_links.snooze_from_link),
 }
 
 
@@ -37,8 +37,8 @@ def assignment_action(purpose: str, token: str):
     try:
         data = services.read_token(purpose, token)
         user = services.link_user(data)
-        assignment = reminders.linked_assignment(data.get("a"), user)
-        reminders.check_link_state(purpose, assignment, data.get("v"), user, utcnow())
+        assignment = email_links.linked_assignment(data.get("a"), user)
+        email_links.check_link_state(purpose, assignment, data.get("v"), user, utcnow())
         if form.validate_on_submit():
             assignment, changed = action(assignment.id, user, data.get("v"), utcnow())
             return render_template(

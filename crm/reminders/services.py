@@ -7,9 +7,6 @@ Each (assignment, recipient, stage, occurrence) is a row in reminder_log under a
 inserted with ON CONFLICT DO NOTHING, so it goes out once even when two runs overlap. Mail goes
 out only between the recipient's local REMINDER_HOURS; a run outside them leaves the item for
 the first run inside them.
-
-Also here: what the signed email links ("mark done", "snooze a week") check before handing the
-change to the assignments service.
 """
 
 from __future__ import annotations
@@ -17,20 +14,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.routing import BuildError
 
-from crm import authz, clock
-from crm.assignments import services as assignment_services
+from crm import clock
+from crm.assignments.email_links import action_links
 from crm.email import Summary, absolute_url, dispatch_ids, prepare_email, queue_prepared
-from crm.errors import Conflict, DomainError
 from crm.extensions import db
-from crm.links.services import link_url, list_unsubscribe_headers
+from crm.links.services import list_unsubscribe_headers
 from crm.models import Assignment, Campaign, ReminderLog, User
 from crm.models.base import insert_or_skip
 
@@ -69,14 +62,6 @@ def sending_hours_text() -> str:
 def in_sending_hours(now: datetime, tz: str) -> bool:
     start, end = sending_hours()
     return start <= clock.local(now, tz).hour < end
-
-
-def safe_zone(tz: str | None) -> str:
-    try:
-        ZoneInfo(tz or "")
-    except Exception:  # an unknown zone falls back to the coalition's
-        return current_app.config["TIMEZONE"]
-    return tz  # type: ignore[return-value]
 
 
 def stage_for(due_on: date, today: date) -> tuple[str, str] | None:
@@ -137,7 +122,7 @@ def due_reminders(now: datetime) -> list[Due]:
         assignee = a.assignee
         if not assignee.is_active:
             continue
-        tz = safe_zone(assignee.timezone)
+        tz = clock.user_zone(assignee.timezone)
         today = clock.local_today(now, tz)
         if a.is_snoozed(today):
             continue
@@ -160,7 +145,7 @@ def due_reminders(now: datetime) -> list[Due]:
                 if (
                     boss.id != assignee.id
                     and boss.reminders_enabled
-                    and in_sending_hours(now, safe_zone(boss.timezone))
+                    and in_sending_hours(now, clock.user_zone(boss.timezone))
                 ):
                     out.append(Due(a, boss, "escalation", a.due_on.isoformat(), days))
     return out
@@ -240,27 +225,6 @@ def dispatch_due_reminders(now: datetime, deliver: bool = True) -> Summary:
     return summary
 
 
-def assignment_url(assignment: Assignment) -> str:
-    """Where an email sends someone to see an assignment (the assignment page once it exists)."""
-    try:
-        return absolute_url("assignments.show", assignment_id=assignment.id)
-    except BuildError:
-        if assignment.person_id:
-            return absolute_url("people.show", person_id=assignment.person_id)
-        return absolute_url("main.dashboard")
-
-
-def action_links(assignment: Assignment, user: User) -> dict:
-    """Signed one-click links for the assignee: mark done, snooze a week."""
-    return {
-        "open": assignment_url(assignment),
-        # Bound to the assignment as the email shows it: once it changes (done, reopened,
-        # snoozed, edited), the link stops acting (see check_link_state).
-        "done": link_url("done", a=assignment.id, u=user.id, v=assignment.version),
-        "snooze": link_url("snooze", a=assignment.id, u=user.id, v=assignment.version),
-    }
-
-
 def subject_line(batch: list[Due]) -> str:
     counts = defaultdict(int)
     for d in batch:
@@ -281,7 +245,7 @@ def subject_line(batch: list[Due]) -> str:
 def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
     """The ledger row of one recipient's reminder email (rendered, not yet inserted)."""
     user = batch[0].recipient
-    tz = safe_zone(user.timezone)
+    tz = clock.user_zone(user.timezone)
     groups: dict[str, list[dict]] = {stage: [] for stage in STAGE_ORDER}
     for d in sorted(batch, key=lambda d: (d.assignment.due_on, d.assignment.id)):
         a = d.assignment
@@ -318,76 +282,3 @@ def prepare_reminder_email(batch: list[Due], now: datetime) -> dict:
         now=now,
         headers=headers,
     )
-
-
-# ---- one-click actions from email links ----
-
-
-def linked_assignment(assignment_id: object, user: User) -> Assignment:
-    """The assignment a link names, if it still exists and still belongs to the link's user."""
-    a = db.session.get(Assignment, assignment_id) if isinstance(assignment_id, int) else None
-    if a is None or a.deleted_at is not None:
-        raise DomainError("This follow-up no longer exists.")
-    # The assignee's link, or a coordinator's (escalations); an old assignee's link stops working.
-    if a.assignee_id != user.id and not authz.can_work_on(user, a):
-        raise DomainError("This follow-up has been reassigned to someone else.")
-    return a
-
-
-class LinkStale(DomainError):
-    """The assignment changed after the email with the link was written."""
-
-
-def snooze_until(user: User, now: datetime) -> date:
-    return clock.local_today(now, safe_zone(user.timezone)) + timedelta(days=7)
-
-
-def check_link_state(
-    purpose: str, a: Assignment, version: object, user: User, now: datetime
-) -> None:
-    """A link acts only on the assignment as its email showed it (the same version). A changed
-    one is refused, unless the link's action is already what happened (a second click): so a
-    done link cannot complete the work again after a coordinator reopened it."""
-    if isinstance(version, int) and a.version == version:
-        return
-    if purpose == "done" and a.status == "done":
-        return
-    if purpose == "snooze" and a.snoozed_until == snooze_until(user, now):
-        return
-    raise LinkStale(
-        "This follow-up has changed since this email was sent (it was reopened, edited, "
-        "snoozed or completed), so the link no longer works. Sign in to see where it stands."
-    )
-
-
-def complete_from_link(
-    assignment_id: int, user: User, version: object, now: datetime
-) -> tuple[Assignment, bool]:
-    """Mark an assignment done from its email link (the assignments service does it, with its
-    rules and audit); a second click changes nothing. Returns it and whether this completed it.
-    """
-    a = linked_assignment(assignment_id, user)
-    check_link_state("done", a, version, user, now)
-    if a.status == "done":
-        return a, False
-    try:
-        return assignment_services.complete(user, a, now), True
-    except (StaleDataError, Conflict):  # the same link clicked twice at once: the other won
-        db.session.rollback()
-        a = linked_assignment(assignment_id, user)
-        if a.status == "done":
-            return a, False
-        raise
-
-
-def snooze_from_link(
-    assignment_id: int, user: User, version: object, now: datetime
-) -> tuple[Assignment, bool]:
-    """Snooze an assignment for a week from the user's today (no reminders meanwhile), through
-    the assignments service; a second click the same day changes nothing."""
-    a = linked_assignment(assignment_id, user)
-    check_link_state("snooze", a, version, user, now)
-    until = snooze_until(user, now)
-    if a.snoozed_until == until:
-        return a, False
-    return assignment_services.snooze(user, a, until, now), True

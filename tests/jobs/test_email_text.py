@@ -167,8 +167,8 @@ def test_development_links_follow_the_port_dev_serves_on(tmp_path, monkeypatch):
 def test_the_escalation_links_work_for_the_coordinator(db, member, coordinator):
     """An escalation's "mark done" is signed for the coordinator who receives it, and works;
     a member's link for work that is no longer theirs still does not."""
+    from crm.assignments.email_links import complete_from_link, snooze_from_link
     from crm.errors import DomainError
-    from crm.reminders.services import complete_from_link, snooze_from_link
 
     late = make_assignment(member, due_on=date(2026, 3, 1), created_by_id=coordinator.id)
     other = UserFactory(name="Omar Haddad")
