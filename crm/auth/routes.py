@@ -17,7 +17,7 @@ from crm.authz import enrolment_step, public, safe_next
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.extensions import login_manager
-from crm.views import client_ip
+from crm.views import client_ip, render_form
 
 bp = Blueprint("auth", __name__)
 
@@ -98,8 +98,7 @@ def two_factor():
             apply_to_form(form, e)
         else:
             return start_session(session, safe_next(pending.get("next"), url_for("main.dashboard")))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("auth/two_factor.html", form=form), status
+    return render_form("auth/two_factor.html", form=form)
 
 
 @bp.post("/logout")
@@ -120,8 +119,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, ip=client_ip(), now=utcnow())
         return render_template("auth/reset_sent.html", email=form.email.data)
-    status = 422 if form.errors else 200
-    return render_template("auth/forgot_password.html", form=form), status
+    return render_form("auth/forgot_password.html", form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -141,8 +139,7 @@ def reset_password(token: str):
         else:
             flash("Your password was changed. Sign in with it.", "success")
             return redirect(url_for("auth.login", email=user.email))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("auth/reset_password.html", form=form, user=user), status
+    return render_form("auth/reset_password.html", form=form, user=user)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -171,5 +168,4 @@ def accept_invitation(token: str):
                 services.sign_out(current_user.session_token, utcnow())
                 logout_user()
             return start_session(session, url_for("main.dashboard"), "Your account is ready.")
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), status
+    return render_form("auth/accept_invitation.html", form=form, invitation=invitation)

@@ -87,8 +87,7 @@ def change_password():
             others = f" {ended} other session{'s' if ended != 1 else ''} ended." if ended else ""
             flash(f"Your password was changed.{others}", "success")
             return redirect(url_for("settings.sessions"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("settings/password.html", form=form), status
+    return render_form("settings/password.html", form=form)
 
 
 @bp.get("/sessions")
@@ -147,14 +146,13 @@ def two_factor():
             cookie.pop(TOTP_PENDING, None)
             return render_template("settings/recovery_codes.html", codes=codes, new=True)
     uri = twofactor.provisioning_uri(current_user, secret)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    return render_form(
         "settings/two_factor_setup.html",
         form=form,
         secret=secret,
         qr=twofactor.qr_svg_data_uri(uri),
         required=twofactor.required_for(current_user),
-    ), status
+    )
 
 
 @bp.post("/two-factor/disable")
