@@ -3,6 +3,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from crm.campaigns.services import CAMPAIGN_STATUSES
 from crm.forms import BaseForm, fits, id_select
+from crm.ids import parse_id
 from crm.models import PRIORITIES, Assignment, Campaign
 
 
@@ -32,3 +33,18 @@ class BulkAssignForm(BaseForm):
     )
     due_on = DateField("Due", validators=[Optional()])
     priority = SelectField("Priority", choices=list(PRIORITIES.items()), default="normal")
+
+
+def chosen_members(source) -> list[int]:
+    """The members ticked to share a campaign's targets (fields `members`)."""
+    return [i for i in map(parse_id, source.getlist("members")) if i]
+
+
+def assignee_picks(source) -> dict[int, int]:
+    """The member chosen for each target in the plan table: fields `assignee-<person id>`."""
+    pairs = (
+        (parse_id(k.removeprefix("assignee-")), parse_id(v))
+        for k, v in source.items()
+        if k.startswith("assignee-")
+    )
+    return {person_id: member_id for person_id, member_id in pairs if person_id and member_id}

@@ -6,11 +6,10 @@ from flask_login import current_user
 
 from crm.authz import requires
 from crm.campaigns import services
-from crm.campaigns.forms import BulkAssignForm, CampaignForm
+from crm.campaigns.forms import BulkAssignForm, CampaignForm, assignee_picks, chosen_members
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
-from crm.ids import parse_id
 from crm.people.filters import DirectoryFilter
 from crm.people.services import filter_choices
 from crm.views import get_or_404, render_form
@@ -97,10 +96,6 @@ def show(campaign_id: int):
     )
 
 
-def chosen_members(source) -> list[int]:
-    return [i for i in map(parse_id, source.getlist("members")) if i]
-
-
 @bp.route("/<id:campaign_id>/assign", methods=["GET", "POST"])
 @requires("coordinator")
 def assign(campaign_id: int):
@@ -112,18 +107,13 @@ def assign(campaign_id: int):
     form = BulkAssignForm()
     if request.method == "GET":
         form.title.data = campaign.name
-    pairs = [
-        (parse_id(k.removeprefix("assignee-")), parse_id(v))
-        for k, v in request.form.items()
-        if k.startswith("assignee-")
-    ]
-    pairs = [(pid, uid) for pid, uid in pairs if pid and uid]
+    picks = assignee_picks(request.form)
     if form.validate_on_submit():
         try:
             result = services.bulk_assign(
                 current_user,
                 campaign,
-                pairs,
+                list(picks.items()),
                 title=form.title.data,
                 due_on=form.due_on.data,
                 priority=form.priority.data,
@@ -138,15 +128,16 @@ def assign(campaign_id: int):
                 "success",
             )
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
-    try:
-        plan = services.plan(current_user, campaign, strategy, members, utcnow())
-    except DomainError as e:
-        flash(e.message, "warning")
-        plan = services.plan(current_user, campaign, "hand", members, utcnow())
-    if request.method == "POST":  # keep what was chosen in the table
-        chosen = dict(pairs)
-        for row in plan.rows:
-            row.assignee_id = chosen.get(row.person.id)
+    plan = services.plan(
+        current_user,
+        campaign,
+        strategy,
+        members,
+        utcnow(),
+        picked=picks if request.method == "POST" else None,
+    )
+    if plan.warning:
+        flash(plan.warning, "warning")
     return render_form(
         "campaigns/assign.html",
         campaign=campaign,

@@ -223,6 +223,7 @@ class Plan:
     members: list  # (id, name, home_state) of every active member, by name
     chosen: list = field(default_factory=list)  # the members the coordinator picked, if any
     truncated: bool = False  # more targets wait than one plan shows (MAX_TARGETS)
+    warning: str | None = None  # why the strategy asked for could not run
 
     def __post_init__(self):
         self.by_id = {m.id: m for m in self.members}
@@ -273,10 +274,27 @@ def active_members() -> list:
 
 
 def plan(
-    viewer: User, campaign: Campaign, strategy: str, member_ids: list[int], now: datetime
+    viewer: User,
+    campaign: Campaign,
+    strategy: str,
+    member_ids: list[int],
+    now: datetime,
+    *,
+    picked: dict[int, int] | None = None,
 ) -> Plan:
     """Propose an assignee for each unassigned target, with collisions to look at; nothing is
-    saved. Members chosen narrow the pool; none chosen means every active member."""
+    saved. Members chosen narrow the pool; none chosen means every active member. A strategy
+    that cannot run (round robin among nobody) gives a plan by hand with a warning; `picked`
+    (target -> member, as chosen on the page) replaces the proposal where given."""
+    try:
+        return propose_plan(viewer, campaign, strategy, member_ids, now, picked)
+    except DomainError as e:
+        result = propose_plan(viewer, campaign, "hand", member_ids, now, picked)
+        result.warning = e.message
+        return result
+
+
+def propose_plan(viewer, campaign, strategy, member_ids, now, picked) -> Plan:
     require_coordinator(viewer)
     people = unassigned_targets(campaign, now, viewer)
     truncated = len(people) > MAX_TARGETS
@@ -289,6 +307,8 @@ def plan(
         [Member(m.id, m.home_state) for m in chosen],
     )
     hits = find_collisions(viewer, [p.id for p in people], now, for_user_id=None)
+    if picked is not None:
+        proposal = picked
     rows = [PlanRow(p, proposal.get(p.id), hits.get(p.id, [])) for p in people]
     return Plan(strategy, rows, everyone, chosen if member_ids else [], truncated)
 
