@@ -5,8 +5,6 @@ Two blueprints: "work" (a member's own lists) and "assignments" (records, the te
 feed), so the menu can show "My work" and "Assignments" as separate places.
 """
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -276,15 +274,14 @@ def snooze(assignment_id: int):
     a = get_or_404(services.get_assignment, assignment_id, current_user)
     form = SnoozeForm()
     if form.validate_on_submit():
-        now = utcnow()
-        until = form.until.data
-        if until is None and form.days.data:
-            until = local_today(now, current_user.timezone) + timedelta(days=form.days.data)
         try:
-            services.snooze(current_user, a, until, now, version_of(form))
+            a = services.snooze(
+                current_user, a, form.until.data, utcnow(), version_of(form), days=form.days.data
+            )
         except DomainError as e:
             flash(e.message, "danger")
         else:
+            until = a.snoozed_until
             flash(f"Snoozed until {until:%b %-d}." if until else "Woken up.", "success")
     else:
         flash("Choose a date to snooze until.", "danger")

@@ -816,14 +816,19 @@ def snooze(
     until: date | None,
     now: datetime,
     expected_version: int | None = None,
+    *,
+    days: int | None = None,
 ) -> Assignment:
-    """Hide open work from my lists and reminders until a date (None wakes it up)."""
+    """Hide open work from my lists and reminders until a date, or for `days` from the actor's
+    today when no date is given (neither wakes it up)."""
     if not authz.can_work_on(actor, a):
         raise NotAllowed("Only the assignee or a coordinator can snooze this.")
     check_version(a, expected_version)
     if not a.is_open:
         raise DomainError("Only open work can be snoozed.", field="until")
     today = local_today(now, actor.timezone)
+    if until is None and days:
+        until = today + timedelta(days=days)
     if until is not None and not today < until <= today + timedelta(days=MAX_SNOOZE_DAYS):
         raise DomainError("Snooze until a date after today and within a year.", field="until")
     before = audit.snapshot(a, AUDITED)
