@@ -60,7 +60,7 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
 
 def collisions_by_person(collisions) -> list:
     """The collision guard's findings, one line per member (crm.assignments.services.by_person)."""
-    from crm.assignments.services import by_person
+    from crm.assignments.collisions import by_person
 
     return by_person(list(collisions))
 

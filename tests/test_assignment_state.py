@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from crm.assignments import services
+from crm.assignments import listing
 from crm.clock import local_today, utcnow
 from crm.models import Assignment
 from crm.reports.services import members_table
@@ -89,7 +89,7 @@ def test_a_loaded_row_and_sql_agree(db, grid):
 
 
 def test_my_work_buckets_follow_the_rules(db, member, grid):
-    work = services.my_work(member, NOW)
+    work = listing.my_work(member, NOW)
     assert {a.title for a in work.overdue} == titles(db, Assignment.overdue(TODAY))
     assert {a.title for a in work.due_soon} == {"due today", "due in 7 days"}
     assert {a.title for a in work.snoozed} == {"late, snoozed past today", "snoozed, due soon"}
@@ -135,17 +135,15 @@ def test_the_members_report_agrees_with_the_team_view(db, auth, coordinator, mem
     AssignmentFactory(assignee=other, title="Other snoozed", due_on=days(-4), snoozed_until=days(9))
     for user in (member, other):
         row = next(r for r in members_table(NOW, "America/New_York") if r.user.id == user.id)
-        late = services.TeamFilter(assignee=user.id, overdue=True)
-        active = services.TeamFilter(assignee=user.id, status="active")
+        late = listing.TeamFilter(assignee=user.id, overdue=True)
+        active = listing.TeamFilter(assignee=user.id, status="active")
         assert (
             row.overdue
-            == services.team_page(late, page=1, per_page=50, today=TODAY, viewer=coordinator).total
+            == listing.team_page(late, page=1, per_page=50, today=TODAY, viewer=coordinator).total
         )
         assert (
             row.open
-            == services.team_page(
-                active, page=1, per_page=50, today=TODAY, viewer=coordinator
-            ).total
+            == listing.team_page(active, page=1, per_page=50, today=TODAY, viewer=coordinator).total
         )
     row = next(r for r in members_table(NOW, "America/New_York") if r.user.id == member.id)
     assert (row.overdue, row.open) == (3, 9)

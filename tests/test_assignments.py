@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from crm.assignments import services
-from crm.assignments.services import AssignmentData, CollisionWarning
+from crm.assignments import collisions, followups, listing, services
+from crm.assignments.collisions import CollisionWarning
+from crm.assignments.services import AssignmentData
 from crm.clock import local_today, utcnow
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.models import Assignment, AuditEntry, Notification, StaffRole
@@ -243,11 +244,11 @@ def test_status_buttons_over_http(client, auth, as_member, db):
 
 def test_snooze_hides_until_the_date(db, member):
     a = AssignmentFactory(assignee=member, due_on=TODAY - timedelta(days=2))
-    assert services.my_work(member, NOW).overdue == [a]
+    assert listing.my_work(member, NOW).overdue == [a]
     with pytest.raises(DomainError, match="after today"):
         services.snooze(member, a, TODAY, NOW)
     services.snooze(member, a, TODAY + timedelta(days=7), NOW)
-    work = services.my_work(member, NOW)
+    work = listing.my_work(member, NOW)
     assert work.overdue == [] and work.snoozed == [a]
     assert (
         db.session.scalar(
@@ -256,7 +257,7 @@ def test_snooze_hides_until_the_date(db, member):
         == 0
     )
     later = NOW + timedelta(days=7)
-    assert services.my_work(member, later).overdue == [a]  # snooze over: overdue again
+    assert listing.my_work(member, later).overdue == [a]  # snooze over: overdue again
     services.set_status(member, a, "done", NOW)
     assert a.snoozed_until is None
 
@@ -279,7 +280,7 @@ def test_my_work_buckets(db, member):
     AssignmentFactory(assignee=member, status="done", due_on=TODAY - timedelta(days=3))
     AssignmentFactory(assignee=member, due_on=TODAY - timedelta(days=3), deleted_at=NOW)
     AssignmentFactory(due_on=TODAY - timedelta(days=3))  # someone else's
-    work = services.my_work(member, NOW)
+    work = listing.my_work(member, NOW)
     assert (work.overdue, work.due_soon, work.later) == ([overdue], [soon], [later, undated])
 
 
@@ -317,7 +318,7 @@ def test_open_assignment_on_the_same_office_warns(db, coordinator, office):
     services.create_assignment(coordinator, data, NOW, acknowledge_collisions=True)
     assert len(notices(db, maria)) == 1
     # A member's own work on the office is no collision for them: only Maria's shows for Omar.
-    hits = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=omar.id)
+    hits = collisions.find_collisions(coordinator, [senator.id], NOW, for_user_id=omar.id)
     assert [c.user_name for c in hits[senator.id]] == ["Maria Santos"]
 
 
@@ -325,23 +326,23 @@ def test_a_contact_in_the_last_seven_days_warns_and_an_older_one_does_not(db, co
     senator, staffer = office
     lena = UserFactory(name="Lena Fischer")
     old = InteractionFactory(logged_by=lena, occurred_at=NOW - timedelta(days=8), people=[staffer])
-    hits = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=coordinator.id)
+    hits = collisions.find_collisions(coordinator, [senator.id], NOW, for_user_id=coordinator.id)
     assert hits == {}
     recent = InteractionFactory(
         logged_by=lena, occurred_at=NOW - timedelta(days=2), people=[staffer]
     )
-    [hit] = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=coordinator.id)[
+    [hit] = collisions.find_collisions(coordinator, [senator.id], NOW, for_user_id=coordinator.id)[
         senator.id
     ]
     assert (hit.kind, hit.ref_id, hit.user_name) == ("contact", recent.id, "Lena Fischer")
     assert old.id != recent.id
-    assert services.find_collisions(coordinator, [senator.id], NOW, for_user_id=lena.id) == {}
+    assert collisions.find_collisions(coordinator, [senator.id], NOW, for_user_id=lena.id) == {}
 
 
 def test_a_private_contact_is_no_collision_for_a_member_who_cannot_see_it(db, member, office):
     senator, _ = office
     InteractionFactory(occurred_at=NOW - timedelta(days=1), people=[senator], private=True)
-    assert services.find_collisions(member, [senator.id], NOW, for_user_id=member.id) == {}
+    assert collisions.find_collisions(member, [senator.id], NOW, for_user_id=member.id) == {}
 
 
 def test_the_assignment_form_shows_the_warning_and_assign_anyway(
@@ -418,9 +419,9 @@ def test_collisions_read_by_date_for_many_offices_give_the_same_answer(
     InteractionFactory(
         logged_by=lena, occurred_at=NOW - timedelta(days=1), people=[PersonFactory()]
     )  # another office: not a hit
-    few = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=None)
-    monkeypatch.setattr(services, "MANY_PEOPLE", 0)  # as a 500-target campaign plan would
-    many = services.find_collisions(coordinator, [senator.id], NOW, for_user_id=None)
+    few = collisions.find_collisions(coordinator, [senator.id], NOW, for_user_id=None)
+    monkeypatch.setattr(collisions, "MANY_PEOPLE", 0)  # as a 500-target campaign plan would
+    many = collisions.find_collisions(coordinator, [senator.id], NOW, for_user_id=None)
     assert [c.message for c in many[senator.id]] == [c.message for c in few[senator.id]]
     assert len(many[senator.id]) == 1
 
@@ -470,5 +471,5 @@ def test_the_collision_guard_names_each_member_once(db, coordinator, office, cli
     [line] = e.value.people
     assert sorted(c.kind for c in line.items) == ["assignment", "contact"]
     # the picker beside the people field says the same, once
-    hint = services.picker_hint(maria, [senator.id], NOW)
+    hint = followups.picker_hint(maria, [senator.id], NOW)
     assert [p.user_name for p in hint["collisions"]] == ["Omar Haddad"]

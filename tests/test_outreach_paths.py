@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from crm.assignments import services as assignments
-from crm.assignments.services import AssignmentData, FollowUpRequest
+from crm.assignments.followups import FollowUpRequest
+from crm.assignments.services import AssignmentData
 from crm.cadence.services import refresh_cadence
 from crm.campaigns import services as campaigns
 from crm.clock import utcnow

@@ -22,7 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from crm import create_app
-from crm.assignments.services import AssignmentData, FollowUpRequest, create_assignment
+from crm.assignments.followups import FollowUpRequest
+from crm.assignments.services import AssignmentData, create_assignment
 from crm.clock import utcnow
 from crm.digests.services import Week, build_digest, dispatch_digests
 from crm.extensions import db as _db

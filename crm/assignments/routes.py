@@ -9,7 +9,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from crm import authz
-from crm.assignments import calendar, services
+from crm.assignments import calendar, followups, listing, services
+from crm.assignments.collisions import CollisionWarning
 from crm.assignments.forms import (
     AssignmentForm,
     CompleteForm,
@@ -39,7 +40,7 @@ def my_work():
     _, touch = due_for_touch(now, current_user.timezone, holder_id=current_user.id, limit=50)
     return render_template(
         "assignments/my_work.html",
-        work=services.my_work(current_user, now),
+        work=listing.my_work(current_user, now),
         touch=touch,
         form=EmptyForm(),
     )
@@ -55,7 +56,7 @@ def touch():
         people=people,
         today=today,
         holder_id=holder_id,
-        choices=services.team_choices(),
+        choices=listing.team_choices(),
     )
 
 
@@ -63,29 +64,29 @@ def touch():
 @requires("coordinator")
 def team():
     """Everyone's assignments, filtered by assignee, status, campaign, due range, overdue."""
-    flt = services.TeamFilter.from_args(request.args)
+    flt = listing.TeamFilter.from_args(request.args)
     today = local_today(utcnow(), current_user.timezone)
-    page = services.team_page(flt, page=page_arg(), per_page=50, today=today, viewer=current_user)
+    page = listing.team_page(flt, page=page_arg(), per_page=50, today=today, viewer=current_user)
     return render_template(
         "assignments/team.html",
         flt=flt,
         page=page,
         today=today,
-        statuses=services.TEAM_STATUSES,
-        choices=services.team_choices(),
+        statuses=listing.TEAM_STATUSES,
+        choices=listing.team_choices(),
     )
 
 
 def assignment_form(obj=None, **kwargs) -> AssignmentForm:
     form = AssignmentForm(obj=obj, **kwargs)
-    choices = services.team_choices()
+    choices = listing.team_choices()
     extra = campaign_choices()
     blank = [("", "—")]
     form.assignee_id.choices = [(str(m.id), m.name) for m in choices["members"]]
     form.campaign_id.choices = blank + [(str(c.id), c.name) for c in choices["campaigns"]]
     form.issue_id.choices = blank + [(str(i.id), i.name) for i in extra["issues"]]
     form.bill_id.choices = blank + [(str(b.id), b.label) for b in extra["bills"]]
-    form.organization_id.choices = blank + [(str(o.id), o.name) for o in services.office_choices()]
+    form.organization_id.choices = blank + [(str(o.id), o.name) for o in listing.office_choices()]
     return form
 
 
@@ -135,7 +136,7 @@ def create():
                 utcnow(),
                 acknowledge_collisions=form.acknowledge.data,
             )
-        except services.CollisionWarning as e:
+        except CollisionWarning as e:
             collisions = e.people
             form.form_errors.append(
                 "Someone else is already on this office. Check below, then "
@@ -162,7 +163,7 @@ def show(assignment_id: int):
     a = get_or_404(services.get_assignment, assignment_id, current_user)
     today = local_today(utcnow(), current_user.timezone)
     reassign = ReassignForm(assignee_id=a.assignee_id, version=a.version)
-    reassign.assignee_id.choices = [(str(m.id), m.name) for m in services.team_choices()["members"]]
+    reassign.assignee_id.choices = [(str(m.id), m.name) for m in listing.team_choices()["members"]]
     return render_template(
         "assignments/show.html",
         a=a,
@@ -201,7 +202,7 @@ def edit(assignment_id: int):
                     utcnow(),
                     acknowledge_collisions=form.acknowledge.data,
                 )
-            except services.CollisionWarning as e:
+            except CollisionWarning as e:
                 collisions = e.people
                 form.form_errors.append(
                     "Someone else is already on this office. Check below, "
@@ -304,7 +305,7 @@ def reassign(assignment_id: int):
                 utcnow(),
                 acknowledge_collisions=form.acknowledge.data,
             )
-        except services.CollisionWarning as e:
+        except CollisionWarning as e:
             flash(e.message + " Tick “Reassign anyway” to go ahead.", "warning")
         except DomainError as e:
             flash(e.message, "danger")
@@ -342,7 +343,7 @@ def follow_ups():
     form = FollowUpTemplateForm()
     if form.validate_on_submit():
         try:
-            services.save_template(
+            followups.save_template(
                 current_user,
                 None,
                 label=form.label.data,
@@ -356,18 +357,20 @@ def follow_ups():
         else:
             flash(f"“{form.label.data}” is now offered in the quick log.", "success")
             return redirect(url_for("assignments.follow_ups"))
-    return render_form("assignments/follow_ups.html", form=form, templates=services.all_templates())
+    return render_form(
+        "assignments/follow_ups.html", form=form, templates=followups.all_templates()
+    )
 
 
 @bp.post("/assignments/follow-ups/<id:template_id>")
 @requires("coordinator")
 def update_follow_up(template_id: int):
     """Change a follow-up's label, delay, order, or whether it is offered."""
-    template = get_or_404(services.get_template, template_id)
+    template = get_or_404(followups.get_template, template_id)
     form = FollowUpTemplateForm(prefix=f"t{template_id}")
     if form.validate_on_submit():
         try:
-            services.save_template(
+            followups.save_template(
                 current_user,
                 template,
                 label=form.label.data,

@@ -11,14 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from crm import audit
-from crm.assignments.services import (
-    AssignmentData,
-    Collision,
-    build,
-    find_collisions,
-    queue_notices,
-    record_created,
-)
+from crm.assignments.collisions import Collision, find_collisions
+from crm.assignments.services import AssignmentData, build, queue_notices, record_created
 from crm.clock import local_today
 from crm.email import dispatch
 from crm.errors import DomainError, NotAllowed

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from crm import authz, clock
-from crm.assignments.services import (
+from crm.assignments.followups import (
     FollowUpRequest,
     active_templates,
     matching_open_work,

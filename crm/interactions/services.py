@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm import audit, authz
-from crm.assignments.services import complete_with_contact, create_follow_ups, queue_notices
+from crm.assignments.followups import complete_with_contact, create_follow_ups
+from crm.assignments.services import queue_notices
 from crm.cadence.services import settle_answered
 from crm.email import dispatch
 from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update

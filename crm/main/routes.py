@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user
 
-from crm.assignments.services import my_work
+from crm.assignments.listing import my_work
 from crm.authz import public
 from crm.clock import utcnow
 from crm.interactions.services import recent_feed

@@ -11,7 +11,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from crm.assignments.services import open_for_person
+from crm.assignments.listing import open_for_person
 from crm.authz import requires
 from crm.clock import utcnow
 from crm.errors import Conflict, DomainError, apply_to_form
