@@ -88,11 +88,12 @@ def parse_message(raw: bytes, tz: str = "UTC") -> ParsedEmail:
     if attachments:
         listed = "\n".join(f"- {name} ({human_size(size)})" for name, size in attachments)
         notes = (notes + "\n\n" if notes else "") + "Attachments (not stored):\n" + listed
+    notes = CONTROL.sub("", notes)
     if len(notes) > MAX_NOTES:
         notes = notes[: MAX_NOTES - 20].rstrip() + "\n\n[… shortened]"
     return ParsedEmail(
         message_id=message_key(header(msg, "Message-ID"), raw),
-        sender=sender.lower() if "@" in sender else None,
+        sender=CONTROL.sub("", sender.lower()) if "@" in sender else None,
         sender_name=name or None,
         addresses=list(dict.fromkeys(a.lower() for a in addresses)),
         subject=(subject or None) and subject[:200],
@@ -141,7 +142,7 @@ def message_key(message_id: str, raw: bytes) -> str:
 def clean_subject(subject: str | None) -> str | None:
     if not subject:
         return None
-    subject = re.sub(r"\s+", " ", subject)
+    subject = CONTROL.sub("", re.sub(r"\s+", " ", subject))
     return PREFIX.sub("", subject).strip() or None
 
 
@@ -353,7 +354,11 @@ def loose_date(value: str | None, tz: str) -> datetime | None:
     return as_utc(parsed) if parsed.tzinfo else from_local(parsed.replace(tzinfo=None), tz)
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def tidy(text: str) -> str:
-    """Trailing spaces off, runs of blank lines collapsed."""
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    """Control characters (PostgreSQL refuses NUL) and trailing spaces off, runs of blank lines
+    collapsed."""
+    text = "\n".join(CONTROL.sub("", line).rstrip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -126,19 +126,20 @@ def ingest_message(raw: bytes, now: datetime, source: str = "imap") -> Outcome:
     elif not found.people:
         reason = "Nobody it was sent to is in the directory."
     notices: list = []
-    if reason is None:
-        try:
-            notices = file_as_contact(item, parsed, found, now)
-        except DomainError as exc:  # e.g. a date in the future: a coordinator decides
-            db.session.rollback()
-            reason = f"Could not be filed: {exc.message}"
-    if reason is not None:
-        item.status, item.reason, item.raw = "review", reason[:200], raw
-        db.session.add(item)
     try:
+        if reason is None:
+            try:
+                notices = file_as_contact(item, parsed, found, now)
+            except DomainError as exc:  # e.g. a date in the future: a coordinator decides
+                db.session.rollback()
+                reason = f"Could not be filed: {exc.message}"
+        if reason is not None:
+            item.status, item.reason, item.raw = "review", reason[:200], raw
+            db.session.add(item)
         db.session.commit()
     except sa.exc.IntegrityError:
-        # Another worker filed the same message at the same moment: its row won the key.
+        # Another worker filed the same message at the same moment: its row won the key (at
+        # a flush or at the commit).
         db.session.rollback()
         existing = db.session.scalar(
             sa.select(InboundMessage).where(InboundMessage.message_id == parsed.message_id)

@@ -375,3 +375,22 @@ def test_a_filed_message_is_an_ordinary_contact(auth, client, db, office):
 
     assert page.status_code == 200
     assert "The Senator is reviewing H.R. 1585." in page.get_data(as_text=True)
+
+
+def test_odd_messages_go_to_review_instead_of_failing(db, office):
+    ana, jane, _ = office
+    future = message(
+        sender="ana.lee@example.org",
+        to="jane.staffer@senate.gov",
+        date=datetime(2027, 6, 1, tzinfo=UTC),  # the sender's clock is months ahead
+    )
+    nul = message(sender="ana.lee@example.org", to="jane.staffer@senate.gov", text="a\x00b")
+    garbage = b"\x00\xff\xfe not an email at all \r\n\r\n\x00"
+
+    outcomes = [ingest_message(raw, NOW) for raw in (bytes(future), bytes(nul), garbage)]
+
+    assert [o.status for o in outcomes] == ["review", "filed", "review"]
+    assert outcomes[0].reason.startswith("Could not be filed: That time is in the future")
+    assert db.session.get(Interaction, outcomes[1].interaction_id).notes == "ab"
+    assert outcomes[2].message_id.startswith("sha256:")  # no Message-ID: keyed by its digest
+    assert ingest_message(garbage, NOW).status == "duplicate"
