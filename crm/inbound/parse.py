@@ -108,7 +108,7 @@ def header(msg: EmailMessage, name: str) -> str:
     try:
         value = msg.get(name)
     except (ValueError, IndexError, TypeError):  # the email package's parser gave up
-        value = msg.get_all(name, [""])[0] if hasattr(msg, "get_all") else ""
+        value = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), "")
     return str(value or "").strip()
 
 
@@ -127,7 +127,7 @@ def header_date(msg: EmailMessage) -> datetime | None:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    return as_utc(parsed) if parsed.tzinfo else as_utc(parsed.replace(tzinfo=None))
+    return as_utc(parsed)  # "-0000" (zone unknown) is read as UTC
 
 
 def message_key(message_id: str, raw: bytes) -> str:
@@ -304,8 +304,8 @@ def next_block(lines: list[str], start: int) -> int | None:
 
 
 def header_block(lines: list[str], start: int) -> tuple[int, dict[str, str]] | None:
-    """Headers from `start` (blank lines before them skipped) to the first blank line: a From
-    plus a date (Date/Sent) or a To/Subject. Returns (the line after the block, headers)."""
+    """Headers from `start` (blank lines before them skipped) to the first blank line: a From,
+    a date (Date/Sent) and a To, Cc or Subject. Returns (the line after the block, headers)."""
     i = start
     while i < len(lines) and not lines[i].strip():
         i += 1

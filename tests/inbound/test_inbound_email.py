@@ -97,12 +97,12 @@ def test_outlook_forward_matches_every_address_and_lists_attachments(imap, db, o
 
 def test_bcc_to_the_coalition_address_files_the_members_own_email(imap, db, office, monkeypatch):
     ana, jane, _ = office
-    # A BCC'd copy names the office in To and the coalition nowhere (BCC is not a header).
+    # A BCC'd copy names the office in To and the coalition nowhere (the mail server drops
+    # the Bcc header on the way).
     imap.deliver(
         message(
             sender="Ana Lee <ana.lee@example.org>",
             to="Jane Staffer <jane.staffer@senate.gov>",
-            cc=COALITION,
             subject="RE: Thank you for the meeting",
             text="Jane, attached is our one-pager.\n\nBest,\nAna\n\n"
             "On Tue, Nov 24, 2026 at 3:15 PM Jane Staffer <jane.staffer@senate.gov> wrote:\n"
@@ -394,3 +394,16 @@ def test_odd_messages_go_to_review_instead_of_failing(db, office):
     assert db.session.get(Interaction, outcomes[1].interaction_id).notes == "ab"
     assert outcomes[2].message_id.startswith("sha256:")  # no Message-ID: keyed by its digest
     assert ingest_message(garbage, NOW).status == "duplicate"
+
+
+def test_the_coalition_address_is_never_a_person_contacted(app, db, office, monkeypatch):
+    _, jane, _ = office
+    monkeypatch.setitem(app.config, "INBOUND_ADDRESS", COALITION.upper())
+    PersonFactory(first_name="Shared", last_name="Inbox", email=COALITION)  # imported by mistake
+
+    outcome = ingest_message(
+        bytes(gmail_forward("ana.lee@example.org", "jane.staffer@senate.gov")), NOW
+    )
+
+    contact = db.session.get(Interaction, outcome.interaction_id)
+    assert [p.id for p in contact.people] == [jane.id]
