@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from crm.inbound.services import ingest_message, quarantine
 
@@ -84,6 +85,8 @@ def poll_mailbox(now: datetime) -> PollSummary:
                 summary.fetched += 1
                 try:
                     outcome = ingest_message(raw, now, "imap")
+                except SQLAlchemyError:
+                    raise  # the database, not the message: the run fails, the next one retries
                 except Exception:
                     log.exception("could not file message uid %s; kept for review", uid)
                     outcome = quarantine(raw, now, "It could not be read.")

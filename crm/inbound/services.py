@@ -19,7 +19,7 @@ from crm import audit
 from crm.email import absolute_url, dispatch, queue_email
 from crm.errors import DomainError, NotAllowed
 from crm.extensions import db
-from crm.inbound.parse import ParsedEmail, message_key, parse_message
+from crm.inbound.parse import MAX_NOTES, ParsedEmail, message_key, parse_message, tidy
 from crm.interactions.services import InteractionData, check, record_interaction
 from crm.models import InboundMessage, Interaction, Notification, Person, User
 
@@ -238,12 +238,21 @@ def get_waiting(actor: User, item_id: int) -> InboundMessage:
 
 
 def preview(item: InboundMessage) -> ParsedEmail:
-    """The waiting message as it would be filed (and its suggested member and people)."""
-    return parse_message(item.raw or b"", current_app.config["TIMEZONE"])
-
-
-def suggestions(item: InboundMessage) -> Match:
-    return match(preview(item))
+    """The waiting message as it would be filed. One the parser could not read is shown (and
+    filed) as its raw text, so the coordinator can still decide."""
+    raw = item.raw or b""
+    try:
+        return parse_message(raw, current_app.config["TIMEZONE"])
+    except Exception:  # the poll kept it for exactly this reason (quarantine)
+        return ParsedEmail(
+            message_id=item.message_id,
+            sender=item.sender,
+            sender_name=None,
+            addresses=[],
+            subject=item.subject,
+            notes=tidy(raw.decode("utf-8", errors="replace"))[:MAX_NOTES] or None,
+            occurred_at=None,
+        )
 
 
 def file_waiting(

@@ -407,3 +407,36 @@ def test_the_coalition_address_is_never_a_person_contacted(app, db, office, monk
 
     contact = db.session.get(Interaction, outcome.interaction_id)
     assert [p.id for p in contact.people] == [jane.id]
+
+
+def test_a_message_the_parser_chokes_on_is_kept_for_review_not_refetched(
+    imap, db, office, monkeypatch, coordinator, auth, client
+):
+    from crm.inbound import services
+
+    real = services.parse_message
+
+    def choke(raw, tz="UTC"):
+        if b"CHOKE" in raw:
+            raise UnicodeError("a bug in the parser")
+        return real(raw, tz)
+
+    monkeypatch.setattr(services, "parse_message", choke)
+    imap.deliver(
+        message(sender="ana.lee@example.org", to="jane.staffer@senate.gov", text="CHOKE"),
+        gmail_forward("ana.lee@example.org", "jane.staffer@senate.gov"),
+    )
+
+    first = poll_mailbox(NOW)
+    second = poll_mailbox(NOW)
+
+    assert (first.fetched, first.filed, first.review, first.failed) == (2, 1, 1, 1)
+    assert second.fetched == 0 and imap.unseen() == 0
+    [kept] = db.session.scalars(
+        sa.select(InboundMessage).where(InboundMessage.status == "review")
+    ).all()
+    assert kept.reason == "It could not be read." and b"CHOKE" in kept.raw
+    # A coordinator still sees it as text, and can file it.
+    auth.login("coord@example.org")
+    page = client.get(f"/inbound/{kept.id}")
+    assert page.status_code == 200 and "CHOKE" in page.get_data(as_text=True)
