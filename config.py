@@ -97,6 +97,26 @@ class Config:
         # without one for IMPORT_LEASE seconds lost its worker and is marked failed.
         self.IMPORT_HEARTBEAT_EVERY = env_float("IMPORT_HEARTBEAT_EVERY", 10)
         self.IMPORT_LEASE = env_float("IMPORT_LEASE", 120)
+        self.inbound_config()
+
+    def inbound_config(self) -> None:
+        """Contacts logged by email: the coalition mailbox polled over IMAP (crm.inbound)."""
+        # No host: polling is off (the job records "not configured" and does nothing).
+        self.INBOUND_IMAP_HOST = env("INBOUND_IMAP_HOST")
+        self.INBOUND_IMAP_SSL = env_bool("INBOUND_IMAP_SSL", True)
+        self.INBOUND_IMAP_PORT = env_int("INBOUND_IMAP_PORT", 993 if self.INBOUND_IMAP_SSL else 143)
+        self.INBOUND_IMAP_USER = env("INBOUND_IMAP_USER")
+        self.INBOUND_IMAP_PASSWORD = env("INBOUND_IMAP_PASSWORD")
+        self.INBOUND_IMAP_FOLDER = env("INBOUND_IMAP_FOLDER", "INBOX")
+        # Where handled messages go (a folder created if missing); "" leaves them, marked \Seen.
+        self.INBOUND_IMAP_DONE_FOLDER = os.environ.get("CRM_INBOUND_IMAP_DONE_FOLDER", "")
+        self.INBOUND_IMAP_TIMEOUT = env_float("INBOUND_IMAP_TIMEOUT", 30)
+        # The address members BCC or forward to (comma-separated if several); never matched as a
+        # person contacted. The IMAP user counts too when it is an address.
+        self.INBOUND_ADDRESS = env("INBOUND_ADDRESS", "")
+        # How often beat polls the mailbox (seconds), and at most how many messages a run reads.
+        self.INBOUND_EVERY = env_float("INBOUND_EVERY", 120)
+        self.INBOUND_BATCH = env_int("INBOUND_BATCH", 200)
 
     def accounts_config(self) -> None:
         """Sign-in throttling, proxies, password reset, session lifetimes, two-factor."""

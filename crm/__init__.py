@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.events.routes import bp as events_bp
     from crm.history.routes import bp as history_bp
     from crm.imports.routes import bp as imports_bp
+    from crm.inbound.routes import bp as inbound_bp
     from crm.intake.routes import bp as intake_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lobbying_bp, url_prefix="/lobbying")
     app.register_blueprint(events_bp, url_prefix="/days")
     app.register_blueprint(intake_bp, url_prefix="/intake")
+    app.register_blueprint(inbound_bp, url_prefix="/inbound")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)

@@ -115,6 +115,19 @@ def check_settings(cfg: Mapping, demo_accounts: Iterable[str] = ()) -> list[Find
             f"mail to {cfg.get('MAIL_SERVER')} travels unencrypted",
             "Set CRM_MAIL_USE_TLS=true (STARTTLS) or CRM_MAIL_USE_SSL=true.",
         )
+    inbound = cfg.get("INBOUND_IMAP_HOST")
+    if inbound and not cfg.get("INBOUND_IMAP_SSL") and inbound not in LOCAL_MAIL_HOSTS:
+        flag(
+            "CRM_INBOUND_IMAP_SSL",
+            f"the mailbox password and members' email travel to {inbound} unencrypted",
+            "Set CRM_INBOUND_IMAP_SSL=true (port 993).",
+        )
+    if inbound and not (cfg.get("INBOUND_IMAP_USER") and cfg.get("INBOUND_IMAP_PASSWORD")):
+        flag(
+            "CRM_INBOUND_IMAP_USER",
+            "an IMAP host is set without a user and password: email is never filed",
+            "Set CRM_INBOUND_IMAP_USER and CRM_INBOUND_IMAP_PASSWORD, or unset the host.",
+        )
     if not (cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("hide_parameters"):
         flag(
             "SQLALCHEMY_ENGINE_OPTIONS",

@@ -21,6 +21,7 @@ from crm.models import (
     DevMail,
     FollowUpTemplate,
     ImportRun,
+    InboundMessage,
     IntakeUpload,
     Notification,
     Position,
@@ -133,6 +134,11 @@ EXPECTED = {
     "lobbying.index": "member",
     "lobbying.export_csv": "member",
     "lobbying.export_xlsx": "member",
+    "inbound.queue": "coordinator",
+    "inbound.review": "coordinator",
+    "inbound.file": "coordinator",
+    "inbound.link": "coordinator",
+    "inbound.discard": "coordinator",
     "intake.upload": "coordinator",
     "intake.mapping": "coordinator",
     "intake.check": "coordinator",
@@ -264,8 +270,19 @@ def sample(db, coordinator):
         created_by_id=coordinator.id,
     )
     db.session.add(upload)
+    waiting = InboundMessage(
+        message_id="<waiting@example.org>",
+        status="review",
+        reason="The sender is not a member of the coalition.",
+        sender="stranger@example.org",
+        subject="Hello",
+        raw=b"From: stranger@example.org\r\nSubject: Hello\r\n\r\nHi\r\n",
+        received_at=utcnow(),
+    )
+    db.session.add(waiting)
     db.session.commit()
     return {
+        "item_id": waiting.id,
         "person_id": person.id,
         "org_id": organization.id,
         "interaction_id": interaction.id,

@@ -30,6 +30,10 @@ SAFE = {
     "MAIL_USE_TLS": True,
     "MAIL_USE_SSL": False,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    "INBOUND_IMAP_HOST": "imap.example.org",
+    "INBOUND_IMAP_SSL": True,
+    "INBOUND_IMAP_USER": "log@example.org",
+    "INBOUND_IMAP_PASSWORD": "mailbox-password",
 }
 
 FLIPS = [
@@ -48,6 +52,8 @@ FLIPS = [
     ("MAIL_BACKEND", "mailbox", "CRM_MAIL_BACKEND"),
     ("MAIL_USE_TLS", False, "CRM_MAIL_USE_TLS"),
     ("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True}, "SQLALCHEMY_ENGINE_OPTIONS"),
+    ("INBOUND_IMAP_SSL", False, "CRM_INBOUND_IMAP_SSL"),
+    ("INBOUND_IMAP_PASSWORD", None, "CRM_INBOUND_IMAP_USER"),
 ]
 
 

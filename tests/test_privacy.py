@@ -124,6 +124,7 @@ class Seed:
     day_id: int
     meeting_id: int
     now: datetime
+    inbound_id: int = 0
 
     def ids(self, user) -> dict:
         return {
@@ -144,6 +145,7 @@ class Seed:
             "run_id": 1,
             "mail_id": 1,
             "upload_id": 1,
+            "item_id": self.inbound_id,
             "token": user.calendar_token,
         }
 
@@ -270,6 +272,24 @@ def seed(db) -> Seed:
     meeting.members = [author, present, outsider]
     db.session.add_all([campaign, meeting])
     db.session.commit()
+    # An email waiting for review (from an address no member has) names the person: only
+    # coordinators and admins see the queue and what it holds.
+    from crm.inbound.services import ingest_message
+    from tests.inbound.messages import message
+
+    person.email = "senatorson@senate.example"
+    db.session.commit()
+    waiting = ingest_message(
+        bytes(
+            message(
+                sender="stranger@elsewhere.example",
+                to=person.email,
+                subject="Review queue subject",
+                text=REVIEW_MARKER,
+            )
+        ),
+        now,
+    )
     return Seed(
         author,
         present,
@@ -287,6 +307,7 @@ def seed(db) -> Seed:
         day.id,
         meeting.id,
         now,
+        waiting.inbound_id,
     )
 
 
@@ -363,6 +384,9 @@ def send_every_email(seed: Seed) -> None:
     dispatch_due_reminders(noon)
 
 
+REVIEW_MARKER = "Waiting-email-text-7Q4"
+
+
 def leaks(seen: dict[str, str]) -> list[tuple[str, str]]:
     return [
         (where, name) for where, text in seen.items() for name, m in MARKERS.items() if m in text
@@ -383,6 +407,7 @@ def test_a_member_outside_the_audience_sees_no_trace_of_a_private_contact(app, d
     seen = read_everything(app, seed, seed.outsider)
     assert len(seen) > len(GET_RULES)
     assert leaks(seen) == []
+    assert not [where for where, text in seen.items() if REVIEW_MARKER in text]
     # Counts and filters are computed as if the private positions did not exist.
     issue = seed.issue_id
     name = seed.person.last_name
@@ -420,6 +445,8 @@ def test_its_audience_sees_all_of_it(app, db, seed, who):
     seen = read_everything(app, seed, getattr(seed, who))
     found = {name for _, name in leaks(seen)}
     assert found == set(MARKERS), set(MARKERS) - found
+    review = [where for where, text in seen.items() if REVIEW_MARKER in text]
+    assert bool(review) == getattr(seed, who).is_coordinator, review
 
 
 def test_whip_board_and_position_filter_count_a_private_position_only_for_its_audience(db, seed):

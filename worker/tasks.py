@@ -71,3 +71,15 @@ def refresh_cadence() -> dict:
     from crm.cadence.services import refresh_cadence as refresh
 
     return run_job("crm.cadence.refresh", clock.utcnow(), refresh)
+
+
+@shared_task(name="crm.inbound.poll", ignore_result=True)
+def poll_inbound_mailbox() -> dict:
+    """File the coalition mailbox's new messages as email contacts (or for review).
+
+    No acks_late and no retry: beat runs it again soon, and a run that died left its unmarked
+    messages for the next one (each Message-ID is filed once).
+    """
+    from crm.inbound.mailbox import poll_mailbox
+
+    return run_job("crm.inbound.poll", clock.utcnow(), poll_mailbox).as_dict()

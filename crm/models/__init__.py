@@ -18,6 +18,7 @@ from crm.models.directory import (
     fold,
 )
 from crm.models.events import AdvocacyDay, DayMeeting, DayTarget
+from crm.models.inbound import INBOUND_STATUSES, InboundMessage
 from crm.models.intake import IntakeUpload, SavedMapping
 from crm.models.interaction import (
     INTERACTION_KINDS,
@@ -58,6 +59,8 @@ from crm.models.user import (
 )
 
 __all__ = [
+    "INBOUND_STATUSES",
+    "InboundMessage",
     "NotDuplicate",
     "IntakeUpload",
     "SavedMapping",

@@ -257,6 +257,14 @@ def seed_world() -> World:
     )
     db.session.add(upload)
     db.session.commit()
+    from crm.inbound.services import ingest_message
+    from tests.inbound.messages import gmail_forward
+
+    # An email from an address no member has: it waits in the review queue.
+    waiting = ingest_message(
+        bytes(gmail_forward("Mia at home <mia.home@personal.example>", "cornyn@example.org")),
+        now,
+    )
     world.ids = {
         "person_id": world.people["Cornyn"],
         "interaction_id": interaction.id,
@@ -276,6 +284,7 @@ def seed_world() -> World:
         "day_id": day.id,
         "meeting_id": day.meetings[0].id,
         "upload_id": upload.id,
+        "item_id": waiting.inbound_id,
         "state": "TX",
         "fy": 2027,
         "calendar_token": member.calendar_token,

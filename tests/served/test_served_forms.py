@@ -78,6 +78,9 @@ SUBMITTED_BY = {
     "organizations.reinstate": "test_organization_forms",
     "duplicates.merge": "test_duplicate_forms",
     "duplicates.not_duplicate": "test_duplicate_forms",
+    "inbound.file": "test_inbound_review_forms",
+    "inbound.link": "test_inbound_review_forms",
+    "inbound.discard": "test_inbound_review_forms",
     "intake.upload": "test_intake_forms",
     "intake.mapping": "test_intake_forms",
     "intake.check": "test_intake_forms",
@@ -651,3 +654,53 @@ def test_intake_forms(driver, tmp_path):
     person = db.session.scalars(db.select(Person).where(Person.email == "grace@example.org")).one()
     assert (person.full_name, person.state) == ("Grace Hopper", "TX")
     d.done("test_intake_forms")
+
+
+def test_inbound_review_forms(driver):
+    """A coordinator works through the review queue: files one email (a member and the people
+    chosen with the picker), links one to a contact already logged, discards one."""
+    from crm.clock import utcnow
+    from crm.extensions import db
+    from crm.inbound.services import ingest_message
+    from crm.models import InboundMessage, Interaction
+    from tests.inbound.messages import message
+
+    d = driver("coordinator")
+    more = [
+        ingest_message(
+            bytes(message(sender=f"someone{n}@elsewhere.example", to="nobody@elsewhere.example")),
+            utcnow(),
+        ).inbound_id
+        for n in range(2)
+    ]
+    first = d.world.ids["item_id"]
+    d.go("/inbound/")
+    d.page.get_by_role("link", name="Conrad 30 reauthorization").first.click()
+    assert d.page.url.removeprefix(d.served.base) == f"/inbound/{first}"
+    d.page.get_by_label("Member who had the contact").select_option(label="Mia Member")
+    # The directory's match is chosen already; add another person with the picker.
+    assert d.page.locator("#chips").inner_text().strip() == "John Cornyn"
+    d.page.locator("#people-search").fill("cantwell")
+    d.page.get_by_role("option", name=re.compile("Maria Cantwell")).click()
+    d.submit("inbound.file", d.form(f"/inbound/{first}/file"))
+    contact_path = d.page.url.removeprefix(d.served.base)
+    assert re.fullmatch(r"/interactions/\d+", contact_path), contact_path
+    contact = db.session.get(Interaction, int(contact_path.rsplit("/", 1)[1]))
+    assert contact.kind == "email" and contact.logged_by.name == "Mia Member"
+    assert sorted(p.last_name for p in contact.people) == ["Cantwell", "Cornyn"]
+
+    d.go(f"/inbound/{more[0]}")
+    d.page.get_by_label("Contact number").fill(str(d.world.ids["interaction_id"]))
+    d.submit("inbound.link", d.form(f"/inbound/{more[0]}/link"))
+    assert "Linked" in d.flash()
+    d.go(f"/inbound/{more[1]}")
+    d.submit("inbound.discard", d.form(f"/inbound/{more[1]}/discard"))
+    assert "Discarded" in d.flash()
+    assert "Nothing is waiting" in d.page.inner_text("main")
+    db.session.expire_all()
+    assert [db.session.get(InboundMessage, i).status for i in (first, *more)] == [
+        "filed",
+        "linked",
+        "discarded",
+    ]
+    d.done("test_inbound_review_forms")
