@@ -4,7 +4,13 @@ and a new action with their dates; bad files reported by name with nothing writt
 
 from __future__ import annotations
 
+import functools
+import http.server
+import io
 import json
+import shutil
+import socket
+import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import UTC, date, datetime
@@ -203,3 +209,130 @@ def test_bill_ids_and_bulk_data_addresses():
     assert bulk_data_url(119, "hr", 1585) == (
         "https://www.govinfo.gov/bulkdata/BILLSTATUS/119/hr/BILLSTATUS-119hr1585.xml"
     )
+
+
+# ---- a bill id or URL: fetched through the guarded fetcher ----
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def bulk_data(app, tmp_path, monkeypatch):
+    """A mirror of GPO's bulk-data layout on 127.0.0.1, let through the URL policy (loopback is
+    refused otherwise), with H.R. 6658 of the 117th Congress in it."""
+    root = tmp_path / "mirror"
+    folder = root / "bulkdata" / "BILLSTATUS" / "117" / "hr"
+    folder.mkdir(parents=True)
+    shutil.copy(SAMPLES / "BILLSTATUS-117hr6658.xml", folder)
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}/bulkdata/BILLSTATUS"
+    monkeypatch.setitem(app.config, "IMPORT_URL_ALLOW", "127.0.0.1")
+    monkeypatch.setitem(app.config, "BILLSTATUS_URL", base)
+    yield base, folder
+    server.shutdown()
+    thread.join(5)
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_bill_id_is_fetched_from_the_bulk_data(db, runner, bulk_data):
+    result = runner.invoke(args=["crm", "import-bills", "117 hr 6658", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.strip().splitlines()[-1])["created"] == 1
+    bill = db.session.scalars(sa.select(Bill)).one()
+    assert (bill.session, bill.number) == ("117", "H.R. 6658")
+    assert count(BillSponsor, BillSponsor.role == "cosponsor") == 111
+    # The same through its URL: nothing changes the second time.
+    url = f"{bulk_data[0]}/117/hr/BILLSTATUS-117hr6658.xml"
+    again = runner.invoke(args=["crm", "import-bills", url, "--json"])
+    assert json.loads(again.output.strip().splitlines()[-1])["unchanged"] == 1
+
+
+def test_a_bill_the_bulk_data_does_not_have_is_a_clear_error(db, runner, bulk_data):
+    result = runner.invoke(args=["crm", "import-bills", "119 hr 1585"])
+    assert result.exit_code == 1
+    assert f"{bulk_data[0]}/119/hr/BILLSTATUS-119hr1585.xml does not exist (404)" in result.output
+    assert "Traceback" not in result.output and count(Bill) == 0
+
+
+def test_an_unreachable_source_is_a_clear_error(app, db, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_URL_ALLOW", "127.0.0.1")
+    monkeypatch.setitem(
+        app.config, "BILLSTATUS_URL", f"http://127.0.0.1:{closed_port()}/bulkdata/BILLSTATUS"
+    )
+    result = runner.invoke(args=["crm", "import-bills", "119 hr 1585"])
+    assert result.exit_code == 1
+    assert "Could not download http://127.0.0.1:" in result.output
+    assert "/119/hr/BILLSTATUS-119hr1585.xml" in result.output
+    assert "network may be unreachable" in result.output
+    assert "Traceback" not in result.output and count(Bill) == 0
+
+
+def test_the_bulk_data_on_loopback_is_refused_unless_allowed(app, db, bulk_data, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_URL_ALLOW", "")
+    result = import_bills("117 hr 6658", actor=None, now=NOW)
+    assert not result.ok and "not one imports may fetch from" in result.problems[0]
+    assert count(Bill) == 0
+
+
+def test_without_a_configured_address_a_bill_id_says_so(app, db, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "BILLSTATUS_URL", "")
+    result = runner.invoke(args=["crm", "import-bills", "119 hr 1585"])
+    assert result.exit_code == 1
+    assert "No Bill Status address is configured (CRM_BILLSTATUS_URL)" in result.output
+
+
+def start_on_admin_page(auth, **data):
+    data.setdefault("kind", "bills")
+    return auth.post("/admin/imports/", data=data, content_type="multipart/form-data")
+
+
+def test_admin_page_imports_a_bill_by_id(db, as_admin, auth, client, bulk_data):
+    from crm.models import ImportRun
+
+    response = start_on_admin_page(auth, bill="117 hr 6658")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    run = db.session.scalars(sa.select(ImportRun)).one()
+    assert (run.kind, run.status, run.counts["created"]) == ("bills", "done", 1)
+    assert run.source == f"{bulk_data[0]}/117/hr/BILLSTATUS-117hr6658.xml"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Import #" in page and "Bills" in page and "H.R. 6658 (117th Congress)" in page
+    assert "1 file: created 1, updated 0, unchanged 0." in page
+    assert count(BillSponsor, BillSponsor.role == "cosponsor") == 111
+
+
+def test_admin_page_uploads_bill_files_and_reports_a_bad_one(db, as_admin, auth, client):
+    from crm.models import ImportRun
+
+    good = (io.BytesIO((SAMPLES / "BILLSTATUS-117s35.xml").read_bytes()), "BILLSTATUS-117s35.xml")
+    bad = (io.BytesIO(b"<billStatus><bill>"), "broken.xml")
+    response = start_on_admin_page(auth, files=[good, bad])
+    run = db.session.scalars(sa.select(ImportRun)).one()
+    assert run.status == "failed" and count(Bill) == 0
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "nothing was imported" in page and "broken.xml: is not well-formed XML" in page
+
+
+def test_admin_page_bill_form_errors(db, as_admin, auth, app, monkeypatch):
+    response = start_on_admin_page(auth, bill="hr 1585")
+    assert response.status_code == 422
+    assert "is not a bill id" in response.get_data(as_text=True)
+    response = start_on_admin_page(auth)
+    assert response.status_code == 422 and "Give a bill id such as 119 hr 1585" in (
+        response.get_data(as_text=True)
+    )
+    response = start_on_admin_page(auth, kind="congress", bill="119 hr 1585")
+    assert response.status_code == 422
+    monkeypatch.setitem(app.config, "BILLSTATUS_URL", "")
+    response = start_on_admin_page(auth, bill="119 hr 1585")
+    assert response.status_code == 422 and "CRM_BILLSTATUS_URL" in response.get_data(as_text=True)
