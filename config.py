@@ -146,6 +146,8 @@ class Config:
         # Hourly although lapses are counted in days: the job is idempotent (one follow-up per
         # lapse) and cheap when nothing lapsed, and a fresh deployment shows it ran within the hour.
         self.CADENCE_EVERY = env_float("CADENCE_EVERY", 3600)
+        # Tracked bills are fetched again from the Bill Status bulk data this often (6 hours).
+        self.BILL_REFRESH_EVERY = env_float("BILL_REFRESH_EVERY", 6 * 3600)
         # /readyz and the status page report jobs that never ran (False: only late ones).
         self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", True)
         # A new ledger row waits this long for the worker before the outbox sweep nudges it; a

@@ -21,6 +21,7 @@ PERIODIC_JOBS = {
     "crm.digests.dispatch": "DIGESTS_EVERY",
     "crm.email.sweep": "OUTBOX_EVERY",
     "crm.cadence.refresh": "CADENCE_EVERY",
+    "crm.bills.refresh": "BILL_REFRESH_EVERY",
 }
 
 

@@ -14,7 +14,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from crm.imports.billstatus import (
     MAX_FILE_BYTES,
     BadBillFile,
     BillRecord,
+    bill_id_of,
     bulk_data_url,
     directory_code,
     parse_bill_id,
@@ -368,3 +369,68 @@ def sync_committees(bill: Bill, rec: BillRecord, committees: dict[str, int], cha
             db.session.delete(row)
             changed = True
     return changed
+
+
+# ---- the periodic refresh of tracked bills ----
+
+
+@dataclass
+class TrackedRefresh:
+    """What one refresh of the tracked bills did (the job's recorded summary)."""
+
+    skipped: str | None = None
+    bills: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changes: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        if self.skipped:
+            return {"skipped": self.skipped}
+        out = {
+            "bills": self.bills,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "changes": self.changes,
+            "failed": len(self.failed),
+        }
+        if self.failed:
+            out["first failure"] = self.failed[0][:300]
+        return out
+
+
+def refresh_tracked_bills(now: datetime, policy: UrlPolicy | None = None) -> TrackedRefresh:
+    """Fetch every tracked bill's Bill Status file and refresh it, each bill in its own
+    transaction (one that cannot be fetched does not hold back the others); each change the
+    refresh finds is recorded with its date. Skipped, saying so, when no Bill Status address
+    is configured (an installation without network)."""
+    base = current_app.config.get("BILLSTATUS_URL")
+    if not base:
+        return TrackedRefresh(
+            skipped="no Bill Status address is configured (CRM_BILLSTATUS_URL is empty), so "
+            "tracked bills are not refreshed"
+        )
+    policy = policy or url_policy()
+    tracked = db.session.execute(
+        sa.select(Bill.id, Bill.number, Bill.session)
+        .where(Bill.tracked.is_(True), Bill.jurisdiction == "US")
+        .order_by(Bill.id)
+    ).all()
+    db.session.rollback()
+    out = TrackedRefresh(bills=len(tracked))
+    for _bill_id, label, session in tracked:
+        ids = bill_id_of(label, session)
+        if ids is None:
+            out.failed.append(
+                f"{label} ({session}): not a bill of Congress with a Bill Status file"
+            )
+            continue
+        result = import_bills(bulk_data_url(*ids, base), actor=None, now=now, policy=policy)
+        if not result.ok:
+            out.failed.append(f"{label} ({session}): {result.problems[0]}")
+            continue
+        out.updated += result.updated
+        out.unchanged += result.unchanged
+        out.changes += sum(1 for line in result.changes if not line.startswith("create "))
+    return out

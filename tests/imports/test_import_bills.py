@@ -336,3 +336,120 @@ def test_admin_page_bill_form_errors(db, as_admin, auth, app, monkeypatch):
     monkeypatch.setitem(app.config, "BILLSTATUS_URL", "")
     response = start_on_admin_page(auth, bill="119 hr 1585")
     assert response.status_code == 422 and "CRM_BILLSTATUS_URL" in response.get_data(as_text=True)
+
+
+# ---- the periodic refresh of tracked bills ----
+
+
+def derive_changes(source, dest) -> dict:
+    """A later version of a real file: its first cosponsor withdrew, a cosponsor joined, a
+    new action and a new referral."""
+    tree = ET.parse(source)
+    bill = tree.getroot().find("bill")
+    first = bill.find("cosponsors/item")
+    ET.SubElement(first, "sponsorshipWithdrawnDate").text = "2022-05-03"
+    joined = ET.SubElement(bill.find("cosponsors"), "item")
+    for tag, text in (
+        ("bioguideId", "Z999999"),
+        ("fullName", "Rep. Newcomer, Nora [D-CA-99]"),
+        ("firstName", "Nora"),
+        ("lastName", "Newcomer"),
+        ("party", "D"),
+        ("state", "CA"),
+        ("district", "99"),
+        ("sponsorshipDate", "2022-05-10"),
+        ("isOriginalCosponsor", "False"),
+    ):
+        ET.SubElement(joined, tag).text = text
+    action = ET.SubElement(bill.find("actions"), "item")
+    ET.SubElement(action, "actionDate").text = "2022-06-01"
+    ET.SubElement(action, "text").text = "Referred to the Subcommittee on Immigration Integrity."
+    ET.SubElement(action, "actionCode").text = "H11100"
+    committee = ET.SubElement(bill.find("committees"), "item")
+    for tag, text in (("systemCode", "hsju01"), ("name", "Immigration Integrity Subcommittee")):
+        ET.SubElement(committee, tag).text = text
+    ET.SubElement(committee, "chamber").text = "House"
+    activity = ET.SubElement(ET.SubElement(committee, "activities"), "item")
+    ET.SubElement(activity, "name").text = "Referred to"
+    ET.SubElement(activity, "date").text = "2022-06-01T16:00:00Z"
+    tree.write(dest, encoding="utf-8", xml_declaration=True)
+    return {"withdrawn": first.findtext("bioguideId")}
+
+
+def test_the_tracked_bills_refresh_records_each_change_with_its_date(db, bulk_data):
+    from crm.models import JobRun
+    from worker.tasks import refresh_tracked_bills
+
+    base, folder = bulk_data
+    import_bills("117 hr 6658", actor=None, now=NOW)
+    untracked = import_bills(SAMPLES / "BILLSTATUS-117s35.xml", actor=None, now=NOW)
+    assert untracked.created == 1
+    bill = db.session.scalars(sa.select(Bill).where(Bill.number == "H.R. 6658")).one()
+    bill.tracked = True
+    db.session.commit()
+
+    assert refresh_tracked_bills() == {
+        "bills": 1,
+        "updated": 0,
+        "unchanged": 1,
+        "changes": 0,
+        "failed": 0,
+    }
+    assert count(BillChange) == 0
+    derived = derive_changes(
+        SAMPLES / "BILLSTATUS-117hr6658.xml", folder / "BILLSTATUS-117hr6658.xml"
+    )
+
+    summary = refresh_tracked_bills()
+    assert summary["updated"] == 1 and summary["changes"] == 4 and summary["failed"] == 0
+    changes = {
+        (c.kind, c.happened_on, c.bioguide_id)
+        for c in db.session.scalars(sa.select(BillChange).where(BillChange.bill_id == bill.id))
+    }
+    assert changes == {
+        ("withdrawn", date(2022, 5, 3), derived["withdrawn"]),
+        ("cosponsor", date(2022, 5, 10), "Z999999"),
+        ("action", date(2022, 6, 1), None),
+        ("referral", date(2022, 6, 1), None),
+    }
+    run = db.session.get(JobRun, "crm.bills.refresh")
+    assert run.last_success_at and run.last_error is None and run.last_summary == summary
+    assert refresh_tracked_bills()["changes"] == 0  # a third run finds nothing new
+    assert count(BillChange) == 4
+
+
+def test_a_tracked_bill_that_cannot_be_fetched_is_recorded_and_others_go_on(db, bulk_data):
+    import_bills("117 hr 6658", actor=None, now=NOW)
+    typed = BillFactory(number="H.R. 1585", session="119", title="Conrad 30", tracked=True)
+    db.session.scalars(sa.select(Bill).where(Bill.number == "H.R. 6658")).one().tracked = True
+    db.session.commit()
+    from crm.imports.bills import refresh_tracked_bills
+
+    result = refresh_tracked_bills(NOW)
+    assert (result.bills, result.unchanged, len(result.failed)) == (2, 1, 1)
+    assert result.failed[0].startswith("H.R. 1585 (119): ")
+    assert "BILLSTATUS-119hr1585.xml does not exist (404)" in result.failed[0]
+    assert result.as_dict()["first failure"] == result.failed[0]
+    db.session.refresh(typed)
+    assert typed.title == "Conrad 30"
+
+
+def test_without_network_the_refresh_is_skipped_and_says_so(app, db, monkeypatch):
+    from crm.heartbeat import job_statuses
+    from worker.tasks import refresh_tracked_bills
+
+    BillFactory(number="H.R. 1585", session="119", tracked=True)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "BILLSTATUS_URL", "")
+    summary = refresh_tracked_bills()
+    assert "CRM_BILLSTATUS_URL is empty" in summary["skipped"]
+    status = next(j for j in job_statuses(NOW) if j.name == "crm.bills.refresh")
+    assert status.last_summary == summary and status.last_error is None
+
+
+def test_the_refresh_is_in_the_beat_schedule(app):
+    from worker.schedule import beat_schedule
+
+    entry = beat_schedule(app.config)["crm.bills.refresh"]
+    assert entry["task"] == "crm.bills.refresh"
+    assert entry["schedule"].total_seconds() == app.config["BILL_REFRESH_EVERY"] == 6 * 3600
