@@ -119,8 +119,8 @@ def edit_bill(bill_id: int | None = None):
 
 
 def board(subject: Subject):
-    record = get_or_404(whip.load_subject, subject)
-    options = whip.WhipOptions.from_args(request.args, record)
+    found = get_or_404(whip.load_subject, subject)
+    options = whip.WhipOptions.from_args(request.args, found)
     return whip.whip_board(subject, options, utcnow(), current_user)
 
 
