@@ -114,17 +114,18 @@ def bill_meetings(bill_id: int, target_ids: list[int], viewer: User | None) -> d
         .subquery()
     )
     office = sa.func.coalesce(staff.c.employer_id, interaction_people.c.person_id)
+    # Read from the bill's links (its index), not from the log: a bill is discussed in a few
+    # thousand contacts of hundreds of thousands.
     stmt = (
         Interaction.visible_to(viewer)
         .with_only_columns(Interaction.id, Interaction.occurred_at, Interaction.subject, office)
+        .select_from(interaction_bills)
+        .join(Interaction, Interaction.id == interaction_bills.c.interaction_id)
         .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
         .outerjoin(staff, staff.c.staff_id == interaction_people.c.person_id)
         .where(
+            interaction_bills.c.bill_id == bill_id,
             Interaction.kind.in_(MEETING_KINDS),
-            sa.exists().where(
-                interaction_bills.c.interaction_id == Interaction.id,
-                interaction_bills.c.bill_id == bill_id,
-            ),
             sa.or_(interaction_people.c.person_id.in_(targets), staff.c.employer_id.is_not(None)),
         )
         .order_by(Interaction.occurred_at, Interaction.id)
