@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, load_only
@@ -387,8 +388,6 @@ def whip_board(
 
 def viewer_zone(viewer: User | None):
     """The viewer's time zone: a meeting's day is the day it was where they work."""
-    from zoneinfo import ZoneInfo
-
     try:
         return ZoneInfo(viewer.timezone) if viewer and viewer.timezone else None
     except (KeyError, ValueError):
