@@ -93,6 +93,12 @@ class Config:
         # URL imports reach only public addresses; this lists host names and CIDRs allowed
         # besides (e.g. a mirror on the private network): "mirror.internal 10.1.2.0/24".
         self.IMPORT_URL_ALLOW = env("IMPORT_URL_ALLOW", "")
+        # Where a bill id ("119 hr 1585") is fetched from, and the tracked bills refreshed from:
+        # GPO's bulk data (or a mirror of its layout). Set but empty: no network, the refresh
+        # is skipped (and says so on the status page).
+        self.BILLSTATUS_URL = os.environ.get(
+            "CRM_BILLSTATUS_URL", "https://www.govinfo.gov/bulkdata/BILLSTATUS"
+        )
         # A running import's worker writes a heartbeat every IMPORT_HEARTBEAT_EVERY seconds; a run
         # without one for IMPORT_LEASE seconds lost its worker and is marked failed.
         self.IMPORT_HEARTBEAT_EVERY = env_float("IMPORT_HEARTBEAT_EVERY", 10)
@@ -160,6 +166,8 @@ class Config:
         # Hourly although lapses are counted in days: the job is idempotent (one follow-up per
         # lapse) and cheap when nothing lapsed, and a fresh deployment shows it ran within the hour.
         self.CADENCE_EVERY = env_float("CADENCE_EVERY", 3600)
+        # Tracked bills are fetched again from the Bill Status bulk data this often (6 hours).
+        self.BILL_REFRESH_EVERY = env_float("BILL_REFRESH_EVERY", 6 * 3600)
         # /readyz and the status page report jobs that never ran (False: only late ones).
         self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", True)
         # A new ledger row waits this long for the worker before the outbox sweep nudges it; a
@@ -262,6 +270,7 @@ class TestingConfig(Config):
         self.MAIL_BACKEND = env("MAIL_BACKEND", "mailbox")
         self.JOBS_MODE = env("JOBS_MODE", "inline")
         self.IMPORT_CACHE_DIR = os.environ.get("CRM_IMPORT_CACHE_DIR", "")
+        self.BILLSTATUS_URL = os.environ.get("CRM_BILLSTATUS_URL", "")  # tests stay offline
         self.BASE_URL = "http://crm.test"
         self.PASSWORD_HASH_FAST = True
         self.JOBS_EXPECTED = env_bool("JOBS_EXPECTED", False)

@@ -18,7 +18,15 @@ Measured, after one warm-up, the median and the slowest of --runs:
   same page over HTTP (rendered); H.R. 1585 (the 437 House members) over HTTP;
 - coverage() (the map's numbers) and the /reports/ page over HTTP (map + 26 weeks of activity);
 - the directory filtered by "position on an issue" (support), first page;
-plus the SQL statements each request runs. Figures go to stdout and bench/out/whip-<db>.json.
+- with the public record of H.R. 1585 (--cosponsors of the members of Congress as cosponsors
+  since a date, 5 % of them withdrawn; bioguide ids given to generated members who lack one): its
+  board for all of Congress with the record beside each position, the "met, not cosponsor"
+  filter, and the conversion CSV (offices that cosponsored within 30/60/90 days of a meeting);
+- the Bill Status import of the largest sample file (../shared/data/billstatus, or
+  --billstatus DIR): parsing, a dry run (all the work, then a rollback), and a refresh that finds
+  nothing new;
+plus the SQL statements each request runs, and p99 (nearest rank: with fewer than 100 runs, the
+slowest). Figures go to stdout and bench/out/whip-<db>.json.
 """
 
 from __future__ import annotations
@@ -211,6 +219,82 @@ def add_positions(count: int, log) -> None:
     log(f"  positions: {count:,}")
 
 
+def add_public_record(bill_id: int, share: float, log) -> None:
+    """H.R. 1585's sponsor and cosponsors among the members of Congress, as an import leaves
+    them (BillSponsor rows keyed by bioguide id), some withdrawn; the bill tracked."""
+    from crm.extensions import db
+    from crm.models import Bill, BillSponsor, Person
+
+    rnd = random.Random(13)
+    db.session.execute(
+        sa.update(Person)
+        .where(Person.kind == "legislator", Person.level == "federal", Person.bioguide_id.is_(None))
+        .values(bioguide_id="G" + sa.cast(Person.id, sa.String))
+    )
+    members = db.session.execute(
+        sa.select(Person.bioguide_id, Person.full_name, Person.party, Person.state)
+        .where(Person.kind == "legislator", Person.level == "federal")
+        .order_by(Person.id)
+    ).all()
+    introduced = datetime(2025, 2, 25).date()
+    rows = []
+    for n, (bioguide, name, party, state) in enumerate(members):
+        if n and rnd.random() >= share:
+            continue
+        since = introduced + timedelta(days=0 if n == 0 else rnd.randrange(600))
+        withdrawn = since + timedelta(days=rnd.randrange(1, 60)) if rnd.random() < 0.05 else None
+        rows.append(
+            dict(
+                bill_id=bill_id,
+                role="sponsor" if n == 0 else "cosponsor",
+                bioguide_id=bioguide,
+                full_name=name,
+                party=(party or "")[:1] or None,
+                state=state,
+                original=since == introduced,
+                sponsored_on=since,
+                withdrawn_on=withdrawn,
+            )
+        )
+    db.session.execute(sa.insert(BillSponsor), rows)
+    db.session.execute(
+        sa.update(Bill).where(Bill.id == bill_id).values(tracked=True, record_updated_at=NOW)
+    )
+    db.session.commit()
+    log(f"  H.R. 1585 public record: {len(rows)} sponsor and cosponsors")
+
+
+def bill_import_bench(folder: Path, runs: int, log) -> dict:
+    """The largest Bill Status sample: parse, dry-run import, first import, unchanged refresh."""
+    from crm.extensions import db
+    from crm.imports.bills import import_bills
+    from crm.imports.billstatus import parse_bill_status
+
+    files = sorted(folder.glob("*.xml"), key=lambda p: p.stat().st_size)
+    if not files:
+        log(f"no Bill Status samples in {folder}: import not measured")
+        return {}
+    path = files[-1]
+    data = path.read_bytes()
+    label = f"{path.name}, {len(data) // 1024} KB"
+    out = {
+        f"parse Bill Status ({label})": timed(lambda: parse_bill_status(data, path.name), runs),
+        f"import, dry run ({label})": timed(
+            lambda: import_bills(path, actor=None, now=NOW, dry_run=True), runs
+        ),
+    }
+    t = time.perf_counter()
+    result = import_bills(path, actor=None, now=NOW)
+    assert result.ok, result.problems
+    first = "first time" if result.created else "again (--reuse: already imported)"
+    out[f"import, {first} ({label})"] = {"median_ms": round((time.perf_counter() - t) * 1000, 1)}
+    out[f"refresh, nothing new ({label})"] = timed(
+        lambda: import_bills(path, actor=None, now=NOW), runs
+    )
+    db.session.remove()
+    return out
+
+
 def analyze() -> None:
     from crm.extensions import db
 
@@ -228,8 +312,10 @@ def timed(fn, runs: int) -> dict:
         fn()
         wall.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
+    ranked = sorted(wall)
     return {
         "median_ms": round(statistics.median(wall), 1),
+        "p99_ms": round(ranked[max(0, -(-99 * len(ranked) // 100) - 1)], 1),
         "max_ms": round(max(wall), 1),
         "cpu_median_ms": round(statistics.median(cpu), 1),
     }
@@ -256,6 +342,17 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=500_000)
     parser.add_argument("--positions", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--cosponsors",
+        type=float,
+        default=0.4,
+        help="share of the members of Congress cosponsoring H.R. 1585 (public record)",
+    )
+    parser.add_argument(
+        "--billstatus",
+        default=str(ROOT.parent / "shared" / "data" / "billstatus"),
+        help="folder of Bill Status XML samples (the largest is imported)",
+    )
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -321,6 +418,8 @@ def main() -> None:
                 log("bench/generate.py not found: using the minimal stand-in data")
                 login = minimal_data(args.interactions, log)
             add_positions(args.positions, log)
+            hr = db.session.scalar(sa.select(Bill.id).where(Bill.number == "H.R. 1585"))
+            add_public_record(hr, args.cosponsors, log)
             analyze()
         build_s = round(time.perf_counter() - t0, 1)
         counts = {
@@ -396,6 +495,18 @@ def main() -> None:
     pages = {
         "GET whip board, Conrad 30, all of Congress": f"/issues/{conrad}/whip",
         "GET whip board, H.R. 1585, the House": f"/bills/{hr1585}/whip",
+        "GET whip board + public record, H.R. 1585, all of Congress": (
+            f"/bills/{hr1585}/whip?chamber=any"
+        ),
+        "GET whip board, H.R. 1585, met, not cosponsor": (
+            f"/bills/{hr1585}/whip?chamber=any&record=met_not_cosponsor"
+        ),
+        "GET whip board CSV + public record, H.R. 1585, all of Congress": (
+            f"/bills/{hr1585}/whip/targets.csv?chamber=any"
+        ),
+        "GET conversion CSV, H.R. 1585, all of Congress": (
+            f"/bills/{hr1585}/whip/conversion.csv?chamber=any"
+        ),
         "GET whip board CSV, all of Congress": f"/issues/{conrad}/whip/targets.csv",
         "GET /reports/ (coverage map + 26 weeks of activity)": "/reports/",
         "GET directory, position on Conrad 30 = support": (
@@ -407,6 +518,9 @@ def main() -> None:
         results[label]["statements"] = statements(engine, get(path))
         results[label]["bytes"] = len(get(path)().data)
 
+    with app.app_context():
+        results.update(bill_import_bench(Path(args.billstatus), args.runs, log))
+
     report = {
         "database": dialect,
         "load_average": os.getloadavg(),
@@ -417,12 +531,12 @@ def main() -> None:
         "results": results,
     }
     print(f"\nload average (1, 5, 15 min): {os.getloadavg()}")
-    print("\n| measure | median ms | slowest ms | CPU ms (this process) | SQL statements |")
-    print("|---|---|---|---|---|")
+    print("\n| measure | median ms | p99 ms | slowest ms | CPU ms (this process) | statements |")
+    print("|---|---|---|---|---|---|")
     for label, r in results.items():
         print(
-            f"| {label} | {r['median_ms']} | {r['max_ms']} | {r['cpu_median_ms']} | "
-            f"{r.get('statements', '')} |"
+            f"| {label} | {r['median_ms']} | {r.get('p99_ms', '')} | {r.get('max_ms', '')} | "
+            f"{r.get('cpu_median_ms', '')} | {r.get('statements', '')} |"
         )
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)

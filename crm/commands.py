@@ -255,7 +255,8 @@ def import_agencies(path, dry_run, as_json):
 def import_bills(source, dry_run, as_json):
     """Create or refresh bills from Bill Status XML (GPO / Library of Congress).
 
-    SOURCE: a BILLSTATUS-*.xml file, a folder of them, or a .zip of them.
+    SOURCE: a BILLSTATUS-*.xml file, a folder of them, a .zip of them, a URL, or a bill id
+    such as "119 hr 1585" (fetched from GPO's bulk data, CRM_BILLSTATUS_URL).
     """
 
     from crm.imports.bills import import_bills as run

@@ -22,6 +22,7 @@ PERIODIC_JOBS = {
     "crm.email.sweep": "OUTBOX_EVERY",
     "crm.cadence.refresh": "CADENCE_EVERY",
     "crm.inbound.poll": "INBOUND_EVERY",
+    "crm.bills.refresh": "BILL_REFRESH_EVERY",
 }
 
 

@@ -568,3 +568,43 @@ def test_served_app_shows_an_outsider_no_trace_of_a_private_contact(db, seed, se
     )
     # The read is not vacuous: the outsider's own pages are there, with the person.
     assert seed.person.last_name in seen[f"/people/{seed.person.id}"]
+
+
+def test_public_record_meetings_and_conversion_count_a_private_meeting_only_for_its_audience(
+    db, seed
+):
+    """The seed's private meeting was on the bill; the office then cosponsored it. For the
+    outsider the meeting does not exist: not met, no conversion, nothing of it in the CSV."""
+    from datetime import timedelta
+
+    from crm.models import BillSponsor
+    from crm.policy.whip import conversion_csv_rows, whip_csv_rows
+
+    seed.person.bioguide_id = "Z000001"
+    db.session.add(
+        BillSponsor(
+            bill_id=seed.bill_id,
+            role="cosponsor",
+            bioguide_id="Z000001",
+            full_name="Sen. Senatorson, Sam [R-TX]",
+            sponsored_on=(seed.now + timedelta(days=3)).date(),
+        )
+    )
+    db.session.commit()
+    bill = Subject("bill", seed.bill_id)
+    opts = WhipOptions(level="federal", chamber="upper", state="TX")
+    outside = whip_board(bill, opts, seed.now, seed.outsider)
+    [row] = [r for r in outside.rows if r.person.id == seed.person.id]
+    assert row.record.current and row.meetings == []
+    assert outside.conversion.met == 0 and outside.converted_rows == []
+    assert MARKERS["subject"] not in str(list(conversion_csv_rows(outside)))
+    assert [r.person.id for r in outside.rows if r.matches("cosponsor_not_met")] == [seed.person.id]
+    assert row.stance == "unknown"  # the private "oppose" stays hidden; the record shows apart
+    for viewer in (seed.author, seed.present, seed.coordinator):
+        inside = whip_board(bill, opts, seed.now, viewer)
+        assert inside.conversion.met == 1 and inside.conversion.within[30] == 1
+        assert MARKERS["subject"] in str(list(conversion_csv_rows(inside)))
+        [csv_row] = [r for r in whip_csv_rows(inside) if r[0] == seed.person.full_name]
+        assert csv_row[-1] == 1  # meetings on the bill
+    [csv_row] = [r for r in whip_csv_rows(outside) if r[0] == seed.person.full_name]
+    assert (csv_row[-4], csv_row[-1]) == ("cosponsor", 0)

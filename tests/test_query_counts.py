@@ -237,7 +237,7 @@ def test_dashboard_statements_do_not_grow_with_activity(db, client, as_member, c
     )
     many = statements(count_queries, client, "/")
     assert many.count == few.count, f"{few!r}\n{many!r}"
-    assert many.count <= 10, many
+    assert many.count <= 11, many  # 10, and one for what moved on tracked bills
 
 
 # ---- quick log ----

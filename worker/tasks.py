@@ -83,3 +83,14 @@ def poll_inbound_mailbox() -> dict:
     from crm.inbound.mailbox import poll_mailbox
 
     return run_job("crm.inbound.poll", clock.utcnow(), poll_mailbox).as_dict()
+
+
+@shared_task(name="crm.bills.refresh", acks_late=True, ignore_result=True)
+def refresh_tracked_bills() -> dict:
+    """Every few hours: fetch the tracked bills' Bill Status files and record what changed.
+
+    Safe to run twice: a refresh that finds nothing new changes nothing.
+    """
+    from crm.imports.bills import refresh_tracked_bills as refresh
+
+    return run_job("crm.bills.refresh", clock.utcnow(), refresh).as_dict()

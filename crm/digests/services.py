@@ -5,6 +5,9 @@ Member digest: my assignments due this week and overdue, my offices past their k
 cadence, what I logged, positions that changed on issues I follow (issues of my recent contacts
 and open assignments). Coordinator digest (coordinators and admins) adds the team: contacts by
 member, overdue assignments by member, targets nobody has contacted, whip-board movement.
+Everyone's digest also says what moved on the tracked bills (read once per run), which of the
+new cosponsors are offices the recipient holds, and the Conrad 30 application windows opening
+within 30 days in the states the recipient covers.
 """
 
 from __future__ import annotations
@@ -20,8 +23,11 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from crm import clock
 from crm.assignments.email_links import action_links
+from crm.bills.moved import BillMove, bill_moves, my_cosponsors
+from crm.conrad30.services import windows_opening
 from crm.email import Summary, absolute_url, dispatch_ids, queue_email
 from crm.extensions import db
+from crm.forms import US_STATES
 from crm.links.services import list_unsubscribe_headers
 from crm.models import (
     STAFF_VIEW,
@@ -36,6 +42,7 @@ from crm.models import (
 
 LIST_LIMIT = 10
 FOLLOW_DAYS = 90  # an issue I discussed or was assigned in the last 90 days is one I follow
+WINDOW_DAYS = 30  # Conrad 30 application windows opening this soon are in the covering digest
 
 
 @dataclass
@@ -71,6 +78,10 @@ class Digest:
     logged_total: int = 0
     positions: list[dict] = field(default_factory=list)
     positions_total: int = 0
+    bill_moves: list[BillMove] = field(default_factory=list)
+    bill_moves_total: int = 0
+    my_cosponsors: list[BillMove] = field(default_factory=list)
+    windows: list[dict] = field(default_factory=list)  # Conrad 30 windows opening soon
     team: Team | None = None
 
     @property
@@ -81,6 +92,8 @@ class Digest:
             or self.lapsed_total
             or self.logged_total
             or self.positions_total
+            or self.bill_moves_total
+            or self.windows
         )
         return not mine and (self.team is None or self.team.empty)
 
@@ -201,6 +214,13 @@ class Week:
         self._views: dict | None = None
         self._own: dict[int, list[dict]] = {}
         self._teams: dict[date, Team] = {}
+        self._bill_moves: list[BillMove] | None = None
+
+    def bill_moves(self) -> list[BillMove]:
+        """The week's changes on tracked bills (public record: the same for everyone)."""
+        if self._bill_moves is None:
+            self._bill_moves = bill_moves(self.since)
+        return self._bill_moves
 
     def _shared_views(self) -> dict:
         if self._views is None:
@@ -310,8 +330,9 @@ def member_queries() -> dict:
 def build_digest(
     user: User, now: datetime, week: str | None = None, shared: Week | None = None
 ) -> Digest:
-    """Everything this user's digest shows, as of `now`: 4 or 5 queries of its own, plus the
-    run's shared ones (`shared`; 1, and 3 more once a coordinator's digest needs the team)."""
+    """Everything this user's digest shows, as of `now`: 5 or 6 queries of its own (one for the
+    Conrad 30 windows), plus the run's shared ones (`shared`: the position changes and the
+    tracked bills' moves; 3 more once a coordinator's digest needs the team)."""
     shared = shared or Week(now)
     tz = clock.user_zone(user.timezone)
     today = clock.local_today(now, tz)
@@ -364,6 +385,20 @@ def build_digest(
     followed = set(db.session.scalars(q["followed"], params))
     mine_moved = [c for c in shared.changes(user) if c["issue_id"] in followed]
     digest.positions, digest.positions_total = mine_moved[:LIST_LIMIT], len(mine_moved)
+
+    moves = shared.bill_moves()
+    digest.bill_moves, digest.bill_moves_total = moves[:LIST_LIMIT], len(moves)
+    digest.my_cosponsors = my_cosponsors(moves, user.id)
+    digest.windows = [
+        {
+            "state": US_STATES.get(y.state, y.state),
+            "fiscal_year": y.fiscal_year,
+            "opens": y.window_opens,
+            "closes": y.window_closes,
+            "days": (y.window_opens - today).days,
+        }
+        for y in windows_opening(user.id, today, WINDOW_DAYS)
+    ]
 
     if user.is_coordinator:
         digest.team = shared.team(today)
@@ -422,6 +457,7 @@ def build_team(shared: Week, today: date) -> Team:
 def digest_context(digest: Digest) -> dict:
     return {
         "d": digest,
+        "bill_url": lambda bill_id: absolute_url("bills.show", bill_id=bill_id),
         "preview_url": absolute_url("digests.preview"),
         "settings_url": absolute_url("settings.profile"),
         "unsubscribe_url": list_unsubscribe_headers(digest.user, "digest")[

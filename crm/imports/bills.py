@@ -1,19 +1,26 @@
 """Import Bill Status XML: create or refresh bills from the official record, all or nothing.
 
-A source is one file, a folder of them, or a .zip (GPO's bulk data comes as one zip per congress
-and type). Every file is parsed before anything is written; a bad file is reported by name and
-nothing is saved. A refresh records what changed (a new cosponsor, a withdrawal, a new action, a
+A source is one file, a folder of them, a .zip (GPO's bulk data comes as one zip per congress
+and type), a URL, or a bill id ("119 hr 1585": its file in GPO's bulk data, CRM_BILLSTATUS_URL).
+URLs are fetched through the guarded fetcher (public addresses only, CRM_IMPORT_URL_ALLOW).
+Every file is parsed before anything is written; a bad file is reported by name and nothing is
+saved. A refresh records what changed (a new cosponsor, a withdrawal, a new action, a
 new referral) with the date the record gives it."""
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 
 from crm import audit
 from crm.extensions import db
@@ -21,10 +28,14 @@ from crm.imports.billstatus import (
     MAX_FILE_BYTES,
     BadBillFile,
     BillRecord,
+    bill_id_of,
+    bulk_data_url,
     directory_code,
+    parse_bill_id,
     parse_bill_status,
 )
 from crm.imports.records import RefreshResult
+from crm.imports.sources import SourceError, UrlPolicy, fetch
 from crm.models import (
     Bill,
     BillAction,
@@ -94,6 +105,52 @@ def read_source(path: Path) -> tuple[list[tuple[str, bytes]], list[str]]:
     return [(path.name, path.read_bytes())], []
 
 
+def url_policy() -> UrlPolicy:
+    cfg = current_app.config
+    timeout = cfg.get("IMPORT_DOWNLOAD_TIMEOUT", 30)
+    return UrlPolicy.from_setting(cfg.get("IMPORT_URL_ALLOW"), timeout)
+
+
+def source_url(source: str) -> str | None:
+    """The URL a source names: itself, or a bill id's file in the bulk data; None for a path.
+    SourceError when it is a bill id and no bulk-data address is configured."""
+    if source.lower().startswith(("http://", "https://")):
+        return source
+    if Path(source).expanduser().exists():
+        return None
+    try:
+        congress, kind, number = parse_bill_id(source)
+    except ValueError:
+        return None
+    base = current_app.config.get("BILLSTATUS_URL")
+    if not base:
+        raise SourceError(
+            "No Bill Status address is configured (CRM_BILLSTATUS_URL): download the file and "
+            "give its path."
+        )
+    return bulk_data_url(congress, kind, number, base)
+
+
+@contextmanager
+def local_source(source: str | Path, policy: UrlPolicy | None = None) -> Iterator[Path]:
+    """A local path for the source: a URL or bill id is downloaded to a temporary file first
+    (removed after). Raises SourceError when it cannot be fetched, saying why."""
+    url = source_url(str(source))
+    if url is None:
+        yield Path(source).expanduser()
+        return
+    name = Path(urlsplit(url).path).name or "download.xml"
+    with tempfile.TemporaryDirectory(prefix="crm-bills-") as tmp:
+        dest = Path(tmp) / name
+        try:
+            fetch(url, dest, policy or url_policy(), limit=MAX_FILE_BYTES)
+        except FileNotFoundError:
+            raise SourceError(
+                f"{url} does not exist (404): check the congress, type and number."
+            ) from None
+        yield dest
+
+
 def parse_all(files: list[tuple[str, bytes]]) -> tuple[list[BillRecord], list[str]]:
     records, problems, seen = [], [], {}
     for name, data in files:
@@ -112,11 +169,21 @@ def parse_all(files: list[tuple[str, bytes]]) -> tuple[list[BillRecord], list[st
 
 
 def import_bills(
-    source: str | Path, *, actor: User | None, now: datetime, dry_run: bool = False
+    source: str | Path,
+    *,
+    actor: User | None,
+    now: datetime,
+    dry_run: bool = False,
+    policy: UrlPolicy | None = None,
 ) -> BillImportResult:
     """Create or refresh every bill in the source; nothing is written if any file is bad."""
     result = BillImportResult(dry_run=dry_run)
-    files, result.problems = read_source(Path(source))
+    try:
+        with local_source(source, policy) as path:
+            files, result.problems = read_source(path)
+    except SourceError as exc:
+        result.problems = [str(exc)]
+        return result
     result.files = len(files)
     records, problems = parse_all(files)
     result.problems += problems
@@ -302,3 +369,68 @@ def sync_committees(bill: Bill, rec: BillRecord, committees: dict[str, int], cha
             db.session.delete(row)
             changed = True
     return changed
+
+
+# ---- the periodic refresh of tracked bills ----
+
+
+@dataclass
+class TrackedRefresh:
+    """What one refresh of the tracked bills did (the job's recorded summary)."""
+
+    skipped: str | None = None
+    bills: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changes: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        if self.skipped:
+            return {"skipped": self.skipped}
+        out = {
+            "bills": self.bills,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "changes": self.changes,
+            "failed": len(self.failed),
+        }
+        if self.failed:
+            out["first failure"] = self.failed[0][:300]
+        return out
+
+
+def refresh_tracked_bills(now: datetime, policy: UrlPolicy | None = None) -> TrackedRefresh:
+    """Fetch every tracked bill's Bill Status file and refresh it, each bill in its own
+    transaction (one that cannot be fetched does not hold back the others); each change the
+    refresh finds is recorded with its date. Skipped, saying so, when no Bill Status address
+    is configured (an installation without network)."""
+    base = current_app.config.get("BILLSTATUS_URL")
+    if not base:
+        return TrackedRefresh(
+            skipped="no Bill Status address is configured (CRM_BILLSTATUS_URL is empty), so "
+            "tracked bills are not refreshed"
+        )
+    policy = policy or url_policy()
+    tracked = db.session.execute(
+        sa.select(Bill.id, Bill.number, Bill.session)
+        .where(Bill.tracked.is_(True), Bill.jurisdiction == "US")
+        .order_by(Bill.id)
+    ).all()
+    db.session.rollback()
+    out = TrackedRefresh(bills=len(tracked))
+    for _bill_id, label, session in tracked:
+        ids = bill_id_of(label, session)
+        if ids is None:
+            out.failed.append(
+                f"{label} ({session}): not a bill of Congress with a Bill Status file"
+            )
+            continue
+        result = import_bills(bulk_data_url(*ids, base), actor=None, now=now, policy=policy)
+        if not result.ok:
+            out.failed.append(f"{label} ({session}): {result.problems[0]}")
+            continue
+        out.updated += result.updated
+        out.unchanged += result.unchanged
+        out.changes += sum(1 for line in result.changes if not line.startswith("create "))
+    return out

@@ -131,12 +131,22 @@ def parse_bill_id(text: str) -> tuple[int, str, int]:
     return int(match.group(1)), kind, int(match.group(3))
 
 
-def bulk_data_url(congress: int, bill_type: str, number: int) -> str:
-    """The GPO bulk-data address of one bill's Bill Status XML."""
-    return (
-        f"https://www.govinfo.gov/bulkdata/BILLSTATUS/{congress}/{bill_type}/"
-        f"BILLSTATUS-{congress}{bill_type}{number}.xml"
-    )
+BULK_DATA = "https://www.govinfo.gov/bulkdata/BILLSTATUS"
+
+
+def bulk_data_url(congress: int, bill_type: str, number: int, base: str = BULK_DATA) -> str:
+    """The GPO bulk-data address of one bill's Bill Status XML (base: CRM_BILLSTATUS_URL, a
+    mirror of the same layout)."""
+    return f"{base.rstrip('/')}/{congress}/{bill_type}/BILLSTATUS-{congress}{bill_type}{number}.xml"
+
+
+def bill_id_of(label: str, session: str) -> tuple[int, str, int] | None:
+    """(congress, type, number) of a bill of Congress as this app writes it ("H.R. 1585",
+    "119"), or None when the label is not a Bill Status bill."""
+    try:
+        return parse_bill_id(f"{session} {label}")
+    except ValueError:
+        return None
 
 
 # ---- reading the XML ----

@@ -25,6 +25,13 @@ class ImportForm(BaseForm):
         "published in. Leave both empty to download the published "
         "congress-legislators files.",
     )
+    bill = StringField(
+        "Bill",
+        validators=[Optional(), Length(max=40)],
+        description="Bills only: a bill of Congress by congress, type and number, e.g. "
+        "119 hr 1585 (fetched from GPO's bulk data). Or upload BILLSTATUS-*.xml files "
+        "or a .zip of them.",
+    )
     states = StringField(
         "States",
         validators=[Optional(), Length(max=200)],

@@ -28,6 +28,7 @@ def index():
                 url=form.url.data,
                 uploads=form.uploads(),
                 states=form.states.data,
+                bill=form.bill.data,
                 dry_run=form.dry_run.data,
                 now=utcnow(),
             )
@@ -43,7 +44,9 @@ def index():
                     "warning",
                 )
             return redirect(url_for("imports.show", run_id=run.id))
-    return render_form("imports/index.html", form=form, runs=services.list_runs())
+    return render_form(
+        "imports/index.html", form=form, runs=services.list_runs(), kinds=services.SHORT_KINDS
+    )
 
 
 @bp.get("/worker")
@@ -61,6 +64,7 @@ def show(run_id: int):
     return render_template(
         "imports/show.html",
         run=run,
+        kinds=services.SHORT_KINDS,
         details=services.run_details(run),
         button=EmptyForm(),
         stalled=services.is_dead(run, utcnow()),

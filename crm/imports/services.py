@@ -27,6 +27,8 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.forms import US_STATES
 from crm.imports import congress, openstates, reconcile
+from crm.imports.bills import BillImportResult, import_bills
+from crm.imports.billstatus import bulk_data_url, parse_bill_id
 from crm.imports.reconcile import Change
 from crm.imports.records import HasProblems, Problem, Snapshot
 from crm.imports.snapshot import SNAPSHOT, snapshot_label
@@ -38,9 +40,12 @@ log = logging.getLogger(__name__)
 KINDS = {
     "congress": "Congress (congress-legislators)",
     "openstates": "State legislatures (Open States)",
+    "bills": "Bills of Congress (Bill Status XML)",
 }
+SHORT_KINDS = {"congress": "Congress", "openstates": "Open States", "bills": "Bills"}
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_EXTENSIONS = (*DATA_EXTENSIONS, ".zip")
+BILL_UPLOAD_EXTENSIONS = (".xml", ".zip")
 STALE_AFTER = timedelta(minutes=30)  # a "queued" run this old is no longer waited for
 
 
@@ -217,11 +222,26 @@ def new_run(
 
 
 def finish_run(
-    run_id: int, now: datetime, result: ImportResult | None = None, failure: str | None = None
+    run_id: int,
+    now: datetime,
+    result: ImportResult | BillImportResult | None = None,
+    failure: str | None = None,
 ) -> ImportRun:
     """Record the outcome on the run (its own commit, after the import's)."""
     run = db.session.get(ImportRun, run_id)
-    if result is not None:
+    if isinstance(result, BillImportResult):
+        run.counts = result.summary()
+        run.errors = [
+            {"file": None, "id": None, "message": p, "level": "error"} for p in result.problems
+        ]
+        run.changes = [
+            {"action": "create", "entity": "bill", "key": "", "name": line.removeprefix("create ")}
+            if line.startswith("create ")
+            else {"action": "update", "entity": "bill", "key": "", "name": line, "fields": {}}
+            for line in result.changes[: reconcile.MAX_STORED_CHANGES]
+        ]
+        run.status = "done" if result.ok else "failed"
+    elif result is not None:
         run.counts = result.summary()
         run.errors = [p.as_dict() for p in result.problems]
         run.changes = [c.as_dict() for c in (*result.reviews, *result.changes)][
@@ -300,6 +320,7 @@ def start_import(
     url: str | None = None,
     uploads: list[tuple[str, bytes]] | None = None,
     states: str | None = None,
+    bill: str | None = None,
     dry_run: bool = False,
 ) -> tuple[ImportRun, bool]:
     """Queue an import for the worker; returns the run and whether the queue took it."""
@@ -312,6 +333,11 @@ def start_import(
         raise DomainError("States only apply to Open States imports.", field="states")
     uploads = [(secure_filename(name) or "upload", data) for name, data in uploads or [] if data]
     url = (url or "").strip()
+    bill = (bill or "").strip()
+    if bill and kind != "bills":
+        raise DomainError("A bill id only applies to bill imports.", field="bill")
+    if kind == "bills":
+        url = bill_source(bill, url, uploads)
     if uploads and url:
         raise DomainError("Upload files or give a URL, not both.", field="url")
     if url and not url.lower().startswith(("http://", "https://")):
@@ -322,11 +348,11 @@ def start_import(
         )
     if sum(len(data) for _, data in uploads) > MAX_UPLOAD_BYTES:
         raise DomainError(f"Uploads are limited to {MAX_UPLOAD_BYTES >> 20} MB.", field="files")
-    bad = [n for n, _ in uploads if not n.lower().endswith(UPLOAD_EXTENSIONS)]
+    allowed = BILL_UPLOAD_EXTENSIONS if kind == "bills" else UPLOAD_EXTENSIONS
+    bad = [n for n, _ in uploads if not n.lower().endswith(allowed)]
     if bad:
-        raise DomainError(
-            f"Not a .zip, .yaml, .json or .csv file: {', '.join(bad)}.", field="files"
-        )
+        what = "an .xml or .zip" if kind == "bills" else "a .zip, .yaml, .json or .csv"
+        raise DomainError(f"Not {what} file: {', '.join(bad)}.", field="files")
     fail_dead_runs(kind, now)
     busy = db.session.scalar(
         sa.select(ImportRun.id).where(
@@ -358,6 +384,30 @@ def start_import(
     )
     db.session.commit()
     return run, jobs.enqueue("crm.imports.run", run.id)
+
+
+def bill_source(bill: str, url: str, uploads: list) -> str:
+    """A bill import's URL: the bill id's file in the bulk data, or the URL given."""
+    if sum(bool(x) for x in (bill, url, uploads)) > 1:
+        raise DomainError("Give one of a bill id, files or a URL.", field="bill")
+    if bill:
+        try:
+            congress_no, kind, number = parse_bill_id(bill)
+        except ValueError as e:
+            raise DomainError(str(e), field="bill") from None
+        base = current_app.config.get("BILLSTATUS_URL")
+        if not base:
+            raise DomainError(
+                "No Bill Status address is configured (CRM_BILLSTATUS_URL): upload the file.",
+                field="bill",
+            )
+        return bulk_data_url(congress_no, kind, number, base)
+    if not url and not uploads:
+        raise DomainError(
+            "Give a bill id such as 119 hr 1585, upload Bill Status XML, or give its URL.",
+            field="bill",
+        )
+    return url
 
 
 def retry_run(actor: User, run: ImportRun, now: datetime) -> bool:
@@ -480,6 +530,7 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
         return
     run = db.session.get(ImportRun, run_id)
     kind, dry_run, label, options = run.kind, run.dry_run, run.source, dict(run.options or {})
+    starter = run.started_by_id
     files = list(
         db.session.execute(
             sa.select(ImportFile.name, ImportFile.data)
@@ -498,6 +549,12 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
                     (root / name).write_bytes(data)
                 zips = [n for n, _ in files if n.lower().endswith(".zip")]
                 source = str(root / zips[0]) if len(files) == 1 and zips else str(root)
+            if kind == "bills":
+                set_progress(run_id, 10)
+                actor = db.session.get(User, starter) if starter else None
+                result = import_bills(source, actor=actor, now=now, dry_run=dry_run)
+                finish_run(run_id, utcnow(), result)
+                return
             result = import_directory(
                 kind,
                 source,

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from crm.assignments.listing import my_work
 from crm.authz import public
+from crm.bills.moved import what_moved
 from crm.clock import utcnow
 from crm.interactions.services import recent_feed
 from crm.main import services
@@ -21,6 +22,7 @@ def dashboard():
         feed=recent_feed(current_user, limit=20),
         stats=services.dashboard_stats(current_user),
         work=my_work(current_user, utcnow()),
+        moved=what_moved(current_user.id, utcnow()),
     )
 
 

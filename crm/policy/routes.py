@@ -8,7 +8,7 @@ from crm.authz import requires, safe_next
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.models import STANCES
-from crm.policy import positions, services, whip
+from crm.policy import positions, record, services, whip
 from crm.policy.forms import BillForm, CommitmentForm, IssueForm, PositionForm
 from crm.policy.positions import Subject
 from crm.views import csv_response, get_or_404, render_form
@@ -22,6 +22,8 @@ def chart_helpers() -> dict:
         "STANCE_FILLS": charts.STANCE_FILLS,
         "percent": charts.percent,
         "SORT_LABELS": whip.SORT_LABELS,
+        "RECORD_FILTERS": record.RECORD_FILTERS,
+        "WINDOWS": record.WINDOWS,
     }
 
 
@@ -117,8 +119,8 @@ def edit_bill(bill_id: int | None = None):
 
 
 def board(subject: Subject):
-    record = get_or_404(whip.load_subject, subject)
-    options = whip.WhipOptions.from_args(request.args, record)
+    found = get_or_404(whip.load_subject, subject)
+    options = whip.WhipOptions.from_args(request.args, found)
     return whip.whip_board(subject, options, utcnow(), current_user)
 
 
@@ -148,6 +150,7 @@ WHIP_TABLES = {
         ["Name", "Seat", "Commitment", "Position then", "Made", "Recorded by", "Status"],
         whip.commitments_csv_rows,
     ),
+    "conversion": (whip.CONVERSION_CSV, whip.conversion_csv_rows),
 }
 
 
@@ -159,7 +162,8 @@ def issue_whip_csv(issue_id: int, table: str):
 
 @bp.get("/bills/<id:bill_id>/whip/<table>.csv")
 def bill_whip_csv(bill_id: int, table: str):
-    """A bill's whip board table as CSV: targets, counts, weekly or commitments."""
+    """A bill's whip board table as CSV: targets, counts, weekly, commitments or conversion
+    (offices that cosponsored soon after a meeting)."""
     return whip_csv(Subject("bill", bill_id), table)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, load_only
@@ -21,6 +22,15 @@ from crm.forms import US_STATES
 from crm.models import CHAMBERS, LEVELS, STANCES, Bill, Committee, Issue, Person, Position, User
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import Subject, counting, current_positions, stance_changes
+from crm.policy.record import (
+    RECORD_FILTERS,
+    Conversion,
+    Meeting,
+    PublicRecord,
+    bill_meetings,
+    conversion,
+    public_records,
+)
 
 # What the board, its sorts and its CSV read of each target (no notes, JSON columns, ...).
 BOARD_COLUMNS = (
@@ -38,7 +48,11 @@ BOARD_COLUMNS = (
     Person.last_contacted_at,
     Person.last_contacted_by_id,
     Person.version,
+    Person.bioguide_id,
 )
+# A stated position that the public record contradicts (shown side by side, never merged).
+DIFFERS_WHEN_COSPONSOR = ("undecided", "lean_oppose", "oppose")
+DIFFERS_WHEN_WITHDRAWN = ("support", "lean_support")
 
 SORTS = {
     "state": lambda r: (r.person.state or "", r.person.chamber or "", r.person.sort_name),
@@ -76,6 +90,7 @@ class WhipOptions:
     stale_days: int = 90
     weeks: int = 12
     sort: str = "state"
+    record: str = ""  # a RECORD_FILTERS key: targets by public record and meetings
 
     @classmethod
     def defaults_for(cls, subject: Issue | Bill) -> WhipOptions:
@@ -105,6 +120,7 @@ class WhipOptions:
         opts.stale_days = positive(args.get("stale_days"), 3650) or opts.stale_days
         opts.weeks = min(positive(args.get("weeks"), 104) or opts.weeks, 104)
         opts.sort = args.get("sort") if args.get("sort") in SORTS else opts.sort
+        opts.record = args.get("record") if args.get("record") in RECORD_FILTERS else ""
         return opts
 
     def directory_filter(self) -> DirectoryFilter:
@@ -128,6 +144,7 @@ class WhipOptions:
             "stale_days": self.stale_days,
             "weeks": self.weeks,
             "sort": self.sort,
+            "record": self.record,
         }
 
 
@@ -151,6 +168,28 @@ class WhipRow:
     commitment_status: str | None
     last_contact_by: str | None
     stale: bool
+    record: PublicRecord | None = None  # the official record of the bill, a source apart
+    meetings: list[Meeting] = field(default_factory=list)  # visible meetings on the bill
+
+    @property
+    def cosponsoring(self) -> bool:
+        return self.record is not None and self.record.current
+
+    @property
+    def record_differs(self) -> bool:
+        """The record says otherwise than the position we were told (both stay shown)."""
+        if self.record is None:
+            return False
+        if self.record.current:
+            return self.stance in DIFFERS_WHEN_COSPONSOR
+        return self.stance in DIFFERS_WHEN_WITHDRAWN
+
+    def matches(self, record_filter: str) -> bool:
+        if record_filter == "cosponsor_not_met":
+            return self.cosponsoring and not self.meetings
+        if record_filter == "met_not_cosponsor":
+            return bool(self.meetings) and not self.cosponsoring
+        return True
 
 
 @dataclass
@@ -164,10 +203,42 @@ class WhipBoard:
     now: datetime
     commitments: list[Position] = field(default_factory=list)
     choices: dict = field(default_factory=dict)
+    has_record: bool = False  # a bill of Congress: the public record is shown
+    conversion: Conversion | None = None
 
     @property
     def total(self) -> int:
         return len(self.rows)
+
+    @property
+    def shown(self) -> list[WhipRow]:
+        """The targets listed: all of them, or those the public-record filter picks."""
+        if not (self.has_record and self.options.record):
+            return self.rows
+        return [r for r in self.rows if r.matches(self.options.record)]
+
+    @property
+    def record_counts(self) -> dict[str, int]:
+        """Among the targets: sponsors and cosponsors now, withdrawn, and the two filters."""
+        return {
+            "cosponsoring": sum(r.cosponsoring for r in self.rows),
+            "withdrawn": sum(1 for r in self.rows if r.record and not r.record.current),
+            "differs": sum(r.record_differs for r in self.rows),
+            **{k: sum(r.matches(k) for r in self.rows) for k in RECORD_FILTERS},
+        }
+
+    @property
+    def converted_rows(self) -> list[tuple[WhipRow, Meeting, int]]:
+        """Offices that cosponsored within the longest window after a meeting, soonest first."""
+        if not self.conversion:
+            return []
+        by_id = {r.person.id: r for r in self.rows}
+        out = [
+            (by_id[pid], meeting, days)
+            for pid, (meeting, days) in self.conversion.converted.items()
+            if pid in by_id
+        ]
+        return sorted(out, key=lambda t: (t[2], t[0].person.sort_name))
 
     @property
     def kind(self) -> str:
@@ -263,6 +334,12 @@ def whip_board(
         )
     }
     stale_before = now - timedelta(days=options.stale_days)
+    has_record = isinstance(record, Bill) and record.jurisdiction == "US"
+    records: dict[int, PublicRecord] = {}
+    meetings: dict[int, list[Meeting]] = {}
+    if has_record:  # two statements for any number of targets
+        records = public_records(record.id, {p.id: p.bioguide_id for p, _ in people})
+        meetings = bill_meetings(record.id, ids, viewer)
     rows = []
     for person, last_by_name in people:
         p = positions.get(person.id)
@@ -278,6 +355,8 @@ def whip_board(
                 commitment_status=p.commitment_status if p else None,
                 last_contact_by=last_by_name,
                 stale=p is None or p.recorded_at < stale_before,
+                record=records.get(person.id),
+                meetings=meetings.get(person.id, []),
             )
         )
     rows.sort(key=SORTS[options.sort])
@@ -302,7 +381,17 @@ def whip_board(
         now,
         commitments(subject, ids, viewer),
         whip_choices(options),
+        has_record,
+        conversion(records, meetings, viewer_zone(viewer)) if has_record else None,
     )
+
+
+def viewer_zone(viewer: User | None):
+    """The viewer's time zone: a meeting's day is the day it was where they work."""
+    try:
+        return ZoneInfo(viewer.timezone) if viewer and viewer.timezone else None
+    except (KeyError, ValueError):
+        return None
 
 
 def commitments(subject: Subject, targets, viewer: User | None, limit: int = 200) -> list[Position]:
@@ -380,11 +469,16 @@ WHIP_CSV = [
     "Commitment status",
     "Last contact",
     "Last contact by",
+    "Public record",
+    "Record since",
+    "Withdrawn",
+    "Meetings on the bill",
 ]
 
 
 def whip_csv_rows(board: WhipBoard):
-    for r in board.rows:
+    for r in board.shown:
+        rec = r.record
         yield [
             r.person.full_name,
             r.person.seat,
@@ -398,6 +492,25 @@ def whip_csv_rows(board: WhipBoard):
             r.commitment_status or "",
             r.person.last_contacted_at.date().isoformat() if r.person.last_contacted_at else "",
             r.last_contact_by or "",
+            (("withdrawn " if not rec.current else "") + rec.role) if rec else "",
+            rec.since.isoformat() if rec and rec.since else "",
+            rec.withdrawn_on.isoformat() if rec and rec.withdrawn_on else "",
+            len(r.meetings) if board.has_record else "",
+        ]
+
+
+CONVERSION_CSV = ["Name", "Seat", "Meeting", "Meeting subject", "Cosponsored", "Days after"]
+
+
+def conversion_csv_rows(board: WhipBoard):
+    for r, meeting, days in board.converted_rows:
+        yield [
+            r.person.full_name,
+            r.person.seat,
+            meeting.occurred_at.date().isoformat(),
+            meeting.subject or "",
+            r.record.since.isoformat(),
+            days,
         ]
 
 

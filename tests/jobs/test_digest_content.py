@@ -200,13 +200,15 @@ def test_la_and_kolkata_get_their_digest_at_0700_across_the_march_change(db):
 
 
 def test_building_a_digest_takes_a_constant_number_of_queries(db, member, coordinator, issue):
-    """Per digest: at most 5 queries of its own whatever the data; the run's shared part (the
-    week's position changes, the team's figures) is queried once for all digests."""
+    """Per digest: at most 6 queries of its own whatever the data; the run's shared part (the
+    week's position changes, the tracked bills' moves, the team's figures) is queried once for
+    all digests."""
 
     def own_queries(user):
         shared = Week(MONDAY_7_NY)
         shared_queries = statements_sent(
-            db.engine, lambda: (shared.changes(), shared.team(MONDAY_7_NY.date()))
+            db.engine,
+            lambda: (shared.changes(), shared.bill_moves(), shared.team(MONDAY_7_NY.date())),
         )
         db.session.refresh(user)
         return statements_sent(db.engine, lambda: build_digest(user, MONDAY_7_NY, shared=shared)), (
@@ -220,9 +222,13 @@ def test_building_a_digest_takes_a_constant_number_of_queries(db, member, coordi
         add_week_of_work(db, member, now=MONDAY_7_NY, issue=issue, tag=f" {n}")
     many, shared_many = own_queries(member)
     many_team, _ = own_queries(coordinator)
-    assert few == many == 5  # the 5th loads the people of the contacts they logged...
-    assert few_team == many_team == 4  # ...so 4 for the coordinator, who logged none
-    assert shared_few == shared_many == 4
+    for n in range(8):
+        add_tracked_bill_moves(db, member, MONDAY_7_NY, tag=str(n))
+    many, shared_many = own_queries(member)
+    many_team, _ = own_queries(coordinator)
+    assert few == many == 6  # the 6th loads the people of the contacts they logged...
+    assert few_team == many_team == 5  # ...so 5 for the coordinator, who logged none
+    assert shared_few == shared_many == 5
 
 
 def test_digest_email_parts_links_and_headers(db, app, member, issue):
@@ -278,3 +284,119 @@ def test_preview_page_renders_my_digest(client, db, as_member, issue):
 def test_preview_of_an_empty_week_says_nothing_would_be_sent(client, as_member):
     html = client.get("/digest/preview").get_data(as_text=True)
     assert "Nothing this week" in html and "No email would be sent" in html
+
+
+# ---- what moved on tracked bills, and Conrad 30 windows ----
+
+
+def add_tracked_bill_moves(db, holder, now: datetime, tag: str = ""):
+    """A tracked bill on which, this week, an office `holder` holds cosponsored and an action
+    was recorded; an untracked bill with a change; and a change of last month."""
+    from crm.models import BillChange
+    from tests.factories import BillFactory
+
+    office = PersonFactory(last_name=f"Cosponsor{tag}", holder_id=holder.id, bioguide_id=f"Q{tag}1")
+    tracked = BillFactory(number=f"H.R. {1585 + (int(tag) + 1 if tag else 0)}", tracked=True)
+    untracked = BillFactory(tracked=False)
+    recorded = now - timedelta(days=1)
+    db.session.add_all(
+        [
+            BillChange(
+                bill_id=tracked.id,
+                kind="cosponsor",
+                happened_on=recorded.date() - timedelta(days=2),
+                detail=f"Rep. {office.full_name}",
+                bioguide_id=office.bioguide_id,
+                recorded_at=recorded,
+            ),
+            BillChange(
+                bill_id=tracked.id,
+                kind="action",
+                happened_on=recorded.date(),
+                detail=f"Referred to the Subcommittee on Immigration{tag}.",
+                recorded_at=recorded,
+            ),
+            BillChange(
+                bill_id=untracked.id,
+                kind="action",
+                happened_on=recorded.date(),
+                detail="Untracked action",
+                recorded_at=recorded,
+            ),
+            BillChange(
+                bill_id=tracked.id,
+                kind="action",
+                happened_on=date(2026, 1, 5),
+                detail="Last month's action",
+                recorded_at=now - timedelta(days=30),
+            ),
+        ]
+    )
+    db.session.commit()
+    return tracked, office
+
+
+def test_what_moved_on_tracked_bills_and_my_cosponsoring_office(db, member, coordinator):
+    bill, office = add_tracked_bill_moves(db, member, MONDAY_7_NY)
+    mine = build_digest(member, MONDAY_7_NY)
+    assert not mine.empty  # what moved alone is worth a digest
+    assert [(m.kind, m.detail) for m in mine.bill_moves] == [
+        ("action", "Referred to the Subcommittee on Immigration."),
+        ("cosponsor", f"Rep. {office.full_name}"),
+    ]
+    assert [m.person_id for m in mine.my_cosponsors] == [office.id]
+    theirs = build_digest(coordinator, MONDAY_7_NY)
+    assert len(theirs.bill_moves) == 2 and theirs.my_cosponsors == []
+
+    dispatch_digests(MONDAY_7_NY)
+    mails = {m.to_email: m for m in db.session.scalars(sa.select(DevMail))}
+    text = mails[member.email].text_body
+    assert "YOUR OFFICES COSPONSORED (1)" in text
+    assert f"- {office.full_name} cosponsored {bill.number} on Mar 6: " in text
+    assert f"http://crm.test/bills/{bill.id}" in text
+    assert "WHAT MOVED ON TRACKED BILLS (2)" in text and "Untracked action" not in text
+    assert "Last month's action" not in text
+    html = mails[member.email].html_body
+    assert "Your offices cosponsored" in html and f'href="http://crm.test/bills/{bill.id}"' in html
+    assert "YOUR OFFICES COSPONSORED" not in mails[coordinator.email].text_body
+    assert "WHAT MOVED ON TRACKED BILLS (2)" in mails[coordinator.email].text_body
+
+
+def test_conrad_30_windows_opening_within_30_days_reach_the_covering_member(db, member):
+    from crm.models import Conrad30Year
+
+    other = UserFactory(email="bob@example.org", name="Bob Other")
+    today = MONDAY_7_NY.date()
+    db.session.add_all(
+        [
+            Conrad30Year(
+                state="TX",
+                fiscal_year=2026,
+                window_opens=today + timedelta(days=12),
+                window_closes=today + timedelta(days=40),
+                covering_member_id=member.id,
+            ),
+            Conrad30Year(
+                state="OH",
+                fiscal_year=2026,
+                window_opens=today + timedelta(days=45),  # too far off
+                covering_member_id=member.id,
+            ),
+            Conrad30Year(
+                state="NY",
+                fiscal_year=2026,
+                window_opens=today + timedelta(days=3),
+                covering_member_id=other.id,
+            ),
+        ]
+    )
+    db.session.commit()
+    digest = build_digest(member, MONDAY_7_NY)
+    assert [(w["state"], w["days"]) for w in digest.windows] == [("Texas", 12)]
+    dispatch_digests(MONDAY_7_NY)
+    mails = {m.to_email: m for m in db.session.scalars(sa.select(DevMail))}
+    text = mails[member.email].text_body
+    assert "CONRAD 30 WINDOWS OPENING IN YOUR STATES (1)" in text
+    assert "- Texas, FY2026: opens Mar 21 (in 12 days), closes Apr 18" in text
+    assert "Ohio" not in text and "New York" not in text
+    assert "opens Mar 12 (in 3 days)" in mails[other.email].text_body
