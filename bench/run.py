@@ -553,6 +553,12 @@ def main() -> None:
     ap.add_argument(
         "--interactions", type=int, default=None, help="generate fewer (default 500,000)"
     )
+    ap.add_argument(
+        "--db-prefix",
+        default=os.environ.get("CRM_BENCH_DB_PREFIX", "bench"),
+        help="names of the pristine databases (<prefix>_crm, <prefix>_baseline; default bench), "
+        "so checkouts sharing one PostgreSQL server keep their own",
+    )
     ap.add_argument("--regenerate", action="store_true", help="rebuild the pristine databases")
     ap.add_argument(
         "--app-root",
@@ -592,7 +598,7 @@ def main() -> None:
     try:
         for kind in args.dbs:
             db = Db("sqlite" if kind == "sqlite" else "postgresql", args.pg_url)
-            crm_db, h_db = f"bench_crm{suffix}", f"bench_baseline{suffix}"
+            crm_db, h_db = f"{args.db_prefix}_crm{suffix}", f"{args.db_prefix}_baseline{suffix}"
             prepare_crm(db, crm_db, args)
             if with_harness:
                 prepare_harness(db, h_db, scratch, args)

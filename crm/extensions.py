@@ -27,12 +27,18 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 def sqlite_pragmas(dbapi_connection, _record) -> None:
     """SQLite only: a write-ahead log, so pages are read while a contact is being logged, with
     fsync at checkpoints rather than every commit (safe against corruption; a power cut may lose
-    the last commits), and a wait for the write lock instead of "database is locked"."""
+    the last commits), and a wait for the write lock instead of "database is locked".
+
+    Reads through a memory map (up to 256 MB) and a 64 MB page cache per connection: on the
+    coalition-scale data (bench/) the directory, person page and dashboard cost 5-10 % less CPU
+    than with the defaults (no map, 2 MB cache); either one alone gained nothing measurable."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA mmap_size={256 * 1024 * 1024}")
+        cursor.execute(f"PRAGMA cache_size=-{64 * 1024}")  # negative: KiB
         cursor.close()
 
 

@@ -55,6 +55,29 @@ def office_groups(person_ids) -> dict[int, set[int]]:
     return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
 
 
+def office_of(person_id: int) -> sa.Select:
+    """office_groups() of one person as a select of ids, to read inside another statement."""
+    head = sa.func.coalesce(
+        sa.select(StaffRole.employer_id)
+        .where(
+            StaffRole.staff_id == person_id,
+            StaffRole.end_date.is_(None),
+            StaffRole.employer_id.is_not(None),
+        )
+        .order_by(StaffRole.id)
+        .limit(1)
+        .scalar_subquery(),
+        person_id,
+    )
+    return sa.union(
+        sa.select(sa.literal(person_id)),
+        sa.select(head),
+        sa.select(StaffRole.staff_id).where(
+            StaffRole.employer_id == head, StaffRole.end_date.is_(None)
+        ),
+    )
+
+
 def touch_due(last: datetime | None, cadence: int | None) -> date | None:
     """The day a touch is due: the last contact plus the cadence (None without either)."""
     return (last + timedelta(days=cadence)).date() if last and cadence else None

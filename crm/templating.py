@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 
 from flask import Flask, current_app, request
 from flask_login import current_user
+from jinja2 import FileSystemBytecodeCache
 from markupsafe import Markup, escape
 
 from crm import clock, models
@@ -137,3 +139,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    # Compiled templates kept on disk: a new worker (gunicorn restarts them) renders its first
+    # pages without compiling every template again. Autoescaping stays as Flask sets it.
+    cache_dir = os.path.join(app.instance_path, "jinja-cache")
+    os.makedirs(cache_dir, exist_ok=True)
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(cache_dir)

@@ -133,3 +133,44 @@ def test_holder_options_are_escaped(db, client, as_member, name):
     assert "<script>alert" not in page
     assert f'<option value="{holder.id}" selected>' in page
     assert "&lt;script&gt;" in page or "O&#39;Brien &amp; Sons" in page
+
+
+def test_the_audience_read_per_row_is_the_audience_read_as_a_set(db):
+    """Interaction.readable_by (per row, for reads of the rows) and in_audience (a set, for
+    counts) are one rule: every viewer gets the same contacts from both, and the dashboard's
+    team count (everyone's minus the hidden) agrees with counting what the viewer may read."""
+    import sqlalchemy as sa
+
+    from crm.main.services import dashboard_stats
+    from crm.models import Interaction
+
+    author, present, outsider = UserFactory(), UserFactory(), UserFactory()
+    coordinator = UserFactory(role="coordinator")
+    person = PersonFactory()
+    recent, old = NOW - timedelta(days=1), NOW - timedelta(days=40)
+    for when in (recent, old):
+        log(author, [person], when, members=[author.id])
+        log(author, [person], when, members=[author.id, present.id], private=True)
+        log(author, [person], when, members=[author.id], private=True)
+        gone = log(author, [person], when, members=[present.id], private=True)
+        delete_interaction(author, gone, NOW)
+    for viewer in (author, present, outsider, coordinator, None):
+        per_row = db.session.scalars(
+            sa.select(Interaction.id).where(Interaction.readable_by(viewer))
+        ).all()
+        as_set = db.session.scalars(
+            sa.select(Interaction.id).where(Interaction.in_audience(viewer))
+        ).all()
+        assert sorted(per_row) == sorted(as_set)
+    for viewer in (author, present, outsider, coordinator):
+        stats = dashboard_stats(viewer)
+        readable = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Interaction)
+            .where(
+                Interaction.readable_by(viewer),
+                Interaction.deleted_at.is_(None),
+                Interaction.occurred_at >= NOW - timedelta(days=30),
+            )
+        )
+        assert stats["team_30d"] == readable

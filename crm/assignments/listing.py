@@ -18,7 +18,7 @@ from crm.models import (
     Organization,
     User,
 )
-from crm.offices import office_groups
+from crm.offices import office_of
 from crm.pagination import Page, clamp_page
 
 
@@ -175,12 +175,11 @@ def office_choices() -> list:
 def open_for_person(person_id: int, viewer: User) -> list[Assignment]:
     """Open work on a person's page: assignments for the person or anyone in their office that
     the viewer may see."""
-    group = office_groups([person_id]).get(person_id, {person_id})
     return list(
         db.session.scalars(
             with_relations(
                 Assignment.visible_to(viewer)
-                .where(Assignment.active(), Assignment.person_id.in_(group))
+                .where(Assignment.active(), Assignment.person_id.in_(office_of(person_id)))
                 .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
             )
         )

@@ -129,10 +129,13 @@ def refresh_cadence(now: datetime) -> dict:
     return summary
 
 
-def settle_answered(actor: User, interaction: Interaction, now: datetime) -> list[Assignment]:
+def settle_answered(
+    actor: User, interaction: Interaction, now: datetime, office: list[int] | None = None
+) -> list[Assignment]:
     """Inside the logging transaction: a contact by anyone that moved a person's next touch past
-    a keep-in-touch follow-up's due date answers it, so it is marked done with this contact."""
-    ids = office_group(interaction.people)
+    a keep-in-touch follow-up's due date answers it, so it is marked done with this contact.
+    `office`: the contact's office_group, when the caller has it already."""
+    ids = office if office is not None else office_group(interaction.people)
     db.session.flush()
     answered = list(
         db.session.scalars(

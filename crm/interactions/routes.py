@@ -79,11 +79,11 @@ def quick_log():
         except DomainError as e:
             apply_to_form(form, e)
         else:
-            names = ", ".join(p.full_name for p in interaction.people)
-            flash(f"Logged your {interaction.kind.replace('_', ' ')} with {names}.", "success")
+            logged = services.logged_summary(interaction)
+            flash(f"Logged your {logged.kind.replace('_', ' ')} with {logged.names}.", "success")
             if form.follow_ups.data or form.custom_follow_up.data:
                 flash("Your follow-ups are on My work.", "info")
-            return redirect(url_for("interactions.show", interaction_id=interaction.id))
+            return redirect(url_for("interactions.show", interaction_id=logged.id))
     return render_form(
         "interactions/log.html",
         form=form,

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from crm import audit, authz
 from crm.assignments.followups import complete_with_contact, create_follow_ups
@@ -23,6 +22,7 @@ from crm.models import (
     Person,
     StaffRole,
     User,
+    interaction_issues,
     interaction_members,
     interaction_people,
 )
@@ -106,6 +106,9 @@ def log_interaction(
     check(data, now)
     try:
         interaction, notices = record_interaction(actor, data, now, submission_key)
+        summary = Logged(
+            interaction.id, interaction.kind, ", ".join(p.full_name for p in interaction.people)
+        )
         db.session.commit()
     except sa.exc.IntegrityError:
         # The same form was submitted twice at once and the other request won: its INSERT of the
@@ -116,7 +119,28 @@ def log_interaction(
             raise
         return existing
     dispatch(notices)
+    # Kept beside the mapped attributes, which the commit expired: the page after it names the
+    # contact without reloading it and its people.
+    interaction.logged = summary
     return interaction
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What was just logged, as the confirmation says it."""
+
+    id: int
+    kind: str
+    names: str
+
+
+def logged_summary(interaction: Interaction) -> Logged:
+    """The confirmation of a logged contact (read back when it was a repeated submission)."""
+    logged = getattr(interaction, "logged", None)
+    if logged is None:
+        names = ", ".join(p.full_name for p in interaction.people)
+        logged = Logged(interaction.id, interaction.kind, names)
+    return logged
 
 
 def with_submission_key(submission_key: str | None) -> Interaction | None:
@@ -148,7 +172,8 @@ def record_interaction(
         bills=bills,
     )
     db.session.add(interaction)
-    touch_people(people, data.occurred_at, interaction.named_author_id)
+    office = office_group(people)
+    touch_people(office, data.occurred_at, interaction.named_author_id)
     audit.record(
         actor, "create", interaction, after=audit.snapshot(interaction, AUDITED + LINKED), now=now
     )
@@ -159,7 +184,7 @@ def record_interaction(
         add_position(actor, entry, now, interaction)
     try:
         complete_with_contact(actor, interaction, data.complete_assignments, now)
-        settle_answered(actor, interaction, now)
+        settle_answered(actor, interaction, now, office)
         created = create_follow_ups(actor, interaction, data.follow_ups, now)
         notices = queue_notices(actor, created, now) if created else []
     except DomainError:
@@ -168,12 +193,12 @@ def record_interaction(
     return interaction, notices
 
 
-def touch_people(people: list[Person], when: datetime, by_user_id: int | None) -> None:
-    """Move last_contacted_at forward only: an older contact logged later never moves it back.
+def touch_people(ids: list[int], when: datetime, by_user_id: int | None) -> None:
+    """Move last_contacted_at forward only, for the people contacted and their offices
+    (office_group): an older contact logged later never moves it back.
 
     The comparison is in the UPDATE itself, so two members logging at once cannot regress it.
     """
-    ids = office_group(people)
     db.session.flush()
     db.session.execute(
         sa.update(Person)
@@ -337,8 +362,94 @@ def last_contact_with_office(person_id: int) -> LastContact | None:
     return LastContact(person, at, by, office_name)
 
 
-def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[Interaction]:
-    """The activity feed (or my own contacts), newest first, relations loaded in batches."""
+@dataclass(slots=True)
+class Ref:
+    """A name shown in a feed item, and the id its link needs."""
+
+    id: int
+    full_name: str
+
+    @property
+    def name(self) -> str:
+        return self.full_name
+
+
+@dataclass(slots=True)
+class FeedItem:
+    """A contact as feeds and timelines show it: the columns shown, not the ORM object with
+    its relationships (templates/_macros.html feed_items reads both alike)."""
+
+    id: int
+    kind: str
+    occurred_at: datetime
+    subject: str | None
+    private: bool
+    logged_by: Ref
+    people: list[Ref] = field(default_factory=list)
+    issues: list[Ref] = field(default_factory=list)
+
+
+FEED_COLUMNS = (
+    Interaction.id,
+    Interaction.kind,
+    Interaction.occurred_at,
+    Interaction.subject,
+    Interaction.private,
+    Interaction.logged_by_id,
+    User.name,
+)
+
+
+def feed_items(*selects: sa.Select) -> list[list[FeedItem]]:
+    """Each select of contacts (FEED_COLUMNS, in its order) as FeedItems, with the people
+    contacted and the issues discussed of all of them read in one more statement."""
+    lists = [
+        [
+            FeedItem(id_, kind, at, subject, private, Ref(by_id, by_name))
+            for id_, kind, at, subject, private, by_id, by_name in db.session.execute(stmt)
+        ]
+        for stmt in selects
+    ]
+    by_id: dict[int, list[FeedItem]] = {}
+    for items in lists:
+        for item in items:
+            by_id.setdefault(item.id, []).append(item)
+    if not by_id:
+        return lists
+    ip, ii = interaction_people, interaction_issues
+    links = sa.union_all(
+        sa.select(
+            ip.c.interaction_id, sa.literal("p"), Person.id, Person.full_name, Person.sort_name
+        )
+        .join(Person, Person.id == ip.c.person_id)
+        .where(ip.c.interaction_id.in_(list(by_id))),
+        sa.select(ii.c.interaction_id, sa.literal("i"), Issue.id, Issue.name, Issue.name)
+        .join(Issue, Issue.id == ii.c.issue_id)
+        .where(ii.c.interaction_id.in_(list(by_id))),
+    )
+    # The order the ORM relationships use: people by sort name, issues by name.
+    for interaction_id, what, ref_id, name, _key in sorted(
+        db.session.execute(links), key=lambda r: (r[4], r[2])
+    ):
+        ref = Ref(ref_id, name)
+        for item in by_id[interaction_id]:
+            (item.people if what == "p" else item.issues).append(ref)
+    return lists
+
+
+def feed_select(stmt: sa.Select) -> sa.Select:
+    """A select of contacts narrowed to the columns a feed shows, with the author's name."""
+    return stmt.with_only_columns(*FEED_COLUMNS).join(User, User.id == Interaction.logged_by_id)
+
+
+def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[FeedItem]:
+    """The activity feed (or my own contacts), newest first."""
+    (items,) = feed_items(recent_feed_select(viewer, limit=limit, mine=mine))
+    return items
+
+
+def recent_feed_select(viewer: User, *, limit: int = 20, mine: bool = False) -> sa.Select:
+    """recent_feed as a select for feed_items (the dashboard reads two feeds' links at once)."""
     newest = (Interaction.occurred_at.desc(), Interaction.id.desc())
     if mine:
         # The newest I logged and the newest I was present at, each read newest first from its
@@ -366,16 +477,7 @@ def recent_feed(viewer: User, *, limit: int = 20, mine: bool = False) -> list[In
         )
     else:
         stmt = Interaction.visible_to(viewer)
-    stmt = (
-        stmt.order_by(*newest)
-        .limit(limit)
-        .options(
-            joinedload(Interaction.logged_by),
-            selectinload(Interaction.people),
-            selectinload(Interaction.issues),
-        )
-    )
-    return list(db.session.scalars(stmt))
+    return feed_select(stmt).order_by(*newest).limit(limit)
 
 
 def picked_names() -> dict:

@@ -16,6 +16,7 @@ from crm.models.directory import (
     Person,
     StaffRole,
     fold,
+    seat_of,
 )
 from crm.models.events import AdvocacyDay, DayMeeting, DayTarget
 from crm.models.inbound import INBOUND_STATUSES, InboundMessage
@@ -108,6 +109,7 @@ __all__ = [
     "Office",
     "Organization",
     "Person",
+    "seat_of",
     "Position",
     "ReminderLog",
     "StaffRole",

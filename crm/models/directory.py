@@ -186,26 +186,38 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
     @property
     def seat(self) -> str:
         """e.g. "Senator, TX", "Rep. CA-12", "TN House District 93"."""
-        if self.kind != "legislator" or not self.state:
-            return self.title or ""
-        if not self.chamber:  # entered by hand with the chamber left blank: no "District None"
-            return f"{self.title or 'Legislator'}, {self.state}"
-        if self.level == "federal":
-            if self.chamber == "upper":
-                return f"U.S. Senator, {self.state}"
-            if not self.district:
-                return f"U.S. Rep. {self.state}"
-            return f"U.S. Rep. {self.state}-{'AL' if self.district == '0' else self.district}"
-        chamber = {"upper": "Senate", "unicameral": "Legislature"}.get(self.chamber, "House")
-        if self.chamber == "lower" and self.state in ASSEMBLY_STATES:
-            chamber = "Assembly"
-        if not self.district:
-            return f"{self.state} {chamber}"
-        return f"{self.state} {chamber} District {self.district}"
+        return seat_of(self.kind, self.level, self.chamber, self.state, self.district, self.title)
 
     @property
     def party_letter(self) -> str:
         return (self.party or "?")[0]
+
+
+def seat_of(
+    kind: str | None,
+    level: str | None,
+    chamber: str | None,
+    state: str | None,
+    district: str | None,
+    title: str | None,
+) -> str:
+    """A person's seat from its columns (Person.seat; lists that read rows, not objects)."""
+    if kind != "legislator" or not state:
+        return title or ""
+    if not chamber:  # entered by hand with the chamber left blank: no "District None"
+        return f"{title or 'Legislator'}, {state}"
+    if level == "federal":
+        if chamber == "upper":
+            return f"U.S. Senator, {state}"
+        if not district:
+            return f"U.S. Rep. {state}"
+        return f"U.S. Rep. {state}-{'AL' if district == '0' else district}"
+    house = {"upper": "Senate", "unicameral": "Legislature"}.get(chamber, "House")
+    if chamber == "lower" and state in ASSEMBLY_STATES:
+        house = "Assembly"
+    if not district:
+        return f"{state} {house}"
+    return f"{state} {house} District {district}"
 
 
 class Office(db.Model):

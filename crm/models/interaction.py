@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 from sqlalchemy.sql import Select
 
 from crm.extensions import db
@@ -117,6 +118,16 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
             postgresql_where=sa.text("private = true"),
             sqlite_where=sa.text("private = 1"),
         ),
+        # The private contacts by date: the dashboard subtracts those hidden from its viewer
+        # from the last 30 days' count, reading only these entries (Interaction.hidden_from).
+        sa.Index(
+            "ix_interactions_private_recent",
+            "occurred_at",
+            "deleted_at",
+            "logged_by_id",
+            postgresql_where=sa.text("private = true"),
+            sqlite_where=sa.text("private = 1"),
+        ),
         # Activity over time (reports, dashboard counts) read from the index alone (deleted_at is
         # in it so that SQLite sees the index covers the query).
         sa.Index(
@@ -139,21 +150,50 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
         `viewer=None` is the view of a member in no private contact's audience (what digests
         share between recipients)."""
         hidden = cls.hidden_from(viewer)
-        # NOT IN the few hidden ids (from the private contacts' partial index), not a test per
-        # row: counts over the log then still read only their covering indexes.
+        # NOT IN the hidden ids (from the private contacts' partial index), not a test per row:
+        # counts over a long stretch of the log (reports) then still read only their covering
+        # indexes. Reads that fetch the rows themselves use readable_by, the same rule per row.
         return sa.true() if hidden is None else cls.id.not_in(hidden)
 
     @classmethod
-    def involves(cls, viewer: User | None) -> sa.ColumnElement[bool]:
+    def readable_by(cls, viewer: User | None, entity=None) -> sa.ColumnElement[bool]:
+        """in_audience tested on each row: for reads that fetch the contacts' rows anyway (a
+        timeline, a feed, one contact), so the cost is the rows read, not every private contact
+        in the log. `entity` is an alias of Interaction (a correlated read of a source contact).
+        """
+        entity = cls if entity is None else entity
+        if viewer is not None and viewer.is_coordinator:
+            return sa.true()
+        return sa.or_(entity.private == sa.false(), cls.involves(viewer, entity))
+
+    @classmethod
+    def source_readable(
+        cls, interaction_id, viewer: User | None, *, live: bool
+    ) -> sa.ColumnElement[bool]:
+        """What is derived from a contact (a position, a follow-up) through the column
+        `interaction_id` may be read by the viewer: it names no contact, or one the viewer may
+        read (and, with `live`, not deleted). One indexed lookup of the source contact per
+        derived row, however many private contacts the log holds."""
+        source = source_contact()
+        conditions = [source.id == interaction_id, cls.readable_by(viewer, source)]
+        if live:
+            conditions.append(source.deleted_at.is_(None))
+        elif viewer is not None and viewer.is_coordinator:
+            return sa.true()
+        return sa.or_(interaction_id.is_(None), sa.exists().where(*conditions))
+
+    @classmethod
+    def involves(cls, viewer: User | None, entity=None) -> sa.ColumnElement[bool]:
         """The viewer logged the contact or was present (None: nobody)."""
         if viewer is None:
             return sa.false()
+        entity = cls if entity is None else entity
         # EXISTS, not IN: with IN, PostgreSQL hashes all the viewer's rows and may scan the log.
         present = sa.exists().where(
-            interaction_members.c.interaction_id == cls.id,
+            interaction_members.c.interaction_id == entity.id,
             interaction_members.c.user_id == viewer.id,
         )
-        return sa.or_(cls.logged_by_id == viewer.id, present)
+        return sa.or_(entity.logged_by_id == viewer.id, present)
 
     @classmethod
     def audience_of(cls, ids) -> Select:
@@ -170,7 +210,7 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
     @classmethod
     def visible_to(cls, viewer: User | None, *, include_deleted: bool = False) -> Select:
         """The contacts the viewer may see (not deleted ones, unless asked), as a select."""
-        stmt = sa.select(cls).where(cls.in_audience(viewer))
+        stmt = sa.select(cls).where(cls.readable_by(viewer))
         return stmt if include_deleted else stmt.where(cls.deleted_at.is_(None))
 
     @classmethod
@@ -187,14 +227,6 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
             .correlate(None)
         )
 
-    @classmethod
-    def not_counting_for(cls, viewer: User | None) -> Select:
-        """Ids of the contacts whose positions do not count for the viewer: deleted ones (read
-        from their partial index) and private ones outside the viewer's audience."""
-        deleted = sa.select(cls.id).where(cls.deleted_at.is_not(None)).correlate(None)
-        hidden = cls.hidden_from(viewer)
-        return deleted if hidden is None else sa.union(deleted, hidden)
-
     @property
     def named_author_id(self) -> int | None:
         """The author that records derived from this contact may name to everyone (a person's
@@ -203,6 +235,14 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
 
     def __repr__(self) -> str:
         return f"<Interaction {self.id} {self.kind} {self.occurred_at:%Y-%m-%d}>"
+
+
+@functools.cache
+def source_contact():
+    """The contact a derived row (position, follow-up) came from, in correlated reads
+    (Interaction.source_readable). Made once, after the mappers are configured: building an
+    alias costs more than the lookup it serves."""
+    return aliased(Interaction, name="source_contact")
 
 
 @event.listens_for(Session, "after_flush")

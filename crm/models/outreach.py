@@ -87,13 +87,13 @@ class Assignment(Timestamps, SoftDelete, Versioned, db.Model):
     @classmethod
     def readable_by(cls, viewer: User | None) -> sa.ColumnElement[bool]:
         """Assignments the viewer may see: all but the follow-ups of private contacts outside
-        the viewer's audience (Interaction.hidden_from), which only their assignee also sees."""
+        the viewer's audience (Interaction.source_readable), which only their assignee also
+        sees."""
         from crm.models.interaction import Interaction
 
-        hidden = Interaction.hidden_from(viewer)
-        if hidden is None:
+        if viewer is not None and viewer.is_coordinator:
             return sa.true()
-        clauses = [cls.from_interaction_id.is_(None), cls.from_interaction_id.not_in(hidden)]
+        clauses = [Interaction.source_readable(cls.from_interaction_id, viewer, live=False)]
         if viewer is not None:
             clauses.append(cls.assignee_id == viewer.id)
         return sa.or_(*clauses)

@@ -73,8 +73,13 @@ class Bill(Timestamps, db.Model):
 
     @property
     def label(self) -> str:
-        where = "" if self.jurisdiction == "US" else f"{self.jurisdiction} "
-        return f"{where}{self.number} ({self.session})"
+        return Bill.label_of(self.jurisdiction, self.number, self.session)
+
+    @staticmethod
+    def label_of(jurisdiction: str, number: str, session: str) -> str:
+        """e.g. "H.R. 1585 (119)", "TX HB 12 (89R)"."""
+        where = "" if jurisdiction == "US" else f"{jurisdiction} "
+        return f"{where}{number} ({session})"
 
 
 class Position(db.Model):
@@ -105,15 +110,12 @@ class Position(db.Model):
         that is not deleted and that the viewer may see (Interaction.in_audience). Everything
         that reads positions (current positions, history, commitments, changes) builds on it.
 
-        The excluded contacts are read once from the small partial indexes on deleted and
-        private contacts; a join to the whole log would make PostgreSQL hash every contact."""
+        Tested per position with one primary-key lookup of its contact: the cost follows the
+        positions read, not the number of deleted and private contacts in the log."""
         from crm.models.interaction import Interaction
 
         entity = cls if entity is None else entity  # an aliased Position, for correlated reads
-        return sa.or_(
-            entity.interaction_id.is_(None),
-            entity.interaction_id.not_in(Interaction.not_counting_for(viewer)),
-        )
+        return Interaction.source_readable(entity.interaction_id, viewer, live=True)
 
     @classmethod
     def visible_to(cls, viewer: User | None) -> Select:

@@ -9,14 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
 from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
 from crm.forms import US_STATES, strip_filter
+from crm.interactions.services import FeedItem, feed_items, feed_select
 from crm.models import (
+    CHAMBERS,
     Committee,
     CommitteeMembership,
     Interaction,
@@ -26,6 +28,7 @@ from crm.models import (
     StaffRole,
     User,
     interaction_people,
+    seat_of,
 )
 from crm.offices import touch_due
 from crm.pagination import Page, clamp_page
@@ -33,20 +36,96 @@ from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionHistory, person_positions, subject_choices
 
 
+@dataclass(slots=True)
+class DirectoryRow:
+    """One row of the directory: the columns it shows, with the seat worked out once."""
+
+    id: int
+    full_name: str
+    kind: str
+    party: str | None
+    party_label: str | None
+    in_office: bool
+    deleted_at: datetime | None
+    tier: str
+    seat: str
+    holder_name: str | None
+    last_contacted_at: datetime | None
+    last_by_name: str | None
+
+    @property
+    def party_letter(self) -> str:
+        return (self.party or "?")[0]
+
+
+HOLDER = sa.orm.aliased(User, name="holder")
+LAST_BY = sa.orm.aliased(User, name="last_by")
+DIRECTORY_COLUMNS = (
+    Person.id,
+    Person.full_name,
+    Person.kind,
+    Person.party,
+    Person.party_label,
+    Person.in_office,
+    Person.deleted_at,
+    Person.tier,
+    Person.level,
+    Person.chamber,
+    Person.state,
+    Person.district,
+    Person.title,
+    HOLDER.name.label("holder_name"),
+    Person.last_contacted_at,
+    LAST_BY.name.label("last_by_name"),
+)
+
+
+def directory_row(r: sa.Row) -> DirectoryRow:
+    seat = seat_of(r.kind, r.level, r.chamber, r.state, r.district, r.title)
+    return DirectoryRow(
+        r.id,
+        r.full_name,
+        r.kind,
+        r.party,
+        r.party_label,
+        r.in_office,
+        r.deleted_at,
+        r.tier,
+        seat,
+        r.holder_name,
+        r.last_contacted_at,
+        r.last_by_name,
+    )
+
+
 def list_people(
     flt: DirectoryFilter, *, page: int, per_page: int, now: datetime, viewer: User
 ) -> Page:
-    """One page of the directory: a count and one select, relations loaded in batches."""
-    base = flt.apply(sa.select(Person), now, viewer=viewer)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-    page = clamp_page(page, total, per_page)
-    stmt = (
-        flt.order(base)
-        .options(joinedload(Person.holder), joinedload(Person.last_contacted_by))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    """One page of the directory in one statement: the rows as the columns shown (not Person
+    objects with their relationships), and the total as a scalar subquery beside them. A page
+    past the end (no rows) costs a count and a second read of the last page."""
+    base = flt.apply(sa.select(Person.id), now, viewer=viewer)
+    total_q = sa.select(sa.func.count()).select_from(base.subquery())
+    rows_q = (
+        flt.order(flt.apply(sa.select(*DIRECTORY_COLUMNS), now, viewer=viewer))
+        .outerjoin(HOLDER, HOLDER.id == Person.holder_id)
+        .outerjoin(LAST_BY, LAST_BY.id == Person.last_contacted_by_id)
+        .add_columns(total_q.scalar_subquery())
     )
-    return Page(list(db.session.scalars(stmt)), total, page, per_page)
+    page = max(page, 1)
+    result = list(db.session.execute(rows_q.limit(per_page).offset((page - 1) * per_page)))
+    if result:
+        total = result[0][-1]
+    else:
+        total = db.session.scalar(total_q)
+        clamped = clamp_page(page, total, per_page)
+        if clamped != page and total:
+            result = list(
+                db.session.execute(rows_q.limit(per_page).offset((clamped - 1) * per_page))
+            )
+        page = clamped
+    items = [directory_row(r) for r in result]
+    return Page(items, total, page, per_page)
 
 
 CSV_COLUMNS = [
@@ -129,7 +208,13 @@ def search_people(q: str, limit: int = 12) -> list[Person]:
 
 def get_person(person_id: int, viewer: User) -> Person:
     person = db.session.get(
-        Person, person_id, options=[joinedload(Person.holder), joinedload(Person.organization)]
+        Person,
+        person_id,
+        options=[
+            joinedload(Person.holder),
+            joinedload(Person.organization),
+            joinedload(Person.offices),
+        ],
     )
     if person is None or (
         person.deleted_at is not None and not viewer.is_coordinator and not person.merged_into_id
@@ -149,7 +234,7 @@ class PersonPage:
     committees: list[CommitteeMembership]
     staff: list[StaffRole]
     employers: list[StaffRole]
-    timeline: list[Interaction]
+    timeline: list[FeedItem]
     timeline_total: int
     positions: list[PositionHistory]
     position_subjects: list[tuple[str, str]]
@@ -202,17 +287,10 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
             timeline_q.with_only_columns(Interaction.id).limit(TIMELINE_COUNT_CAP + 1).subquery()
         )
     )
-    timeline = list(
-        db.session.scalars(
-            timeline_q.order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
-            .options(
-                joinedload(Interaction.logged_by),
-                selectinload(Interaction.people),
-                selectinload(Interaction.members),
-                selectinload(Interaction.issues),
-            )
-            .limit(limit)
-        )
+    (timeline,) = feed_items(
+        feed_select(timeline_q)
+        .order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
+        .limit(limit)
     )
     return PersonPage(
         person,
@@ -346,50 +424,76 @@ def restore_person(actor: User, person: Person, now: datetime) -> None:
     db.session.commit()
 
 
-def filter_choices(flt: DirectoryFilter) -> dict:
-    """Options for the filter bar: committees, members, parties, issues: four queries.
+@dataclass
+class FilterChoices:
+    """Options of the filter bar. Committees and members come as (value, label) pairs for
+    templating.select_options: hundreds of <option>s cost a Jinja loop milliseconds a page."""
+
+    committees: list[tuple[int, str]]
+    members: list[tuple[int, str]]
+    parties: list[str]
+    issues: list[tuple[int, str]]
+
+
+def filter_choices(flt: DirectoryFilter) -> FilterChoices:
+    """Options for the filter bar: committees, members, parties, issues, in one statement.
 
     Committees are Congress's plus those of the state filtered on (and the one chosen): the
     legislatures together have about a thousand, too many to list, let alone render, each time.
     """
     jurisdictions = ["US", flt.state] if flt.state else ["US"]
-    committees = list(
-        db.session.execute(
-            sa.select(
-                Committee.id,
-                Committee.name,
-                Committee.jurisdiction,
-                Committee.chamber,
-                Committee.parent_id,
-                Committee.code,
-            )
-            .where(
-                Committee.active.is_(True),
-                sa.or_(Committee.jurisdiction.in_(jurisdictions), Committee.id == flt.committee),
-            )
-            .order_by(Committee.jurisdiction, Committee.chamber, Committee.name)
-        )
+    text = sa.String()
+    none = sa.cast(sa.null(), text)
+    committees = sa.select(
+        sa.literal("c").label("what"),
+        Committee.id,
+        Committee.name,
+        Committee.jurisdiction,
+        Committee.chamber,
+        Committee.parent_id,
+        Committee.code,
+    ).where(
+        Committee.active.is_(True),
+        sa.or_(Committee.jurisdiction.in_(jurisdictions), Committee.id == flt.committee),
     )
-    members = list(
-        db.session.execute(
-            sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
+    members = sa.select(
+        sa.literal("m"), User.id, User.name, none, none, sa.cast(sa.null(), sa.Integer), none
+    ).where(User.is_active.is_(True))
+    parties = (
+        sa.select(
+            sa.literal("p"),
+            sa.cast(sa.null(), sa.Integer),
+            Person.party,
+            none,
+            none,
+            sa.cast(sa.null(), sa.Integer),
+            none,
         )
+        .where(Person.party.is_not(None))
+        .distinct()
     )
-    parties = [
-        p
-        for (p,) in db.session.execute(
-            sa.select(Person.party)
-            .where(Person.party.is_not(None))
-            .distinct()
-            .order_by(Person.party)
-        )
-    ]
-    issues = list(
-        db.session.execute(
-            sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
-        )
-    )
-    return {"committees": committees, "members": members, "parties": parties, "issues": issues}
+    issues = sa.select(
+        sa.literal("i"), Issue.id, Issue.name, none, none, sa.cast(sa.null(), sa.Integer), none
+    ).where(Issue.active.is_(True))
+    choices = FilterChoices([], [], [], [])
+    rows = db.session.execute(sa.union_all(committees, members, parties, issues))
+    # Sorted here, as the four queries each sorted theirs: committees by jurisdiction, chamber
+    # and name; the rest by name.
+    for what, id_, name, jurisdiction, chamber, parent_id, code in sorted(
+        rows, key=lambda r: (r[0], r[3] or "", r[4] or "", r[2] or "", r[1] or 0)
+    ):
+        if what == "c":
+            sub = " · sub" if parent_id else ""
+            suffix = f" ({code})" if code else ""
+            label = f"{jurisdiction} {CHAMBERS.get(chamber, chamber)}{sub}: {name}{suffix}"
+            choices.committees.append((id_, label))
+        elif what == "m":
+            choices.members.append((id_, name))
+        elif what == "p":
+            choices.parties.append(name)
+        else:
+            choices.issues.append((id_, name))
+    return choices
 
 
 def person_form_choices() -> tuple[list, list]:

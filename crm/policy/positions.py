@@ -256,24 +256,22 @@ class PositionHistory:
 
 def person_positions(person_id: int, viewer: User | None) -> list[PositionHistory]:
     """A person's positions the viewer may see, grouped by issue or bill, each newest first:
-    one query."""
-    current_ids = sa.select(current_positions(person_ids=[person_id], viewer=viewer).c.id)
+    one query.
+
+    The rows are the counting ones in stated_order, so the first of each group is the one
+    current_positions() picks (the same rows, the same order), without a second window over
+    them."""
     stmt = (
-        counting(
-            sa.select(Position, Position.id.in_(current_ids).label("is_current")).where(
-                Position.person_id == person_id
-            ),
-            viewer,
-        )
+        counting(sa.select(Position).where(Position.person_id == person_id), viewer)
         .order_by(Position.issue_id, Position.bill_id, *stated_order())
         .options(
             joinedload(Position.issue), joinedload(Position.bill), joinedload(Position.recorded_by)
         )
     )
     groups: dict[tuple[str, int], PositionHistory] = {}
-    for position, is_current in db.session.execute(stmt):
-        position.is_current = bool(is_current)
+    for position in db.session.scalars(stmt):
         key = ("issue", position.issue_id) if position.issue_id else ("bill", position.bill_id)
+        position.is_current = key not in groups
         if key not in groups:
             subject = position.issue if position.issue_id else position.bill
             groups[key] = PositionHistory(subject, key[0])
@@ -300,14 +298,31 @@ def subject_label(subject: Issue | Bill) -> str:
 
 
 def subject_choices() -> list[tuple[str, str]]:
-    """Active issues, then bills, as (token, label) for the position forms: two queries."""
-    issues = db.session.execute(
-        sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
+    """Active issues, then bills, as (token, label) for the position forms: one query."""
+    none = sa.cast(sa.null(), sa.String)
+    issues = sa.select(
+        sa.literal(0).label("k"),
+        Issue.id,
+        Issue.name.label("name"),
+        none.label("jurisdiction"),
+        none.label("session"),
+        sa.literal(False).label("not_us"),
+    ).where(Issue.active.is_(True))
+    bills = sa.select(
+        sa.literal(1),
+        Bill.id,
+        Bill.number,
+        Bill.jurisdiction,
+        Bill.session,
+        Bill.jurisdiction != "US",
     )
-    bills = db.session.scalars(
-        sa.select(Bill).order_by(Bill.jurisdiction != "US", Bill.session.desc(), Bill.number)
+    rows = db.session.execute(
+        sa.union_all(issues, bills).order_by(sa.text("k, not_us, session DESC, name"))
     )
-    return [(f"i{i}", n) for i, n in issues] + [(f"b{b.id}", b.label) for b in bills]
+    return [
+        (f"i{id_}", name) if k == 0 else (f"b{id_}", Bill.label_of(jurisdiction, name, session))
+        for k, id_, name, jurisdiction, session, _not_us in rows
+    ]
 
 
 def has_position_on_issue(issue_id: int, stances, viewer: User | None) -> sa.ColumnElement[bool]:
