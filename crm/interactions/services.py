@@ -403,19 +403,24 @@ FEED_COLUMNS = (
 def feed_items(*selects: sa.Select) -> list[list[FeedItem]]:
     """Each select of contacts (FEED_COLUMNS, in its order) as FeedItems, with the people
     contacted and the issues discussed of all of them read in one more statement."""
-    lists = [
-        [
-            FeedItem(id_, kind, at, subject, private, Ref(by_id, by_name))
-            for id_, kind, at, subject, private, by_id, by_name in db.session.execute(stmt)
-        ]
-        for stmt in selects
-    ]
+    lists = [[feed_item(row) for row in db.session.execute(stmt)] for stmt in selects]
+    attach_links([item for items in lists for item in items])
+    return lists
+
+
+def feed_item(row) -> FeedItem:
+    """A row that starts with FEED_COLUMNS as a FeedItem (columns after them are ignored)."""
+    id_, kind, at, subject, private, by_id, by_name = row[:7]
+    return FeedItem(id_, kind, at, subject, private, Ref(by_id, by_name))
+
+
+def attach_links(items: list[FeedItem]) -> list[FeedItem]:
+    """Fill the items' people and issues, for all of them in one statement."""
     by_id: dict[int, list[FeedItem]] = {}
-    for items in lists:
-        for item in items:
-            by_id.setdefault(item.id, []).append(item)
+    for item in items:
+        by_id.setdefault(item.id, []).append(item)
     if not by_id:
-        return lists
+        return items
     ip, ii = interaction_people, interaction_issues
     links = sa.union_all(
         sa.select(
@@ -434,7 +439,7 @@ def feed_items(*selects: sa.Select) -> list[list[FeedItem]]:
         ref = Ref(ref_id, name)
         for item in by_id[interaction_id]:
             (item.people if what == "p" else item.issues).append(ref)
-    return lists
+    return items
 
 
 def feed_select(stmt: sa.Select) -> sa.Select:

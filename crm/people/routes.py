@@ -17,7 +17,6 @@ from crm.clock import utcnow
 from crm.errors import Conflict, DomainError, apply_to_form
 from crm.forms import EmptyForm, conflict_view
 from crm.ids import parse_id
-from crm.interactions.services import last_contact_with_office
 from crm.people import services
 from crm.people.filters import DirectoryFilter
 from crm.people.forms import PersonForm
@@ -74,11 +73,12 @@ def show(person_id: int):
 
 def render_person(person, **extra):
     """The person page; `extra` (a refused position form) is shown on it."""
+    data = services.person_page(person, current_user)
     return render_template(
         "people/show.html",
-        data=services.person_page(person, current_user),
+        data=data,
         person=person,
-        last=last_contact_with_office(person.id),
+        last=data.last,
         form=EmptyForm(),
         open_work=open_for_person(person.id, current_user),
         **extra,

@@ -6,17 +6,24 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
 from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
 from crm.forms import US_STATES, strip_filter
-from crm.interactions.services import FeedItem, feed_items, feed_select
+from crm.interactions.services import (
+    FEED_COLUMNS,
+    FeedItem,
+    LastContact,
+    Ref,
+    attach_links,
+    feed_item,
+)
 from crm.models import (
     CHAMBERS,
     Committee,
@@ -58,8 +65,8 @@ class DirectoryRow:
         return (self.party or "?")[0]
 
 
-HOLDER = sa.orm.aliased(User, name="holder")
-LAST_BY = sa.orm.aliased(User, name="last_by")
+HOLDER = aliased(User, name="holder")
+LAST_BY = aliased(User, name="last_by")
 DIRECTORY_COLUMNS = (
     Person.id,
     Person.full_name,
@@ -228,16 +235,50 @@ def get_person(person_id: int, viewer: User) -> Person:
 TIMELINE_COUNT_CAP = 200
 
 
+@dataclass(slots=True)
+class CommitteeRef:
+    id: int
+    display_name: str
+
+
+@dataclass(slots=True)
+class CommitteeSeat:
+    """A committee the person sits on, as the page shows it."""
+
+    committee_id: int
+    committee: CommitteeRef
+    role: str
+
+
+@dataclass(slots=True)
+class RoleRow:
+    """A staff role as the page shows it: the staffer, the employer (a person or an
+    organization), title, portfolio and end."""
+
+    staff: Ref | None
+    employer: Ref | None
+    organization: Ref | None
+    title: str | None
+    portfolio: str | None
+    start_date: date | None
+    end_date: date | None
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None
+
+
 @dataclass
 class PersonPage:
     person: Person
-    committees: list[CommitteeMembership]
-    staff: list[StaffRole]
-    employers: list[StaffRole]
+    committees: list[CommitteeSeat]
+    staff: list[RoleRow]
+    employers: list[RoleRow]
     timeline: list[FeedItem]
     timeline_total: int
     positions: list[PositionHistory]
     position_subjects: list[tuple[str, str]]
+    last: LastContact | None = None
 
     @property
     def timeline_count(self) -> str:
@@ -247,51 +288,182 @@ class PersonPage:
         return f"{self.timeline_total:,}"
 
 
+def office_select(person_id: int) -> sa.Select:
+    """The person's committees, staff, employers and the office's last contact, as one
+    statement of uniform rows: (what, ref_id, name, other_id, other_name, role, title,
+    portfolio, start_date, end_date, at)."""
+    parent = aliased(Committee)
+    staffer = aliased(Person)
+    boss = aliased(Person)
+    office = aliased(Person)
+    text, day = sa.String(), sa.Date()
+
+    def null(type_):
+        return sa.cast(sa.null(), type_)
+
+    committees = (
+        sa.select(
+            sa.literal("c"),
+            Committee.id,
+            Committee.name,
+            parent.id,
+            parent.name,
+            CommitteeMembership.role,
+            null(text),
+            null(text),
+            null(day),
+            null(day),
+            null(sa.DateTime(timezone=True)),
+        )
+        .join(Committee, Committee.id == CommitteeMembership.committee_id)
+        .outerjoin(parent, parent.id == Committee.parent_id)
+        .where(CommitteeMembership.person_id == person_id)
+    )
+    staff = (
+        sa.select(
+            sa.literal("s"),
+            staffer.id,
+            staffer.full_name,
+            null(sa.Integer()),
+            null(text),
+            null(text),
+            StaffRole.title,
+            StaffRole.portfolio,
+            StaffRole.start_date,
+            StaffRole.end_date,
+            null(sa.DateTime(timezone=True)),
+        )
+        .join(staffer, staffer.id == StaffRole.staff_id)
+        .where(StaffRole.employer_id == person_id)
+    )
+    employers = (
+        sa.select(
+            sa.literal("e"),
+            boss.id,
+            boss.full_name,
+            Organization.id,
+            Organization.name,
+            null(text),
+            StaffRole.title,
+            StaffRole.portfolio,
+            StaffRole.start_date,
+            StaffRole.end_date,
+            null(sa.DateTime(timezone=True)),
+        )
+        .outerjoin(boss, boss.id == StaffRole.employer_id)
+        .outerjoin(Organization, Organization.id == StaffRole.organization_id)
+        .where(StaffRole.staff_id == person_id)
+    )
+    # The office: the person, or the legislator a staffer works for (last_contact_with_office).
+    employer = (
+        sa.select(StaffRole.employer_id)
+        .where(
+            StaffRole.staff_id == person_id,
+            StaffRole.end_date.is_(None),
+            StaffRole.employer_id.is_not(None),
+        )
+        .order_by(StaffRole.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    last = (
+        sa.select(
+            sa.literal("l"),
+            office.id,
+            office.full_name,
+            User.id,
+            User.name,
+            null(text),
+            null(text),
+            null(text),
+            null(day),
+            null(day),
+            office.last_contacted_at,
+        )
+        .select_from(office)
+        .outerjoin(User, User.id == office.last_contacted_by_id)
+        .where(office.id == sa.func.coalesce(employer, person_id))
+    )
+    return sa.union_all(committees, staff, employers, last)
+
+
+def read_office(person: Person):
+    """office_select's rows as the page's committees, staff, employers and last contact."""
+    committees, staff, employers, last = [], [], [], None
+    for (
+        what,
+        ref_id,
+        name,
+        other_id,
+        other_name,
+        role,
+        title,
+        portfolio,
+        start,
+        end,
+        at,
+    ) in db.session.execute(office_select(person.id)):
+        if what == "c":
+            shown = f"{other_name}: {name}" if other_id else name
+            committees.append(
+                (
+                    (other_id is not None, name),
+                    CommitteeSeat(ref_id, CommitteeRef(ref_id, shown), role),
+                )
+            )
+        elif what == "l":
+            by = Ref(other_id, other_name) if other_id else None
+            last = LastContact(person, at, by, name)
+        else:
+            ref = Ref(ref_id, name) if ref_id else None
+            row = RoleRow(
+                ref if what == "s" else Ref(person.id, person.full_name),
+                ref if what == "e" else Ref(person.id, person.full_name),
+                Ref(other_id, other_name) if what == "e" and other_id else None,
+                title,
+                portfolio,
+                start,
+                end,
+            )
+            (staff if what == "s" else employers).append(row)
+    # The orders the page always had: committees before subcommittees, by name; current
+    # roles first, the latest start first.
+    committees.sort(key=lambda kv: kv[0])
+    roles = lambda r: (r.end_date is not None, -(r.start_date.toordinal() if r.start_date else 0))  # noqa: E731
+    return [c for _, c in committees], sorted(staff, key=roles), sorted(employers, key=roles), last
+
+
 def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
-    """Everything the person page shows, in a fixed number of queries."""
-    committees = list(
-        db.session.scalars(
-            sa.select(CommitteeMembership)
-            .join(Committee)
-            .where(CommitteeMembership.person_id == person.id)
-            .options(joinedload(CommitteeMembership.committee).joinedload(Committee.parent))
-            .order_by(Committee.parent_id.is_not(None), Committee.name)
-        )
-    )
-    staff = list(
-        db.session.scalars(
-            sa.select(StaffRole)
-            .where(StaffRole.employer_id == person.id)
-            .options(joinedload(StaffRole.staff))
-            .order_by(StaffRole.end_date.is_not(None), StaffRole.start_date.desc())
-        )
-    )
-    employers = list(
-        db.session.scalars(
-            sa.select(StaffRole)
-            .where(StaffRole.staff_id == person.id)
-            .options(joinedload(StaffRole.employer), joinedload(StaffRole.organization))
-            .order_by(StaffRole.end_date.is_not(None), StaffRole.start_date.desc())
-        )
-    )
+    """Everything the person page shows, in a fixed number of queries: the office (committees,
+    staff, employers, last contact) in one, the timeline with its count in one, the timeline's
+    people and issues in one, then positions and the position form's subjects."""
+    committees, staff, employers, last = read_office(person)
+    if person.deleted_at is not None:
+        last = None
     # Walked newest first along the person's (person_id, occurred_at) index: the cost is the
-    # page's 25 rows, not the person's whole history.
+    # first TIMELINE_COUNT_CAP + 1 visible rows (their count, for "200+"), of which the page
+    # shows `limit`, in one statement.
     link = interaction_people
-    timeline_q = (
+    newest = (
         Interaction.visible_to(viewer)
         .join(link, link.c.interaction_id == Interaction.id)
         .where(link.c.person_id == person.id)
-    )
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(
-            timeline_q.with_only_columns(Interaction.id).limit(TIMELINE_COUNT_CAP + 1).subquery()
-        )
-    )
-    (timeline,) = feed_items(
-        feed_select(timeline_q)
+        .with_only_columns(Interaction.id, link.c.occurred_at)
         .order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
+        .limit(TIMELINE_COUNT_CAP + 1)
+        .subquery()
+    )
+    stmt = (
+        sa.select(*FEED_COLUMNS, sa.func.count().over())
+        .select_from(Interaction)
+        .join(newest, newest.c.id == Interaction.id)
+        .join(User, User.id == Interaction.logged_by_id)
+        .order_by(newest.c.occurred_at.desc(), newest.c.id.desc())
         .limit(limit)
     )
+    rows = db.session.execute(stmt).all()
+    total = rows[0][-1] if rows else 0
+    timeline = attach_links([feed_item(row) for row in rows])
     return PersonPage(
         person,
         committees,
@@ -301,6 +473,7 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         total,
         person_positions(person.id, viewer),
         subject_choices(),
+        last,
     )
 
 
