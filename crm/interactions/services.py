@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm import audit, authz
 from crm.assignments.followups import complete_with_contact, create_follow_ups
 from crm.assignments.services import queue_notices
 from crm.cadence.services import settle_answered
+from crm.clock import utcnow
 from crm.email import dispatch
 from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
@@ -22,6 +24,7 @@ from crm.models import (
     Person,
     StaffRole,
     User,
+    interaction_bills,
     interaction_issues,
     interaction_members,
     interaction_people,
@@ -100,12 +103,13 @@ def log_interaction(
     actor: User, data: InteractionData, now: datetime, submission_key: str | None = None
 ) -> Interaction:
     """Record a contact. A repeated submission_key returns the first interaction, not a copy."""
-    existing = with_submission_key(submission_key)
-    if existing is not None:
-        return existing
+    found = load_for_log(data, submission_key)
+    if found.duplicate_id is not None:
+        return db.session.get(Interaction, found.duplicate_id)
     check(data, now)
+    found.raise_missing()
     try:
-        interaction, notices = record_interaction(actor, data, now, submission_key)
+        interaction, notices = record_interaction(actor, data, now, submission_key, found)
         summary = Logged(
             interaction.id, interaction.kind, ", ".join(p.full_name for p in interaction.people)
         )
@@ -123,6 +127,84 @@ def log_interaction(
     # contact without reloading it and its people.
     interaction.logged = summary
     return interaction
+
+
+@dataclass
+class Related:
+    """The records a new contact links, as load_for_log found them: the people (loaded), the
+    ids of members, issues and bills, and how many of each exist."""
+
+    people: list[Person]
+    wanted_people: int
+    member_ids: list[int]
+    issue_ids: list[int]
+    bill_ids: list[int]
+    found: dict[str, int] = field(default_factory=dict)
+    duplicate_id: int | None = None
+
+    def raise_missing(self) -> None:
+        """load_related's errors, in its order."""
+        if not self.wanted_people:
+            raise DomainError("Choose at least one person you contacted.", field="people")
+        if len(self.people) != self.wanted_people:
+            raise DomainError("One of the people chosen no longer exists.", field="people")
+        for name, ids in (
+            ("members", self.member_ids),
+            ("issues", self.issue_ids),
+            ("bills", self.bill_ids),
+        ):
+            if self.found.get(name, 0) != len(ids):
+                raise DomainError(f"One of the {name} chosen does not exist.", field=name)
+
+
+def load_for_log(data: InteractionData, submission_key: str | None) -> Related:
+    """In one statement: the people named (rows), how many of the members, issues and bills
+    named exist, and the contact already logged with this submission key."""
+    ids = list(dict.fromkeys(data.people))
+    related = Related(
+        [],
+        len(ids),
+        list(dict.fromkeys(data.members)),
+        list(dict.fromkeys(data.issues)),
+        list(dict.fromkeys(data.bills)),
+    )
+    if not ids:
+        existing = with_submission_key(submission_key)
+        related.duplicate_id = existing.id if existing is not None else None
+        return related
+
+    def how_many(model, wanted, *extra):
+        if not wanted:
+            return sa.literal(0)
+        return (
+            sa.select(sa.func.count())
+            .select_from(model)
+            .where(model.id.in_(wanted), *extra)
+            .scalar_subquery()
+        )
+
+    duplicate = (
+        sa.select(Interaction.id).where(Interaction.submission_key == submission_key)
+        if submission_key
+        else sa.select(sa.cast(sa.null(), sa.Integer))
+    ).scalar_subquery()
+    rows = db.session.execute(
+        sa.select(
+            Person,
+            duplicate,
+            how_many(User, related.member_ids, User.is_active.is_(True)),
+            how_many(Issue, related.issue_ids),
+            how_many(Bill, related.bill_ids),
+        ).where(Person.id.in_(ids), Person.deleted_at.is_(None))
+    ).all()
+    if not rows:  # nobody left to read the counts beside: the key alone
+        existing = with_submission_key(submission_key)
+        related.duplicate_id = existing.id if existing is not None else None
+        return related
+    related.people = [row[0] for row in rows]
+    related.duplicate_id, members, issues, bills = rows[0][1:]
+    related.found = {"members": members, "issues": issues, "bills": bills}
+    return related
 
 
 @dataclass(frozen=True)
@@ -152,10 +234,23 @@ def with_submission_key(submission_key: str | None) -> Interaction | None:
 
 
 def record_interaction(
-    actor: User, data: InteractionData, now: datetime, submission_key: str | None
+    actor: User,
+    data: InteractionData,
+    now: datetime,
+    submission_key: str | None,
+    related: Related | None = None,
 ) -> tuple[Interaction, list]:
     """The writes of log_interaction, uncommitted; returns the interaction and its notices."""
-    people, members, issues, bills = load_related(data)
+    if related is None:
+        people, members, issues, bills = load_related(data)
+        related = Related(
+            people,
+            len(people),
+            [m.id for m in members],
+            [i.id for i in issues],
+            [b.id for b in bills],
+        )
+    people = related.people
     interaction = Interaction(
         kind=data.kind,
         occurred_at=data.occurred_at,
@@ -166,17 +261,32 @@ def record_interaction(
         logged_by_id=actor.id,
         source=data.source,
         submission_key=submission_key,
-        people=people,
-        members=members,
-        issues=issues,
-        bills=bills,
     )
     db.session.add(interaction)
+    db.session.flush()
+    # The links inserted with their values (the people's and members' with the contact's time),
+    # one statement a table; the ORM is told the people are linked.
+    at, iid = data.occurred_at, interaction.id
+    conn = db.session.connection()
+    for table, key, ids, timed in (
+        (interaction_people, "person_id", [p.id for p in people], True),
+        (interaction_members, "user_id", related.member_ids, True),
+        (interaction_issues, "issue_id", related.issue_ids, False),
+        (interaction_bills, "bill_id", related.bill_ids, False),
+    ):
+        if ids:
+            extra = {"occurred_at": at} if timed else {}
+            conn.execute(sa.insert(table), [{"interaction_id": iid, key: i, **extra} for i in ids])
+    set_committed_value(interaction, "people", people)
     office = office_group(people)
     touch_people(office, data.occurred_at, interaction.named_author_id)
-    audit.record(
-        actor, "create", interaction, after=audit.snapshot(interaction, AUDITED + LINKED), now=now
-    )
+    after = audit.snapshot(interaction, (*AUDITED, "people"))
+    after |= {
+        "members": sorted(related.member_ids),
+        "issues": sorted(related.issue_ids),
+        "bills": sorted(related.bill_ids),
+    }
+    audit.record(actor, "create", interaction, after=after, now=now)
     # What a logged contact affects, in this order and in this transaction: the positions
     # stated, the logger's assignments it did, the keep-in-touch follow-ups it answered, and the
     # follow-ups asked for. Those features are called from here and never import back.
@@ -200,20 +310,28 @@ def touch_people(ids: list[int], when: datetime, by_user_id: int | None) -> None
     The comparison is in the UPDATE itself, so two members logging at once cannot regress it.
     """
     db.session.flush()
-    db.session.execute(
-        sa.update(Person)
-        .where(
-            Person.id.in_(ids),
-            sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when),
-        )
-        .values(last_contacted_at=when, last_contacted_by_id=by_user_id)
-        .execution_options(synchronize_session="fetch")
-    )
+    # One UPDATE over the office that moves only the rows this contact is newer for (the
+    # others keep their values, their updated_at included) and returns every row's cadence.
+    moved = sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when)
     rows = db.session.execute(
-        sa.select(Person.id, Person.last_contacted_at, Person.cadence_days).where(
-            Person.id.in_(ids), Person.cadence_days.is_not(None)
+        sa.update(Person)
+        .where(Person.id.in_(ids))
+        .values(
+            last_contacted_at=sa.case(
+                (moved, sa.literal(when, Person.last_contacted_at.type)),
+                else_=Person.last_contacted_at,
+            ),
+            last_contacted_by_id=sa.case(
+                (moved, sa.literal(by_user_id, sa.Integer)), else_=Person.last_contacted_by_id
+            ),
+            updated_at=sa.case(
+                (moved, sa.literal(utcnow(), Person.updated_at.type)), else_=Person.updated_at
+            ),
         )
+        .returning(Person.id, Person.last_contacted_at, Person.cadence_days)
+        .execution_options(synchronize_session="fetch")
     ).all()
+    rows = [row for row in rows if row.cadence_days is not None]
     if rows:  # one UPDATE however many people were contacted
         due = {person_id: touch_due(last, cadence) for person_id, last, cadence in rows}
         db.session.execute(

@@ -245,14 +245,23 @@ def source_contact():
     return aliased(Interaction, name="source_contact")
 
 
+def link_times_stale(obj: Interaction, new: bool) -> bool:
+    """Whether this flush wrote people or members links, or moved a stored contact, so the
+    links' copies of occurred_at need writing (the quick log inserts its links with the time)."""
+    state = sa.inspect(obj)
+    keys = ("people", "members") if new else ("occurred_at", "people", "members")
+    return any(state.attrs[key].history.has_changes() for key in keys)
+
+
 @event.listens_for(Session, "after_flush")
 def sync_link_times(session: Session, _context) -> None:
     """Copy occurred_at onto the people and members links of interactions this flush added or
     changed (every write path goes through a flush, so the copies cannot drift)."""
     changed = [
         {"iid": obj.id, "at": obj.occurred_at}
-        for obj in (*session.new, *session.dirty)
-        if isinstance(obj, Interaction) and obj.id is not None
+        for objs, new in ((session.new, True), (session.dirty, False))
+        for obj in objs
+        if isinstance(obj, Interaction) and obj.id is not None and link_times_stale(obj, new)
     ]
     if not changed:
         return
