@@ -207,7 +207,7 @@ def chunks(items: list, size: int):
 def name_keys(
     first: str | None, nickname: str | None, last: str | None, full: str | None
 ) -> set[str]:
-    """The folded names a person may be matched by: the full name, and first or nickname with last."""
+    """The folded names a person may be matched by: full name, and first or nickname with last."""
     keys = {fold(full)} if full else set()
     for given in (first, nickname):
         if given and last:
@@ -342,7 +342,7 @@ def plan_people(p: Plan) -> None:
 
 
 def existing_offices(snap: Snapshot, id_col) -> dict[int, list[dict]]:
-    """The imported kinds of office each already-imported person has, as field dicts, by person id."""
+    """Imported people's offices of the kinds this source owns, as field dicts, by person id."""
     rows = db.session.execute(
         sa.select(Office.person_id, *(getattr(Office, f) for f in OFFICE_FIELDS))
         .join(Person, Person.id == Office.person_id)
