@@ -128,8 +128,7 @@ def _add_user(
 
 
 class SignInRefused(DomainError):
-    """A sign-in that is refused (wrong password, locked, too many tries), with the message to
-    show."""
+    """A refused sign-in (wrong password, throttled, locked, deactivated), with its message."""
 
     pass
 
