@@ -57,6 +57,7 @@ class LinkStale(DomainError):
 
 
 def snooze_until(user: User, now: datetime) -> date:
+    """The day an email's snooze link snoozes to: a week from the user's today."""
     return clock.local_today(now, clock.user_zone(user.timezone)) + timedelta(days=7)
 
 
