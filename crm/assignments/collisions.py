@@ -35,7 +35,7 @@ class CollisionWarning(DomainError):
 
 @dataclass
 class Collision:
-    """Another member already on an office: an open assignment for it, or a contact this week."""
+    """Another member already on an office: an open assignment, or a contact in the last 7 days."""
 
     target_id: int
     user_id: int
