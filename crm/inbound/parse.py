@@ -221,7 +221,7 @@ def clean_filename(name: str | None) -> str | None:
 
 
 def part_text(part: EmailMessage) -> str:
-    """A text part's content as text with "\n" line ends (HTML turned into text; a broken charset
+    """A text part's content as text with LF line ends (HTML turned into text; a broken charset
     read as UTF-8)."""
     try:
         content = part.get_content()
