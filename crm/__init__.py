@@ -35,6 +35,7 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 
 
 def register_logging(app: Flask) -> None:
+    """Log at INFO, with secrets and personal data redacted."""
     from crm.redaction import install_log_redaction
 
     logging.basicConfig(level=logging.INFO)
@@ -52,6 +53,7 @@ def register_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    """Set up the database, migrations, sign-in, CSRF and Celery for the app."""
     from crm import models  # noqa: F401  (registers the tables)
     from crm.extensions import celery_init_app, csrf, db, login_manager, migrate
 
@@ -64,12 +66,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_access_control(app: Flask) -> None:
+    """Check each request's access (crm/authz.py)."""
     from crm import authz
 
     authz.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    """Add the `<id:...>` URL converter and every blueprint."""
     from crm.ids import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # `<id:...>`: before any rule is added
@@ -125,24 +129,28 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    """Add the template filters and globals."""
     from crm import templating
 
     templating.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:
+    """Render errors as pages (or JSON) of our own."""
     from crm import errors
 
     errors.init_app(app)
 
 
 def register_security_headers(app: Flask) -> None:
+    """Add the security headers to every response."""
     from crm import security
 
     security.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
+    """Add the `flask crm` commands."""
     from crm.commands import crm_cli
 
     app.cli.add_command(crm_cli)

@@ -55,6 +55,8 @@ def required_role(endpoint: str | None) -> str | None:
 
 
 def enforce_access():
+    """Before each request: send the signed-out to sign in, refuse a role too low (403), and send
+    who must set up two-factor sign-in to do so."""
     role = required_role(request.endpoint)
     if role is None:
         return None
@@ -80,6 +82,7 @@ def enforce_access():
 
 
 def session_ended_message(reason: str) -> str:
+    """What to tell a user whose session ended, idle ("idle") or at its maximum age."""
     cfg = current_app.config
     if reason == "idle":
         return (
@@ -90,6 +93,7 @@ def session_ended_message(reason: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    """Check access before every request."""
     app.before_request(enforce_access)
 
 
@@ -109,6 +113,7 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def can_edit_interaction(user: User, interaction: Interaction) -> bool:
+    """Whether the user may edit a contact: coordinators, and whoever logged it."""
     return user.is_coordinator or interaction.logged_by_id == user.id
 
 
@@ -118,6 +123,7 @@ def can_assign_to(user: User, assignee_id: int) -> bool:
 
 
 def can_reassign(user: User) -> bool:
+    """Whether the user may reassign assignments (coordinators)."""
     return user.is_coordinator
 
 

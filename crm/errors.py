@@ -73,6 +73,8 @@ PAGES = {
 
 
 def render_error(code: int, message: str | None = None):
+    """The error page for a status code (JSON when asked for), with our message or the default
+    one."""
     title, default = PAGES.get(code, PAGES[500])
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, message=message or default), code
@@ -82,6 +84,8 @@ def render_error(code: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    """Render CSRF failures, HTTP errors, stale edits (409) and unexpected errors (500, logged)
+    as our error pages."""
     from flask_wtf.csrf import CSRFError
     from werkzeug.exceptions import HTTPException
 

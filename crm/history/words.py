@@ -156,6 +156,7 @@ class Shown:
 
 
 def enum(label: str, choices: dict) -> Shown:
+    """A field whose values read as the labels in `choices`."""
     return Shown(label, "enum", choices)
 
 
@@ -322,6 +323,8 @@ def reference(table: str, name: str) -> str | None:
 
 @dataclass
 class Change:
+    """One field's change as words: its label and old and new values."""
+
     label: str
     old: str | None  # None: the record was created with this value
     new: str
@@ -412,6 +415,9 @@ class Names:
 
 
 def simple(*columns, render=lambda row: row[1]):
+    """A names loader for a table: `columns` (id first) of the rows with those ids, each rendered
+    to a name."""
+
     def load(names: Names, ids: list[int]) -> dict[int, str]:
         key = columns[0]
         rows = db.session.execute(sa.select(*columns).where(key.in_(ids)))
@@ -471,6 +477,7 @@ PAGES = {
 
 
 def shorten(text: str, limit: int = SHORT) -> str:
+    """The text on one line (whitespace collapsed), cut to `limit` with "…"."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
@@ -520,6 +527,8 @@ MERGE_SHOWN = {"merged_id": "Duplicate", "into": "Into"}
 
 
 def changes(row: AuditEntry, names: Names, tz: str) -> list[Change]:
+    """An audit row's changed fields as words (values alone for a creation or a merge), leaving
+    out what the reader may not see."""
     before, after = row.before or {}, row.after or {}
     if row.action in ("merge", "merged"):  # the kept values are on the surviving record
         out = [
@@ -549,6 +558,7 @@ def changes(row: AuditEntry, names: Names, tz: str) -> list[Change]:
 
 
 def actor_name(row: AuditEntry, users: dict[int, str]) -> str:
+    """Who did it: the member's name ("A former member" when gone), else the import or the CRM."""
     if row.actor_id is not None:
         return users.get(row.actor_id, "A former member")
     if row.action.startswith("import_"):
@@ -557,6 +567,7 @@ def actor_name(row: AuditEntry, users: dict[int, str]) -> str:
 
 
 def verb(row: AuditEntry) -> str:
+    """What was done to the record, as a verb phrase (e.g. "woke up" for a snooze cleared)."""
     if row.action == "create" and row.entity_type in CREATE_VERBS:
         return CREATE_VERBS[row.entity_type]
     if row.action == "snooze" and not (row.after or {}).get("snoozed_until"):
