@@ -51,6 +51,8 @@ from crm.models.system import (
 from crm.models.user import (
     ROLE_RANK,
     ROLES,
+    TOKEN_SCOPES,
+    ApiToken,
     RecoveryCode,
     SignInThrottle,
     User,
@@ -58,6 +60,8 @@ from crm.models.user import (
 )
 
 __all__ = [
+    "ApiToken",
+    "TOKEN_SCOPES",
     "NotDuplicate",
     "IntakeUpload",
     "SavedMapping",
