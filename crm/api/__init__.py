@@ -25,6 +25,29 @@ class CrmApi(Api):
     def _register_error_handlers(self):
         pass
 
+    def _register_responses(self):
+        """The responses flask-smorest documents by itself (422 of arguments, 412/428 of
+        ETags, the default error) as problem details, which is what crm.errors sends."""
+        import http
+
+        from flask_smorest.utils import prepare_response
+
+        from crm.api.problems import MEDIA_TYPE
+        from crm.api.schemas import Problem
+
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            error = status >= 400
+            if error:
+                response["schema"] = Problem
+            prepare_response(
+                response, self.spec, MEDIA_TYPE if error else self.DEFAULT_RESPONSE_CONTENT_TYPE
+            )
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "A problem (RFC 9457)", "schema": Problem}
+        prepare_response(response, self.spec, MEDIA_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
     def handle_http_exception(self, error):  # pragma: no cover - not registered
         return from_http_exception(error)
 

@@ -49,8 +49,6 @@ bp = Blueprint(
 bp.before_request(authenticate)
 bp.after_request(audit_write)
 
-ERRORS = {"default": {"description": "A problem (RFC 9457)", "schema": s.Problem}}
-
 
 def documented(*codes):
     def decorate(view):
