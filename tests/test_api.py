@@ -3,6 +3,8 @@ problem details, ETag and If-Match, cursors, the quick log's rules, and the audi
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import timedelta
 
 import pytest
@@ -12,6 +14,7 @@ from crm.api import tokens
 from crm.clock import utcnow
 from crm.models import ApiToken, AuditEntry, Interaction
 from tests.factories import InteractionFactory, PersonFactory, UserFactory
+from tests.helpers import free_port, own_redis_url
 
 PROBLEM = "application/problem+json"
 
@@ -229,3 +232,57 @@ def test_rate_limit_per_token_is_a_429_problem(member):
         resp = c.get("/api/v1/issues", headers=headers)
         assert resp.mimetype == PROBLEM and resp.get_json()["status"] == 429
         assert c.get("/api/v1/issues", headers=other).status_code == 200
+
+
+def redis_or_skip(url: str):
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Redis is not running on 127.0.0.1 (CRM_TEST_REDIS_URL)")
+    return client
+
+
+def test_rate_limit_counts_in_redis(member):
+    """The counters live in Redis (shared by every gunicorn worker), keyed by the token's
+    digest, never by the token itself."""
+    from crm import create_app
+
+    url = own_redis_url()
+    redis_client = redis_or_skip(url)
+    for key in redis_client.scan_iter("*crm-api*"):
+        redis_client.delete(key)
+    app = create_app("testing", API_RATE_LIMIT="2/minute", RATELIMIT_STORAGE_URI=url)
+    with app.app_context():
+        _, headers = make_token(member)
+        c = app.test_client()
+        # One budget per token across the API (not per endpoint).
+        codes = [c.get(u, headers=headers).status_code for u in ("/api/v1/issues", "/api/v1/bills")]
+        codes.append(c.get("/api/v1/people", headers=headers).status_code)
+        assert codes == [200, 200, 429]
+        keys = [k.decode() for k in redis_client.scan_iter("*crm-api*")]
+        assert keys and all("token:" in k for k in keys), keys
+        secret = headers["Authorization"].split()[1]
+        assert not any(secret in k for k in keys)
+
+
+def test_rate_limit_falls_back_to_memory_when_redis_is_down(member, caplog):
+    """Redis down (nothing listens on the port): calls still answer, still limited, and the
+    fallback is logged."""
+    from crm import create_app
+
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    app = create_app("testing", API_RATE_LIMIT="3/minute", RATELIMIT_STORAGE_URI=down)
+    with app.app_context(), caplog.at_level(logging.WARNING):
+        _, headers = make_token(member)
+        c = app.test_client()
+        codes = [c.get("/api/v1/issues", headers=headers).status_code for _ in range(5)]
+        assert not [code for code in codes if code >= 500], codes
+        assert codes[:3] == [200, 200, 200] and 429 in codes, codes
+    assert any("falling back" in r.getMessage().lower() for r in caplog.records), [
+        r.getMessage() for r in caplog.records
+    ]

@@ -86,7 +86,7 @@ def init_app(app: Flask) -> None:
     # One limiter per app (its storage is the app's): only the API is limited, per token, in
     # RATELIMIT_STORAGE_URI; when that Redis is down the counters live in memory (logged).
     limiter = Limiter(rate_limit_key, app=app, default_limits=[], in_memory_fallback_enabled=True)
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
+    limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
     app.extensions["api_limiter"] = limiter
     api.register_blueprint(bp)
     app.register_blueprint(docs_bp)
