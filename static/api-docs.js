@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", function () {
   window.SwaggerUIBundle({
     url: root.dataset.spec,
     domNode: root,
-    deepLinking: true,
+    deepLinking: false, // its links sit inside the toggle button (nested-interactive)
     tryItOutEnabled: false,
     persistAuthorization: false,
   });

@@ -286,3 +286,13 @@ def test_rate_limit_falls_back_to_memory_when_redis_is_down(member, caplog):
     assert any("falling back" in r.getMessage().lower() for r in caplog.records), [
         r.getMessage() for r in caplog.records
     ]
+
+
+def test_the_audit_page_names_the_token_in_words(client, auth, admin, member):
+    person = PersonFactory()
+    _, headers = make_token(member, ("read", "write"))
+    client.post("/api/v1/interactions", json={"people": [person.id]}, headers=headers)
+    auth.login(admin.email)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "called the API with" in page and "script" in page
+    assert "made" in page
