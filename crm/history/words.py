@@ -308,6 +308,7 @@ SHOWN: dict[str, dict[str, Shown]] = {
 TABLE_REFERENCES = {
     ("organizations", "parent_id"): "organizations",
     ("committees", "parent_id"): "committees",
+    ("api_tokens", "user_id"): "users",
 }
 
 
