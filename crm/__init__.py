@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.ids import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # `<id:...>`: before any rule is added
+    from crm import api
     from crm.admin.routes import bp as admin_bp
     from crm.assignments.routes import bp as assignments_bp
     from crm.assignments.routes import work_bp
@@ -126,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)
     app.register_blueprint(history_bp)
+    api.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm import create_app
+from crm.api.tokens import create_token as create_api_token
 from crm.assignments.followups import FollowUpRequest
 from crm.assignments.services import AssignmentData, create_assignment
 from crm.clock import utcnow
@@ -147,6 +148,7 @@ class Seed:
             "upload_id": 1,
             "item_id": self.inbound_id,
             "token": user.calendar_token,
+            "committee_id": 1,
         }
 
 
@@ -337,9 +339,10 @@ def read_everything(app, seed: Seed, user) -> dict[str, str]:
     """Every GET page, CSV, JSON and feed the user can reach, then every email they got."""
     client = app.test_client()
     AuthActions(client).login(user.email)
+    api = api_headers(user)  # the API reads with the user's token (sessions do not sign in there)
     seen = {}
     for url in urls_for(seed, user):
-        response = client.get(url)
+        response = client.get(url, headers=api if url.startswith("/api/") else {})
         assert response.status_code < 500, (url, response.status_code)
         seen[url] = as_text(response.data, response.mimetype)
     for mail in _db.session.scalars(sa.select(DevMail).where(DevMail.to_email == user.email)):
@@ -347,6 +350,54 @@ def read_everything(app, seed: Seed, user) -> dict[str, str]:
             f"{mail.subject}\n{mail.text_body}\n{mail.html_body}"
         )
     return seen
+
+
+def api_headers(user) -> dict:
+    _, secret = create_api_token(user, "privacy", ["read"], 7, utcnow())
+    return {"Authorization": f"Bearer {secret}"}
+
+
+API_LISTS = sorted(
+    rule for endpoint, rule in GET_RULES if endpoint.startswith("api.") and "<" not in rule
+)
+
+
+def test_an_outsiders_token_reads_every_api_list_and_finds_no_trace(app, db, seed):
+    """Every list of the API, walked to its end, and the private records by id, as the
+    outsider's token: none of the markers; the same lists as a coordinator's token show them
+    (the read is not vacuous)."""
+
+    def read_all(user) -> dict[str, str]:
+        client, headers, seen = app.test_client(), api_headers(user), {}
+        for rule in API_LISTS:
+            url, pages = rule + "?limit=200", 0
+            while url and pages < 50:
+                response = client.get(url, headers=headers)
+                assert response.status_code == 200, (url, response.get_json())
+                seen[url] = response.get_data(as_text=True)
+                cursor = response.get_json()["next_cursor"]
+                url = f"{rule}?limit=200&cursor={cursor}" if cursor else None
+                pages += 1
+        for url in (
+            f"/api/v1/interactions/{seed.interaction_id}",
+            f"/api/v1/assignments/{seed.follow_up_id}",
+            f"/api/v1/interactions?person_id={seed.person.id}",
+            f"/api/v1/positions?person_id={seed.person.id}",
+            f"/api/v1/people?position_issue={seed.issue_id}&position_stance=support",
+        ):
+            response = client.get(url, headers=headers)
+            seen[url] = f"{response.status_code} {response.get_data(as_text=True)}"
+        return seen
+
+    assert len(API_LISTS) >= 10
+    outsider = read_all(seed.outsider)
+    assert leaks(outsider) == []
+    assert outsider[f"/api/v1/interactions/{seed.interaction_id}"].startswith("404")
+    assert outsider[f"/api/v1/assignments/{seed.follow_up_id}"].startswith("404")
+    support = outsider[f"/api/v1/people?position_issue={seed.issue_id}&position_stance=support"]
+    assert seed.person.last_name not in support
+    found = {name for _, name in leaks(read_all(seed.coordinator))}
+    assert found == set(MARKERS), found
 
 
 def as_text(body: bytes, mimetype: str) -> str:

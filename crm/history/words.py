@@ -29,6 +29,7 @@ from crm.models import (
     STANCES,
     TIERS,
     AdvocacyDay,
+    ApiToken,
     Assignment,
     AuditEntry,
     Bill,
@@ -72,6 +73,7 @@ NOUNS = {
     "conrad30_years": ("Conrad 30 program year", "Conrad 30 program years"),
     "licensure_pathways": ("licensure pathway", "Licensure pathways"),
     "advocacy_days": ("advocacy day", "Advocacy days"),
+    "api_tokens": ("API token", "API tokens"),
 }
 
 # What an action reads as; create has a better verb for some records.
@@ -90,6 +92,9 @@ VERBS = {
     "invite": "sent an invitation",
     "update_profile": "updated the profile of",
     "regenerate_calendar_token": "made a new calendar link for",
+    "create_api_token": "made",
+    "revoke_api_token": "revoked",
+    "api_call": "called the API with",
     "unsubscribe": "unsubscribed",
     "resend": "queued again",
     "confirm_delivered": "confirmed the delivery of",
@@ -304,6 +309,7 @@ SHOWN: dict[str, dict[str, Shown]] = {
 TABLE_REFERENCES = {
     ("organizations", "parent_id"): "organizations",
     ("committees", "parent_id"): "committees",
+    ("api_tokens", "user_id"): "users",
 }
 
 
@@ -441,6 +447,7 @@ LOADERS = {
     "assignments": simple(Assignment.id, Assignment.title),
     "campaigns": simple(Campaign.id, Campaign.name),
     "committees": simple(Committee.id, Committee.name),
+    "api_tokens": simple(ApiToken.id, ApiToken.name),
     "follow_up_templates": simple(FollowUpTemplate.id, FollowUpTemplate.label),
     "import_runs": simple(
         ImportRun.id, ImportRun.kind, render=lambda r: f"{r[1].title()} import of run {r[0]}"

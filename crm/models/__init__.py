@@ -53,6 +53,8 @@ from crm.models.system import (
 from crm.models.user import (
     ROLE_RANK,
     ROLES,
+    TOKEN_SCOPES,
+    ApiToken,
     RecoveryCode,
     SignInThrottle,
     User,
@@ -62,6 +64,8 @@ from crm.models.user import (
 __all__ = [
     "INBOUND_STATUSES",
     "InboundMessage",
+    "ApiToken",
+    "TOKEN_SCOPES",
     "NotDuplicate",
     "IntakeUpload",
     "SavedMapping",
