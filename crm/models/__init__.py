@@ -38,6 +38,7 @@ from crm.models.outreach import (
     FollowUpTemplate,
 )
 from crm.models.policy import STANCES, Bill, Issue, Position, bill_issues
+from crm.models.search import SearchName, SearchText
 from crm.models.system import (
     NOTIFICATION_STATUSES,
     AuditEntry,
@@ -106,6 +107,8 @@ __all__ = [
     "Organization",
     "Person",
     "Position",
+    "SearchName",
+    "SearchText",
     "ReminderLog",
     "StaffRole",
     "User",
