@@ -83,7 +83,7 @@ def test_organizations_issues_bills_and_contacts_are_grouped_with_counts(db):
     counts = {g.kind: g.count for g in found.groups}
     assert counts == {"person": 0, "organization": 1, "interaction": 1, "issue": 0, "bill": 0}
     assert found.groups[1].items == [uscis]
-    assert [i.subject for i in services.search(member, "rural clin").groups[2].items] == [
+    assert [i.subject for i in services.search(member, "RURAL clinics").groups[2].items] == [
         "USCIS processing times"
     ]
     conrad = {g.kind: g.count for g in services.search(member, "conrad").groups}

@@ -4,7 +4,7 @@ one of folded text per interaction, kept right on every write by one flush hook 
 
 The tables are plain on both engines; what makes them searchable is engine-specific and lives
 outside the models (see SEARCH_DDL): SQLite gets FTS5 tables over them (trigram for names, word
-tokens with prefix indexes for texts) filled by triggers, PostgreSQL gets GIN indexes (pg_trgm
+tokens for texts) filled by triggers, PostgreSQL gets GIN indexes (pg_trgm
 for names, full-text for names and texts). Alembic's autogenerate ignores those (migrations/
 env.py: `include_search_object`)."""
 
@@ -303,14 +303,14 @@ def _sqlite_ddl(table: str, fts: str, key: str, column: str, options: str) -> li
 
 
 # Per table: names match by trigrams (substrings, and candidates for misspellings), texts by
-# words and word prefixes (the 2- and 3-letter prefix indexes keep "rur*" fast).
+# whole words (accents and case folded before they are stored).
 SEARCH_DDL = {
     "sqlite": {
         "search_names": _sqlite_ddl(
             "search_names", "search_fts_names", "id", "names", "tokenize='trigram'"
         ),
         "search_texts": _sqlite_ddl(
-            "search_texts", "search_fts_texts", "interaction_id", "body", "prefix='2 3'"
+            "search_texts", "search_fts_texts", "interaction_id", "body", "tokenize='unicode61'"
         ),
     },
     "postgresql": {
@@ -321,9 +321,13 @@ SEARCH_DDL = {
             "CREATE INDEX IF NOT EXISTS ix_search_fts_names_words ON search_names "
             "USING gin (to_tsvector('simple'::regconfig, names))",
         ],
+        # The words stored (generated) beside the text: a row's test is then a lookup, not a
+        # parse of its notes, whichever plan PostgreSQL picks.
         "search_texts": [
+            "ALTER TABLE search_texts ADD COLUMN IF NOT EXISTS search_fts_words tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
             "CREATE INDEX IF NOT EXISTS ix_search_fts_texts_words ON search_texts "
-            "USING gin (to_tsvector('simple'::regconfig, body))",
+            "USING gin (search_fts_words)",
         ],
     },
 }
@@ -345,7 +349,8 @@ def drop_search_structures(conn: sa.Connection, table: str) -> None:
 
 
 def is_search_structure(name: str | None) -> bool:
-    """The FTS5 tables (and their shadow tables) and GIN indexes the models do not declare."""
+    """The FTS5 tables (and their shadow tables), the GIN indexes and the generated words column
+    the models do not declare."""
     return bool(name) and (name.startswith("search_fts_") or name.startswith("ix_search_fts_"))
 
 

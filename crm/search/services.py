@@ -4,7 +4,7 @@ contacts the viewer may read (by subject and notes), from the index in crm/model
 Names match word by word from the start of a word ("Marsh, Elena", "Sen. Marsh", "RAY LUJ"); when
 nothing matches that way the query is taken as misspelt and close spellings are offered
 ("villareal" finds Villarreal), by pg_trgm similarity on PostgreSQL and trigram candidates scored
-with rapidfuzz on SQLite. Contacts match every word as a word prefix and are read through
+with rapidfuzz on SQLite. Contacts match every word as a whole word and are read through
 Interaction.visible_to: a private contact outside the viewer's audience is never a result, and
 never counted."""
 
@@ -128,21 +128,30 @@ def close_spellings(words: list[str], kinds: tuple[str, ...]) -> list[tuple[str,
     return [(kind, record_id) for _, kind, record_id in scored[:FUZZY_LIMIT]]
 
 
+WORDS_COLUMN = sa.literal_column("search_texts.search_fts_words")
+# Below this many matches a word is rare: its matches are read from the GIN index and sorted;
+# above it, the newest contacts are read in order until enough match.
+RARE = 2000
+
+
 def texts_matching(stmt: Select, words: list[str]) -> Select:
-    """Narrow a select over Interaction to those whose subject or notes have every word (as a
-    word or the start of one), newest logged first."""
+    """Narrow a select over Interaction to those whose subject or notes have every word (whole
+    words, accents and case folded), newest logged first.
+
+    Whole words, not prefixes: both engines then answer from their indexes and statistics (a
+    prefix has no frequency estimate on PostgreSQL, and makes SQLite merge whole doclists)."""
     if dialect() == "postgresql":
-        query = " & ".join(f"{w}:*" for w in words)
-        return (
-            stmt.join(SearchText, SearchText.interaction_id == Interaction.id)
-            .where(
-                sa.func.to_tsvector(SIMPLE, SearchText.body).op("@@")(
-                    sa.func.to_tsquery(SIMPLE, query)
-                )
-            )
-            .order_by(SearchText.interaction_id.desc())
+        matches = WORDS_COLUMN.op("@@")(sa.func.to_tsquery(SIMPLE, " & ".join(words)))
+        stmt = stmt.join(SearchText, SearchText.interaction_id == Interaction.id).where(matches)
+        found = sa.select(sa.func.count()).select_from(
+            sa.select(SearchText.interaction_id).where(matches).limit(RARE).subquery()
         )
-    query = " AND ".join(f'"{w}"*' for w in words)
+        if db.session.scalar(found) < RARE:
+            # "+ 0": not the primary key's order, so PostgreSQL reads the few matches from the
+            # GIN index instead of walking the log newest first looking for them.
+            return stmt.order_by((SearchText.interaction_id + 0).desc())
+        return stmt.order_by(SearchText.interaction_id.desc())
+    query = " AND ".join(f'"{w}"' for w in words)
     # Driven from the FTS table in rowid order: SQLite stops at the LIMIT instead of sorting
     # every match.
     return (
@@ -189,16 +198,17 @@ def named_group(kind: str, ids, limit: int) -> Group:
 
 def contacts_group(viewer: User, words: list[str], limit: int) -> Group:
     """Contacts the viewer may read whose subject or notes have the words (the count too is of
-    readable ones only)."""
+    readable ones only): one read of the newest ids up to the cap, then the few shown."""
     stmt = texts_matching(Interaction.visible_to(viewer), words)
-    ids = stmt.with_only_columns(Interaction.id).limit(COUNT_CAP + 1)
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
+    ids = db.session.scalars(stmt.with_only_columns(Interaction.id).limit(COUNT_CAP + 1)).all()
+    shown = ids[:limit]
     items = db.session.scalars(
-        stmt.options(selectinload(Interaction.people), joinedload(Interaction.logged_by)).limit(
-            limit
-        )
+        sa.select(Interaction)
+        .where(Interaction.id.in_(shown))
+        .order_by(Interaction.id.desc())
+        .options(selectinload(Interaction.people), joinedload(Interaction.logged_by))
     ).all()
-    return Group("interaction", list(items), count)
+    return Group("interaction", list(items), len(ids))
 
 
 def search(viewer: User, q: str, *, limit: int = 20) -> Results:

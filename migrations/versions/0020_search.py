@@ -2,7 +2,7 @@
 
 search_names holds the folded name forms of each person, organization, issue and bill;
 search_texts the folded subject and notes of each interaction. SQLite searches them through
-FTS5 tables (trigram for names, words with prefix indexes for texts) kept by triggers;
+FTS5 tables (trigram for names, words for texts) kept by triggers;
 PostgreSQL through GIN indexes (pg_trgm for names, full text for names and texts). The index is
 filled from the existing records.
 
