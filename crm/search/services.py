@@ -75,9 +75,11 @@ def dialect() -> str:
 # ---- matching, per engine ----
 
 
-def names_matching(kind: str, words: list[str]) -> Select:
-    """Record ids of one kind whose names have every word as the start of a word."""
-    stmt = sa.select(SearchName.record_id).where(SearchName.kind == kind)
+def names_matching(kind: str | None, words: list[str]) -> Select:
+    """(kind, record id) of names, of one kind or all, having every word as a word's start."""
+    stmt = sa.select(SearchName.kind, SearchName.record_id)
+    if kind:
+        stmt = stmt.where(SearchName.kind == kind)
     if dialect() == "postgresql":
         query = " & ".join(f"{w}:*" for w in words)
         return stmt.where(
@@ -93,14 +95,22 @@ def names_matching(kind: str, words: list[str]) -> Select:
     return stmt.where(SearchName.id.in_(fts))
 
 
+def ids_matching(kind: str, words: list[str]) -> Select:
+    return names_matching(kind, words).with_only_columns(SearchName.record_id)
+
+
 def close_spellings(words: list[str], kinds: tuple[str, ...]) -> list[tuple[str, int]]:
     """(kind, record id) of names spelt close to the query, best first."""
-    text = " ".join(words)
     if dialect() == "postgresql":
-        score = sa.func.word_similarity(text, SearchName.names)
+        # Every word close to one of the name's words (pg_trgm's word similarity, from the GIN
+        # trigram index), best overall first.
+        score = sum(sa.func.word_similarity(w, SearchName.names) for w in words)
         rows = db.session.execute(
             sa.select(SearchName.kind, SearchName.record_id)
-            .where(sa.literal(text).op("<%")(SearchName.names), SearchName.kind.in_(kinds))
+            .where(
+                *(sa.literal(w).op("<%")(SearchName.names) for w in words),
+                SearchName.kind.in_(kinds),
+            )
             .order_by(score.desc(), SearchName.id)
             .limit(FUZZY_LIMIT)
         )
@@ -134,29 +144,38 @@ WORDS_COLUMN = sa.literal_column("search_texts.search_fts_words")
 RARE = 2000
 
 
-def texts_matching(stmt: Select, words: list[str]) -> Select:
+def texts_matching(stmt: Select, words: list[str]) -> Select | None:
     """Narrow a select over Interaction to those whose subject or notes have every word (whole
-    words, accents and case folded), newest logged first.
+    words, accents and case folded), newest logged first; None when no text has them (then
+    nobody's visibility needs deciding).
 
     Whole words, not prefixes: both engines then answer from their indexes and statistics (a
     prefix has no frequency estimate on PostgreSQL, and makes SQLite merge whole doclists)."""
     if dialect() == "postgresql":
         matches = WORDS_COLUMN.op("@@")(sa.func.to_tsquery(SIMPLE, " & ".join(words)))
-        stmt = stmt.join(SearchText, SearchText.interaction_id == Interaction.id).where(matches)
-        found = sa.select(sa.func.count()).select_from(
-            sa.select(SearchText.interaction_id).where(matches).limit(RARE).subquery()
+        found = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                sa.select(SearchText.interaction_id).where(matches).limit(RARE).subquery()
+            )
         )
-        if db.session.scalar(found) < RARE:
+        if not found:
+            return None
+        stmt = stmt.join(SearchText, SearchText.interaction_id == Interaction.id).where(matches)
+        if found < RARE:
             # "+ 0": not the primary key's order, so PostgreSQL reads the few matches from the
             # GIN index instead of walking the log newest first looking for them.
             return stmt.order_by((SearchText.interaction_id + 0).desc())
         return stmt.order_by(SearchText.interaction_id.desc())
-    query = " AND ".join(f'"{w}"' for w in words)
+    matches = sa.literal_column("search_fts_texts").op("MATCH")(
+        " AND ".join(f'"{w}"' for w in words)
+    )
+    if db.session.scalar(sa.select(FTS_TEXTS.c.rowid).where(matches).limit(1)) is None:
+        return None
     # Driven from the FTS table in rowid order: SQLite stops at the LIMIT instead of sorting
     # every match.
     return (
         stmt.join(FTS_TEXTS, FTS_TEXTS.c.rowid == Interaction.id)
-        .where(sa.literal_column("search_fts_texts").op("MATCH")(query))
+        .where(matches)
         .order_by(FTS_TEXTS.c.rowid.desc())
     )
 
@@ -169,7 +188,7 @@ MODELS = {"person": Person, "organization": Organization, "issue": Issue, "bill"
 def live(kind: str, stmt: Select) -> Select:
     model = MODELS[kind]
     if kind == "person":
-        stmt = stmt.where(Person.deleted_at.is_(None)).options(joinedload(Person.organization))
+        stmt = stmt.where(Person.deleted_at.is_(None))
         return stmt.order_by(Person.in_office.desc(), Person.sort_name, Person.id)
     if kind == "organization":
         stmt = stmt.where(Organization.deleted_at.is_(None))
@@ -183,23 +202,31 @@ def named_group(kind: str, ids, limit: int) -> Group:
     """A group of people, organizations, issues or bills whose ids are in `ids` (a select of
     ids, or a list from close_spellings: kept in that order)."""
     model = MODELS[kind]
-    stmt = live(kind, sa.select(model).where(model.id.in_(ids)))
+    load = sa.select(model).options(joinedload(Person.organization)) if kind == "person" else None
+    load = load if load is not None else sa.select(model)
+    stmt = live(kind, load.where(model.id.in_(ids)))
     if isinstance(ids, list):
         order = {record_id: n for n, record_id in enumerate(ids)}
         items = sorted(
             db.session.scalars(stmt.limit(FUZZY_LIMIT)).unique(), key=lambda r: order[r.id]
         )
         return Group(kind, items[:limit], len(items))
-    count = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).limit(COUNT_CAP + 1).subquery())
-    )
-    return Group(kind, list(db.session.scalars(stmt.limit(limit)).unique()), count)
+    # The live ids in display order up to the cap (the count), then the rows shown.
+    found = db.session.scalars(
+        live(kind, sa.select(model.id).where(model.id.in_(ids))).limit(COUNT_CAP + 1)
+    ).all()
+    shown = found[:limit]
+    order = {record_id: n for n, record_id in enumerate(shown)}
+    items = db.session.scalars(live(kind, load.where(model.id.in_(shown)))).unique()
+    return Group(kind, sorted(items, key=lambda r: order[r.id]), len(found))
 
 
 def contacts_group(viewer: User, words: list[str], limit: int) -> Group:
     """Contacts the viewer may read whose subject or notes have the words (the count too is of
     readable ones only): one read of the newest ids up to the cap, then the few shown."""
     stmt = texts_matching(Interaction.visible_to(viewer), words)
+    if stmt is None:
+        return Group("interaction")
     ids = db.session.scalars(stmt.with_only_columns(Interaction.id).limit(COUNT_CAP + 1)).all()
     shown = ids[:limit]
     items = db.session.scalars(
@@ -217,8 +244,16 @@ def search(viewer: User, q: str, *, limit: int = 20) -> Results:
     groups = {kind: Group(kind) for kind in GROUPS}
     close = False
     if names:
+        # Which kinds have matches at all (one read of the small names index), then a read of
+        # each of those.
+        hit = set(
+            db.session.scalars(
+                names_matching(None, names).with_only_columns(SearchName.kind).distinct()
+            )
+        )
         for kind in MODELS:
-            groups[kind] = named_group(kind, names_matching(kind, names), limit)
+            if kind in hit:
+                groups[kind] = named_group(kind, ids_matching(kind, names), limit)
     if text:
         groups["interaction"] = contacts_group(viewer, text, limit)
     if names and not any(g.count for g in groups.values()):
@@ -237,7 +272,7 @@ def find_people(q: str, limit: int = 12) -> list[Person]:
     names = query_words(q)
     if not names:
         return []
-    group = named_group("person", names_matching("person", names), limit)
+    group = named_group("person", ids_matching("person", names), limit)
     if not group.count:
         ids = [i for _, i in close_spellings(names, ("person",))]
         group = named_group("person", ids, limit) if ids else group
@@ -249,7 +284,7 @@ def person_filter(q: str) -> sa.ColumnElement[bool]:
     names = query_words(q)
     if not names:
         return sa.false()
-    return Person.id.in_(names_matching("person", names))
+    return Person.id.in_(ids_matching("person", names))
 
 
 def rebuild() -> dict[str, int]:
