@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from crm.forms import strip_filter
+from crm.models import INTERACTION_KINDS
 from crm.search import services
 
 bp = Blueprint("search", __name__)
@@ -49,10 +50,11 @@ def suggestion(kind: str, record) -> dict:
             "detail": record.title,
             "url": url_for("bills.show", bill_id=record.id),
         }
+    when = f"{INTERACTION_KINDS.get(record.kind, record.kind)}, {record.occurred_at:%b %-d, %Y}"
+    names = ", ".join(p.full_name for p in record.people)
     return {
         "label": record.subject or "(no subject)",
-        "detail": f"{record.occurred_at:%b %-d, %Y} · "
-        + ", ".join(p.full_name for p in record.people),
+        "detail": f"{when} · {names}" if names else when,
         "url": url_for("interactions.show", interaction_id=record.id),
     }
 
