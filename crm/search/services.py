@@ -100,36 +100,41 @@ def ids_matching(kind: str, words: list[str]) -> Select:
 
 
 def close_spellings(words: list[str], kinds: tuple[str, ...]) -> list[tuple[str, int]]:
-    """(kind, record id) of names spelt close to the query, best first."""
+    """(kind, record id) of names spelt close to the query, best first: candidates sharing
+    trigrams with it from the index, then each scored the same way on both engines (for every
+    query word, the rapidfuzz ratio of the closest word of the name; their mean)."""
     if dialect() == "postgresql":
-        # Every word close to one of the name's words (pg_trgm's word similarity, from the GIN
-        # trigram index), best overall first.
+        # Names with a word close to every query word (pg_trgm word similarity from the GIN
+        # trigram index; a looser threshold than the default 0.6, which misses "adms" for
+        # Adams: the scoring below decides).
+        db.session.execute(sa.text("SET LOCAL pg_trgm.word_similarity_threshold = 0.3"))
         score = sum(sa.func.word_similarity(w, SearchName.names) for w in words)
-        rows = db.session.execute(
-            sa.select(SearchName.kind, SearchName.record_id)
+        stmt = (
+            sa.select(SearchName.kind, SearchName.record_id, SearchName.names)
             .where(
                 *(sa.literal(w).op("<%")(SearchName.names) for w in words),
                 SearchName.kind.in_(kinds),
             )
             .order_by(score.desc(), SearchName.id)
-            .limit(FUZZY_LIMIT)
         )
-        return [(k, i) for k, i in rows]
-    # SQLite: names sharing the most (rarest) trigrams with the query, then scored by rapidfuzz.
-    grams = {f" {w}"[k : k + 3] for w in words for k in range(len(w) - 1)}
-    grams = {g for g in grams if len(g) == 3}
-    if not grams:
-        return []
-    query = " OR ".join(f'"{g}"' for g in sorted(grams))
-    candidates = db.session.execute(
-        sa.select(SearchName.kind, SearchName.record_id, SearchName.names)
-        .join(FTS_NAMES, FTS_NAMES.c.rowid == SearchName.id)
-        .where(sa.literal_column("search_fts_names").op("MATCH")(query), SearchName.kind.in_(kinds))
-        .order_by(FTS_NAMES.c.rank)
-        .limit(400)
-    ).all()
+    else:
+        # Names sharing the most (rarest) trigrams with the query.
+        grams = {f" {w}"[k : k + 3] for w in words for k in range(len(w) - 1)}
+        grams = {g for g in grams if len(g) == 3}
+        if not grams:
+            return []
+        query = " OR ".join(f'"{g}"' for g in sorted(grams))
+        stmt = (
+            sa.select(SearchName.kind, SearchName.record_id, SearchName.names)
+            .join(FTS_NAMES, FTS_NAMES.c.rowid == SearchName.id)
+            .where(
+                sa.literal_column("search_fts_names").op("MATCH")(query),
+                SearchName.kind.in_(kinds),
+            )
+            .order_by(FTS_NAMES.c.rank)
+        )
     scored = []
-    for kind, record_id, names in candidates:
+    for kind, record_id, names in db.session.execute(stmt.limit(400)):
         doc = names.split()
         score = sum(max(fuzz.ratio(w, d) for d in doc) for w in words) / len(words)
         if score >= FUZZY_RATIO:
