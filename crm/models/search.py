@@ -164,26 +164,40 @@ def chunked(ids: Iterable[int], size: int = 1000) -> Iterator[list[int]]:
         yield ids[k : k + size]
 
 
-def write_names(conn: sa.Connection, kind: str, rows: list) -> None:
-    """Replace the names rows of these records (delete, then insert: one statement each)."""
-    if not rows:
-        return
-    table = SearchName.__table__
-    for part in chunked([r.id for r in rows]):
-        conn.execute(table.delete().where(table.c.kind == kind, table.c.record_id.in_(part)))
+def upsert(conn: sa.Connection, table: sa.Table, key: list[str], rows: list[dict], column: str):
+    """INSERT the rows, or update their text where the key exists: one statement."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
     conn.execute(
-        table.insert(),
-        [{"kind": kind, "record_id": r.id, "names": names_document(kind, r)} for r in rows],
+        stmt.on_conflict_do_update(index_elements=key, set_={column: stmt.excluded[column]}),
+        rows,
     )
 
 
+def write_names(conn: sa.Connection, kind: str, rows: list) -> None:
+    """Write (or rewrite) the names rows of these records."""
+    if rows:
+        upsert(
+            conn,
+            SearchName.__table__,
+            ["kind", "record_id"],
+            [{"kind": kind, "record_id": r.id, "names": names_document(kind, r)} for r in rows],
+            "names",
+        )
+
+
 def write_texts(conn: sa.Connection, rows: list) -> None:
-    if not rows:
-        return
-    table = SearchText.__table__
-    for part in chunked([r.id for r in rows]):
-        conn.execute(table.delete().where(table.c.interaction_id.in_(part)))
-    conn.execute(table.insert(), [{"interaction_id": r.id, "body": text_document(r)} for r in rows])
+    if rows:
+        upsert(
+            conn,
+            SearchText.__table__,
+            ["interaction_id"],
+            [{"interaction_id": r.id, "body": text_document(r)} for r in rows],
+            "body",
+        )
 
 
 def drop_from_index(conn: sa.Connection, kind: str, ids: list[int]) -> None:
