@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.people.routes import bp as people_bp
     from crm.policy.routes import bp as policy_bp
     from crm.reports.routes import bp as reports_bp
+    from crm.search.routes import bp as search_bp
     from crm.settings.routes import bp as settings_bp
 
     app.register_blueprint(main_bp)
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbound_bp, url_prefix="/inbound")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
+    app.register_blueprint(search_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(history_bp)
     api.init_app(app)

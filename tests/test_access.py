@@ -57,6 +57,8 @@ EXPECTED = {
     "people.index": "member",
     "people.export": "member",
     "people.search": "member",
+    "search.results": "member",
+    "search.suggest": "member",
     "people.show": "member",
     "people.create": "coordinator",
     "people.edit": "coordinator",

@@ -82,6 +82,10 @@ VARIANTS = {
         "?position_issue={issue_id}&position_stance=undecided",
     ],
     "people.search": ["?q={person_last}"],
+    # The private contact's subject and notes words, typed (lower case: the page repeats the
+    # query, which is no leak), and the contacted person's name.
+    "search.results": ["?q=zq1subjectmarker", "?q=zq2notesmarker", "?q={person_last}"],
+    "search.suggest": ["?q=zq1subjectmarker", "?q=zq2notesmarker", "?q={person_last}"],
     "interactions.quick_log": ["?person={person_id}"],
     "interactions.last_contact": ["?people={person_id}"],
     "policy.issue_whip": ["?sort=position", "?level=federal&chamber=upper&state=TX"],
@@ -488,6 +492,26 @@ def test_a_member_outside_the_audience_sees_no_trace_of_a_private_contact(app, d
     assert f"/interactions/{seed.interaction_id}" not in settled
     directory = client.get("/people/").get_data(as_text=True)
     assert f"by {seed.author.name}" not in directory  # (the holder filter lists every member)
+
+
+@pytest.mark.parametrize("q", ["zq1subjectmarker", "zq2notesmarker"])
+def test_search_shows_an_outsider_no_trace_of_a_private_contact_not_even_a_count(app, seed, q):
+    """Its subject and notes words find nothing for an outsider (no result, no count, no
+    group), and find it for its audience."""
+
+    def read(user):
+        client = app.test_client()
+        AuthActions(client).login(user.email)
+        page = client.get(f"/search?q={q}").get_data(as_text=True)
+        return page, client.get(f"/search/suggest?q={q}").get_json()["groups"]
+
+    page, groups = read(seed.outsider)
+    assert "Nothing found" in page and "Contacts" not in page
+    assert groups == []
+    for who in (seed.author, seed.present, seed.coordinator):
+        page, groups = read(who)
+        assert f"/interactions/{seed.interaction_id}" in page
+        assert [(g["label"], g["count"]) for g in groups] == [("Contacts", "1")]
 
 
 @pytest.mark.parametrize("who", ["author", "present", "coordinator", "admin"])

@@ -295,7 +295,7 @@ def test_quick_log_post_statements_do_not_grow_with_people(db, auth, as_member, 
     staff = current_staff(db, boss)
     many = post_log(auth, count_queries, [*rest, *staff], [as_member, *colleagues], issues)
     assert many.count == few.count, f"{few!r}\n{many!r}"
-    assert many.count <= 17, many
+    assert many.count <= 18, many  # 18: with the contact's words written to the search index
     db.session.expire_all()
     assert db.session.get(Person, boss.id).last_contacted_at is not None
     assert db.session.get(Person, boss.id).next_touch_due == date(2026, 12, 20)

@@ -35,6 +35,7 @@ from crm.models import (
     User,
 )
 from crm.models.directory import fold
+from crm.models.search import reindex
 
 HONORIFICS = re.compile(
     r"^(sen|senator|rep|representative|hon|honorable|dr|mr|mrs|ms|mx|prof|del|delegate)\.?\s+",
@@ -582,6 +583,7 @@ def write_history(actor: User, rows: list[RowPlan], now: datetime) -> int:
     for table, link_rows in links.items():
         if link_rows:
             db.session.execute(table.insert(), link_rows)
+    reindex(db.session.connection(), "interaction", ids)  # inserted around the ORM's hook
     db.session.execute(
         sa.insert(AuditEntry),
         [

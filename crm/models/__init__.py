@@ -40,6 +40,7 @@ from crm.models.outreach import (
     FollowUpTemplate,
 )
 from crm.models.policy import STANCES, Bill, Issue, Position, bill_issues
+from crm.models.search import SearchName, SearchText
 from crm.models.system import (
     NOTIFICATION_STATUSES,
     AuditEntry,
@@ -115,6 +116,8 @@ __all__ = [
     "Person",
     "seat_of",
     "Position",
+    "SearchName",
+    "SearchText",
     "ReminderLog",
     "StaffRole",
     "User",

@@ -20,9 +20,9 @@ from crm.models import (
     CommitteeMembership,
     Person,
     User,
-    fold,
 )
 from crm.policy.positions import has_position_on_issue
+from crm.search.services import person_filter
 
 SORTS = {
     "name": (Person.sort_name.asc(), Person.id.asc()),
@@ -116,9 +116,8 @@ class DirectoryFilter:
         stmt = stmt.where(Person.deleted_at.is_(None))
         if not self.include_out_of_office:
             stmt = stmt.where(Person.in_office.is_(True))
-        if self.q:
-            for word in fold(self.q).split()[:5]:
-                stmt = stmt.where(Person.search_name.contains(word, autoescape=True))
+        if self.q:  # every name form, from the search index (crm.search)
+            stmt = stmt.where(person_filter(self.q))
         for attr in ("kind", "level", "chamber", "party", "tier"):
             value = getattr(self, attr)
             if value:

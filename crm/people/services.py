@@ -34,6 +34,7 @@ from crm.offices import touch_due
 from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionHistory, person_positions, subject_choices
+from crm.search.services import find_people
 
 
 @dataclass(slots=True)
@@ -193,17 +194,8 @@ def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator
 
 
 def search_people(q: str, limit: int = 12) -> list[Person]:
-    """Autocomplete: name words in any order, in-office people first."""
-    flt = DirectoryFilter(q=strip_filter(q or "")[:100], include_out_of_office=True)
-    if not flt.q:
-        return []
-    stmt = (
-        flt.apply(sa.select(Person), None, viewer=None)  # no position filter here
-        .order_by(Person.in_office.desc(), Person.sort_name)
-        .options(joinedload(Person.organization))
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
+    """Autocomplete: people by any name form (the search index), in-office people first."""
+    return find_people(strip_filter(q or "")[:100], limit)
 
 
 def get_person(person_id: int, viewer: User) -> Person:

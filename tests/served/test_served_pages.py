@@ -27,6 +27,7 @@ NOT_PAGES = {
     "main.healthz",
     "main.readyz",
     "people.search",
+    "search.suggest",
     "interactions.last_contact",
     "imports.status",
     "imports.worker",
