@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.policy.routes import bp as policy_bp
     from crm.reports.routes import bp as reports_bp
     from crm.settings.routes import bp as settings_bp
+    from crm.tags.routes import bp as tags_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(digests_bp, url_prefix="/digest")
     app.register_blueprint(links_bp)
     app.register_blueprint(history_bp)
+    app.register_blueprint(tags_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -24,6 +24,7 @@ from crm.models import (
     IntakeUpload,
     Notification,
     Position,
+    Tag,
 )
 from tests.factories import (
     AssignmentFactory,
@@ -64,6 +65,14 @@ EXPECTED = {
     "organizations.edit": "coordinator",
     "organizations.retire": "coordinator",
     "organizations.reinstate": "coordinator",
+    "tags.index": "member",
+    "tags.create": "coordinator",
+    "tags.rename": "coordinator",
+    "tags.retire": "coordinator",
+    "tags.reinstate": "coordinator",
+    "tags.person": "member",
+    "tags.organization": "member",
+    "tags.interaction": "member",
     "interactions.quick_log": "member",
     "interactions.last_contact": "member",
     "interactions.show": "member",
@@ -264,8 +273,11 @@ def sample(db, coordinator):
         created_by_id=coordinator.id,
     )
     db.session.add(upload)
+    tag = Tag(name="Champion", name_key="champion")
+    db.session.add(tag)
     db.session.commit()
     return {
+        "tag_id": tag.id,
         "person_id": person.id,
         "org_id": organization.id,
         "interaction_id": interaction.id,

@@ -48,6 +48,14 @@ from crm.models.system import (
     Notification,
     ReminderLog,
 )
+from crm.models.tags import (
+    TAGGABLE,
+    SavedList,
+    Tag,
+    interaction_tags,
+    organization_tags,
+    person_tags,
+)
 from crm.models.user import (
     ROLE_RANK,
     ROLES,
@@ -58,6 +66,12 @@ from crm.models.user import (
 )
 
 __all__ = [
+    "TAGGABLE",
+    "SavedList",
+    "Tag",
+    "interaction_tags",
+    "organization_tags",
+    "person_tags",
     "NotDuplicate",
     "IntakeUpload",
     "SavedMapping",

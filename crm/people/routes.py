@@ -21,6 +21,7 @@ from crm.interactions.services import last_contact_with_office
 from crm.people import services
 from crm.people.filters import DirectoryFilter
 from crm.people.forms import PersonForm
+from crm.tags.services import tags_on
 from crm.views import csv_file, get_or_404, page_arg, render_form
 
 bp = Blueprint("people", __name__)
@@ -81,6 +82,7 @@ def render_person(person, **extra):
         last=last_contact_with_office(person.id),
         form=EmptyForm(),
         open_work=open_for_person(person.id, current_user),
+        tags=tags_on("person", person.id),
         **extra,
     )
 

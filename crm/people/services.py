@@ -31,6 +31,7 @@ from crm.offices import touch_due
 from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionHistory, person_positions, subject_choices
+from crm.tags.services import tag_choices
 
 
 def list_people(
@@ -70,6 +71,7 @@ CSV_COLUMNS = [
     ),
     ("Bioguide", lambda p: p.bioguide_id),
     ("Open States", lambda p: p.openstates_id),
+    ("Tags", lambda p: "; ".join(t.name for t in p.tags)),
 ]
 
 
@@ -101,7 +103,7 @@ def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator
     closed, so they read through a session of their own (closed when the stream ends). The
     statement, viewer included, is built now."""
     stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).options(
-        joinedload(Person.holder), joinedload(Person.organization)
+        joinedload(Person.holder), joinedload(Person.organization), selectinload(Person.tags)
     )
 
     def lines() -> Iterator[str]:
@@ -347,7 +349,7 @@ def restore_person(actor: User, person: Person, now: datetime) -> None:
 
 
 def filter_choices(flt: DirectoryFilter) -> dict:
-    """Options for the filter bar: committees, members, parties, issues: four queries.
+    """Options for the filter bar: committees, members, parties, issues, tags: five queries.
 
     Committees are Congress's plus those of the state filtered on (and the one chosen): the
     legislatures together have about a thousand, too many to list, let alone render, each time.
@@ -389,7 +391,13 @@ def filter_choices(flt: DirectoryFilter) -> dict:
             sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
         )
     )
-    return {"committees": committees, "members": members, "parties": parties, "issues": issues}
+    return {
+        "committees": committees,
+        "members": members,
+        "parties": parties,
+        "issues": issues,
+        "tags": tag_choices(),
+    }
 
 
 def person_form_choices() -> tuple[list, list]:

@@ -78,6 +78,13 @@ SUBMITTED_BY = {
     "organizations.reinstate": "test_organization_forms",
     "duplicates.merge": "test_duplicate_forms",
     "duplicates.not_duplicate": "test_duplicate_forms",
+    "tags.create": "test_tag_forms",
+    "tags.rename": "test_tag_forms",
+    "tags.retire": "test_tag_forms",
+    "tags.reinstate": "test_tag_forms",
+    "tags.person": "test_tag_forms",
+    "tags.organization": "test_tag_forms",
+    "tags.interaction": "test_tag_forms",
     "intake.upload": "test_intake_forms",
     "intake.mapping": "test_intake_forms",
     "intake.check": "test_intake_forms",
@@ -651,3 +658,59 @@ def test_intake_forms(driver, tmp_path):
     person = db.session.scalars(db.select(Person).where(Person.email == "grace@example.org")).one()
     assert (person.full_name, person.state) == ("Grace Hopper", "TX")
     d.done("test_intake_forms")
+
+
+def test_tag_forms(driver):
+    from crm.extensions import db
+    from crm.models import Person, Tag, User, interaction_tags, organization_tags, person_tags
+    from tests.factories import InteractionFactory, OrganizationFactory
+
+    d = driver("coordinator")
+    d.go("/tags/")
+    d.page.get_by_label("Tag name").fill("Conrad 30 champion")
+    d.submit("tags.create", d.form("/tags/new"))
+    assert "Added the tag" in d.flash()
+    tag = db.session.scalars(db.select(Tag)).one()
+    d.page.get_by_label("New name for Conrad 30 champion").fill("Conrad 30 champions")
+    d.submit("tags.rename", d.form(f"/tags/{tag.id}/rename"))
+    d.submit("tags.retire", d.form(f"/tags/{tag.id}/retire"))
+    d.submit("tags.reinstate", d.form(f"/tags/{tag.id}/reinstate"))
+    db.session.expire_all()
+    assert (tag.name, tag.retired_at) == ("Conrad 30 champions", None)
+    # A member tags a person, an organization and a contact from their pages.
+    m = driver("member")
+    person_id = m.world.people["Cruz"]
+    org = OrganizationFactory(name="USCIS")
+    contact = InteractionFactory(
+        logged_by=db.session.get(User, m.world.users["member"]),
+        people=[db.session.get(Person, person_id)],
+    )
+    for path, endpoint, table, column, record in (
+        (f"/people/{person_id}", "tags.person", person_tags, "person_id", person_id),
+        (
+            f"/organizations/{org.id}",
+            "tags.organization",
+            organization_tags,
+            "organization_id",
+            org.id,
+        ),
+        (
+            f"/interactions/{contact.id}",
+            "tags.interaction",
+            interaction_tags,
+            "interaction_id",
+            contact.id,
+        ),
+    ):
+        m.go(path)
+        m.page.get_by_label("Add a tag").select_option(label="Conrad 30 champions")
+        m.submit(endpoint, m.form(f"{path}/tags"))
+        assert "Tagged" in m.flash()
+        assert db.session.execute(db.select(table).where(table.c[column] == record)).all() == [
+            (record, tag.id)
+        ]
+    m.page.get_by_role("button", name="Remove the tag Conrad 30 champions").click()
+    m.page.wait_for_load_state("load")
+    assert "Took off" in m.flash()
+    d.submitted |= m.submitted
+    d.done("test_tag_forms")
