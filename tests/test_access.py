@@ -24,6 +24,8 @@ from crm.models import (
     IntakeUpload,
     Notification,
     Position,
+    SavedList,
+    StaffRole,
     Tag,
 )
 from tests.factories import (
@@ -73,6 +75,15 @@ EXPECTED = {
     "tags.person": "member",
     "tags.organization": "member",
     "tags.interaction": "member",
+    "lists.create": "member",
+    "lists.open": "member",
+    "lists.export": "member",
+    # The sample list is shared by the coordinator: a member deletes only their own lists
+    # (tests/test_lists.py).
+    "lists.delete": "coordinator",
+    "staff.add": "coordinator",
+    "staff.end": "coordinator",
+    "staff.move": "coordinator",
     "interactions.quick_log": "member",
     "interactions.last_contact": "member",
     "interactions.show": "member",
@@ -274,9 +285,16 @@ def sample(db, coordinator):
     )
     db.session.add(upload)
     tag = Tag(name="Champion", name_key="champion")
-    db.session.add(tag)
+    saved = SavedList(name="Texas", query="state=TX", owner_id=coordinator.id, shared=True)
+    staffer = PersonFactory(kind="staff")
+    db.session.add_all([tag, saved])
+    db.session.flush()
+    role = StaffRole(staff_id=staffer.id, organization_id=organization.id, title="Health LA")
+    db.session.add(role)
     db.session.commit()
     return {
+        "role_id": role.id,
+        "list_id": saved.id,
         "tag_id": tag.id,
         "person_id": person.id,
         "org_id": organization.id,

@@ -80,6 +80,7 @@ VARIANTS = {
         "?position_issue={issue_id}&position_stance=undecided",
     ],
     "people.search": ["?q={person_last}"],
+    "tags.index": [""],
     "interactions.quick_log": ["?person={person_id}"],
     "interactions.last_contact": ["?people={person_id}"],
     "policy.issue_whip": ["?sort=position", "?level=federal&chamber=upper&state=TX"],
@@ -143,6 +144,9 @@ class Seed:
             "run_id": 1,
             "mail_id": 1,
             "upload_id": 1,
+            "list_id": 1,
+            "role_id": 1,
+            "tag_id": 1,
             "token": user.calendar_token,
         }
 

@@ -44,6 +44,7 @@ from crm.models import (
     Organization,
     Person,
     Position,
+    SavedList,
     User,
 )
 
@@ -136,6 +137,7 @@ REFERENCES = {
     "interaction_id": "interactions",
     "completed_interaction_id": "interactions",
     "from_interaction_id": "interactions",
+    "saved_list_id": "saved_lists",
 }
 LIST_REFERENCES = {
     "issues": "issues",
@@ -240,6 +242,7 @@ SHOWN: dict[str, dict[str, Shown]] = {
         "ends_on": Shown("Ends", "date"),
         "status": enum("Status", CAMPAIGN_STATUSES),
         "target_filter": Shown("Targets", "json"),
+        "saved_list_id": Shown("Targets from the saved list"),
     },
     "bills": {
         "jurisdiction": Shown("Jurisdiction"),
@@ -434,6 +437,7 @@ LOADERS = {
     ),
     "assignments": simple(Assignment.id, Assignment.title),
     "campaigns": simple(Campaign.id, Campaign.name),
+    "saved_lists": simple(SavedList.id, SavedList.name),
     "committees": simple(Committee.id, Committee.name),
     "follow_up_templates": simple(FollowUpTemplate.id, FollowUpTemplate.label),
     "import_runs": simple(

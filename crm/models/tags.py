@@ -104,3 +104,7 @@ class SavedList(Timestamps, db.Model):
     def visible_to(cls, viewer) -> Select:
         """The lists a user may open: their own and the shared ones."""
         return sa.select(cls).where(sa.or_(cls.shared.is_(True), cls.owner_id == viewer.id))
+
+    def changeable_by(self, user) -> bool:
+        """Its owner, or a coordinator for a shared list."""
+        return self.owner_id == user.id or (self.shared and user.is_coordinator)

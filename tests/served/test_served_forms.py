@@ -85,6 +85,11 @@ SUBMITTED_BY = {
     "tags.person": "test_tag_forms",
     "tags.organization": "test_tag_forms",
     "tags.interaction": "test_tag_forms",
+    "lists.create": "test_list_forms",
+    "lists.delete": "test_list_forms",
+    "staff.add": "test_staff_forms",
+    "staff.end": "test_staff_forms",
+    "staff.move": "test_staff_forms",
     "intake.upload": "test_intake_forms",
     "intake.mapping": "test_intake_forms",
     "intake.check": "test_intake_forms",
@@ -714,3 +719,76 @@ def test_tag_forms(driver):
     assert "Took off" in m.flash()
     d.submitted |= m.submitted
     d.done("test_tag_forms")
+
+
+def test_list_forms(driver):
+    from crm.extensions import db
+    from crm.models import Campaign, SavedList
+
+    d = driver("coordinator")
+    d.go("/people/?state=TX&chamber=upper")
+    d.page.get_by_label("Name of the list").fill("Texas senators")
+    d.page.get_by_label("Share with everyone").check()
+    d.submit("lists.create", d.form("/lists/"))
+    assert "Saved the list" in d.flash()
+    saved = db.session.scalars(db.select(SavedList)).one()
+    assert (saved.query, saved.shared) == ("chamber=upper&state=TX", True)
+    # Opened in one click from the directory: its filters, as the directory is today.
+    d.go("/people/")
+    d.page.get_by_role("link", name="Texas senators shared", exact=True).click()
+    d.page.wait_for_load_state("load")
+    rows = d.page.locator("table.directory tbody tr").all_inner_texts()
+    assert sorted(r.split()[1] for r in rows) == ["Cornyn", "Cruz"], rows
+    # A campaign from it follows it.
+    d.page.get_by_role("link", name="Campaign for this list").click()
+    d.page.get_by_label("Campaign name").fill("Texas senators push")
+    d.page.get_by_role("button", name=re.compile("Save campaign")).click()
+    d.page.wait_for_load_state("load")
+    campaign = db.session.scalars(db.select(Campaign).where(Campaign.name == "Texas senators push"))
+    assert campaign.one().saved_list_id == saved.id
+    d.go("/people/")
+    d.submit("lists.delete", d.form(f"/lists/{saved.id}/delete"))
+    assert "Deleted the list" in d.flash()
+    d.done("test_list_forms")
+
+
+def test_staff_forms(driver):
+    from crm.extensions import db
+    from crm.models import StaffRole
+    from tests.factories import OrganizationFactory, PersonFactory
+
+    d = driver("coordinator")
+    hrsa = OrganizationFactory(name="HHS HRSA")
+    uscis = OrganizationFactory(name="USCIS")
+    staffer = PersonFactory(kind="official", first_name="Ada", last_name="Okafor", state=None)
+    # From the office's page: add a staffer.
+    d.go(f"/organizations/{hrsa.id}")
+    d.page.get_by_role("link", name="Add a staffer").click()
+    d.page.get_by_label("Staffer").select_option(label="Ada Okafor")
+    d.page.get_by_label("Portfolio").fill("workforce, Conrad 30")
+    d.page.get_by_label("Started").fill("2025-09-01")
+    d.submit("staff.add", d.form())
+    assert d.page.url.removeprefix(d.served.base) == f"/organizations/{hrsa.id}"
+    role = db.session.scalars(db.select(StaffRole).where(StaffRole.staff_id == staffer.id)).one()
+    # From the person's page: move them, then end the new role.
+    d.go(f"/people/{staffer.id}")
+    d.page.get_by_role("link", name="Move").click()
+    d.page.get_by_label("Office").select_option(label="USCIS (US)")
+    d.page.get_by_label("Moved on").fill("2026-03-02")
+    d.submit("staff.move", d.form())
+    assert d.page.url.removeprefix(d.served.base) == f"/people/{staffer.id}"
+    d.page.get_by_role("link", name="End").click()
+    d.page.get_by_label("Left on").fill("2026-11-30")
+    d.submit("staff.end", d.form())
+    db.session.expire_all()
+    rows = db.session.execute(
+        db.select(StaffRole.organization_id, StaffRole.start_date, StaffRole.end_date)
+        .where(StaffRole.staff_id == staffer.id)
+        .order_by(StaffRole.id)
+    ).all()
+    assert [(o, str(s), str(e)) for o, s, e in rows] == [
+        (hrsa.id, "2025-09-01", "2026-03-02"),
+        (uscis.id, "2026-03-02", "2026-11-30"),
+    ]
+    assert role.id
+    d.done("test_staff_forms")
