@@ -125,6 +125,8 @@ def test_the_forms(db, as_coordinator, client, auth):
     assert resp.status_code == 422 and "Give the date of the move." in resp.get_data(as_text=True)
     person_page = client.get(f"/people/{staffer.id}").get_data(as_text=True)
     assert f"/staff/{role.id}/move" in person_page and "since Feb" in person_page
+    history = client.get(f"/people/{staffer.id}/history").get_data(as_text=True)
+    assert "added a staff role for" in history and "HHS HRSA" in history
 
 
 def test_refreshing_an_import_leaves_hand_entered_roles_alone(db, coordinator, tmp_path):

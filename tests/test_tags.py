@@ -65,6 +65,8 @@ def test_directory_and_organization_filters(db, coordinator, member, as_member, 
     body = client.get(f"/people/export.csv?tag={champion.id}").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
     assert [(r["Name"], r["Tags"]) for r in rows] == [(tagged.full_name, "Champion")]
+    history = client.get(f"/people/{tagged.id}/history").get_data(as_text=True)
+    assert "tagged" in history and "Champion" in history
     # Taking it off.
     auth.post(f"/people/{tagged.id}/tags", {"tag_id": champion.id, "action": "remove"})
     assert tag_ids(db, person_tags, person_tags.c.person_id, tagged.id) == set()

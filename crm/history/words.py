@@ -45,6 +45,7 @@ from crm.models import (
     Person,
     Position,
     SavedList,
+    Tag,
     User,
 )
 
@@ -73,6 +74,8 @@ NOUNS = {
     "conrad30_years": ("Conrad 30 program year", "Conrad 30 program years"),
     "licensure_pathways": ("licensure pathway", "Licensure pathways"),
     "advocacy_days": ("advocacy day", "Advocacy days"),
+    "tags": ("tag", "Tags"),
+    "saved_lists": ("saved list", "Saved lists"),
 }
 
 # What an action reads as; create has a better verb for some records.
@@ -103,6 +106,11 @@ VERBS = {
     "import_requeue": "queued again",
     "import_create": "added",
     "import_update": "updated",
+    "tag": "tagged",
+    "untag": "took a tag off",
+    "add_role": "added a staff role for",
+    "end_role": "ended a staff role of",
+    "move_role": "moved a staff role of",
 }
 CREATE_VERBS = {"interactions": "logged", "positions": "recorded", "users": "created"}
 # The invitation row is kept on the inviter's account; its words name no record.
@@ -138,6 +146,8 @@ REFERENCES = {
     "completed_interaction_id": "interactions",
     "from_interaction_id": "interactions",
     "saved_list_id": "saved_lists",
+    "owner_id": "users",
+    "from_organization_id": "organizations",
 }
 LIST_REFERENCES = {
     "issues": "issues",
@@ -438,6 +448,7 @@ LOADERS = {
     "assignments": simple(Assignment.id, Assignment.title),
     "campaigns": simple(Campaign.id, Campaign.name),
     "saved_lists": simple(SavedList.id, SavedList.name),
+    "tags": simple(Tag.id, Tag.name),
     "committees": simple(Committee.id, Committee.name),
     "follow_up_templates": simple(FollowUpTemplate.id, FollowUpTemplate.label),
     "import_runs": simple(
