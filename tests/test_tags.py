@@ -39,7 +39,7 @@ def test_coordinators_keep_the_list(db, coordinator, member):
     services.reinstate_tag(coordinator, tag, NOW)
     assert services.tag_choices() == [(tag.id, "Conrad 30 champions")]
     actions = db.session.scalars(
-        sa.select(AuditEntry.action).where(AuditEntry.entity_type == "tags")
+        sa.select(AuditEntry.action).where(AuditEntry.entity_type == "tags").order_by(AuditEntry.id)
     ).all()
     assert actions == ["create", "update", "retire", "reinstate"]
 
