@@ -264,7 +264,16 @@ def seed_world() -> World:
         name="Texas senators", query="chamber=upper&state=TX", owner_id=coordinator.id
     )
     saved.shared = True
-    staffer = PersonFactory(kind="official", first_name="Dana", last_name="Whitfield")
+    staffer = PersonFactory(
+        kind="official",
+        first_name="Dana",
+        last_name="Whitfield",
+        level="federal",
+        chamber=None,
+        state=None,
+        district=None,
+        party=None,
+    )
     db.session.add_all([tag, saved])
     db.session.flush()
     db.session.execute(person_tags.insert().values(person_id=world.people["Cornyn"], tag_id=tag.id))

@@ -672,16 +672,16 @@ def test_tag_forms(driver):
 
     d = driver("coordinator")
     d.go("/tags/")
-    d.page.get_by_label("Tag name").fill("Conrad 30 champion")
+    d.page.get_by_label("Tag name").fill("Hill day 2027")
     d.submit("tags.create", d.form("/tags/new"))
     assert "Added the tag" in d.flash()
-    tag = db.session.scalars(db.select(Tag)).one()
-    d.page.get_by_label("New name for Conrad 30 champion").fill("Conrad 30 champions")
+    tag = db.session.scalars(db.select(Tag).where(Tag.name == "Hill day 2027")).one()
+    d.page.get_by_label("New name for Hill day 2027").fill("Hill day 2027 offices")
     d.submit("tags.rename", d.form(f"/tags/{tag.id}/rename"))
     d.submit("tags.retire", d.form(f"/tags/{tag.id}/retire"))
     d.submit("tags.reinstate", d.form(f"/tags/{tag.id}/reinstate"))
     db.session.expire_all()
-    assert (tag.name, tag.retired_at) == ("Conrad 30 champions", None)
+    assert (tag.name, tag.retired_at) == ("Hill day 2027 offices", None)
     # A member tags a person, an organization and a contact from their pages.
     m = driver("member")
     person_id = m.world.people["Cruz"]
@@ -708,13 +708,13 @@ def test_tag_forms(driver):
         ),
     ):
         m.go(path)
-        m.page.get_by_label("Add a tag").select_option(label="Conrad 30 champions")
+        m.page.get_by_label("Add a tag").select_option(label="Hill day 2027 offices")
         m.submit(endpoint, m.form(f"{path}/tags"))
         assert "Tagged" in m.flash()
         assert db.session.execute(db.select(table).where(table.c[column] == record)).all() == [
             (record, tag.id)
         ]
-    m.page.get_by_role("button", name="Remove the tag Conrad 30 champions").click()
+    m.page.get_by_role("button", name="Remove the tag Hill day 2027 offices").click()
     m.page.wait_for_load_state("load")
     assert "Took off" in m.flash()
     d.submitted |= m.submitted
@@ -727,15 +727,15 @@ def test_list_forms(driver):
 
     d = driver("coordinator")
     d.go("/people/?state=TX&chamber=upper")
-    d.page.get_by_label("Name of the list").fill("Texas senators")
+    d.page.get_by_label("Name of the list").fill("TX senate pair")
     d.page.get_by_label("Share with everyone").check()
     d.submit("lists.create", d.form("/lists/"))
     assert "Saved the list" in d.flash()
-    saved = db.session.scalars(db.select(SavedList)).one()
+    saved = db.session.scalars(db.select(SavedList).where(SavedList.name == "TX senate pair")).one()
     assert (saved.query, saved.shared) == ("chamber=upper&state=TX", True)
     # Opened in one click from the directory: its filters, as the directory is today.
     d.go("/people/")
-    d.page.get_by_role("link", name="Texas senators shared", exact=True).click()
+    d.page.get_by_role("link", name="TX senate pair shared", exact=True).click()
     d.page.wait_for_load_state("load")
     rows = d.page.locator("table.directory tbody tr").all_inner_texts()
     assert sorted(r.split()[1] for r in rows) == ["Cornyn", "Cruz"], rows
