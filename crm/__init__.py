@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.intake.routes import bp as intake_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
+    from crm.lists.routes import bp as lists_bp
     from crm.lobbying.routes import bp as lobbying_bp
     from crm.main.routes import bp as main_bp
     from crm.organizations.routes import bp as organizations_bp
@@ -103,6 +104,8 @@ def register_blueprints(app: Flask) -> None:
     from crm.reports.routes import bp as reports_bp
     from crm.search.routes import bp as search_bp
     from crm.settings.routes import bp as settings_bp
+    from crm.staff.routes import bp as staff_bp
+    from crm.tags.routes import bp as tags_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -130,6 +133,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(links_bp)
     app.register_blueprint(history_bp)
     api.init_app(app)
+    app.register_blueprint(tags_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(lists_bp, url_prefix="/lists")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -28,6 +28,9 @@ from crm.models import (
     IntakeUpload,
     Notification,
     Position,
+    SavedList,
+    StaffRole,
+    Tag,
 )
 from tests.factories import (
     AssignmentFactory,
@@ -74,6 +77,23 @@ EXPECTED = {
     "organizations.edit": "coordinator",
     "organizations.retire": "coordinator",
     "organizations.reinstate": "coordinator",
+    "tags.index": "member",
+    "tags.create": "coordinator",
+    "tags.rename": "coordinator",
+    "tags.retire": "coordinator",
+    "tags.reinstate": "coordinator",
+    "tags.person": "member",
+    "tags.organization": "member",
+    "tags.interaction": "member",
+    "lists.create": "member",
+    "lists.open": "member",
+    "lists.export": "member",
+    # The sample list is shared by the coordinator: a member deletes only their own lists
+    # (tests/test_lists.py).
+    "lists.delete": "coordinator",
+    "staff.add": "coordinator",
+    "staff.end": "coordinator",
+    "staff.move": "coordinator",
     "interactions.quick_log": "member",
     "interactions.last_contact": "member",
     "interactions.show": "member",
@@ -297,10 +317,20 @@ def sample(db, coordinator):
     db.session.add(waiting)
     committee = Committee(name="Judiciary", level="federal", jurisdiction="US", chamber="upper")
     db.session.add(committee)
+    tag = Tag(name="Champion", name_key="champion")
+    saved = SavedList(name="Texas", query="state=TX", owner_id=coordinator.id, shared=True)
+    staffer = PersonFactory(kind="staff")
+    db.session.add_all([tag, saved])
+    db.session.flush()
+    role = StaffRole(staff_id=staffer.id, organization_id=organization.id, title="Health LA")
+    db.session.add(role)
     db.session.commit()
     create_token(coordinator, "sample", ["read"], 30, utcnow())
     return {
         "item_id": waiting.id,
+        "role_id": role.id,
+        "list_id": saved.id,
+        "tag_id": tag.id,
         "person_id": person.id,
         "org_id": organization.id,
         "interaction_id": interaction.id,

@@ -86,6 +86,7 @@ VARIANTS = {
     # query, which is no leak), and the contacted person's name.
     "search.results": ["?q=zq1subjectmarker", "?q=zq2notesmarker", "?q={person_last}"],
     "search.suggest": ["?q=zq1subjectmarker", "?q=zq2notesmarker", "?q={person_last}"],
+    "tags.index": [""],
     "interactions.quick_log": ["?person={person_id}"],
     "interactions.last_contact": ["?people={person_id}"],
     "policy.issue_whip": ["?sort=position", "?level=federal&chamber=upper&state=TX"],
@@ -151,6 +152,9 @@ class Seed:
             "mail_id": 1,
             "upload_id": 1,
             "item_id": self.inbound_id,
+            "list_id": 1,
+            "role_id": 1,
+            "tag_id": 1,
             "token": user.calendar_token,
             "committee_id": 1,
         }

@@ -45,6 +45,8 @@ from crm.models import (
     Organization,
     Person,
     Position,
+    SavedList,
+    Tag,
     User,
 )
 
@@ -74,6 +76,8 @@ NOUNS = {
     "licensure_pathways": ("licensure pathway", "Licensure pathways"),
     "advocacy_days": ("advocacy day", "Advocacy days"),
     "api_tokens": ("API token", "API tokens"),
+    "tags": ("tag", "Tags"),
+    "saved_lists": ("saved list", "Saved lists"),
 }
 
 # What an action reads as; create has a better verb for some records.
@@ -107,6 +111,11 @@ VERBS = {
     "import_requeue": "queued again",
     "import_create": "added",
     "import_update": "updated",
+    "tag": "tagged",
+    "untag": "took a tag off",
+    "add_role": "added a staff role for",
+    "end_role": "ended a staff role of",
+    "move_role": "moved a staff role of",
 }
 CREATE_VERBS = {"interactions": "logged", "positions": "recorded", "users": "created"}
 # The invitation row is kept on the inviter's account; its words name no record.
@@ -141,6 +150,9 @@ REFERENCES = {
     "interaction_id": "interactions",
     "completed_interaction_id": "interactions",
     "from_interaction_id": "interactions",
+    "saved_list_id": "saved_lists",
+    "owner_id": "users",
+    "from_organization_id": "organizations",
 }
 LIST_REFERENCES = {
     "issues": "issues",
@@ -246,6 +258,7 @@ SHOWN: dict[str, dict[str, Shown]] = {
         "ends_on": Shown("Ends", "date"),
         "status": enum("Status", CAMPAIGN_STATUSES),
         "target_filter": Shown("Targets", "json"),
+        "saved_list_id": Shown("Targets from the saved list"),
     },
     "bills": {
         "jurisdiction": Shown("Jurisdiction"),
@@ -446,6 +459,8 @@ LOADERS = {
     ),
     "assignments": simple(Assignment.id, Assignment.title),
     "campaigns": simple(Campaign.id, Campaign.name),
+    "saved_lists": simple(SavedList.id, SavedList.name),
+    "tags": simple(Tag.id, Tag.name),
     "committees": simple(Committee.id, Committee.name),
     "api_tokens": simple(ApiToken.id, ApiToken.name),
     "follow_up_templates": simple(FollowUpTemplate.id, FollowUpTemplate.label),

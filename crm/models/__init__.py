@@ -51,6 +51,14 @@ from crm.models.system import (
     Notification,
     ReminderLog,
 )
+from crm.models.tags import (
+    TAGGABLE,
+    SavedList,
+    Tag,
+    interaction_tags,
+    organization_tags,
+    person_tags,
+)
 from crm.models.user import (
     ROLE_RANK,
     ROLES,
@@ -67,6 +75,12 @@ __all__ = [
     "InboundMessage",
     "ApiToken",
     "TOKEN_SCOPES",
+    "TAGGABLE",
+    "SavedList",
+    "Tag",
+    "interaction_tags",
+    "organization_tags",
+    "person_tags",
     "NotDuplicate",
     "IntakeUpload",
     "SavedMapping",

@@ -19,6 +19,7 @@ from crm.models import (
     Committee,
     CommitteeMembership,
     Person,
+    Tag,
     User,
 )
 from crm.policy.positions import has_position_on_issue
@@ -50,6 +51,7 @@ class DirectoryFilter:
     # "unknown" includes people with no position at all.
     position_issue: int | None = None
     position_stance: tuple[str, ...] = ()
+    tag: int | None = None
     sort: str = "name"
 
     @classmethod
@@ -90,6 +92,7 @@ class DirectoryFilter:
             sort=text("sort", SORTS) or "name",
             position_issue=parse_id(args.get("position_issue")),
             position_stance=choices("position_stance", STANCES),
+            tag=parse_id(args.get("tag")),
         )
 
     def to_dict(self) -> dict:
@@ -149,6 +152,8 @@ class DirectoryFilter:
             stmt = stmt.where(
                 has_position_on_issue(self.position_issue, self.position_stance, viewer)
             )
+        if self.tag:
+            stmt = stmt.where(Person.id.in_(Tag.tagged("person", self.tag)))
         return stmt
 
     def query_args(self) -> list[tuple[str, str]]:

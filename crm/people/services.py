@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
@@ -35,6 +35,7 @@ from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionHistory, person_positions, subject_choices
 from crm.search.services import find_people
+from crm.tags.services import tag_choices
 
 
 @dataclass(slots=True)
@@ -150,6 +151,7 @@ CSV_COLUMNS = [
     ),
     ("Bioguide", lambda p: p.bioguide_id),
     ("Open States", lambda p: p.openstates_id),
+    ("Tags", lambda p: "; ".join(t.name for t in p.tags)),
 ]
 
 
@@ -181,7 +183,7 @@ def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator
     closed, so they read through a session of their own (closed when the stream ends). The
     statement, viewer included, is built now."""
     stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).options(
-        joinedload(Person.holder), joinedload(Person.organization)
+        joinedload(Person.holder), joinedload(Person.organization), selectinload(Person.tags)
     )
 
     def lines() -> Iterator[str]:
@@ -425,10 +427,12 @@ class FilterChoices:
     members: list[tuple[int, str]]
     parties: list[str]
     issues: list[tuple[int, str]]
+    tags: list[tuple[int, str]]
 
 
 def filter_choices(flt: DirectoryFilter) -> FilterChoices:
-    """Options for the filter bar: committees, members, parties, issues, in one statement.
+    """Options for the filter bar: committees, members, parties and issues in one statement, the
+    tags in one more.
 
     Committees are Congress's plus those of the state filtered on (and the one chosen): the
     legislatures together have about a thousand, too many to list, let alone render, each time.
@@ -467,7 +471,7 @@ def filter_choices(flt: DirectoryFilter) -> FilterChoices:
     issues = sa.select(
         sa.literal("i"), Issue.id, Issue.name, none, none, sa.cast(sa.null(), sa.Integer), none
     ).where(Issue.active.is_(True))
-    choices = FilterChoices([], [], [], [])
+    choices = FilterChoices([], [], [], [], tag_choices())
     rows = db.session.execute(sa.union_all(committees, members, parties, issues))
     # Sorted here, as the four queries each sorted theirs: committees by jurisdiction, chamber
     # and name; the rest by name.
