@@ -661,7 +661,7 @@ def test_intake_forms(driver, tmp_path):
     assert re.fullmatch(r"/intake/\d+", path), path
     d.page.get_by_label("Where").select_option("state")
     d.page.get_by_label("Mail").select_option("email")
-    d.page.get_by_label("Contact").select_option("full_name")
+    d.page.get_by_label("Contact", exact=True).select_option("full_name")
     d.submit("intake.mapping", d.form())
     assert d.page.url.removeprefix(d.served.base) == f"{path}/check"
     d.submit("intake.check", d.form())
