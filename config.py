@@ -104,6 +104,7 @@ class Config:
         self.IMPORT_HEARTBEAT_EVERY = env_float("IMPORT_HEARTBEAT_EVERY", 10)
         self.IMPORT_LEASE = env_float("IMPORT_LEASE", 120)
         self.inbound_config()
+        self.api_config()
 
     def inbound_config(self) -> None:
         """Contacts logged by email: the coalition mailbox polled over IMAP (crm.inbound)."""
@@ -123,6 +124,28 @@ class Config:
         # How often beat polls the mailbox (seconds), and at most how many messages a run reads.
         self.INBOUND_EVERY = env_float("INBOUND_EVERY", 120)
         self.INBOUND_BATCH = env_int("INBOUND_BATCH", 200)
+
+    def api_config(self) -> None:
+        """The JSON API (crm/api): its OpenAPI document and its rate limits per token."""
+        self.API_TITLE = "IMG Taskforce CRM API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.1.0"
+        self.OPENAPI_URL_PREFIX = "/api"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        # Calls per token (per address for calls without a valid-looking token); limits syntax.
+        self.API_RATE_LIMIT = env("API_RATE_LIMIT", "120/minute;2000/hour")
+        # Where the counters live: this, else the app's Redis, else this process's memory. When
+        # Redis is down the counters fall back to memory (logged), so the API keeps answering.
+        self.RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URL") or self.REDIS_URL or "memory://"
+        # A Redis that is down is noticed in a fraction of a second, not at a request's timeout.
+        self.RATELIMIT_STORAGE_OPTIONS = (
+            {"socket_connect_timeout": 0.3, "socket_timeout": 0.3}
+            if self.RATELIMIT_STORAGE_URI.startswith("redis")
+            else {}
+        )
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_KEY_PREFIX = "crm-api"
+        self.API_MAX_PAGE = 200
 
     def accounts_config(self) -> None:
         """Sign-in throttling, proxies, password reset, session lifetimes, two-factor."""

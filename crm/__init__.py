@@ -35,6 +35,7 @@ def create_app(config: Config | str | None = None, **overrides) -> Flask:
 
 
 def register_logging(app: Flask) -> None:
+    """Log at INFO, with secrets and personal data redacted."""
     from crm.redaction import install_log_redaction
 
     logging.basicConfig(level=logging.INFO)
@@ -52,6 +53,7 @@ def register_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    """Set up the database, migrations, sign-in, CSRF and Celery for the app."""
     from crm import models  # noqa: F401  (registers the tables)
     from crm.extensions import celery_init_app, csrf, db, login_manager, migrate
 
@@ -64,15 +66,18 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_access_control(app: Flask) -> None:
+    """Check each request's access (crm/authz.py)."""
     from crm import authz
 
     authz.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    """Add the `<id:...>` URL converter and every blueprint."""
     from crm.ids import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # `<id:...>`: before any rule is added
+    from crm import api
     from crm.admin.routes import bp as admin_bp
     from crm.assignments.routes import bp as assignments_bp
     from crm.assignments.routes import work_bp
@@ -90,13 +95,17 @@ def register_blueprints(app: Flask) -> None:
     from crm.intake.routes import bp as intake_bp
     from crm.interactions.routes import bp as interactions_bp
     from crm.links.routes import bp as links_bp
+    from crm.lists.routes import bp as lists_bp
     from crm.lobbying.routes import bp as lobbying_bp
     from crm.main.routes import bp as main_bp
     from crm.organizations.routes import bp as organizations_bp
     from crm.people.routes import bp as people_bp
     from crm.policy.routes import bp as policy_bp
     from crm.reports.routes import bp as reports_bp
+    from crm.search.routes import bp as search_bp
     from crm.settings.routes import bp as settings_bp
+    from crm.staff.routes import bp as staff_bp
+    from crm.tags.routes import bp as tags_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -120,29 +129,38 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbound_bp, url_prefix="/inbound")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp, url_prefix="/digest")
+    app.register_blueprint(search_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(history_bp)
+    api.init_app(app)
+    app.register_blueprint(tags_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(lists_bp, url_prefix="/lists")
 
 
 def register_template_helpers(app: Flask) -> None:
+    """Add the template filters and globals."""
     from crm import templating
 
     templating.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:
+    """Render errors as pages (or JSON) of our own."""
     from crm import errors
 
     errors.init_app(app)
 
 
 def register_security_headers(app: Flask) -> None:
+    """Add the security headers to every response."""
     from crm import security
 
     security.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
+    """Add the `flask crm` commands."""
     from crm.commands import crm_cli
 
     app.cli.add_command(crm_cli)

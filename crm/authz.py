@@ -17,6 +17,10 @@ from crm.auth.twofactor import needs_enrolment
 from crm.models import ROLE_RANK, Assignment, Interaction, User
 
 PUBLIC_ATTR = "_crm_public"
+# Blueprints that authenticate each call themselves (crm/api/auth.py: a token, never a session);
+# their OpenAPI document and documentation page are public.
+TOKEN_BLUEPRINTS = {"api"}
+PUBLIC_BLUEPRINTS = {"api-docs", "api_docs"}
 ROLE_ATTR = "_crm_role"
 ENROLMENT_ATTR = "_crm_enrolment_step"
 
@@ -48,6 +52,11 @@ def required_role(endpoint: str | None) -> str | None:
     """The role an endpoint needs; None when it is public. Used by the hook and the tests."""
     if endpoint is None or endpoint == "static":
         return None
+    blueprint = endpoint.rpartition(".")[0]
+    if blueprint in PUBLIC_BLUEPRINTS:
+        return None
+    if blueprint in TOKEN_BLUEPRINTS:
+        return "token"
     view = current_app.view_functions.get(endpoint)
     if view is None or getattr(view, PUBLIC_ATTR, False):
         return None
@@ -55,8 +64,10 @@ def required_role(endpoint: str | None) -> str | None:
 
 
 def enforce_access():
+    """Before each request: send the signed-out to sign in, refuse a role too low (403), and send
+    who must set up two-factor sign-in to do so."""
     role = required_role(request.endpoint)
-    if role is None:
+    if role is None or role == "token":  # tokens: checked by the blueprint's own hook
         return None
     partial = request.headers.get("HX-Request") or (
         request.accept_mimetypes.best == "application/json"
@@ -80,6 +91,7 @@ def enforce_access():
 
 
 def session_ended_message(reason: str) -> str:
+    """What to tell a user whose session ended, idle ("idle") or at its maximum age."""
     cfg = current_app.config
     if reason == "idle":
         return (
@@ -90,6 +102,7 @@ def session_ended_message(reason: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    """Check access before every request."""
     app.before_request(enforce_access)
 
 
@@ -109,6 +122,7 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def can_edit_interaction(user: User, interaction: Interaction) -> bool:
+    """Whether the user may edit a contact: coordinators, and whoever logged it."""
     return user.is_coordinator or interaction.logged_by_id == user.id
 
 
@@ -118,6 +132,7 @@ def can_assign_to(user: User, assignee_id: int) -> bool:
 
 
 def can_reassign(user: User) -> bool:
+    """Whether the user may reassign assignments (coordinators)."""
     return user.is_coordinator
 
 

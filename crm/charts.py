@@ -43,6 +43,8 @@ NO_DATA_FILL = "#e5e7eb"
 
 @dataclass
 class Rect:
+    """One bar segment of a column chart, with its fill and hover title."""
+
     x: float
     y: float
     width: float
@@ -53,6 +55,8 @@ class Rect:
 
 @dataclass
 class Column:
+    """One column of a stacked column chart: its label, place, total and segments."""
+
     label: str
     x: float
     width: float
@@ -62,6 +66,8 @@ class Column:
 
 @dataclass
 class ColumnChart:
+    """A stacked column chart laid out for an SVG: its columns, gridlines and legend."""
+
     width: int
     height: int
     plot_top: int
@@ -149,6 +155,7 @@ def nice_scale(value: int) -> tuple[int, int]:
 
 
 def percent(n: int, total: int) -> str:
+    """n of total as a rounded percentage, e.g. "42%" ("0%" when the total is 0)."""
     return f"{round(100 * n / total)}%" if total else "0%"
 
 
@@ -162,6 +169,7 @@ def us_states() -> dict:
 
 
 def coverage_fill(share: float | None) -> str:
+    """The map fill for a share contacted (0 to 1), or the no-data fill for None."""
     if share is None:
         return NO_DATA_FILL
     if share == 0:
@@ -173,6 +181,7 @@ def coverage_fill(share: float | None) -> str:
 
 
 def coverage_legend() -> list[tuple[str, str]]:
+    """(fill, label) for each coverage bin, then for "no members in the directory"."""
     return [(fill, label) for _lo, _hi, fill, label in COVERAGE_BINS] + [
         (NO_DATA_FILL, "no members in the directory")
     ]

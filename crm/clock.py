@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 
 def utcnow() -> datetime:
+    """Now, as an aware UTC datetime."""
     return datetime.now(UTC)
 
 
@@ -21,10 +22,12 @@ def as_utc(value: datetime) -> datetime:
 
 
 def local(value: datetime, tz: str) -> datetime:
+    """The datetime in zone `tz` (naive values are taken to be UTC)."""
     return as_utc(value).astimezone(ZoneInfo(tz))
 
 
 def local_today(now: datetime, tz: str) -> date:
+    """The date it is in zone `tz` at `now`."""
     return local(now, tz).date()
 
 
@@ -45,6 +48,7 @@ def user_zone(tz: str | None) -> str:
 
 
 def timezone_names() -> list[str]:
+    """The IANA zone names a user can choose (Area/City ones, not Etc/ or SystemV/), sorted."""
     return sorted(
         z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
     )

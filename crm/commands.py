@@ -70,6 +70,16 @@ def seed_demo():
         click.echo(f"{key}: {value}")
 
 
+@crm_cli.command("reindex-search")
+def reindex_search():
+    """Rebuild the search index from the records (it is kept on every write; this is for a
+    database restored or filled around the app)."""
+    from crm.search.services import rebuild
+
+    for kind, n in rebuild().items():
+        click.echo(f"{kind}: {n:,}")
+
+
 @crm_cli.command("deploy-check")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def deploy_check(as_json):

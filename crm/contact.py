@@ -9,6 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 
 
 class InvalidContact(ValueError):
+    """An email address, phone number or web address that cannot be read; the message says which."""
+
     pass
 
 
@@ -26,6 +28,8 @@ def normalize_phone(raw: str | None, region: str = "US") -> str | None:
 
 
 def display_phone(e164: str | None) -> str:
+    """An E.164 number as people read it: national format in the US and Canada, international
+    elsewhere."""
     if not e164:
         return ""
     try:
@@ -41,6 +45,8 @@ def display_phone(e164: str | None) -> str:
 
 
 def normalize_email(raw: str | None) -> str | None:
+    """An email address in normal form, or None when empty; raises InvalidContact when it is not
+    one."""
     if not raw or not raw.strip():
         return None
     try:
@@ -50,6 +56,8 @@ def normalize_email(raw: str | None) -> str | None:
 
 
 def normalize_url(raw: str | None) -> str | None:
+    """A web address with https:// added when it has no scheme, or None when empty; raises
+    InvalidContact when it is not an http(s) address with a domain."""
     if not raw or not raw.strip():
         return None
     value = raw.strip()

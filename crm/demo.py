@@ -325,6 +325,7 @@ def seed_members(now: datetime, added: dict) -> list[User]:
 
 
 def seed_issues(added: dict) -> dict[str, Issue]:
+    """The demo issues and bills (added when missing), by issue slug."""
     issues = {}
     for slug, name, description in ISSUES:
         issue = db.session.scalar(sa.select(Issue).where(Issue.slug == slug))
@@ -357,6 +358,7 @@ def seed_issues(added: dict) -> dict[str, Issue]:
 
 
 def seed_organizations(added: dict) -> dict[str, Organization]:
+    """The demo agencies (added when missing), by external id."""
     orgs = {}
     for key, name, kind, jurisdiction in AGENCIES:
         org = db.session.scalar(sa.select(Organization).where(Organization.external_id == key))
@@ -392,6 +394,7 @@ def demo_person(added: dict, first: str, last: str, **fields) -> Person:
 
 
 def seed_officials(orgs: dict, added: dict) -> None:
+    """The demo agency officials, each at their agency (added when missing)."""
     for key, first, last, title in OFFICIALS:
         org = orgs[key]
         demo_person(
@@ -472,6 +475,7 @@ def seed_staff(added: dict) -> None:
 
 
 def seed_follow_up_templates() -> None:
+    """The demo follow-up templates (added when missing)."""
     for position, (label, days) in enumerate(
         [
             ("Send the one-pager", 2),
@@ -767,6 +771,8 @@ def home_legislators(state: str | None, skip: int, count: int) -> list[int]:
 
 
 def seed_assignments(by_email: dict[str, User], now: datetime, added: dict) -> None:
+    """The demo members' assignments about their home-state legislators, some done, in progress
+    or snoozed (skipped when already there)."""
     from crm.assignments import services as work
     from crm.models import Assignment
 

@@ -32,6 +32,8 @@ LOCAL_MAIL_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
 @dataclass(frozen=True)
 class Finding:
+    """One setting that is unsafe for production: what is wrong and how to fix it."""
+
     setting: str
     problem: str
     fix: str
@@ -41,6 +43,7 @@ class Finding:
 
 
 def secret_problem(secret: str | None) -> str | None:
+    """What is wrong with a SECRET_KEY (unset, a published default, short, not random), or None."""
     if not secret:
         return "is not set"
     if secret.strip().lower() in KNOWN_SECRETS:

@@ -72,7 +72,16 @@ PAGES = {
 }
 
 
+DETAILS_API = {409: "Someone else changed this record. Read it again and retry."}
+
+
 def render_error(code: int, message: str | None = None):
+    """The error page for a status code (JSON when asked for), with our message or the default
+    one."""
+    from crm.api.problems import is_api_request, problem
+
+    if is_api_request():
+        return problem(code, message or DETAILS_API.get(code))
     title, default = PAGES.get(code, PAGES[500])
     if request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, message=message or default), code
@@ -82,6 +91,8 @@ def render_error(code: int, message: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    """Render CSRF failures, HTTP errors, stale edits (409) and unexpected errors (500, logged)
+    as our error pages."""
     from flask_wtf.csrf import CSRFError
     from werkzeug.exceptions import HTTPException
 
@@ -93,6 +104,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e):
+        from crm.api.problems import from_http_exception, is_api_request
+
+        if is_api_request():
+            return from_http_exception(e)
         return render_error(
             e.code or 500, getattr(e, "description", None) if e.code == 429 else None
         )

@@ -68,6 +68,8 @@ def run_job(name: str, now: datetime, job: Callable[[datetime], Any]) -> Any:
 
 @dataclass
 class JobStatus:
+    """A periodic job's last runs and whether it is on time ("ok"), late, or never succeeded."""
+
     name: str
     every: float
     last_started_at: datetime | None

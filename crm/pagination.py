@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 
 def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` items fill, at least 1."""
     return max(1, -(-total // per_page))
 
 
@@ -16,6 +17,8 @@ def clamp_page(page: int, total: int, per_page: int) -> int:
 
 @dataclass
 class Page:
+    """One page of items, with the total and the page numbers around it."""
+
     items: list
     total: int
     page: int

@@ -11,6 +11,8 @@ CSP = (
 
 
 def add_headers(response):
+    """Add the security headers (CSP and the rest; no-store on HTML) to a response, keeping any
+    it has."""
     h = response.headers
     h.setdefault("Content-Security-Policy", CSP)
     h.setdefault("X-Content-Type-Options", "nosniff")
@@ -24,4 +26,5 @@ def add_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    """Add the security headers to every response."""
     app.after_request(add_headers)

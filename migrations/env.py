@@ -90,6 +90,15 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    # The search index's FTS5 tables (SQLite) and GIN indexes (PostgreSQL) are made by
+    # crm.models.search, not declared on the models: autogenerate leaves them alone.
+    from crm.models.search import is_search_structure
+
+    def include_search_object(object_, name, type_, reflected, compare_to):
+        return not (reflected and compare_to is None and is_search_structure(name))
+
+    conf_args.setdefault("include_object", include_search_object)
+
     connectable = get_engine()
 
     with connectable.connect() as connection:

@@ -1,4 +1,4 @@
-// Progressive enhancements: the people picker of the quick log. No inline scripts (CSP).
+// Progressive enhancements: the people picker of the quick log, the search box. No inline scripts (CSP).
 (function () {
   "use strict";
 
@@ -153,6 +153,142 @@
     if (input.value.trim().length >= 2) search();
   }
 
+  // The search box in the navigation: a combobox whose listbox suggests a few results of each
+  // kind while typing. Arrow keys move through the options, Enter opens the highlighted one (or,
+  // with none highlighted, submits the form: the results page, which also works without this).
+  function initNavSearch(input) {
+    const list = document.getElementById("nav-search-list");
+    let options = [];
+    let active = -1;
+    let seq = 0;
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(i) {
+      options.forEach((el, n) => el.setAttribute("aria-selected", n === i ? "true" : "false"));
+      active = i;
+      if (options[i]) {
+        input.setAttribute("aria-activedescendant", options[i].id);
+        options[i].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function option(n, label, detail, url) {
+      const li = document.createElement("li");
+      li.className = "list-group-item list-group-item-action";
+      li.id = "nav-search-opt-" + n;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      li.dataset.url = url;
+      const main = document.createElement("div");
+      main.className = "fw-semibold";
+      main.textContent = label;
+      li.append(main);
+      if (detail) {
+        const small = document.createElement("div");
+        small.className = "small text-body-secondary";
+        small.textContent = detail;
+        li.append(small);
+      }
+      li.addEventListener("mousedown", (e) => { e.preventDefault(); window.location.assign(url); });
+      return li;
+    }
+
+    function render(data) {
+      list.replaceChildren();
+      let n = 0;
+      data.groups.forEach((group) => {
+        const head = document.createElement("li");
+        head.className = "list-group-item group-label";
+        head.setAttribute("role", "presentation");
+        head.textContent = group.label + " (" + group.count + ")";
+        list.append(head);
+        group.items.forEach((item) => list.append(option(n++, item.label, item.detail, item.url)));
+      });
+      if (!data.groups.length) {
+        const none = document.createElement("li");
+        none.className = "list-group-item text-body-secondary";
+        none.setAttribute("role", "presentation");
+        none.textContent = "Nothing found. Check the spelling, or try fewer words.";
+        list.append(none);
+      }
+      list.append(option(n, "All results for \u201c" + data.q + "\u201d", "", data.all));
+      options = Array.from(list.querySelectorAll("[role=option]"));
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      highlight(-1);
+    }
+
+    function run() {
+      const q = input.value.trim();
+      if (q.length < 2) { close(); return; }
+      const mine = ++seq;
+      fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(q), {
+        headers: { Accept: "application/json" }, credentials: "same-origin",
+      }).then((r) => (r.ok ? r.json() : null)).then((data) => {
+        if (!data || mine !== seq || input.value.trim() !== q) return;
+        render(data);
+      });
+    }
+    const search = debounce(run, 150);
+
+    input.addEventListener("input", search);
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowDown") {
+        e.preventDefault();
+        if (list.hidden) { search.cancel(); run(); return; }
+        highlight(Math.min(active + 1, options.length - 1));
+      } else if (e.key === "ArrowUp") {
+        e.preventDefault();
+        if (!list.hidden) highlight(Math.max(active - 1, -1));
+      } else if (e.key === "Enter") {
+        if (!list.hidden && options[active]) { e.preventDefault(); window.location.assign(options[active].dataset.url); }
+      } else if (e.key === "Escape") {
+        if (!list.hidden) { e.preventDefault(); close(); }
+      }
+    });
+    input.addEventListener("blur", () => setTimeout(close, 150));
+
+    // "/" anywhere but in a field jumps to the box (the search page when the box is folded away
+    // in the phone menu).
+    document.addEventListener("keydown", (e) => {
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target;
+      if (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName)) return;
+      e.preventDefault();
+      if (input.offsetParent === null) { window.location.assign(input.form.action); return; }
+      input.focus();
+      input.select();
+    });
+  }
+
+  // The results page: arrow keys move between the results' links.
+  function initResults(box) {
+    const links = () => Array.from(box.querySelectorAll("a.result-link"));
+    box.addEventListener("keydown", (e) => {
+      if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+      const all = links();
+      const i = all.indexOf(document.activeElement);
+      if (i < 0) return;
+      e.preventDefault();
+      const next = all[Math.max(0, Math.min(all.length - 1, i + (e.key === "ArrowDown" ? 1 : -1)))];
+      next.focus();
+    });
+    const field = document.getElementById("search-page-q");
+    if (field) {
+      field.addEventListener("keydown", (e) => {
+        if (e.key === "ArrowDown" && links().length) { e.preventDefault(); links()[0].focus(); }
+      });
+    }
+  }
+
   function preventDoubleSubmit(form) {
     form.addEventListener("submit", () => {
       form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; b.textContent = "Saving…"; });
@@ -186,6 +322,9 @@
     document.querySelectorAll("table.table-cards").forEach(labelCells);
     document.querySelectorAll(".plan").forEach(markEmptyPlanRows);
     document.querySelectorAll(".picker").forEach(initPicker);
+    const navSearch = document.getElementById("nav-search");
+    if (navSearch) initNavSearch(navSearch);
+    document.querySelectorAll("[data-results]").forEach(initResults);
     const log = document.getElementById("log-form");
     if (log) preventDoubleSubmit(log);
   });

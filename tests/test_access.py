@@ -12,10 +12,13 @@ from datetime import date
 import pytest
 
 from crm import create_app
+from crm.api.tokens import create_token
 from crm.clock import utcnow
 from crm.models import (
     AdvocacyDay,
+    ApiToken,
     Campaign,
+    Committee,
     DayMeeting,
     DayTarget,
     DevMail,
@@ -25,6 +28,9 @@ from crm.models import (
     IntakeUpload,
     Notification,
     Position,
+    SavedList,
+    StaffRole,
+    Tag,
 )
 from tests.factories import (
     AssignmentFactory,
@@ -36,7 +42,11 @@ from tests.factories import (
     UserFactory,
 )
 
-# endpoint -> who may use it: "public", "member", "coordinator" or "admin".
+_app = create_app("testing")
+API_ENDPOINTS = sorted(
+    {r.endpoint for r in _app.url_map.iter_rules() if r.endpoint.startswith("api.")}
+)
+# endpoint -> who may use it: "public", "member", "coordinator", "admin" or "token" (the API).
 EXPECTED = {
     "main.dashboard": "member",
     "main.healthz": "public",
@@ -50,6 +60,8 @@ EXPECTED = {
     "people.index": "member",
     "people.export": "member",
     "people.search": "member",
+    "search.results": "member",
+    "search.suggest": "member",
     "people.show": "member",
     "people.create": "coordinator",
     "people.edit": "coordinator",
@@ -65,6 +77,23 @@ EXPECTED = {
     "organizations.edit": "coordinator",
     "organizations.retire": "coordinator",
     "organizations.reinstate": "coordinator",
+    "tags.index": "member",
+    "tags.create": "coordinator",
+    "tags.rename": "coordinator",
+    "tags.retire": "coordinator",
+    "tags.reinstate": "coordinator",
+    "tags.person": "member",
+    "tags.organization": "member",
+    "tags.interaction": "member",
+    "lists.create": "member",
+    "lists.open": "member",
+    "lists.export": "member",
+    # The sample list is shared by the coordinator: a member deletes only their own lists
+    # (tests/test_lists.py).
+    "lists.delete": "coordinator",
+    "staff.add": "coordinator",
+    "staff.end": "coordinator",
+    "staff.move": "coordinator",
     "interactions.quick_log": "member",
     "interactions.last_contact": "member",
     "interactions.show": "member",
@@ -180,12 +209,18 @@ EXPECTED = {
     "history.audit": "admin",
     "history.trash": "coordinator",
     "history.restore": "coordinator",
+    "settings.api_tokens_page": "member",
+    "settings.revoke_api_token": "member",
+    # The API's document and reference page are public; the API itself takes tokens only
+    # (sessions get 401: test_api_routes_take_tokens_not_sessions).
+    "api-docs.openapi_json": "public",
+    "api_docs.docs": "public",
+    **{endpoint: "token" for endpoint in API_ENDPOINTS},
 }
 RANK = {"anonymous": 0, "deactivated": 0, "member": 1, "coordinator": 2, "admin": 3}
 NEEDED = {"public": 0, "member": 1, "coordinator": 2, "admin": 3}
 ROLES = ["anonymous", "member", "coordinator", "admin", "deactivated"]
 
-_app = create_app("testing")
 ROUTES = sorted(
     (rule.endpoint, rule.rule, method)
     for rule in _app.url_map.iter_rules()
@@ -280,9 +315,22 @@ def sample(db, coordinator):
         received_at=utcnow(),
     )
     db.session.add(waiting)
+    committee = Committee(name="Judiciary", level="federal", jurisdiction="US", chamber="upper")
+    db.session.add(committee)
+    tag = Tag(name="Champion", name_key="champion")
+    saved = SavedList(name="Texas", query="state=TX", owner_id=coordinator.id, shared=True)
+    staffer = PersonFactory(kind="staff")
+    db.session.add_all([tag, saved])
+    db.session.flush()
+    role = StaffRole(staff_id=staffer.id, organization_id=organization.id, title="Health LA")
+    db.session.add(role)
     db.session.commit()
+    create_token(coordinator, "sample", ["read"], 30, utcnow())
     return {
         "item_id": waiting.id,
+        "role_id": role.id,
+        "list_id": saved.id,
+        "tag_id": tag.id,
         "person_id": person.id,
         "org_id": organization.id,
         "interaction_id": interaction.id,
@@ -300,6 +348,8 @@ def sample(db, coordinator):
         "day_id": day.id,
         "upload_id": upload.id,
         "meeting_id": day.meetings[0].id,
+        "token_id": ApiToken.query.first().id,
+        "committee_id": committee.id,
     }
 
 
@@ -333,7 +383,10 @@ def test_route_role_matrix(
     if method == "GET":
         resp = client.get(url)
     else:
-        resp = client.post(url, data={"csrf_token": token})
+        resp = client.open(url, method=method, data={"csrf_token": token})
+    if EXPECTED[endpoint] == "token":  # a session, whatever its role, does not sign in here
+        assert resp.status_code == 401, resp.status_code
+        return
     needed = NEEDED[EXPECTED[endpoint]]
     have = RANK[role]
     if needed == 0:
@@ -353,7 +406,11 @@ def test_route_role_matrix(
 # One-click links in emails (RFC 8058 unsubscribe, mark done, snooze) are posted by mail clients
 # that cannot carry a CSRF token; a signed, single-purpose, expiring token protects them instead.
 CSRF_EXEMPT = {"links.done", "links.snooze", "links.unsubscribe"}
-UNSAFE = [(e, r, m) for e, r, m in ROUTES if m != "GET" and e not in CSRF_EXEMPT]
+UNSAFE = [
+    (e, r, m)
+    for e, r, m in ROUTES
+    if m != "GET" and e not in CSRF_EXEMPT and EXPECTED[e] != "token"
+]
 
 
 @pytest.mark.parametrize("endpoint,rule,method", UNSAFE)
@@ -376,3 +433,48 @@ def test_get_never_changes_data(db, client, auth, sample, admin):
         if method == "GET":
             client.get(route_url(endpoint, rule, sample))
     assert db.session.query(AuditEntry).count() == before
+
+
+API_ROUTES = [(e, r, m) for e, r, m in ROUTES if EXPECTED[e] == "token"]
+
+
+def api_headers(user, scopes, *, expired=False, revoked=False) -> dict:
+    token, secret = create_token(user, "matrix", scopes, 7, utcnow())
+    if expired:
+        token.expires_at = utcnow().replace(year=2000)
+    if revoked:
+        token.revoked_at = utcnow()
+    from crm.extensions import db
+
+    db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.mark.parametrize("endpoint,rule,method", API_ROUTES)
+def test_api_routes_take_tokens_not_sessions(
+    endpoint, rule, method, client, auth, sample, admin, coordinator
+):
+    """S1 for the API: no token, an expired or revoked one, or only a session (even an admin's)
+    is 401; a read token cannot write (403); a write token of a coordinator gets through to
+    the resource (a success or a request error, never 401/403/5xx). CSRF never applies."""
+    url = route_url(endpoint, rule, sample)
+    body = {} if method != "GET" else None
+
+    def call(headers):
+        return client.open(url, method=method, json=body, headers=headers)
+
+    assert call({}).status_code == 401
+    auth.login(admin.email)
+    assert call({}).status_code == 401  # the admin's session cookie is sent, and refused
+    auth.logout()
+    assert call(api_headers(coordinator, ["read"], expired=True)).status_code == 401
+    assert call(api_headers(coordinator, ["read"], revoked=True)).status_code == 401
+    assert call({"Authorization": "Bearer crm_pat_forged"}).status_code == 401
+    read = call(api_headers(coordinator, ["read"]))
+    if method == "GET":
+        assert read.status_code == 200, read.get_json()
+    else:
+        assert read.status_code == 403
+        write = call(api_headers(coordinator, ["read", "write"]))
+        # Empty bodies: a validation error (422) or a missing If-Match (428), never 400 CSRF.
+        assert write.status_code in (422, 428), (write.status_code, write.get_json())

@@ -181,6 +181,8 @@ HOSTS = [
     "/my-work",
     "/issues/{issue_id}/whip",
     "/settings/",
+    "/tags/",
+    "/people/?state=TX",
 ]
 
 
@@ -283,6 +285,9 @@ QUERY_IDS = [
     "weeks",
     "stale_days",
     "not_contacted_days",
+    "tag",
+    "list",
+    "org",
 ]
 GETS = [(e, r) for e, r, m in ROUTES if m == "GET"]
 

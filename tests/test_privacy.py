@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from crm import create_app
+from crm.api.tokens import create_token as create_api_token
 from crm.assignments.followups import FollowUpRequest
 from crm.assignments.services import AssignmentData, create_assignment
 from crm.clock import utcnow
@@ -81,6 +82,11 @@ VARIANTS = {
         "?position_issue={issue_id}&position_stance=undecided",
     ],
     "people.search": ["?q={person_last}"],
+    # The private contact's subject and notes words, typed (lower case: the page repeats the
+    # query, which is no leak), and the contacted person's name.
+    "search.results": ["?q=zq1subjectmarker", "?q=zq2notesmarker", "?q={person_last}"],
+    "search.suggest": ["?q=zq1subjectmarker", "?q=zq2notesmarker", "?q={person_last}"],
+    "tags.index": [""],
     "interactions.quick_log": ["?person={person_id}"],
     "interactions.last_contact": ["?people={person_id}"],
     "policy.issue_whip": ["?sort=position", "?level=federal&chamber=upper&state=TX"],
@@ -146,7 +152,11 @@ class Seed:
             "mail_id": 1,
             "upload_id": 1,
             "item_id": self.inbound_id,
+            "list_id": 1,
+            "role_id": 1,
+            "tag_id": 1,
             "token": user.calendar_token,
+            "committee_id": 1,
         }
 
 
@@ -337,9 +347,10 @@ def read_everything(app, seed: Seed, user) -> dict[str, str]:
     """Every GET page, CSV, JSON and feed the user can reach, then every email they got."""
     client = app.test_client()
     AuthActions(client).login(user.email)
+    api = api_headers(user)  # the API reads with the user's token (sessions do not sign in there)
     seen = {}
     for url in urls_for(seed, user):
-        response = client.get(url)
+        response = client.get(url, headers=api if url.startswith("/api/") else {})
         assert response.status_code < 500, (url, response.status_code)
         seen[url] = as_text(response.data, response.mimetype)
     for mail in _db.session.scalars(sa.select(DevMail).where(DevMail.to_email == user.email)):
@@ -347,6 +358,54 @@ def read_everything(app, seed: Seed, user) -> dict[str, str]:
             f"{mail.subject}\n{mail.text_body}\n{mail.html_body}"
         )
     return seen
+
+
+def api_headers(user) -> dict:
+    _, secret = create_api_token(user, "privacy", ["read"], 7, utcnow())
+    return {"Authorization": f"Bearer {secret}"}
+
+
+API_LISTS = sorted(
+    rule for endpoint, rule in GET_RULES if endpoint.startswith("api.") and "<" not in rule
+)
+
+
+def test_an_outsiders_token_reads_every_api_list_and_finds_no_trace(app, db, seed):
+    """Every list of the API, walked to its end, and the private records by id, as the
+    outsider's token: none of the markers; the same lists as a coordinator's token show them
+    (the read is not vacuous)."""
+
+    def read_all(user) -> dict[str, str]:
+        client, headers, seen = app.test_client(), api_headers(user), {}
+        for rule in API_LISTS:
+            url, pages = rule + "?limit=200", 0
+            while url and pages < 50:
+                response = client.get(url, headers=headers)
+                assert response.status_code == 200, (url, response.get_json())
+                seen[url] = response.get_data(as_text=True)
+                cursor = response.get_json()["next_cursor"]
+                url = f"{rule}?limit=200&cursor={cursor}" if cursor else None
+                pages += 1
+        for url in (
+            f"/api/v1/interactions/{seed.interaction_id}",
+            f"/api/v1/assignments/{seed.follow_up_id}",
+            f"/api/v1/interactions?person_id={seed.person.id}",
+            f"/api/v1/positions?person_id={seed.person.id}",
+            f"/api/v1/people?position_issue={seed.issue_id}&position_stance=support",
+        ):
+            response = client.get(url, headers=headers)
+            seen[url] = f"{response.status_code} {response.get_data(as_text=True)}"
+        return seen
+
+    assert len(API_LISTS) >= 10
+    outsider = read_all(seed.outsider)
+    assert leaks(outsider) == []
+    assert outsider[f"/api/v1/interactions/{seed.interaction_id}"].startswith("404")
+    assert outsider[f"/api/v1/assignments/{seed.follow_up_id}"].startswith("404")
+    support = outsider[f"/api/v1/people?position_issue={seed.issue_id}&position_stance=support"]
+    assert seed.person.last_name not in support
+    found = {name for _, name in leaks(read_all(seed.coordinator))}
+    assert found == set(MARKERS), found
 
 
 def as_text(body: bytes, mimetype: str) -> str:
@@ -437,6 +496,26 @@ def test_a_member_outside_the_audience_sees_no_trace_of_a_private_contact(app, d
     assert f"/interactions/{seed.interaction_id}" not in settled
     directory = client.get("/people/").get_data(as_text=True)
     assert f"by {seed.author.name}" not in directory  # (the holder filter lists every member)
+
+
+@pytest.mark.parametrize("q", ["zq1subjectmarker", "zq2notesmarker"])
+def test_search_shows_an_outsider_no_trace_of_a_private_contact_not_even_a_count(app, seed, q):
+    """Its subject and notes words find nothing for an outsider (no result, no count, no
+    group), and find it for its audience."""
+
+    def read(user):
+        client = app.test_client()
+        AuthActions(client).login(user.email)
+        page = client.get(f"/search?q={q}").get_data(as_text=True)
+        return page, client.get(f"/search/suggest?q={q}").get_json()["groups"]
+
+    page, groups = read(seed.outsider)
+    assert "Nothing found" in page and "Contacts" not in page
+    assert groups == []
+    for who in (seed.author, seed.present, seed.coordinator):
+        page, groups = read(who)
+        assert f"/interactions/{seed.interaction_id}" in page
+        assert [(g["label"], g["count"]) for g in groups] == [("Contacts", "1")]
 
 
 @pytest.mark.parametrize("who", ["author", "present", "coordinator", "admin"])

@@ -10,10 +10,12 @@ from crm.models import DevMail, User
 
 
 def list_users() -> list[User]:
+    """Every account, active ones first, by name."""
     return list(db.session.scalars(sa.select(User).order_by(User.is_active.desc(), User.name)))
 
 
 def get_user(user_id: int) -> User:
+    """One account; raises LookupError when there is none."""
     user = db.session.get(User, user_id)
     if user is None:
         raise LookupError(user_id)
@@ -21,10 +23,12 @@ def get_user(user_id: int) -> User:
 
 
 def mailbox(limit: int = 100) -> list[DevMail]:
+    """The latest messages the development mail backend kept, newest first."""
     return list(db.session.scalars(sa.select(DevMail).order_by(DevMail.id.desc()).limit(limit)))
 
 
 def get_mail(mail_id: int) -> DevMail:
+    """One message of the development mailbox; raises LookupError when there is none."""
     mail = db.session.get(DevMail, mail_id)
     if mail is None:
         raise LookupError(mail_id)

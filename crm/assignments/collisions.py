@@ -35,6 +35,8 @@ class CollisionWarning(DomainError):
 
 @dataclass
 class Collision:
+    """Another member already on an office: an open assignment, or a contact in the last 7 days."""
+
     target_id: int
     user_id: int
     user_name: str
@@ -168,6 +170,8 @@ def find_collisions(
 def check_collisions(
     viewer: User, person_id: int | None, assignee_id: int, now: datetime, exclude=()
 ) -> None:
+    """Raises CollisionWarning when other members already work on the person's office (their open
+    assignments, their contacts in the last 7 days); nothing to check without a person."""
     if person_id is None:
         return
     hits = find_collisions(

@@ -18,7 +18,8 @@ from crm.models import Assignment, User
 
 
 def assignment_url(assignment: Assignment) -> str:
-    """Where an email sends someone to see an assignment (the assignment page once it exists)."""
+    """Where an email sends someone to see an assignment: its page (the person's page, else the
+    dashboard, in an app without the assignments blueprint)."""
     try:
         return absolute_url("assignments.show", assignment_id=assignment.id)
     except BuildError:
@@ -57,6 +58,7 @@ class LinkStale(DomainError):
 
 
 def snooze_until(user: User, now: datetime) -> date:
+    """The day an email's snooze link snoozes to: a week from the user's today."""
     return clock.local_today(now, clock.user_zone(user.timezone)) + timedelta(days=7)
 
 

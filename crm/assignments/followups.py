@@ -42,6 +42,7 @@ class FollowUpRequest:
 
 
 def active_templates() -> list[FollowUpTemplate]:
+    """The follow-up templates the quick log offers, in their order."""
     return list(
         db.session.scalars(
             sa.select(FollowUpTemplate)
@@ -173,6 +174,7 @@ def create_follow_ups(
 
 
 def all_templates() -> list[FollowUpTemplate]:
+    """Every follow-up template, active or not, in their order."""
     return list(
         db.session.scalars(
             sa.select(FollowUpTemplate).order_by(FollowUpTemplate.position, FollowUpTemplate.label)
@@ -184,6 +186,7 @@ TEMPLATE_FIELDS = ("label", "due_in_days", "active", "position")
 
 
 def get_template(template_id: int) -> FollowUpTemplate:
+    """One follow-up template; raises LookupError when there is none."""
     template = db.session.get(FollowUpTemplate, template_id)
     if template is None:
         raise LookupError(template_id)

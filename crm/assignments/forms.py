@@ -14,6 +14,9 @@ from crm.models import ASSIGNMENT_STATUSES, PRIORITIES, Assignment, FollowUpTemp
 
 
 class AssignmentForm(BaseForm):
+    """Create or edit an assignment: who to contact (people or an office), what, for whom, when,
+    and about what."""
+
     people = IdList("Who to contact", coerce=int)
     organization_id = id_select("Or an office or agency")
     title = StringField(
@@ -41,28 +44,38 @@ class AssignmentForm(BaseForm):
 
 
 class StatusForm(BaseForm):
+    """Change an assignment's status."""
+
     status = SelectField("Status", choices=list(ASSIGNMENT_STATUSES.items()))
     version = HiddenField()
 
 
 class SnoozeForm(BaseForm):
+    """Snooze an assignment until a date, or for a number of days."""
+
     until = DateField("Snooze until", validators=[Optional()])
     days = IntegerField("Snooze for days", validators=[Optional(), NumberRange(min=1, max=365)])
     version = HiddenField()
 
 
 class ReassignForm(BaseForm):
+    """Give an assignment to another member."""
+
     assignee_id = id_select("Reassign to")
     acknowledge = BooleanField("Reassign anyway")
     version = HiddenField()
 
 
 class CompleteForm(BaseForm):
+    """Mark an assignment done, optionally with the contact that did it."""
+
     interaction_id = IdField("Contact")
     version = HiddenField()
 
 
 class FollowUpTemplateForm(BaseForm):
+    """Create or edit a follow-up template of the quick log."""
+
     label = StringField("Follow-up", validators=[DataRequired(), fits(FollowUpTemplate.label)])
     due_in_days = IntegerField(
         "Due in (days)",

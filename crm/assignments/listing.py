@@ -24,6 +24,8 @@ from crm.pagination import Page, clamp_page
 
 @dataclass
 class MyWork:
+    """A member's open assignments, grouped: overdue, due soon, later, snoozed."""
+
     today: date
     overdue: list[Assignment]
     due_soon: list[Assignment]
@@ -67,6 +69,8 @@ TEAM_STATUSES = {"active": "Open or in progress", **ASSIGNMENT_STATUSES, "all": 
 
 @dataclass
 class TeamFilter:
+    """The team view's filters: assignee, status, campaign, due dates, overdue only."""
+
     assignee: int | None = None
     status: str = "active"
     campaign: int | None = None

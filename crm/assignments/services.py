@@ -64,6 +64,8 @@ PRIORITY_ORDER = sa.case({"high": 0, "normal": 1, "low": 2}, value=Assignment.pr
 
 @dataclass
 class AssignmentData:
+    """What an assignment is made of, as a form or a service gives it."""
+
     title: str
     assignee_id: int
     person_id: int | None = None
@@ -81,6 +83,8 @@ class AssignmentData:
 
 
 def with_relations(stmt):
+    """The statement with the assignment's person, office, campaign, issue, bill and assignee
+    loaded with it."""
     return stmt.options(
         joinedload(Assignment.person),
         joinedload(Assignment.organization),
@@ -202,6 +206,8 @@ def notice_item(a: Assignment) -> dict:
 
 
 def load_assignee(actor: User, assignee_id: int | None) -> User:
+    """The active member to give work to; raises DomainError when there is none, NotAllowed when
+    the actor may not."""
     assignee = db.session.get(User, assignee_id) if assignee_id else None
     if assignee is None or not assignee.is_active:
         raise DomainError("Choose an active member.", field="assignee_id")
@@ -262,6 +268,7 @@ def build(actor_id: int | None, data: AssignmentData) -> Assignment:
 
 
 def record_created(actor: User | None, assignments: list[Assignment], now: datetime) -> None:
+    """Audit the creation of these assignments (flushed first, so they have ids)."""
     db.session.flush()
     for a in assignments:
         audit.record(actor, "create", a, after=audit.snapshot(a, AUDITED), now=now)
@@ -309,6 +316,7 @@ def create_assignments(
 
 
 def check_version(a: Assignment, expected_version: int | None) -> None:
+    """Raises Conflict when the assignment changed since the form was shown."""
     if expected_version is not None and a.version != expected_version:
         raise Conflict()
 
@@ -425,6 +433,7 @@ def complete_in_transaction(
 
 
 def check_transition(actor: User, a: Assignment, status: str) -> None:
+    """Raises DomainError or NotAllowed unless the actor may move the assignment to this status."""
     if status not in ASSIGNMENT_STATUSES:
         raise DomainError("Unknown status.", field="status")
     if status == "cancelled" and not authz.can_edit_assignment(actor, a):
@@ -517,6 +526,7 @@ def delete_assignment(actor: User, a: Assignment, now: datetime) -> None:
 
 
 def restore_assignment(actor: User, a: Assignment, now: datetime) -> None:
+    """Restore a deleted assignment (coordinators; audited), and commit."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators can restore assignments.")
     a.deleted_at = None

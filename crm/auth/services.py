@@ -35,6 +35,8 @@ def hasher() -> PasswordHasher:
 
 
 def check_password_policy(password: str, email: str = "", field: str = "password") -> None:
+    """Raises DomainError on `field` when a password is too short, too long, common, or the email
+    itself."""
     if len(password) < MIN_PASSWORD:
         raise DomainError(f"Use at least {MIN_PASSWORD} characters.", field=field)
     if len(password) > 256:
@@ -45,15 +47,18 @@ def check_password_policy(password: str, email: str = "", field: str = "password
 
 
 def set_password(user: User, password: str, field: str = "password") -> None:
+    """Check the password against the policy and store its hash on the user (the caller commits)."""
     check_password_policy(password, user.email, field=field)
     user.password_hash = hasher().hash(password)
 
 
 def normalize_email(email: str) -> str:
+    """An email address as accounts store it: trimmed and lower-cased."""
     return (email or "").strip().lower()
 
 
 def find_user(email: str) -> User | None:
+    """The account with this email address (in any case), or None."""
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
@@ -123,6 +128,8 @@ def _add_user(
 
 
 class SignInRefused(DomainError):
+    """A refused sign-in (wrong password, throttled, locked, deactivated), with its message."""
+
     pass
 
 
@@ -345,6 +352,7 @@ def load_session(token: str, now: datetime) -> tuple[User | None, str | None]:
 
 
 def sign_out(token: str, now: datetime) -> None:
+    """Revoke the session with this token, and commit."""
     db.session.execute(
         sa.update(UserSession).where(UserSession.token == token).values(revoked_at=now)
     )
@@ -439,6 +447,7 @@ def change_password(
 
 
 def reset_serializer() -> URLSafeSerializer:
+    """Signs and reads password reset tokens (keyed by SECRET_KEY)."""
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="crm-password-reset")
 
 
@@ -448,6 +457,8 @@ def password_fingerprint(user: User) -> str:
 
 
 def reset_link(user: User, now: datetime) -> str:
+    """An absolute password reset link for the user; it expires after PASSWORD_RESET_MAX_AGE and
+    dies once the password changes."""
     expires = now + timedelta(seconds=current_app.config["PASSWORD_RESET_MAX_AGE"])
     token = reset_serializer().dumps(
         {"u": user.id, "p": password_fingerprint(user), "e": int(expires.timestamp())}
@@ -589,6 +600,8 @@ def regenerate_recovery_codes(user: User, now: datetime) -> list[str]:
 
 
 def change_role(actor: User, user: User, role: str, now: datetime) -> None:
+    """Give a user another role (audited), and commit; raises DomainError for an unknown role or
+    an admin demoting themselves."""
     if role not in ROLES:
         raise DomainError("Unknown role.", field="role")
     if user.id == actor.id and role != "admin":
@@ -619,6 +632,7 @@ def set_active(actor: User, user: User, active: bool, now: datetime) -> None:
 
 
 def invitation_serializer() -> URLSafeTimedSerializer:
+    """Signs and reads invitation tokens (keyed by SECRET_KEY, timed)."""
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="crm-invitation")
 
 
@@ -653,6 +667,8 @@ def invite(
 
 
 def read_invitation(token: str) -> dict:
+    """The data of a valid invitation token; raises DomainError when it has expired, is not
+    valid, or its email has an account already."""
     try:
         data = invitation_serializer().loads(
             token, max_age=current_app.config["INVITATION_MAX_AGE"]

@@ -22,10 +22,12 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misrea
 
 
 def new_secret() -> str:
+    """A new random TOTP secret (base32)."""
     return pyotp.random_base32()
 
 
 def provisioning_uri(user: User, secret: str) -> str:
+    """The otpauth:// URI an authenticator app reads (as a QR code) to add this account."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
@@ -41,6 +43,8 @@ def required_for(user: User) -> bool:
 
 
 def needs_enrolment(user: User) -> bool:
+    """Whether the user must set up two-factor sign-in before going on: their role requires it
+    and they have none."""
     return required_for(user) and not user.has_two_factor
 
 
@@ -84,6 +88,7 @@ def accept_code(user: User, code: str, now: datetime) -> bool:
 
 def hash_recovery_code(code: str) -> str:
     # The codes are random (50 bits), so a plain SHA-256 cannot be reversed by guessing.
+    """A recovery code's SHA-256 hex digest, ignoring case and all but letters and digits."""
     normalized = re.sub(r"[^a-z0-9]", "", (code or "").lower())
     return hashlib.sha256(normalized.encode()).hexdigest()
 
@@ -120,6 +125,7 @@ def use_recovery_code(user: User, code: str, now: datetime) -> bool:
 
 
 def recovery_codes_left(user: User) -> int:
+    """How many of the user's recovery codes are still unused."""
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(RecoveryCode)

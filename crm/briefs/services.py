@@ -21,6 +21,9 @@ STATIC = Path(__file__).resolve().parents[2] / "static"
 
 @dataclass
 class Brief:
+    """What a meeting brief on a person shows, with the subject (an issue or bill) it is for,
+    when given."""
+
     person: Person
     page: PersonPage
     subject: Issue | Bill | None
@@ -67,6 +70,7 @@ def subject_bills(subject: Issue | Bill | None) -> sa.Select | None:
 
 
 def load_subject(kind: str | None, subject_id: int | None) -> Issue | Bill | None:
+    """The issue or bill a brief is about, or None when none is given or it is not found."""
     model = {"issue": Issue, "bill": Bill}.get(kind or "")
     return db.session.get(model, subject_id) if model and subject_id else None
 

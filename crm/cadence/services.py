@@ -54,7 +54,8 @@ def lapsed_people(now: datetime):
 
 
 def refresh_cadence(now: datetime) -> dict:
-    """Daily: give each holder one follow-up per lapsed cadence; returns counts for the job log.
+    """Hourly (CADENCE_EVERY): give each holder one follow-up per lapsed cadence; returns counts
+    for the job log.
 
     A holder who already has open work for the person gets no second item. Two runs at once
     cannot both create one: the unique lapse_key refuses the second, which then creates nothing.

@@ -10,6 +10,8 @@ from crm.campaigns.forms import BulkAssignForm, CampaignForm, assignee_picks, ch
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
+from crm.ids import parse_id
+from crm.lists.services import filter_of, get_list, lists_for
 from crm.people.filters import DirectoryFilter
 from crm.people.services import filter_choices
 from crm.views import get_or_404, render_form
@@ -32,10 +34,12 @@ def campaign_form(campaign=None) -> CampaignForm:
     return form
 
 
-def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
-    """The target builder: the directory's filters (GET), a preview, and the details (POST)."""
+def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None, saved_list=None):
+    """The target builder: the directory's filters (GET), a preview, and the details (POST).
+    Started from a saved list, the list's filters are the targets (`saved_list`)."""
     if request.method == "POST":
         flt = DirectoryFilter.from_args(request.form)
+        saved_list = from_list(request.form.get("saved_list"))
     if form.validate_on_submit():
         data = services.CampaignData(
             name=form.name.data,
@@ -46,6 +50,7 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
             ends_on=form.ends_on.data,
             status=form.status.data,
             target_filter=flt,
+            saved_list_id=saved_list.id if saved_list else None,
         )
         try:
             campaign = services.save_campaign(current_user, campaign, data, utcnow())
@@ -61,14 +66,29 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None):
         campaign=campaign,
         preview=services.preview(flt, utcnow(), current_user) if flt.active else None,
         choices=filter_choices(flt),
+        saved_list=saved_list,
+        lists=lists_for(current_user),
     )
+
+
+def from_list(value):
+    """A saved list the coordinator may open, by the id in a query or form argument."""
+    list_id = parse_id(value)
+    if not list_id:
+        return None
+    try:
+        return get_list(list_id, current_user)
+    except LookupError:
+        return None
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires("coordinator")
 def create():
-    """Build a target list and save it as a campaign."""
-    return builder(campaign_form(), DirectoryFilter.from_args(request.args))
+    """Build a target list (or take a saved list's) and save it as a campaign."""
+    saved = from_list(request.args.get("list"))
+    flt = filter_of(saved.query) if saved else DirectoryFilter.from_args(request.args)
+    return builder(campaign_form(), flt, saved_list=saved)
 
 
 @bp.route("/<id:campaign_id>/edit", methods=["GET", "POST"])
@@ -76,10 +96,14 @@ def create():
 def edit(campaign_id: int):
     """Change a campaign's details or its target list."""
     campaign = get_or_404(services.get_campaign, campaign_id, current_user)
-    flt = (
-        DirectoryFilter.from_args(request.args) if request.args else services.saved_filter(campaign)
-    )
-    return builder(campaign_form(campaign), flt, campaign)
+    saved = from_list(request.args.get("list")) if request.args else campaign.saved_list
+    if saved:
+        flt = filter_of(saved.query)
+    elif request.args:
+        flt = DirectoryFilter.from_args(request.args)
+    else:
+        flt = services.saved_filter(campaign)
+    return builder(campaign_form(campaign), flt, campaign, saved)
 
 
 @bp.get("/<id:campaign_id>")

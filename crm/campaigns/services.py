@@ -17,6 +17,7 @@ from crm.clock import local_today
 from crm.email import dispatch
 from crm.errors import DomainError, NotAllowed
 from crm.extensions import db
+from crm.lists.services import filter_of, get_list
 from crm.models import PRIORITIES, Assignment, Bill, Campaign, Issue, Person, User
 from crm.people.filters import DirectoryFilter, filter_from_dict
 
@@ -27,7 +28,17 @@ STRATEGIES = {
     "hand": "By hand",
 }
 CAMPAIGN_STATUSES = {"active": "Active", "closed": "Closed"}
-FIELDS = ("name", "goal", "issue_id", "bill_id", "starts_on", "ends_on", "status", "target_filter")
+FIELDS = (
+    "name",
+    "goal",
+    "issue_id",
+    "bill_id",
+    "starts_on",
+    "ends_on",
+    "status",
+    "target_filter",
+    "saved_list_id",
+)
 MAX_TARGETS = 2000
 ALL_MEMBERS_UP_TO = 40  # a plan row offers every member up to this many, else a shortlist
 
@@ -42,6 +53,8 @@ class CampaignData:
     starts_on: date | None = None
     ends_on: date | None = None
     status: str = "active"
+    # The saved list the targets came from; kept only while target_filter is that list's filter.
+    saved_list_id: int | None = None
 
 
 def require_coordinator(actor: User) -> None:
@@ -57,7 +70,22 @@ def get_campaign(campaign_id: int, viewer: User) -> Campaign:
 
 
 def saved_filter(campaign: Campaign) -> DirectoryFilter:
+    """The campaign's targets: its saved list's filter as the list is now, else its own."""
+    if campaign.saved_list is not None:
+        return filter_of(campaign.saved_list.query)
     return filter_from_dict(campaign.target_filter or {})
+
+
+def linked_list(actor: User, data: CampaignData) -> int | None:
+    """The saved list the campaign follows: one the actor may open whose filter is the one
+    chosen (filters changed in the builder after picking the list make it the campaign's own)."""
+    if not data.saved_list_id:
+        return None
+    try:
+        saved = get_list(data.saved_list_id, actor)
+    except LookupError:
+        return None
+    return saved.id if filter_of(saved.query).to_dict() == data.target_filter.to_dict() else None
 
 
 def check(data: CampaignData) -> None:
@@ -88,9 +116,10 @@ def save_campaign(
     if campaign is None:
         campaign = Campaign(created_by_id=actor.id)
         db.session.add(campaign)
-    for key in FIELDS[:-1]:
+    for key in FIELDS[:-2]:
         setattr(campaign, key, getattr(data, key))
     campaign.target_filter = data.target_filter.to_dict()
+    campaign.saved_list_id = linked_list(actor, data)
     db.session.flush()
     audit.record_saved(actor, campaign, before, FIELDS, now)
     db.session.commit()

@@ -47,12 +47,15 @@ UNIQUE_FIELDS = ("bioguide_id", "openstates_id")
 
 
 def require_coordinator(actor: User) -> None:
+    """Raises NotAllowed unless the actor is a coordinator."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators merge records.")
 
 
 @dataclass
 class FieldChoice:
+    """One field of a merge: its value on each of the two records."""
+
     key: str
     label: str
     a: object
@@ -175,6 +178,7 @@ def mark_not_duplicate(actor: User, person: Person, other_key: str, now: datetim
 
 
 def not_duplicates() -> set[tuple[int, str]]:
+    """(person id, other key) of every pair marked as not duplicates."""
     return set(db.session.execute(sa.select(NotDuplicate.person_id, NotDuplicate.other_key)))
 
 

@@ -27,6 +27,8 @@ class TransientError(Exception):
 
 
 def build_message(row: Notification) -> EmailMessage:
+    """The email for an outbox row: From, To, Subject, a Message-ID that stays the same on a
+    resend, text and optional HTML."""
     cfg = current_app.config
     msg = EmailMessage()
     name, addr = parseaddr(cfg["MAIL_FROM"])
@@ -104,6 +106,7 @@ def deliver_notification(notification_id: int, now: datetime | None = None) -> s
 
 
 def send(msg: EmailMessage) -> None:
+    """Send a message with the configured backend (MAIL_BACKEND "smtp" or "mailbox")."""
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "mailbox":
         keep_in_mailbox(msg)
@@ -114,6 +117,7 @@ def send(msg: EmailMessage) -> None:
 
 
 def keep_in_mailbox(msg: EmailMessage) -> None:
+    """Keep the message in the development mailbox instead of sending it (the caller commits)."""
     text = msg.get_body(("plain",))
     html = msg.get_body(("html",))
     db.session.add(
@@ -129,6 +133,8 @@ def keep_in_mailbox(msg: EmailMessage) -> None:
 
 
 def send_smtp(msg: EmailMessage) -> None:
+    """Send by SMTP (SSL or STARTTLS, and login, as configured); raises TransientError for a 4xx
+    answer or a network failure, so it is retried."""
     cfg = current_app.config
     try:
         server, port, timeout = cfg["MAIL_SERVER"], cfg["MAIL_PORT"], cfg["MAIL_TIMEOUT"]

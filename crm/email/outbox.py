@@ -24,6 +24,9 @@ from crm.models import Notification, User
 
 @dataclass
 class SweepSummary:
+    """What one outbox sweep did: rows marked unknown, rows nudged, and rows handed to the
+    worker."""
+
     unknown: int = 0
     nudged: int = 0
     handed_over: int = 0
@@ -75,6 +78,7 @@ def sweep_outbox(now: datetime) -> SweepSummary:
 
 
 def get_notification(notification_id: int) -> Notification:
+    """One outbox row; raises LookupError when there is none."""
     row = db.session.get(Notification, notification_id)
     if row is None:
         raise LookupError(notification_id)

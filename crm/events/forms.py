@@ -18,6 +18,9 @@ from crm.models import STANCES
 
 
 class DayForm(BaseForm):
+    """Create or edit an advocacy day: date, place, hours, meeting length and gap, issue or bill,
+    members, notes."""
+
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     day = DateField("Date", validators=[DataRequired()])
     place = StringField(
@@ -50,6 +53,9 @@ class DayForm(BaseForm):
 
 
 class TargetsForm(BaseForm):
+    """Add offices to a day's targets: members of Congress from some states (and chamber), or one
+    office."""
+
     states = StringField(
         "Members of Congress from (state codes)",
         validators=[Optional(), Length(max=200)],
@@ -63,6 +69,8 @@ class TargetsForm(BaseForm):
 
 
 class MeetingForm(BaseForm):
+    """Schedule one meeting of the day by hand: office, time, who attends, lead, room."""
+
     person_id = SelectField("Office", coerce=coerce_id, validators=[DataRequired()])
     starts = TimeField("Time", validators=[DataRequired()])
     members = IdList("Attending", coerce=int)
@@ -71,6 +79,8 @@ class MeetingForm(BaseForm):
 
 
 class DebriefForm(BaseForm):
+    """Debrief a meeting: what happened, their position now, any commitment, notes."""
+
     outcome = TextAreaField("What happened", validators=[Optional(), Length(max=5000)])
     stance = SelectField(
         "Their position now", choices=[("", "Not stated"), *STANCES.items()], default=""

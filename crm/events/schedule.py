@@ -27,6 +27,7 @@ def place_of(address: str | None) -> tuple[str | None, str | None]:
 
 
 def side(building: str | None) -> str | None:
+    """ "house" or "senate" for a Capitol Hill office building, else None."""
     if building in HOUSE_BUILDINGS:
         return "house"
     if building in SENATE_BUILDINGS:
@@ -47,6 +48,8 @@ def walk_minutes(a: str | None, b: str | None, min_gap: int) -> int:
 
 @dataclass
 class Office:
+    """An office to meet (a person's id), with its state and where it is."""
+
     id: int
     state: str | None
     building: str | None = None
@@ -55,12 +58,16 @@ class Office:
 
 @dataclass
 class Member:
+    """A coalition member attending the day, with their home state."""
+
     id: int
     state: str | None
 
 
 @dataclass
 class Slot:
+    """One meeting: the office, when, who attends and who leads."""
+
     office: Office
     starts: datetime
     ends: datetime
@@ -70,6 +77,8 @@ class Slot:
 
 @dataclass
 class Proposal:
+    """A proposed schedule: the meetings placed, and the offices no slot could be found for."""
+
     meetings: list[Slot] = field(default_factory=list)
     unplaced: list[Office] = field(default_factory=list)
 

@@ -35,11 +35,13 @@ DAY_FIELDS = (
 
 
 def require_coordinator(actor: User) -> None:
+    """Raises NotAllowed unless the actor is a coordinator."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators plan advocacy days.")
 
 
 def get_day(day_id: int) -> AdvocacyDay:
+    """One advocacy day with its members and issue; raises LookupError when there is none."""
     day = db.session.get(
         AdvocacyDay,
         day_id,
@@ -61,10 +63,12 @@ def member_choices() -> list[tuple[int, str]]:
 
 
 def list_days() -> list[AdvocacyDay]:
+    """Every advocacy day, latest first."""
     return list(db.session.scalars(sa.select(AdvocacyDay).order_by(AdvocacyDay.day.desc())))
 
 
 def clean_day(data: dict) -> dict:
+    """A day's form data, trimmed and checked; raises DomainError naming the field."""
     out = {k: data.get(k) for k in DAY_FIELDS}
     out["name"] = (out["name"] or "").strip()
     if not out["name"]:
@@ -157,6 +161,7 @@ def add_targets(
 
 
 def remove_target(actor: User, day: AdvocacyDay, person_id: int, now: datetime) -> None:
+    """Take an office off the day's targets (coordinators; audited), and commit."""
     require_coordinator(actor)
     for t in list(day.targets):
         if t.person_id == person_id:
@@ -187,6 +192,7 @@ def offices_of(person_ids: list[int]) -> dict[int, planner.Office]:
 
 
 def day_bounds(day: AdvocacyDay) -> tuple[datetime, datetime]:
+    """When the day's meetings may start and must end, as aware UTC."""
     start = from_local(datetime.combine(day.day, day.starts), day.timezone)
     end = from_local(datetime.combine(day.day, day.ends), day.timezone)
     return start, end
@@ -273,6 +279,8 @@ def add_meeting(
 
 
 def delete_meeting(actor: User, meeting: DayMeeting, now: datetime) -> None:
+    """Delete a meeting (coordinators; audited), and commit; raises DomainError when it has been
+    logged."""
     require_coordinator(actor)
     if meeting.interaction_id:
         raise DomainError("This meeting was logged; its contact stays in the log.")
@@ -282,6 +290,7 @@ def delete_meeting(actor: User, meeting: DayMeeting, now: datetime) -> None:
 
 
 def get_meeting(meeting_id: int) -> DayMeeting:
+    """One day meeting; raises LookupError when there is none."""
     meeting = db.session.get(DayMeeting, meeting_id)
     if meeting is None:
         raise LookupError(meeting_id)
@@ -289,6 +298,7 @@ def get_meeting(meeting_id: int) -> DayMeeting:
 
 
 def as_slots(meetings: list[DayMeeting]) -> list[planner.Slot]:
+    """Scheduled meetings as the planner's slots."""
     return [
         planner.Slot(
             planner.Office(m.person_id, None, m.building, m.room),
@@ -303,6 +313,9 @@ def as_slots(meetings: list[DayMeeting]) -> list[planner.Slot]:
 
 @dataclass
 class DayPage:
+    """What a day's page shows: its meetings, members' conflicts, targets not yet scheduled, and
+    how many meetings were logged and moved a position."""
+
     day: AdvocacyDay
     meetings: list[DayMeeting]
     conflicts: list[tuple[User, DayMeeting, DayMeeting, str]]

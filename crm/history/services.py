@@ -74,6 +74,8 @@ def rows_about(*parts: sa.Select) -> sa.Select:
 
 @dataclass
 class Page:
+    """One page of history entries, and whether there are pages after and before it."""
+
     entries: list[Entry]
     page: int
     has_next: bool
@@ -223,6 +225,7 @@ def audit_log(viewer: User, flt: AuditFilter, page: int = 1) -> Page:
 
 
 def actor_choices() -> list[tuple[int, str]]:
+    """(id, name) of every account, by name, for the history page's "who" filter."""
     return list(db.session.execute(sa.select(User.id, User.name).order_by(User.name)).tuples())
 
 
@@ -239,6 +242,8 @@ TRASH_LIMIT = 200
 
 @dataclass
 class Trashed:
+    """One deleted record in the trash: what it was, and when and by whom it was deleted."""
+
     kind: str
     id: int
     label: str
@@ -249,6 +254,8 @@ class Trashed:
 
 @dataclass
 class TrashSection:
+    """The trash's deleted records of one kind (some of them), and how many there are."""
+
     kind: str
     title: str
     items: list[Trashed]

@@ -29,6 +29,7 @@ from crm.models import (
     STANCES,
     TIERS,
     AdvocacyDay,
+    ApiToken,
     Assignment,
     AuditEntry,
     Bill,
@@ -44,6 +45,8 @@ from crm.models import (
     Organization,
     Person,
     Position,
+    SavedList,
+    Tag,
     User,
 )
 
@@ -72,6 +75,9 @@ NOUNS = {
     "conrad30_years": ("Conrad 30 program year", "Conrad 30 program years"),
     "licensure_pathways": ("licensure pathway", "Licensure pathways"),
     "advocacy_days": ("advocacy day", "Advocacy days"),
+    "api_tokens": ("API token", "API tokens"),
+    "tags": ("tag", "Tags"),
+    "saved_lists": ("saved list", "Saved lists"),
 }
 
 # What an action reads as; create has a better verb for some records.
@@ -90,6 +96,9 @@ VERBS = {
     "invite": "sent an invitation",
     "update_profile": "updated the profile of",
     "regenerate_calendar_token": "made a new calendar link for",
+    "create_api_token": "made",
+    "revoke_api_token": "revoked",
+    "api_call": "called the API with",
     "unsubscribe": "unsubscribed",
     "resend": "queued again",
     "confirm_delivered": "confirmed the delivery of",
@@ -102,6 +111,11 @@ VERBS = {
     "import_requeue": "queued again",
     "import_create": "added",
     "import_update": "updated",
+    "tag": "tagged",
+    "untag": "took a tag off",
+    "add_role": "added a staff role for",
+    "end_role": "ended a staff role of",
+    "move_role": "moved a staff role of",
 }
 CREATE_VERBS = {"interactions": "logged", "positions": "recorded", "users": "created"}
 # The invitation row is kept on the inviter's account; its words name no record.
@@ -136,6 +150,9 @@ REFERENCES = {
     "interaction_id": "interactions",
     "completed_interaction_id": "interactions",
     "from_interaction_id": "interactions",
+    "saved_list_id": "saved_lists",
+    "owner_id": "users",
+    "from_organization_id": "organizations",
 }
 LIST_REFERENCES = {
     "issues": "issues",
@@ -156,6 +173,7 @@ class Shown:
 
 
 def enum(label: str, choices: dict) -> Shown:
+    """A field whose values read as the labels in `choices`."""
     return Shown(label, "enum", choices)
 
 
@@ -240,6 +258,7 @@ SHOWN: dict[str, dict[str, Shown]] = {
         "ends_on": Shown("Ends", "date"),
         "status": enum("Status", CAMPAIGN_STATUSES),
         "target_filter": Shown("Targets", "json"),
+        "saved_list_id": Shown("Targets from the saved list"),
     },
     "bills": {
         "jurisdiction": Shown("Jurisdiction"),
@@ -303,6 +322,7 @@ SHOWN: dict[str, dict[str, Shown]] = {
 TABLE_REFERENCES = {
     ("organizations", "parent_id"): "organizations",
     ("committees", "parent_id"): "committees",
+    ("api_tokens", "user_id"): "users",
 }
 
 
@@ -322,6 +342,8 @@ def reference(table: str, name: str) -> str | None:
 
 @dataclass
 class Change:
+    """One field's change as words: its label and old and new values."""
+
     label: str
     old: str | None  # None: the record was created with this value
     new: str
@@ -412,6 +434,9 @@ class Names:
 
 
 def simple(*columns, render=lambda row: row[1]):
+    """A names loader for a table: `columns` (id first) of the rows with those ids, each rendered
+    to a name."""
+
     def load(names: Names, ids: list[int]) -> dict[int, str]:
         key = columns[0]
         rows = db.session.execute(sa.select(*columns).where(key.in_(ids)))
@@ -434,7 +459,10 @@ LOADERS = {
     ),
     "assignments": simple(Assignment.id, Assignment.title),
     "campaigns": simple(Campaign.id, Campaign.name),
+    "saved_lists": simple(SavedList.id, SavedList.name),
+    "tags": simple(Tag.id, Tag.name),
     "committees": simple(Committee.id, Committee.name),
+    "api_tokens": simple(ApiToken.id, ApiToken.name),
     "follow_up_templates": simple(FollowUpTemplate.id, FollowUpTemplate.label),
     "import_runs": simple(
         ImportRun.id, ImportRun.kind, render=lambda r: f"{r[1].title()} import of run {r[0]}"
@@ -471,6 +499,7 @@ PAGES = {
 
 
 def shorten(text: str, limit: int = SHORT) -> str:
+    """The text on one line (whitespace collapsed), cut to `limit` with "…"."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
@@ -520,6 +549,8 @@ MERGE_SHOWN = {"merged_id": "Duplicate", "into": "Into"}
 
 
 def changes(row: AuditEntry, names: Names, tz: str) -> list[Change]:
+    """An audit row's changed fields as words (values alone for a creation or a merge), leaving
+    out what the reader may not see."""
     before, after = row.before or {}, row.after or {}
     if row.action in ("merge", "merged"):  # the kept values are on the surviving record
         out = [
@@ -549,6 +580,7 @@ def changes(row: AuditEntry, names: Names, tz: str) -> list[Change]:
 
 
 def actor_name(row: AuditEntry, users: dict[int, str]) -> str:
+    """Who did it: the member's name ("A former member" when gone), else the import or the CRM."""
     if row.actor_id is not None:
         return users.get(row.actor_id, "A former member")
     if row.action.startswith("import_"):
@@ -557,6 +589,7 @@ def actor_name(row: AuditEntry, users: dict[int, str]) -> str:
 
 
 def verb(row: AuditEntry) -> str:
+    """What was done to the record, as a verb phrase (e.g. "woke up" for a snooze cleared)."""
     if row.action == "create" and row.entity_type in CREATE_VERBS:
         return CREATE_VERBS[row.entity_type]
     if row.action == "snooze" and not (row.after or {}).get("snoozed_until"):

@@ -152,6 +152,8 @@ def local_source(source: str | Path, policy: UrlPolicy | None = None) -> Iterato
 
 
 def parse_all(files: list[tuple[str, bytes]]) -> tuple[list[BillRecord], list[str]]:
+    """Parse every uploaded BILLSTATUS file: the bills read, and a problem line per file that is
+    unreadable or repeats a bill already read."""
     records, problems, seen = [], [], {}
     for name, data in files:
         try:
@@ -213,6 +215,8 @@ def committee_ids(system_codes: set[str]) -> dict[str, int]:
 def save_bill(
     rec: BillRecord, committees: dict[str, int], actor, now: datetime, result: BillImportResult
 ) -> None:
+    """Create or update the bill a record describes, with its sponsors, committees and actions, and
+    count the outcome in `result`."""
     bill = db.session.scalars(
         sa.select(Bill).where(
             Bill.jurisdiction == "US", Bill.session == str(rec.congress), Bill.number == rec.label
@@ -274,6 +278,8 @@ def save_bill(
 
 
 def sync_sponsors(bill: Bill, rec: BillRecord, changes: list) -> bool:
+    """Make the bill's sponsors match the record (added, updated, removed), noting new cosponsors
+    and withdrawals in `changes`; True if anything changed."""
     existing = {
         (s.role, s.bioguide_id): s
         for s in db.session.scalars(sa.select(BillSponsor).where(BillSponsor.bill_id == bill.id))
@@ -338,6 +344,8 @@ def sync_actions(bill: Bill, rec: BillRecord, changes: list) -> bool:
 
 
 def sync_committees(bill: Bill, rec: BillRecord, committees: dict[str, int], changes) -> bool:
+    """Make the bill's committee referrals match the record, noting new referrals in `changes`; True
+    if anything changed."""
     existing = {
         c.system_code: c
         for c in db.session.scalars(

@@ -38,6 +38,8 @@ class BadBillFile(ValueError):
 
 @dataclass
 class SponsorRecord:
+    """A sponsor or cosponsor of a bill as read from a BILLSTATUS file."""
+
     role: str
     bioguide_id: str
     full_name: str
@@ -53,6 +55,8 @@ class SponsorRecord:
 
 @dataclass
 class ActionRecord:
+    """One action on a bill as read from a BILLSTATUS file."""
+
     acted_on: date
     text: str
     action_type: str | None
@@ -67,6 +71,8 @@ class ActionRecord:
 
 @dataclass
 class CommitteeRecord:
+    """A committee (or subcommittee) a bill was referred to, with its latest activity."""
+
     system_code: str
     name: str
     chamber: str | None
@@ -76,6 +82,8 @@ class CommitteeRecord:
 
 @dataclass
 class BillRecord:
+    """One bill as read from a BILLSTATUS file: its fields, sponsors, committees and actions."""
+
     congress: int
     bill_type: str
     number: int
@@ -116,6 +124,7 @@ class BillRecord:
 
 
 def ordinal(n: int) -> str:
+    """1 -> "1st", 12 -> "12th", 23 -> "23rd"."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -164,6 +173,7 @@ def text_of(el: ET.Element | None, path: str) -> str | None:
 
 
 def first_text(el: ET.Element, *paths: str) -> str | None:
+    """The text of the first of `paths` under `el` that has any, else None."""
     for path in paths:
         if (value := text_of(el, path)) is not None:
             return value
@@ -181,6 +191,8 @@ def to_date(value: str | None) -> date | None:
 
 
 def to_datetime(value: str | None) -> datetime | None:
+    """An ISO date-time (a trailing Z is UTC) or None when empty; raises BadBillFile when it is not
+    one."""
     if not value:
         return None
     try:
@@ -201,10 +213,12 @@ def items(el: ET.Element | None, *paths: str) -> list[ET.Element]:
 
 
 def yes(value: str | None) -> bool:
+    """Whether a flag reads as true ("true", "y", "yes" or "1")."""
     return (value or "").strip().lower() in ("true", "y", "yes", "1")
 
 
 def sponsor(item: ET.Element, role: str) -> SponsorRecord:
+    """A sponsor record from an <item>; raises BadBillFile when it has no bioguideId."""
     bioguide = first_text(item, "bioguideId", "identifiers/bioguideId")
     if not bioguide:
         raise BadBillFile(f"a {role} has no bioguideId")
@@ -233,6 +247,8 @@ def committees_of(bill: ET.Element) -> list[CommitteeRecord]:
 
 
 def committee_rows(item: ET.Element, chamber: str | None) -> list[CommitteeRecord]:
+    """A committee <item> and its subcommittees as records, each with its latest activity; raises
+    BadBillFile when one has no systemCode."""
     code = text_of(item, "systemCode")
     if not code:
         raise BadBillFile("a committee has no systemCode")
@@ -259,6 +275,7 @@ def committee_rows(item: ET.Element, chamber: str | None) -> list[CommitteeRecor
 
 
 def actions_of(bill: ET.Element) -> list[ActionRecord]:
+    """The bill's <actions> as records; raises BadBillFile when one has no date or no text."""
     out = []
     for item in items(bill.find("actions"), "item"):
         acted_on = to_date(text_of(item, "actionDate"))

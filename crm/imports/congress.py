@@ -113,6 +113,7 @@ def parse(source: Source, as_of: date | None = None) -> Snapshot:
 
 
 def expect_list(data, name: str) -> list:
+    """The data itself when it is a list; raises BadFile naming the file otherwise."""
     if not isinstance(data, list):
         raise BadFile(Problem(name, None, "expected a list of records"))
     return data
@@ -128,6 +129,7 @@ def read_list(snap: Snapshot, source: Source, path) -> list | None:
 
 
 def add_person(snap: Snapshot, record: PersonRecord) -> None:
+    """Add a person to the snapshot, or a problem when their bioguide id is already there."""
     if record.key in snap.people:
         snap.problems.append(Problem(record.file, record.key, "duplicate bioguide id"))
         return
@@ -135,6 +137,7 @@ def add_person(snap: Snapshot, record: PersonRecord) -> None:
 
 
 def require(mapping: Any, key: str):
+    """The value of `key`; raises MissingField when it is absent or empty."""
     value = mapping.get(key) if isinstance(mapping, dict) else None
     if value is None or (isinstance(value, str | list | dict) and not value):
         raise norm.MissingField(key)
@@ -291,6 +294,7 @@ def person_values(
     party_label,
     caucus,
 ) -> dict[str, Any]:
+    """A legislator's Person fields from the parts of a congress-legislators record."""
     party = norm.party_name(party_label)
     return {
         "kind": "legislator",
@@ -320,6 +324,7 @@ def person_values(
 
 
 def office(kind, label, address, phone, fax, external_id, position=0) -> dict[str, Any]:
+    """An office's fields as the import saves them."""
     return {
         "kind": kind,
         "label": norm.text(label),
@@ -334,6 +339,7 @@ def office(kind, label, address, phone, fax, external_id, position=0) -> dict[st
 def finish(
     bioguide: str, file: str, values: dict, optional: dict, ids: dict, offices: list
 ) -> PersonRecord:
+    """A person record with their values, ids and offices, tied to their own office organization."""
     return PersonRecord(
         key=bioguide,
         file=file,
@@ -419,6 +425,8 @@ def by_bioguide(snap: Snapshot, source: Source, path):
 
 
 def read_social(snap: Snapshot, source: Source, path) -> None:
+    """Add social accounts (and the ids they carry) to the people in the snapshot; a problem for
+    each entry with none."""
     for record, item in by_bioguide(snap, source, path):
         social = item.get("social")
         if not isinstance(social, dict):
@@ -431,6 +439,8 @@ def read_social(snap: Snapshot, source: Source, path) -> None:
 
 
 def read_district_offices(snap: Snapshot, source: Source, path) -> None:
+    """Add district offices to the people in the snapshot; entries missing an id, city or state, and
+    repeated ids, become problems."""
     name = source.name(path)
     seen: set[str] = set()
     for record, item in by_bioguide(snap, source, path):
@@ -466,6 +476,8 @@ def read_district_offices(snap: Snapshot, source: Source, path) -> None:
 
 
 def district_address(o: dict) -> str:
+    """A district office's address as two lines: street (building, address, suite), then city, state
+    and ZIP."""
     street = ", ".join(
         norm.text(o.get(k)) for k in ("building", "address", "suite") if norm.text(o.get(k))
     )
@@ -477,6 +489,8 @@ def district_address(o: dict) -> str:
 
 
 def read_committees(snap: Snapshot, source: Source, path) -> None:
+    """Read the committees file (and its subcommittees) into the snapshot; bad entries become
+    problems."""
     name = source.name(path)
     items = read_list(snap, source, path)
     if items is None:
@@ -522,6 +536,7 @@ def read_committees(snap: Snapshot, source: Source, path) -> None:
 
 
 def committee_values(name: str, chamber: str, code: str) -> dict[str, Any]:
+    """A federal committee's required fields."""
     return {
         "name": norm.text(name),
         "level": "federal",
@@ -533,6 +548,7 @@ def committee_values(name: str, chamber: str, code: str) -> dict[str, Any]:
 
 
 def committee_optional(item: dict, clean: norm.Cleaner) -> dict[str, Any]:
+    """A committee's optional fields (url, phone, address), cleaned."""
     return {
         "url": clean.url(item.get("url"), "url"),
         "phone": clean.phone(item.get("phone")),
@@ -541,6 +557,8 @@ def committee_optional(item: dict, clean: norm.Cleaner) -> dict[str, Any]:
 
 
 def read_memberships(snap: Snapshot, source: Source, path) -> None:
+    """Read the committee membership file into the snapshot; unknown committees or people and
+    repeats become problems."""
     name = source.name(path)
     try:
         data = source.read(path)

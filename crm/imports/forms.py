@@ -7,6 +7,9 @@ from crm.imports.services import KINDS
 
 
 class ImportForm(BaseForm):
+    """The import page's form: what to import, from uploaded files or a URL, and for Open States
+    which states."""
+
     kind = SelectField(
         "What to import",
         choices=list(KINDS.items()),

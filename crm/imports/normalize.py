@@ -113,6 +113,7 @@ def to_date(value) -> date | None:
 
 
 def state_code(value) -> str:
+    """A two-letter state code, upper-cased; raises ValueError when it is not a known one."""
     code = str(value or "").strip().upper()
     if code not in US_STATES:
         raise ValueError(f"unknown state code {value!r}")
@@ -132,6 +133,8 @@ def district_text(value) -> str:
 
 
 def seat_title(level: str, chamber: str, state: str) -> str:
+    """The title of a seat, e.g. "U.S. Senator", "Delegate" or "Assembly Member", from level,
+    chamber and state."""
     if level == "federal":
         if chamber == "upper":
             return "U.S. Senator"
@@ -144,10 +147,13 @@ def seat_title(level: str, chamber: str, state: str) -> str:
 
 
 def legislature_key(jurisdiction: str, chamber: str) -> str:
+    """The import key of a legislature's organization, e.g. "legislature:tx:upper"."""
     return f"legislature:{jurisdiction.lower()}:{chamber}"
 
 
 def legislature_name(jurisdiction: str, chamber: str) -> str:
+    """The name of a chamber, e.g. "U.S. Senate", "Texas House of Representatives" or "Nebraska
+    Legislature"."""
     if jurisdiction == "US":
         return "U.S. Senate" if chamber == "upper" else "U.S. House of Representatives"
     state = US_STATES[jurisdiction]
@@ -170,6 +176,7 @@ def chambers_of(state: str) -> tuple[str, ...]:
 
 
 def office_key(person_key: str) -> str:
+    """The import key of a legislator's own office (their organization)."""
     return f"office:{person_key}"
 
 

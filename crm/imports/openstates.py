@@ -46,6 +46,7 @@ def state_folders(root: Path) -> dict[str, Path]:
 
 
 def yaml_files(folder: Path) -> list[Path]:
+    """The YAML files directly in `folder`, sorted; none when it is not a folder."""
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
@@ -117,6 +118,7 @@ def parse(
 
 
 def require(mapping: Any, key: str):
+    """The value of `key`; raises MissingField when it is absent or empty."""
     value = mapping.get(key) if isinstance(mapping, dict) else None
     if value is None or (isinstance(value, str | list | dict) and not value):
         raise norm.MissingField(key)
@@ -132,6 +134,8 @@ def jurisdiction_state(value: str) -> str:
 
 
 def load(snap: Snapshot, source: Source, path: Path, name: str) -> dict | None:
+    """One file's record (a mapping), or None with a problem in the snapshot when it cannot be read
+    or is not one."""
     try:
         data = source.read(path)
     except BadFile as exc:
@@ -144,6 +148,8 @@ def load(snap: Snapshot, source: Source, path: Path, name: str) -> dict | None:
 
 
 def read_person(snap: Snapshot, source: Source, folder_state: str, path: Path) -> None:
+    """Read one person file into the snapshot; people with no current role are skipped with a
+    warning, bad records become problems."""
     name = source.name(path)
     data = load(snap, source, path, name)
     if data is None:
@@ -297,6 +303,7 @@ def add_chambers(snap: Snapshot, state: str) -> None:
 
 
 def read_committee(snap: Snapshot, source: Source, folder_state: str, path: Path) -> None:
+    """Read one committee file (and its members) into the snapshot; bad records become problems."""
     name = source.name(path)
     data = load(snap, source, path, name)
     if data is None:
@@ -365,6 +372,7 @@ def read_committee(snap: Snapshot, source: Source, folder_state: str, path: Path
 
 
 def resolve_parents(snap: Snapshot) -> None:
+    """A problem for each committee whose parent committee is not in the snapshot."""
     for committee in snap.committees.values():
         if committee.parent_key and committee.parent_key not in snap.committees:
             snap.problems.append(

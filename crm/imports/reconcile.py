@@ -54,6 +54,8 @@ MAX_STORED_CHANGES = 2000
 
 
 def jsonable(value: Any) -> Any:
+    """The value with dates and datetimes as ISO strings (in nested dicts and lists too), fit for a
+    JSON column."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -88,6 +90,9 @@ class Change:
 
 @dataclass
 class PersonOp:
+    """A person to create (person is None) or update, with the values to set and whether their
+    offices are replaced."""
+
     person: Person | None  # None: to create
     record: PersonRecord
     values: dict[str, Any]  # attributes to set
@@ -121,6 +126,7 @@ class Plan:
 
 
 def new_counts() -> dict[str, dict[str, int]]:
+    """Zeroed created/updated/retired/unchanged counts for each kind of record."""
     return {k: {"created": 0, "updated": 0, "retired": 0, "unchanged": 0} for k in KINDS}
 
 
@@ -154,6 +160,7 @@ def attach_membership_changes(p: Plan) -> None:
 
 
 def plan_organizations(p: Plan) -> None:
+    """Add to the plan the organizations the snapshot creates or updates, and count them."""
     snap = p.snapshot
     keys = list(snap.orgs)
     existing = {}
@@ -192,6 +199,7 @@ def plan_organizations(p: Plan) -> None:
 
 
 def chunks(items: list, size: int):
+    """Successive slices of `items`, `size` long (the last may be shorter)."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
@@ -199,6 +207,7 @@ def chunks(items: list, size: int):
 def name_keys(
     first: str | None, nickname: str | None, last: str | None, full: str | None
 ) -> set[str]:
+    """The folded names a person may be matched by: full name, and first or nickname with last."""
     keys = {fold(full)} if full else set()
     for given in (first, nickname):
         if given and last:
@@ -265,6 +274,8 @@ class HandEntered:
 
 
 def plan_people(p: Plan) -> None:
+    """Add to the plan the people to create, update or retire (out of office), matching hand-entered
+    people or flagging them for review."""
     snap = p.snapshot
     id_col = getattr(Person, snap.id_field)
     existing = {
@@ -331,6 +342,7 @@ def plan_people(p: Plan) -> None:
 
 
 def existing_offices(snap: Snapshot, id_col) -> dict[int, list[dict]]:
+    """Imported people's offices of the kinds this source owns, as field dicts, by person id."""
     rows = db.session.execute(
         sa.select(Office.person_id, *(getattr(Office, f) for f in OFFICE_FIELDS))
         .join(Person, Person.id == Office.person_id)
@@ -367,6 +379,7 @@ def person_diff(
 
 
 def plan_committees(p: Plan) -> None:
+    """Add to the plan the committees to create, update or deactivate, and count them."""
     snap = p.snapshot
     key_col = getattr(Committee, snap.committee_key_field)
     existing = {
@@ -407,16 +420,21 @@ def plan_committees(p: Plan) -> None:
 
 
 def in_scope(committee: Committee, snap: Snapshot) -> bool:
+    """Whether an import of this snapshot owns the committee (federal for Congress, its states for
+    Open States)."""
     if snap.kind == "congress":
         return committee.level == "federal"
     return committee.jurisdiction in snap.states
 
 
 def committee_label(name: str, code: str | None) -> str:
+    """A committee's name with its code in parentheses, when it has one."""
     return f"{name} ({code})" if code else name
 
 
 def plan_memberships(p: Plan) -> None:
+    """Add to the plan the committee memberships to create, update or delete; hand-made memberships
+    of people the source does not know stay."""
     snap = p.snapshot
     by_id = {c.id: k for k, c in p.existing_committees.items() if in_scope(c, snap)}
     people_by_id = {x.id: k for k, x in p.existing_people.items()}

@@ -72,6 +72,9 @@ class PersonRecord:
 
 @dataclass
 class CommitteeRecord:
+    """A committee as read from a source, keyed by its code or external id, with the file it came
+    from."""
+
     key: str  # Committee.code (Congress) or Committee.external_id (Open States)
     file: str
     values: dict[str, Any]
@@ -81,6 +84,8 @@ class CommitteeRecord:
 
 @dataclass
 class MembershipRecord:
+    """One person's seat on one committee as read from a source."""
+
     committee_key: str
     person_key: str
     values: dict[str, Any]  # role, title, rank, side

@@ -95,6 +95,8 @@ def parse(
     as_of: date | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Snapshot:
+    """Read a source into a snapshot of the given kind ("congress" or "openstates"); raises
+    ImportFailed when states are given for Congress."""
     if kind == "congress":
         if states:
             raise ImportFailed("--state only applies to Open States imports.")
@@ -202,6 +204,7 @@ def new_run(
     dry_run: bool,
     status: str = "queued",
 ) -> ImportRun:
+    """A new import run, added to the session (the caller commits)."""
     run = ImportRun(
         kind=kind,
         source=source[:500],
@@ -305,6 +308,8 @@ def run_import(
 
 
 def parse_states(text: str | None) -> tuple[str, ...]:
+    """State codes from text separated by spaces or commas, upper-cased and without repeats; raises
+    DomainError on an unknown code."""
     codes = tuple(dict.fromkeys(c.upper() for c in (text or "").replace(",", " ").split()))
     unknown = [c for c in codes if c not in US_STATES]
     if unknown:
@@ -420,10 +425,13 @@ def retry_run(actor: User, run: ImportRun, now: datetime) -> bool:
 
 
 def lease() -> timedelta:
+    """How long a running import may go without a heartbeat before it counts as abandoned
+    (IMPORT_LEASE)."""
     return timedelta(seconds=current_app.config.get("IMPORT_LEASE", 120))
 
 
 def last_sign_of_life():
+    """SQL for a run's latest sign of life: its heartbeat, else its start, else its creation."""
     return sa.func.coalesce(ImportRun.heartbeat_at, ImportRun.started_at, ImportRun.created_at)
 
 
@@ -581,6 +589,7 @@ def execute_run(run_id: int, now: datetime | None = None) -> None:
 
 
 def list_runs(limit: int = 50) -> list[ImportRun]:
+    """The latest import runs, newest first, with who started them."""
     return list(
         db.session.scalars(
             sa.select(ImportRun)
@@ -592,6 +601,7 @@ def list_runs(limit: int = 50) -> list[ImportRun]:
 
 
 def get_run(run_id: int) -> ImportRun:
+    """One import run; raises LookupError when there is none."""
     run = db.session.get(ImportRun, run_id)
     if run is None:
         raise LookupError(run_id)
@@ -600,6 +610,8 @@ def get_run(run_id: int) -> ImportRun:
 
 @dataclass
 class RunDetails:
+    """A run's errors, warnings, reviews and changes, shaped for its page."""
+
     errors: list[dict]
     warnings: list[dict]
     reviews: list[dict]
@@ -680,6 +692,8 @@ def source_history(person_id: int, limit: int = 50) -> list[AuditEntry]:
 
 
 def short(value, limit: int = 60) -> str:
+    """A value as short text for a change line: "—" for none, a count of offices, ISO dates, cut to
+    `limit` with "…"."""
     if value is None:
         return "—"
     if isinstance(value, list) and value and isinstance(value[0], dict):
@@ -693,6 +707,8 @@ def short(value, limit: int = 60) -> str:
 
 
 def field_lines(change: Change) -> list[str]:
+    """A change's fields as "name: before -> after" lines (a dict field gives one line per changed
+    key)."""
     lines = []
     for name, (before, after) in change.fields.items():
         if isinstance(before, dict) and isinstance(after, dict):

@@ -234,11 +234,14 @@ def read_data(path: Path, name: str, raw: bytes | None = None):
 
 
 def check_records(data, name: str) -> None:
+    """Raises BadFile when the data holds more than MAX_RECORDS records."""
     if isinstance(data, list | dict) and len(data) > MAX_RECORDS:
         raise BadFile(Problem(name, None, f"holds more than {MAX_RECORDS} records"))
 
 
 def parse_data(path: Path, name: str, raw: bytes | None = None):
+    """A file's data, read as JSON or YAML (from `raw` when given) with duplicate keys refused;
+    raises BadFile saying what is wrong and where."""
     try:
         if raw is not None:
             return yaml.load(raw.decode("utf-8"), Loader=UniqueKeyLoader)  # noqa: S506
@@ -308,6 +311,7 @@ def find_file(root: Path, stem: str, extensions=DATA_EXTENSIONS) -> Path | None:
 
 
 def newest_date(paths) -> date | None:
+    """The UTC date of the newest of these files, or None when none exists."""
     times = [p.stat().st_mtime for p in paths if p.exists()]
     return datetime.fromtimestamp(max(times), UTC).date() if times else None
 
@@ -356,6 +360,8 @@ class FetchRefused(SourceError):
 
 
 def refused(url: str) -> FetchRefused:
+    """The error for a URL imports may not fetch from or that did not answer, saying what to do
+    instead."""
     return FetchRefused(
         f"Could not download {url}: the address is not one imports may fetch from, or it did "
         f"not answer. Imports fetch only from public web addresses (see CRM_IMPORT_URL_ALLOW); "
@@ -589,10 +595,12 @@ def extract_zip(archive: Path, dest: Path) -> Path:
 
 
 def member_too_big(path: PurePosixPath) -> SourceError:
+    """The error for an archive member that unpacks to more than MAX_MEMBER_BYTES."""
     return SourceError(f"{path} in the archive unpacks to more than {MAX_MEMBER_BYTES >> 20} MB.")
 
 
 def zip_date(archive: Path) -> date | None:
+    """The date of the newest file in a zip archive, or None when it holds no files."""
     with zipfile.ZipFile(archive) as zf:
         stamps = [m.date_time for m in zf.infolist() if not m.is_dir()]
     return date(*max(stamps)[:3]) if stamps else None

@@ -24,6 +24,9 @@ FETCH_CHUNK = 25
 
 @dataclass
 class PollSummary:
+    """What one poll of the inbound mailbox did: messages fetched, filed, sent to review,
+    duplicate or failed."""
+
     status: str = "ok"  # ok, not configured
     fetched: int = 0
     filed: int = 0
@@ -36,6 +39,7 @@ class PollSummary:
 
 
 def configured() -> bool:
+    """Whether an inbound mailbox is set up (INBOUND_IMAP_HOST and INBOUND_IMAP_USER)."""
     cfg = current_app.config
     return bool(cfg.get("INBOUND_IMAP_HOST") and cfg.get("INBOUND_IMAP_USER"))
 

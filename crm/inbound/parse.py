@@ -57,6 +57,9 @@ class Forwarded:
 
 @dataclass
 class ParsedEmail:
+    """What a forwarded email says about the contact: who sent it, the addresses on it, subject,
+    notes, when, attachments."""
+
     message_id: str
     sender: str | None  # the From address of the message itself (the member), lower case
     sender_name: str | None
@@ -113,6 +116,8 @@ def header(msg: EmailMessage, name: str) -> str:
 
 
 def header_addresses(msg: EmailMessage) -> list[str]:
+    """Every address in the From, To and Cc headers, in order (names with commas read by pattern
+    too)."""
     values = [header(msg, n) for n in ("From", "To", "Cc")]
     found = [addr for _, addr in getaddresses(values) if "@" in addr]
     # Whatever getaddresses could not split (Outlook's "Lee, Ana" names) is read by pattern.
@@ -120,6 +125,7 @@ def header_addresses(msg: EmailMessage) -> list[str]:
 
 
 def header_date(msg: EmailMessage) -> datetime | None:
+    """The Date header as aware UTC, or None when missing or unreadable."""
     value = header(msg, "Date")
     if not value:
         return None
@@ -140,6 +146,8 @@ def message_key(message_id: str, raw: bytes) -> str:
 
 
 def clean_subject(subject: str | None) -> str | None:
+    """A subject on one line without control characters or Re:/Fwd: prefixes, or None when
+    nothing is left."""
     if not subject:
         return None
     subject = CONTROL.sub("", re.sub(r"\s+", " ", subject))
@@ -147,6 +155,7 @@ def clean_subject(subject: str | None) -> str | None:
 
 
 def human_size(size: int) -> str:
+    """A size in bytes as people read it, e.g. "512 bytes", "12 KB", "1.5 MB"."""
     if size < 1024:
         return f"{size} bytes"
     if size < 1024 * 1024:
@@ -205,12 +214,15 @@ def leaves(msg: EmailMessage):
 
 
 def clean_filename(name: str | None) -> str | None:
+    """An attachment's filename on one line, at most 200 characters, or None when empty."""
     if not name:
         return None
     return re.sub(r"[\r\n\t]+", " ", name).strip()[:200] or None
 
 
 def part_text(part: EmailMessage) -> str:
+    """A text part's content as text with LF line ends (HTML turned into text; a broken charset
+    read as UTF-8)."""
     try:
         content = part.get_content()
     except (LookupError, ValueError, AssertionError):  # unknown charset, broken encoding
@@ -330,6 +342,7 @@ def header_block(lines: list[str], start: int) -> tuple[int, dict[str, str]] | N
 
 
 def forwarded_from(headers: dict[str, str], tz: str) -> Forwarded:
+    """The addresses, subject and date of a forwarded block's header lines."""
     addresses = [a for key in ("from", "to", "cc") for a in ADDRESS.findall(headers.get(key, ""))]
     when = headers.get("date") or headers.get("sent")
     return Forwarded(addresses, headers.get("subject"), loose_date(when, tz))

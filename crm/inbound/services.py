@@ -41,6 +41,9 @@ class Outcome:
 
 @dataclass
 class Match:
+    """Whom an email names: the member who sent it, the people in the directory, the other
+    members on it."""
+
     member: User | None
     people: list[Person]
     members_present: list[User] = field(default_factory=list)
@@ -92,6 +95,8 @@ def match(parsed: ParsedEmail) -> Match:
 def interaction_data(
     parsed: ParsedEmail, people: list[int], members: list[int], now: datetime
 ) -> InteractionData:
+    """The email contact to log for a message: its date (or now), subject, notes, people and
+    members."""
     return InteractionData(
         people=people,
         occurred_at=parsed.occurred_at or now,
@@ -170,6 +175,7 @@ def quarantine(raw: bytes, now: datetime, reason: str) -> Outcome:
 
 
 def duplicate(existing: InboundMessage) -> Outcome:
+    """The outcome for a message already received, pointing at its ledger row."""
     return Outcome(
         "duplicate",
         existing.message_id,
@@ -224,6 +230,7 @@ def confirmation(
 
 
 def review_queue() -> list[InboundMessage]:
+    """The received emails waiting for review, oldest first."""
     return list(db.session.scalars(InboundMessage.waiting()))
 
 

@@ -85,6 +85,8 @@ SYNONYMS = {
 
 
 def normal(text: str) -> str:
+    """A header folded for matching: lower-case, accents removed, runs of anything but letters
+    and digits as one space."""
     return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
 
 

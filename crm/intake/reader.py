@@ -20,6 +20,9 @@ class BadTable(ValueError):
 
 @dataclass
 class Table:
+    """A spreadsheet read: its headers, its rows (each as wide as the headers), and how the file
+    was read."""
+
     headers: list[str]
     rows: list[list[str]]
     encoding: str
@@ -37,6 +40,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def cell_text(value) -> str:
+    """A cell's value as text: "" for empty, ISO dates, whole floats without ".0"."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -69,6 +73,7 @@ def read_table(data: bytes, filename: str) -> Table:
 
 
 def read_xlsx(data: bytes) -> Table:
+    """The first sheet of an Excel workbook as a table; raises BadTable when it cannot be read."""
     from openpyxl import load_workbook
 
     try:
@@ -86,6 +91,8 @@ def read_xlsx(data: bytes) -> Table:
 
 
 def table(rows: list[list[str]], encoding: str, delimiter: str | None) -> Table:
+    """Rows as a table: blank rows dropped, the first row the headers (unnamed ones "Column N");
+    raises BadTable when empty or too long."""
     rows = [r for r in rows if any(c for c in r)]
     if not rows:
         raise BadTable("the file has no rows")

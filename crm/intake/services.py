@@ -35,6 +35,7 @@ from crm.models import (
     User,
 )
 from crm.models.directory import fold
+from crm.models.search import reindex
 
 HONORIFICS = re.compile(
     r"^(sen|senator|rep|representative|hon|honorable|dr|mr|mrs|ms|mx|prof|del|delegate)\.?\s+",
@@ -82,6 +83,8 @@ def name_key(text: str) -> str:
 
 @dataclass
 class Candidate:
+    """A person in the directory a row may be, with how well they match."""
+
     person_id: int
     name: str
     score: int
@@ -89,6 +92,8 @@ class Candidate:
 
 @dataclass
 class RowPlan:
+    """What the import will do with one row, and what it will save."""
+
     number: int  # the row's line in the spreadsheet (the header is line 1)
     action: str  # create, link, review, skip, error
     message: str = ""
@@ -102,6 +107,9 @@ class RowPlan:
 
 @dataclass
 class Plan:
+    """What the import will do with each row of an upload; ok when no row is an error or needs
+    review."""
+
     kind: str
     rows: list[RowPlan]
 
@@ -236,6 +244,8 @@ class Directory:
 
 
 def row_values(kind: str, row: list[str], mapping: dict[int, str]) -> dict:
+    """A row's values by field, for the columns the mapping assigns to a field of this kind,
+    trimmed."""
     fields = FIELDS[kind]
     return {
         key: (row[i] if i < len(row) else "").strip() for i, key in mapping.items() if key in fields
@@ -349,6 +359,8 @@ def plan_people(rows: list[list[str]], mapping: dict[int, str], decisions: dict[
 
 
 def parse_when(text: str, tz: str) -> datetime:
+    """A date (noon, for a date alone) or date and time in zone `tz`, as aware UTC; raises
+    ValueError when it is none of the accepted formats."""
     for fmt in DATE_FORMATS:
         try:
             naive = datetime.strptime(text.strip(), fmt)
@@ -436,6 +448,8 @@ def plan_history(rows: list[list[str]], mapping: dict[int, str], tz: str, now: d
 
 
 def organization_for(name: str, state: str | None, cache: dict) -> Organization:
+    """The organization with this name (in any case), created when there is none; remembered in
+    `cache`."""
     key = fold(name)
     if key not in cache:
         org = db.session.scalars(
@@ -517,6 +531,7 @@ def apply_plan(actor: User, plan: Plan, now: datetime) -> dict:
 
 
 def chunks(ids, size: int = 900):
+    """Successive lists of at most `size` ids."""
     ids = list(ids)
     for i in range(0, len(ids), size):
         yield ids[i : i + size]
@@ -568,6 +583,7 @@ def write_history(actor: User, rows: list[RowPlan], now: datetime) -> int:
     for table, link_rows in links.items():
         if link_rows:
             db.session.execute(table.insert(), link_rows)
+    reindex(db.session.connection(), "interaction", ids)  # inserted around the ORM's hook
     db.session.execute(
         sa.insert(AuditEntry),
         [
@@ -698,6 +714,7 @@ def save_upload(
 
 
 def get_upload(upload_id: int) -> IntakeUpload:
+    """One spreadsheet upload; raises LookupError when there is none."""
     upload = db.session.get(IntakeUpload, upload_id)
     if upload is None:
         raise LookupError(upload_id)
@@ -705,12 +722,14 @@ def get_upload(upload_id: int) -> IntakeUpload:
 
 
 def upload_table(upload: IntakeUpload):
+    """The upload's file read as a table."""
     from crm.intake.reader import read_table
 
     return read_table(upload.data, upload.filename)
 
 
 def upload_mapping(upload: IntakeUpload) -> dict[int, str]:
+    """The upload's saved mapping (column number to field), keeping only fields of its kind."""
     return {int(i): f for i, f in (upload.mapping or {}).items() if f in FIELDS[upload.kind]}
 
 
@@ -742,6 +761,8 @@ def set_mapping(
 
 
 def plan_upload(upload: IntakeUpload, decisions: dict[int, str], tz: str, now: datetime) -> Plan:
+    """What importing the upload would do, row by row, with the reviewer's decisions so far
+    (people) or in zone `tz` (history)."""
     table = upload_table(upload)
     mapping = upload_mapping(upload)
     if upload.kind == "people":
@@ -767,6 +788,7 @@ def import_upload(
 
 
 def saved_mapping_names(kind: str | None = None) -> list[str]:
+    """The names of the saved column mappings (of one kind, when given), in order."""
     stmt = sa.select(SavedMapping.name).order_by(SavedMapping.name)
     if kind:
         stmt = stmt.where(SavedMapping.kind == kind)

@@ -19,6 +19,7 @@ from crm.ids import parse_id
 from crm.interactions import services
 from crm.interactions.forms import InteractionForm
 from crm.policy.positions import interaction_positions
+from crm.tags.services import tags_on
 from crm.views import get_or_404, render_form
 
 bp = Blueprint("interactions", __name__)
@@ -121,6 +122,11 @@ def last_contact():
 def show(interaction_id: int):
     """One contact, with its notes rendered safely."""
     interaction = get_or_404(services.get_interaction, interaction_id, current_user)
+    return render_interaction(interaction)
+
+
+def render_interaction(interaction, **extra):
+    """One contact's page (the viewer may see it); `extra` (a refused tag form) is shown on it."""
     open_work = (
         []
         if interaction.deleted_at
@@ -132,6 +138,8 @@ def show(interaction_id: int):
         form=EmptyForm(),
         open_work=open_work,
         positions=interaction_positions(interaction.id, current_user),
+        tags=tags_on("interaction", interaction.id),
+        **extra,
     )
 
 

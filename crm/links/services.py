@@ -28,6 +28,7 @@ class LinkExpired(DomainError):
 
 
 def serializer(purpose: str) -> URLSafeTimedSerializer:
+    """The signer of one purpose's links (keyed by SECRET_KEY, timed), one per app context."""
     assert purpose in ENDPOINTS, purpose
     cache = g.setdefault("crm_link_serializers", {})  # one per purpose per app context
     if purpose not in cache:
@@ -38,11 +39,13 @@ def serializer(purpose: str) -> URLSafeTimedSerializer:
 
 
 def max_age(purpose: str) -> int:
+    """How long a link of this purpose stays valid, in seconds."""
     cfg = current_app.config
     return cfg["UNSUBSCRIBE_MAX_AGE"] if purpose == "unsubscribe" else cfg["LINK_MAX_AGE"]
 
 
 def make_token(purpose: str, **data) -> str:
+    """A signed token carrying `data` for a link of this purpose."""
     return serializer(purpose).dumps(data)
 
 
@@ -65,6 +68,7 @@ def read_token(purpose: str, token: str, now: datetime | None = None) -> dict:
 
 
 def link_user(data: dict) -> User:
+    """The active account a link's data names; raises DomainError when there is none."""
     user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
     if user is None or not user.is_active:
         raise DomainError("This link belongs to an account that is no longer active.")
@@ -72,6 +76,7 @@ def link_user(data: dict) -> User:
 
 
 def unsubscribe_url(user: User, list_name: str) -> str:
+    """An absolute link that takes the user off one mailing list, without signing in."""
     return link_url("unsubscribe", u=user.id, l=list_name)
 
 

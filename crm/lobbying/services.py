@@ -35,6 +35,7 @@ HOUSES = {"upper": "U.S. Senate", "lower": "U.S. House of Representatives"}
 
 
 def quarter_of(day: date) -> tuple[int, int]:
+    """(year, quarter 1-4) of a date."""
     return day.year, (day.month - 1) // 3 + 1
 
 
@@ -47,6 +48,8 @@ def quarter_dates(year: int, quarter: int) -> tuple[date, date]:
 
 @dataclass
 class ContactRow:
+    """One official met in one contact, as a row of the lobbying report."""
+
     interaction_id: int
     occurred_at: datetime
     kind: str
@@ -67,6 +70,9 @@ class ContactRow:
 
 @dataclass
 class LobbyingReport:
+    """Contacts with officials between two dates (at one level, by one member when given), one
+    row per official met."""
+
     start: date
     end: date
     level: str
@@ -239,6 +245,7 @@ def lobbying_report(
 
 
 def grouped(stmt, label=lambda r: r[1]) -> dict[int, list]:
+    """A statement's rows grouped by their first column: id -> list of labels."""
     out: dict[int, list] = {}
     for row in db.session.execute(stmt):
         out.setdefault(row[0], []).append(label(row))
@@ -291,6 +298,7 @@ CSV_HEADER = [
 
 
 def csv_rows(report: LobbyingReport):
+    """The lobbying report's CSV rows, one per official met."""
     for r in report.rows:
         yield [
             r.occurred_at.date().isoformat(),

@@ -40,6 +40,7 @@ from crm.models.outreach import (
     FollowUpTemplate,
 )
 from crm.models.policy import STANCES, Bill, Issue, Position, bill_issues
+from crm.models.search import SearchName, SearchText
 from crm.models.system import (
     NOTIFICATION_STATUSES,
     AuditEntry,
@@ -50,9 +51,19 @@ from crm.models.system import (
     Notification,
     ReminderLog,
 )
+from crm.models.tags import (
+    TAGGABLE,
+    SavedList,
+    Tag,
+    interaction_tags,
+    organization_tags,
+    person_tags,
+)
 from crm.models.user import (
     ROLE_RANK,
     ROLES,
+    TOKEN_SCOPES,
+    ApiToken,
     RecoveryCode,
     SignInThrottle,
     User,
@@ -62,6 +73,14 @@ from crm.models.user import (
 __all__ = [
     "INBOUND_STATUSES",
     "InboundMessage",
+    "ApiToken",
+    "TOKEN_SCOPES",
+    "TAGGABLE",
+    "SavedList",
+    "Tag",
+    "interaction_tags",
+    "organization_tags",
+    "person_tags",
     "NotDuplicate",
     "IntakeUpload",
     "SavedMapping",
@@ -111,6 +130,8 @@ __all__ = [
     "Person",
     "seat_of",
     "Position",
+    "SearchName",
+    "SearchText",
     "ReminderLog",
     "StaffRole",
     "User",

@@ -148,6 +148,14 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
     offices: Mapped[list[Office]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="Office.position"
     )
+    # Listed tags only (a retired tag leaves records); read for the CSV export.
+    tags = relationship(
+        "Tag",
+        secondary="person_tags",
+        viewonly=True,
+        order_by="Tag.name_key",
+        secondaryjoin="and_(Tag.id == person_tags.c.tag_id, Tag.retired_at.is_(None))",
+    )
 
     __table_args__ = (
         # These three cover the directory's commonest filters and their counts (level / chamber,

@@ -37,6 +37,9 @@ class Campaign(Timestamps, SoftDelete, db.Model):
     issue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("issues.id"))
     bill_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bills.id"))
     target_filter: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Targets from a saved list: its filter, as it is when the campaign is read (target_filter
+    # keeps a copy, used if the list is deleted).
+    saved_list_id: Mapped[int | None] = mapped_column(sa.ForeignKey("saved_lists.id"))
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
@@ -45,6 +48,7 @@ class Campaign(Timestamps, SoftDelete, db.Model):
     issue = relationship("Issue")
     bill = relationship("Bill")
     created_by = relationship("User")
+    saved_list = relationship("SavedList")
 
 
 class Assignment(Timestamps, SoftDelete, Versioned, db.Model):

@@ -198,3 +198,49 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+TOKEN_SCOPES = ("read", "write")
+TOKEN_PREFIX = "crm_pat_"
+
+
+class ApiToken(db.Model):
+    """A personal access token for the JSON API. It acts as its user, within its scopes, until
+    it expires or is revoked. Only the SHA-256 of the secret is kept (shown once, when made)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The first characters of the secret, so a member can tell their tokens apart.
+    hint: Mapped[str] = mapped_column(sa.String(16))
+    # "read" or "read write" (write implies read).
+    scopes: Mapped[str] = mapped_column(sa.String(40), default="read")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written at most once a minute (reads are not audited row by row: see crm/api/auth.py).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_ip: Mapped[str | None] = mapped_column(sa.String(64))
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scope_list
+
+    def is_live(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now and self.user.is_active
+
+    @staticmethod
+    def new_secret() -> str:
+        return TOKEN_PREFIX + new_token()
+
+    @staticmethod
+    def digest(secret: str) -> str:
+        return token_digest(secret)

@@ -10,6 +10,7 @@ from crm.forms import US_STATES, EmptyForm
 from crm.ids import parse_id
 from crm.organizations import services
 from crm.organizations.forms import OrganizationForm
+from crm.tags.services import tag_choices, tags_on
 from crm.views import get_or_404, page_arg, render_form
 
 bp = Blueprint("organizations", __name__)
@@ -21,7 +22,11 @@ def index():
     flt = services.OrgFilter.from_args(request.args)
     page = services.list_organizations(flt, page=page_arg())
     return render_template(
-        "organizations/index.html", flt=flt, page=page, state_codes=sorted(US_STATES)
+        "organizations/index.html",
+        flt=flt,
+        page=page,
+        state_codes=sorted(US_STATES),
+        tags=tag_choices(),
     )
 
 
@@ -29,8 +34,19 @@ def index():
 def show(org_id: int):
     """An organization with its place in the tree, people, staff, contacts and open work."""
     org = get_or_404(services.get_organization, org_id, current_user)
-    data = services.organization_page(org, current_user)
-    return render_template("organizations/show.html", org=org, data=data, form=EmptyForm())
+    return render_organization(org)
+
+
+def render_organization(org, **extra):
+    """The organization page; `extra` (a refused tag form) is shown on it."""
+    return render_template(
+        "organizations/show.html",
+        org=org,
+        data=services.organization_page(org, current_user),
+        form=EmptyForm(),
+        tags=tags_on("organization", org.id),
+        **extra,
+    )
 
 
 def org_form(org=None) -> OrganizationForm:

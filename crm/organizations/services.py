@@ -14,6 +14,7 @@ from crm.contact import InvalidContact, normalize_email, normalize_phone, normal
 from crm.errors import DomainError, NotAllowed
 from crm.extensions import db
 from crm.forms import US_STATES, strip_filter
+from crm.ids import parse_id
 from crm.models import (
     ORG_KINDS,
     Assignment,
@@ -21,6 +22,7 @@ from crm.models import (
     Organization,
     Person,
     StaffRole,
+    Tag,
     User,
     interaction_people,
 )
@@ -53,6 +55,7 @@ class OrgFilter:
     kind: str = ""
     jurisdiction: str = ""
     retired: bool = False
+    tag: int | None = None
 
     @classmethod
     def from_args(cls, args) -> OrgFilter:
@@ -63,6 +66,7 @@ class OrgFilter:
             kind=kind if kind in ORG_KINDS else "",
             jurisdiction=jurisdiction if jurisdiction in US_STATES or jurisdiction == "US" else "",
             retired=args.get("retired") == "1",
+            tag=parse_id(args.get("tag")),
         )
 
     def apply(self, stmt: sa.Select) -> sa.Select:
@@ -71,12 +75,14 @@ class OrgFilter:
             stmt = stmt.where(Organization.retired_at.is_(None))
         if self.kind:
             stmt = stmt.where(Organization.kind == self.kind)
-        else:  # the 500-odd legislators' offices are reached from their people
+        elif not self.tag:  # the 500-odd legislators' offices are reached from their people
             stmt = stmt.where(Organization.kind != "legislative_office")
         if self.jurisdiction:
             stmt = stmt.where(Organization.jurisdiction == self.jurisdiction)
         for word in fold(self.q).split():
             stmt = stmt.where(sa.func.lower(Organization.name).contains(word, autoescape=True))
+        if self.tag:
+            stmt = stmt.where(Organization.id.in_(Tag.tagged("organization", self.tag)))
         return stmt
 
 

@@ -19,10 +19,11 @@ from crm.models import (
     Committee,
     CommitteeMembership,
     Person,
+    Tag,
     User,
-    fold,
 )
 from crm.policy.positions import has_position_on_issue
+from crm.search.services import person_filter
 
 SORTS = {
     "name": (Person.sort_name.asc(), Person.id.asc()),
@@ -50,6 +51,7 @@ class DirectoryFilter:
     # "unknown" includes people with no position at all.
     position_issue: int | None = None
     position_stance: tuple[str, ...] = ()
+    tag: int | None = None
     sort: str = "name"
 
     @classmethod
@@ -90,6 +92,7 @@ class DirectoryFilter:
             sort=text("sort", SORTS) or "name",
             position_issue=parse_id(args.get("position_issue")),
             position_stance=choices("position_stance", STANCES),
+            tag=parse_id(args.get("tag")),
         )
 
     def to_dict(self) -> dict:
@@ -116,9 +119,8 @@ class DirectoryFilter:
         stmt = stmt.where(Person.deleted_at.is_(None))
         if not self.include_out_of_office:
             stmt = stmt.where(Person.in_office.is_(True))
-        if self.q:
-            for word in fold(self.q).split()[:5]:
-                stmt = stmt.where(Person.search_name.contains(word, autoescape=True))
+        if self.q:  # every name form, from the search index (crm.search)
+            stmt = stmt.where(person_filter(self.q))
         for attr in ("kind", "level", "chamber", "party", "tier"):
             value = getattr(self, attr)
             if value:
@@ -150,6 +152,8 @@ class DirectoryFilter:
             stmt = stmt.where(
                 has_position_on_issue(self.position_issue, self.position_stance, viewer)
             )
+        if self.tag:
+            stmt = stmt.where(Person.id.in_(Tag.tagged("person", self.tag)))
         return stmt
 
     def query_args(self) -> list[tuple[str, str]]:

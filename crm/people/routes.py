@@ -17,9 +17,12 @@ from crm.clock import utcnow
 from crm.errors import Conflict, DomainError, apply_to_form
 from crm.forms import EmptyForm, conflict_view
 from crm.ids import parse_id
+from crm.lists.forms import SavedListForm
+from crm.lists.services import lists_for
 from crm.people import services
 from crm.people.filters import DirectoryFilter
 from crm.people.forms import PersonForm
+from crm.tags.services import tags_on
 from crm.views import csv_file, get_or_404, page_arg, render_form
 
 bp = Blueprint("people", __name__)
@@ -28,12 +31,26 @@ bp = Blueprint("people", __name__)
 @bp.get("/")
 def index():
     """The directory with filters, sorting and pagination."""
-    flt = DirectoryFilter.from_args(request.args)
+    return render_directory(DirectoryFilter.from_args(request.args))
+
+
+def render_directory(flt: DirectoryFilter, **extra):
+    """The directory page for a filter, with the viewer's saved lists; `extra` (a refused
+    saved-list form) is shown on it."""
     page = services.list_people(
         flt, page=page_arg(), per_page=50, now=utcnow(), viewer=current_user
     )
+    lists = lists_for(current_user)
+    opened = parse_id(request.args.get("list"))
     return render_template(
-        "people/index.html", flt=flt, page=page, choices=services.filter_choices(flt)
+        "people/index.html",
+        flt=flt,
+        page=page,
+        choices=services.filter_choices(flt),
+        lists=lists,
+        opened=next((s for s in lists if s.id == opened), None),
+        list_form=extra.pop("list_form", None) or SavedListForm(formdata=None),
+        **extra,
     )
 
 
@@ -81,6 +98,7 @@ def render_person(person, **extra):
         last=data.last,
         form=EmptyForm(),
         open_work=open_for_person(person.id, current_user),
+        tags=tags_on("person", person.id),
         **extra,
     )
 

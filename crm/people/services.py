@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm import audit
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
@@ -42,6 +42,8 @@ from crm.offices import touch_due
 from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionHistory, person_positions, subject_choices
+from crm.search.services import find_people
+from crm.tags.services import tag_choices
 
 
 @dataclass(slots=True)
@@ -157,6 +159,7 @@ CSV_COLUMNS = [
     ),
     ("Bioguide", lambda p: p.bioguide_id),
     ("Open States", lambda p: p.openstates_id),
+    ("Tags", lambda p: "; ".join(t.name for t in p.tags)),
 ]
 
 
@@ -188,7 +191,7 @@ def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator
     closed, so they read through a session of their own (closed when the stream ends). The
     statement, viewer included, is built now."""
     stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).options(
-        joinedload(Person.holder), joinedload(Person.organization)
+        joinedload(Person.holder), joinedload(Person.organization), selectinload(Person.tags)
     )
 
     def lines() -> Iterator[str]:
@@ -201,17 +204,8 @@ def export_people(flt: DirectoryFilter, now: datetime, viewer: User) -> Iterator
 
 
 def search_people(q: str, limit: int = 12) -> list[Person]:
-    """Autocomplete: name words in any order, in-office people first."""
-    flt = DirectoryFilter(q=strip_filter(q or "")[:100], include_out_of_office=True)
-    if not flt.q:
-        return []
-    stmt = (
-        flt.apply(sa.select(Person), None, viewer=None)  # no position filter here
-        .order_by(Person.in_office.desc(), Person.sort_name)
-        .options(joinedload(Person.organization))
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
+    """Autocomplete: people by any name form (the search index), in-office people first."""
+    return find_people(strip_filter(q or "")[:100], limit)
 
 
 def get_person(person_id: int, viewer: User) -> Person:
@@ -615,10 +609,12 @@ class FilterChoices:
     members: list[tuple[int, str]]
     parties: list[str]
     issues: list[tuple[int, str]]
+    tags: list[tuple[int, str]]
 
 
 def filter_choices(flt: DirectoryFilter) -> FilterChoices:
-    """Options for the filter bar: committees, members, parties, issues, in one statement.
+    """Options for the filter bar: committees, members, parties and issues in one statement, the
+    tags in one more.
 
     Committees are Congress's plus those of the state filtered on (and the one chosen): the
     legislatures together have about a thousand, too many to list, let alone render, each time.
@@ -657,7 +653,7 @@ def filter_choices(flt: DirectoryFilter) -> FilterChoices:
     issues = sa.select(
         sa.literal("i"), Issue.id, Issue.name, none, none, sa.cast(sa.null(), sa.Integer), none
     ).where(Issue.active.is_(True))
-    choices = FilterChoices([], [], [], [])
+    choices = FilterChoices([], [], [], [], tag_choices())
     rows = db.session.execute(sa.union_all(committees, members, parties, issues))
     # Sorted here, as the four queries each sorted theirs: committees by jurisdiction, chamber
     # and name; the rest by name.

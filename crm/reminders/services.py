@@ -47,6 +47,7 @@ class Due:
 
 
 def sending_hours() -> tuple[int, int]:
+    """The local hours reminders go out in, (start, end) from REMINDER_HOURS, e.g. "8-20"."""
     start, _, end = current_app.config["REMINDER_HOURS"].partition("-")
     return int(start), int(end or 24)
 
@@ -60,6 +61,7 @@ def sending_hours_text() -> str:
 
 
 def in_sending_hours(now: datetime, tz: str) -> bool:
+    """Whether it is within the sending hours in zone `tz` at `now`."""
     start, end = sending_hours()
     return start <= clock.local(now, tz).hour < end
 
@@ -152,6 +154,8 @@ def due_reminders(now: datetime) -> list[Due]:
 
 
 def already_logged(items: list[Due]) -> set[tuple]:
+    """(assignment, recipient, stage, occurrence) of the reminders already sent for these
+    assignments."""
     ids = sorted({d.assignment.id for d in items})
     found: set[tuple] = set()
     for start in range(0, len(ids), 500):
@@ -226,6 +230,7 @@ def dispatch_due_reminders(now: datetime, deliver: bool = True) -> Summary:
 
 
 def subject_line(batch: list[Due]) -> str:
+    """A reminder email's subject, counting the follow-ups it lists by stage."""
     counts = defaultdict(int)
     for d in batch:
         counts[d.stage] += 1

@@ -43,6 +43,8 @@ def delegation_filter(level: str = "federal"):
 
 @dataclass
 class StateCoverage:
+    """One state's members of Congress and how many of them were contacted."""
+
     code: str
     name: str
     delegation: int
@@ -59,6 +61,8 @@ class StateCoverage:
 
 @dataclass
 class MapState:
+    """One state's path on the coverage map, with its fill colour and title."""
+
     code: str
     name: str
     d: str
@@ -68,6 +72,8 @@ class MapState:
 
 @dataclass
 class Coverage:
+    """Members of Congress contacted per state over the last `days` days."""
+
     days: int
     states: list[StateCoverage]
 
@@ -123,6 +129,7 @@ COVERAGE_CSV = ["State", "Code", "Members of Congress", "Contacted", "Share"]
 
 
 def coverage_csv_rows(report: Coverage):
+    """The coverage report's CSV rows: state, code, delegation, contacted, percent."""
     for s in report.states:
         yield [s.name, s.code, s.delegation, s.contacted, s.percent]
 
@@ -132,6 +139,8 @@ def coverage_csv_rows(report: Coverage):
 
 @dataclass
 class Activity:
+    """Contacts logged per week, by kind."""
+
     weeks: list[datetime]  # the local Monday each week starts
     counts: list[dict[str, int]]  # per week: kind -> interactions
 
@@ -195,6 +204,7 @@ def activity(now: datetime, tz: str, weeks: int = 26, *, viewer: User | None) ->
 
 
 def activity_csv_rows(report: Activity):
+    """The activity report's CSV rows: week start, a count per kind, total."""
     for week, counts in zip(report.weeks, report.counts, strict=True):
         yield [
             week.date().isoformat(),
@@ -204,6 +214,7 @@ def activity_csv_rows(report: Activity):
 
 
 def activity_kind_rows(report: Activity):
+    """The activity report's rows by kind: label, contacts, share of the total."""
     for _kind, label, n in report.by_kind:
         yield [label, n, charts.percent(n, report.total)]
 
@@ -213,6 +224,8 @@ def activity_kind_rows(report: Activity):
 
 @dataclass
 class MemberRow:
+    """One member's contacts logged and their assignments done, open and overdue."""
+
     user: User
     contacts: int
     done: int
@@ -283,6 +296,7 @@ MEMBERS_CSV = [
 
 
 def members_csv_rows(rows: list[MemberRow]):
+    """The members report's CSV rows."""
     for r in rows:
         yield [
             r.user.name,
@@ -301,6 +315,9 @@ def members_csv_rows(rows: list[MemberRow]):
 
 @dataclass
 class Group:
+    """Officials not contacted within one group (a state, chamber or committee), out of its
+    total."""
+
     key: str
     label: str
     total: int
@@ -313,6 +330,9 @@ class Group:
 
 @dataclass
 class NotContacted:
+    """Officials at a level not contacted within `days` days, grouped by state, chamber and
+    committee."""
+
     days: int
     level: str
     people: list[Person]
@@ -401,6 +421,7 @@ NOT_CONTACTED_GROUP_CSV = ["Group", "Not contacted", "Of", "Share", "Names"]
 
 
 def not_contacted_people_rows(report: NotContacted):
+    """The not-contacted report's CSV rows, one per official (last contact, or "never")."""
     for p in report.people:
         yield [
             p.full_name,
@@ -414,5 +435,7 @@ def not_contacted_people_rows(report: NotContacted):
 
 
 def not_contacted_group_rows(groups: list[Group]):
+    """The not-contacted report's CSV rows for one grouping: label, not contacted, total, share,
+    names."""
     for g in groups:
         yield [g.label, len(g.people), g.total, g.share, "; ".join(p.full_name for p in g.people)]

@@ -65,3 +65,18 @@ class DisableTwoFactorForm(BaseForm):
         validators=[DataRequired(), Length(max=256)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class ApiTokenForm(BaseForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=80)],
+        description="What will use it, e.g. “Sign-up form sync”.",
+    )
+    write = BooleanField("Allow changes (write): log contacts, edit people and assignments")
+    expires_in_days = SelectField(
+        "Expires after",
+        coerce=int,
+        choices=[(7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "1 year")],
+        default=90,
+    )

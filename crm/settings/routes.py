@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask import session as cookie
 from flask_login import current_user
 
+from crm.api import tokens as api_tokens
 from crm.auth import services as accounts
 from crm.auth import twofactor
 from crm.authz import enrolment_step
@@ -14,6 +15,7 @@ from crm.forms import EmptyForm
 from crm.reminders.services import sending_hours_text
 from crm.settings import services
 from crm.settings.forms import (
+    ApiTokenForm,
     ChangePasswordForm,
     DisableTwoFactorForm,
     EnableTwoFactorForm,
@@ -184,3 +186,43 @@ def new_recovery_codes():
         flash(e.message, "danger")
         return redirect(url_for("settings.two_factor"))
     return render_template("settings/recovery_codes.html", codes=codes, new=False)
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+def api_tokens_page():
+    """My API tokens: make one (its secret is shown this once), see when each was last used,
+    revoke them."""
+    form = ApiTokenForm()
+    secret = None
+    if form.validate_on_submit():
+        scopes = ["read", "write"] if form.write.data else ["read"]
+        try:
+            token, secret = api_tokens.create_token(
+                current_user, form.name.data, scopes, form.expires_in_days.data, utcnow()
+            )
+        except DomainError as e:
+            apply_to_form(form, e)
+        else:
+            flash(f"Token “{token.name}” made. Copy it now: it is shown this once.", "success")
+            form = ApiTokenForm(formdata=None)
+    return render_form(
+        "settings/api_tokens.html",
+        form=form,
+        secret=secret,
+        tokens=api_tokens.tokens_of(current_user),
+        now=utcnow(),
+        button=EmptyForm(),
+    )
+
+
+@bp.post("/api-tokens/<id:token_id>/revoke")
+def revoke_api_token(token_id: int):
+    """Revoke one of my tokens: calls with it are refused from now on."""
+    if EmptyForm().validate_on_submit():
+        try:
+            token = api_tokens.revoke_token(current_user, token_id, utcnow())
+        except (LookupError, DomainError):
+            flash("That token is not one of yours.", "danger")
+        else:
+            flash(f"Token “{token.name}” revoked.", "success")
+    return redirect(url_for("settings.api_tokens_page"))

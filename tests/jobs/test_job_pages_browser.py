@@ -23,37 +23,28 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE = Path(os.environ.get("AXE_JS", ROOT / "node_modules/axe-core/axe.min.js"))
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
-def browser_page(app):
+def browser_page(app, request):
     if not Path(CHROMIUM).exists():
         service_missing(f"Chromium is not installed at {CHROMIUM}")
     if not AXE.exists():
         service_missing(f"axe-core is not at {AXE} (npm ci)")
-    from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
+    # pytest-playwright's browser (one per worker): a second sync_playwright() in the same
+    # process would refuse to start inside the first one's event loop.
+    browser = request.getfixturevalue("browser")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        # bypass_csp only lets the test inject axe-core; the app's own pages run under the CSP.
-        page = browser.new_page(viewport={"width": 375, "height": 800}, bypass_csp=True)
-        page.base = f"http://127.0.0.1:{server.server_port}"
-        yield page
-        browser.close()
+    # bypass_csp only lets the test inject axe-core; the app's own pages run under the CSP.
+    context = browser.new_context(viewport={"width": 375, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    page.base = f"http://127.0.0.1:{server.server_port}"
+    yield page
+    context.close()
     server.shutdown()
     thread.join(5)
 

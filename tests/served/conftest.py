@@ -256,6 +256,34 @@ def seed_world() -> World:
         created_by_id=coordinator.id,
     )
     db.session.add(upload)
+    # A tag on a senator and on the agency, a shared saved list, a staffer of the agency.
+    from crm.models import SavedList, StaffRole, Tag, organization_tags, person_tags
+
+    tag = Tag(name="Conrad 30 champion", name_key="conrad 30 champion")
+    saved = SavedList(
+        name="Texas senators", query="chamber=upper&state=TX", owner_id=coordinator.id
+    )
+    saved.shared = True
+    staffer = PersonFactory(
+        kind="official",
+        first_name="Dana",
+        last_name="Whitfield",
+        level="federal",
+        chamber=None,
+        state=None,
+        district=None,
+        party=None,
+    )
+    db.session.add_all([tag, saved])
+    db.session.flush()
+    db.session.execute(person_tags.insert().values(person_id=world.people["Cornyn"], tag_id=tag.id))
+    db.session.execute(
+        organization_tags.insert().values(organization_id=organization.id, tag_id=tag.id)
+    )
+    role = StaffRole(
+        staff_id=staffer.id, organization_id=organization.id, title="Branch chief", portfolio="J-1"
+    )
+    db.session.add(role)
     db.session.commit()
     from crm.inbound.services import ingest_message
     from tests.inbound.messages import gmail_forward
@@ -266,6 +294,9 @@ def seed_world() -> World:
         now,
     )
     world.ids = {
+        "tag_id": tag.id,
+        "list_id": saved.id,
+        "role_id": role.id,
         "person_id": world.people["Cornyn"],
         "interaction_id": interaction.id,
         "user_id": other.id,
