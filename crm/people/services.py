@@ -257,6 +257,7 @@ class RoleRow:
     portfolio: str | None
     start_date: date | None
     end_date: date | None
+    id: int | None = None  # the StaffRole's, for its End and Move links
 
     @property
     def is_current(self) -> bool:
@@ -287,7 +288,7 @@ class PersonPage:
 def office_select() -> sa.CompoundSelect:
     """The person's committees, staff, employers and the office's last contact, as one
     statement of uniform rows: (what, ref_id, name, other_id, other_name, role, title,
-    portfolio, start_date, end_date, at), for the person bound as `person_id`. Built once:
+    portfolio, start_date, end_date, at, role id), for the person bound as `person_id`. Built once:
     its aliases cost more to make than the statement takes to run."""
     person_id = sa.bindparam("person_id", type_=sa.Integer)
     parent = aliased(Committee)
@@ -312,6 +313,7 @@ def office_select() -> sa.CompoundSelect:
             null(day),
             null(day),
             null(sa.DateTime(timezone=True)),
+            null(sa.Integer()),
         )
         .join(Committee, Committee.id == CommitteeMembership.committee_id)
         .outerjoin(parent, parent.id == Committee.parent_id)
@@ -330,6 +332,7 @@ def office_select() -> sa.CompoundSelect:
             StaffRole.start_date,
             StaffRole.end_date,
             null(sa.DateTime(timezone=True)),
+            StaffRole.id,
         )
         .join(staffer, staffer.id == StaffRole.staff_id)
         .where(StaffRole.employer_id == person_id)
@@ -347,6 +350,7 @@ def office_select() -> sa.CompoundSelect:
             StaffRole.start_date,
             StaffRole.end_date,
             null(sa.DateTime(timezone=True)),
+            StaffRole.id,
         )
         .outerjoin(boss, boss.id == StaffRole.employer_id)
         .outerjoin(Organization, Organization.id == StaffRole.organization_id)
@@ -377,6 +381,7 @@ def office_select() -> sa.CompoundSelect:
             null(day),
             null(day),
             office.last_contacted_at,
+            null(sa.Integer()),
         )
         .select_from(office)
         .outerjoin(User, User.id == office.last_contacted_by_id)
@@ -400,6 +405,7 @@ def read_office(person: Person):
         start,
         end,
         at,
+        role_id,
     ) in db.session.execute(office_select(), {"person_id": person.id}):
         if what == "c":
             shown = f"{other_name}: {name}" if other_id else name
@@ -422,6 +428,7 @@ def read_office(person: Person):
                 portfolio,
                 start,
                 end,
+                role_id,
             )
             (staff if what == "s" else employers).append(row)
     # The orders the page always had: committees before subcommittees, by name; current
