@@ -55,9 +55,10 @@ def office_groups(person_ids) -> dict[int, set[int]]:
     return {i: {i, employer_of.get(i, i)} | staff[employer_of.get(i, i)] for i in ids}
 
 
-def office_of(person_id: int) -> sa.Select:
-    """office_groups() of one person as a select of ids, to read inside another statement."""
-    head = sa.func.coalesce(
+def current_employer(person_id) -> sa.ScalarSelect:
+    """The legislator a staffer works for now (their first current role), as a scalar subquery;
+    NULL for anyone else. `person_id` may be a value, a column or a bound parameter."""
+    return (
         sa.select(StaffRole.employer_id)
         .where(
             StaffRole.staff_id == person_id,
@@ -66,7 +67,14 @@ def office_of(person_id: int) -> sa.Select:
         )
         .order_by(StaffRole.id)
         .limit(1)
-        .scalar_subquery(),
+        .scalar_subquery()
+    )
+
+
+def office_of(person_id: int) -> sa.Select:
+    """office_groups() of one person as a select of ids, to read inside another statement."""
+    head = sa.func.coalesce(
+        current_employer(person_id),
         person_id,
     )
     return sa.union(

@@ -368,18 +368,7 @@ class PositionList(MethodView):
 
 
 def assignment_data(data: dict, base: Assignment | None = None) -> assignments.AssignmentData:
-    fields = (
-        "title",
-        "assignee_id",
-        "person_id",
-        "organization_id",
-        "issue_id",
-        "bill_id",
-        "campaign_id",
-        "due_on",
-        "priority",
-        "notes",
-    )
+    fields = ("assignee_id", *assignments.EDITABLE)
     start = {k: getattr(base, k) for k in fields} if base is not None else {"priority": "normal"}
     values = {**start, **{k: v for k, v in data.items() if k in fields}}
     return assignments.AssignmentData(

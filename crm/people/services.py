@@ -38,7 +38,7 @@ from crm.models import (
     interaction_people,
     seat_of,
 )
-from crm.offices import touch_due
+from crm.offices import current_employer, touch_due
 from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import PositionHistory, person_positions, subject_choices
@@ -357,17 +357,7 @@ def office_select() -> sa.CompoundSelect:
         .where(StaffRole.staff_id == person_id)
     )
     # The office: the person, or the legislator a staffer works for (last_contact_with_office).
-    employer = (
-        sa.select(StaffRole.employer_id)
-        .where(
-            StaffRole.staff_id == person_id,
-            StaffRole.end_date.is_(None),
-            StaffRole.employer_id.is_not(None),
-        )
-        .order_by(StaffRole.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    employer = current_employer(person_id)
     last = (
         sa.select(
             sa.literal("l"),
