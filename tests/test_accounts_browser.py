@@ -99,7 +99,9 @@ def test_set_up_two_factor_and_sign_in_with_it(page, live, member, screenshot_di
     page.screenshot(path=str(screenshot_dir / "accounts-two-factor-setup.png"), full_page=True)
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
-    codes = page.get_by_role("list", name="Recovery codes").locator("li").all_inner_texts()
+    listed = page.get_by_role("list", name="Recovery codes")
+    listed.wait_for()  # the answer to the post (all_inner_texts does not wait for it)
+    codes = listed.locator("li").all_inner_texts()
     assert len(codes) == 10
     page.get_by_role("link", name="I have kept them").click()
     page.wait_for_selector("text=Two-factor sign-in is on")
