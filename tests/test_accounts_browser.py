@@ -94,6 +94,7 @@ def test_set_up_two_factor_and_sign_in_with_it(page, live, member, screenshot_di
     page.goto(f"{live}/settings/")
     page.get_by_role("link", name="Two-factor sign-in").click()
     qr = page.get_by_role("img", name=re.compile("QR code"))
+    qr.wait_for()  # the set-up page (is_visible does not wait for it)
     assert qr.is_visible() and qr.evaluate("img => img.naturalWidth") > 0
     secret = page.locator("#totp-secret").inner_text().strip()
     page.screenshot(path=str(screenshot_dir / "accounts-two-factor-setup.png"), full_page=True)
