@@ -17,14 +17,13 @@ import argparse
 import random
 import sys
 import tempfile
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.whip_screenshots import CHROMIUM, CHROMIUM_ARGS, SIZES, build  # noqa: E402
+from bench.whip_screenshots import build, coordinator_pages, serving, shoot  # noqa: E402
 
 
 def add_bill_data(app, samples: Path) -> dict:
@@ -153,50 +152,17 @@ def main() -> None:
     app, _ = build(f"sqlite:///{db_path}", fresh=not db_path.exists())
     ids = add_bill_data(app, Path(args.billstatus))
 
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     pages = {
         "bill-page": f"/bills/{ids['sample']}",
         "whip-board-public-record": f"/bills/{ids['bill']}/whip",
         "whip-board-met-not-cosponsor": f"/bills/{ids['bill']}/whip?record=met_not_cosponsor",
         "conrad30-map": "/conrad30/",
     }
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for size, viewport in SIZES.items():
-                context = browser.new_context(viewport=viewport, device_scale_factor=1)
-                page = context.new_page()
-                page.goto(base + "/login")
-                page.fill("#email", "coordinator@example.org")
-                page.fill("#password", "taskforce-demo-2026")
-                page.click("button[type=submit]")
-                page.wait_for_url(base + "/")
-                for name, path in pages.items():
-                    page.goto(base + path)
-                    target = out / f"{name}-{size}.png"
-                    height = page.evaluate("document.documentElement.scrollHeight")
-                    page.screenshot(
-                        path=str(target),
-                        full_page=True,
-                        clip={
-                            "x": 0,
-                            "y": 0,
-                            "width": viewport["width"],
-                            "height": min(height, args.max_height),
-                        },
-                    )
-                    print("wrote", target)
-                context.close()
-            browser.close()
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with serving(app) as base:
+        for size, page in coordinator_pages(base):
+            for name, path in pages.items():
+                page.goto(base + path)
+                shoot(page, out / f"{name}-{size}.png", args.max_height)
 
 
 if __name__ == "__main__":

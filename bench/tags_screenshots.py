@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.whip_screenshots import CHROMIUM, CHROMIUM_ARGS, SIZES  # noqa: E402
+from bench.whip_screenshots import coordinator_pages, serving, shoot  # noqa: E402
 
 CONTACTS_CSV = """\ufeffContact,Agency or office,Title,State,E-mail,Phone
 Harriet Vance,USCIS,Policy Analyst,,harriet.vance@example.org,202-555-0141
@@ -143,53 +142,21 @@ def main() -> None:
     upload = folder / "coalition-contacts.csv"
     upload.write_text(CONTACTS_CSV, encoding="utf-8")
 
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     pages = {
         "agency-page-tags-staff": f"/organizations/{ids['uscis']}",
         "directory-tag-filter": f"/people/?tag={ids['tag']}",
     }
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for size, viewport in SIZES.items():
-                context = browser.new_context(viewport=viewport, device_scale_factor=1)
-                page = context.new_page()
-                page.goto(base + "/login")
-                page.fill("#email", "coordinator@example.org")
-                page.fill("#password", "taskforce-demo-2026")
-                page.click("button[type=submit]")
-                page.wait_for_url(base + "/")
-                for name, path in pages.items():
-                    page.goto(base + path)
-                    shoot(page, out / f"{name}-{size}.png")
-                page.goto(base + "/intake/")
-                page.get_by_label("CSV or Excel file").set_input_files(str(upload))
-                page.get_by_label("It holds").select_option("people")
-                page.locator("main form[method=post] button[type=submit]").first.click()
-                page.wait_for_load_state("load")
-                shoot(page, out / f"intake-mapping-{size}.png")
-                context.close()
-            browser.close()
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
-def shoot(page, target: Path, max_height: int = 2600) -> None:
-    width = page.viewport_size["width"]
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.screenshot(
-        path=str(target),
-        full_page=True,
-        clip={"x": 0, "y": 0, "width": width, "height": min(height, max_height)},
-    )
-    print("wrote", target)
+    with serving(app) as base:
+        for size, page in coordinator_pages(base):
+            for name, path in pages.items():
+                page.goto(base + path)
+                shoot(page, out / f"{name}-{size}.png")
+            page.goto(base + "/intake/")
+            page.get_by_label("CSV or Excel file").set_input_files(str(upload))
+            page.get_by_label("It holds").select_option("people")
+            page.locator("main form[method=post] button[type=submit]").first.click()
+            page.wait_for_load_state("load")
+            shoot(page, out / f"intake-mapping-{size}.png")
 
 
 if __name__ == "__main__":

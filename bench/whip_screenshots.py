@@ -16,6 +16,8 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +35,52 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1 for the length of the block; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def coordinator_pages(base: str) -> Iterator[tuple[str, object]]:
+    """(size, page) for each of SIZES: a browser page signed in as the demo coordinator."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for size, viewport in SIZES.items():
+            context = browser.new_context(viewport=viewport, device_scale_factor=1)
+            page = context.new_page()
+            page.goto(base + "/login")
+            page.fill("#email", "coordinator@example.org")
+            page.fill("#password", "taskforce-demo-2026")
+            page.click("button[type=submit]")
+            page.wait_for_url(base + "/")
+            yield size, page
+            context.close()
+        browser.close()
+
+
+def shoot(page, target: Path, max_height: int = 2600) -> None:
+    """A screenshot of the whole page, cut at max_height."""
+    width = page.viewport_size["width"]
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.screenshot(
+        path=str(target),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": width, "height": min(height, max_height)},
+    )
+    print("wrote", target)
 
 
 def build(url: str, fresh: bool = True):
@@ -83,13 +131,6 @@ def main() -> None:
     db_path = Path(args.db) if args.db else folder / "shots.sqlite"
     app, ids = build(f"sqlite:///{db_path}", fresh=not db_path.exists())
 
-    from playwright.sync_api import sync_playwright
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
     pages = {
         "whip-board": f"/bills/{ids['bill']}/whip",
         "whip-board-issue": f"/issues/{ids['issue']}/whip?chamber=upper",
@@ -97,46 +138,20 @@ def main() -> None:
         "person-positions": f"/people/{ids['person']}#positions",
         "quick-log-positions": f"/log?person={ids['person']}",
     }
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for size, viewport in SIZES.items():
-                context = browser.new_context(viewport=viewport, device_scale_factor=1)
-                page = context.new_page()
-                page.goto(base + "/login")
-                page.fill("#email", "coordinator@example.org")
-                page.fill("#password", "taskforce-demo-2026")
-                page.click("button[type=submit]")
-                page.wait_for_url(base + "/")
-                for name, path in pages.items():
-                    page.goto(base + path)
-                    if name == "quick-log-positions":
-                        page.click("summary:has-text('Notes, outcome')")
-                        page.check("input[name=issues] >> nth=0")
-                        page.check("input[name=bills] >> nth=0")
-                        page.click("#positions-block > summary")
-                        page.select_option("select[name^=position-] >> nth=0", "lean_support")
-                    history = page.locator("#positions details.history summary")
-                    if name == "person-positions" and history.count():
-                        history.first.click()
-                    target = out / f"{name}-{size}.png"
-                    height = page.evaluate("document.documentElement.scrollHeight")
-                    page.screenshot(
-                        path=str(target),
-                        full_page=True,
-                        clip={
-                            "x": 0,
-                            "y": 0,
-                            "width": viewport["width"],
-                            "height": min(height, args.max_height),
-                        },
-                    )
-                    print("wrote", target)
-                context.close()
-            browser.close()
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with serving(app) as base:
+        for size, page in coordinator_pages(base):
+            for name, path in pages.items():
+                page.goto(base + path)
+                if name == "quick-log-positions":
+                    page.click("summary:has-text('Notes, outcome')")
+                    page.check("input[name=issues] >> nth=0")
+                    page.check("input[name=bills] >> nth=0")
+                    page.click("#positions-block > summary")
+                    page.select_option("select[name^=position-] >> nth=0", "lean_support")
+                history = page.locator("#positions details.history summary")
+                if name == "person-positions" and history.count():
+                    history.first.click()
+                shoot(page, out / f"{name}-{size}.png", args.max_height)
 
 
 if __name__ == "__main__":
