@@ -92,6 +92,9 @@ def app_context(app, request):
         yield
         db.session.remove()
         empty_tables(db, keep=marker.args if marker else ())
+        # The API's rate counters are per address for calls without a token: every test's
+        # client is 127.0.0.1, so without this one test's calls count against the next one's.
+        app.extensions["api_limiter"].reset()
 
 
 @pytest.fixture

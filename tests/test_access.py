@@ -89,7 +89,7 @@ EXPECTED = {
     "lists.open": "member",
     "lists.export": "member",
     # The sample list is shared by the coordinator: a member deletes only their own lists
-    # (tests/test_lists.py).
+    # (tests/lists/test_lists.py).
     "lists.delete": "coordinator",
     "staff.add": "coordinator",
     "staff.end": "coordinator",
@@ -98,7 +98,7 @@ EXPECTED = {
     "interactions.last_contact": "member",
     "interactions.show": "member",
     # The sample interaction was logged by someone else: only coordinators may change it
-    # (its author may too: see tests/test_interactions.py).
+    # (its author may too: see tests/interactions/test_interactions.py).
     "interactions.edit": "coordinator",
     "interactions.delete": "coordinator",
     "interactions.restore": "coordinator",

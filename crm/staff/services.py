@@ -3,7 +3,7 @@ date, end a role (kept in the history), move a staffer (the old role ends, the n
 in one transaction).
 
 The importers (Congress, Open States) never write staff roles: a hand-entered role is not
-refreshed, overwritten or removed by a re-import (tests/test_staff_roles.py runs one)."""
+refreshed, overwritten or removed by a re-import (tests/staff/test_staff_roles.py runs one)."""
 
 from __future__ import annotations
 

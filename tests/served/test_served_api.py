@@ -34,7 +34,7 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def api_server(app, database_url, tmp_path_factory):
     """A seeded coalition, a write token, and gunicorn with a rate limit high enough for the
-    fuzzer (the limit itself is tested in tests/test_api.py)."""
+    fuzzer (the limit itself is tested in tests/api/test_api.py)."""
     from crm.api.tokens import create_token
     from crm.clock import utcnow
     from crm.extensions import db
