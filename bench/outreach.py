@@ -30,6 +30,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import statements_sent  # noqa: E402
+
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 STATES = (
@@ -235,10 +237,12 @@ class Browser:
     """The test client signed in as a user; each request in its own app context."""
 
     def __init__(self, app, user_id: int):
+        from crm.clock import utcnow
         from crm.extensions import db
         from crm.models import UserSession
 
-        row = UserSession(user_id=user_id, created_at=NOW, ip="127.0.0.1", user_agent="bench")
+        # A session starts on the real clock (NOW dates the data): sessions expire.
+        row = UserSession(user_id=user_id, created_at=utcnow(), ip="127.0.0.1", user_agent="bench")
         db.session.add(row)
         db.session.commit()
         self.app, self.client = app, app.test_client()
@@ -255,19 +259,9 @@ class Browser:
     def statements(self, url: str) -> int:
         from crm.extensions import db
 
-        seen = []
         with self.app.app_context():
             engine = db.engine
-
-        def count(*_args):
-            seen.append(1)
-
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            self.get(url)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-        return len(seen)
+        return statements_sent(engine, lambda: self.get(url))
 
 
 def bench_bulk(app, db, runs: int, rnd: random.Random) -> dict:

@@ -1,7 +1,7 @@
 """Time the search box on coalition-scale data: p50/p99 of a mix of queries (names in every
 form, misspellings, words from notes, organization names), as a plain member (aim: p99 < 50 ms).
 
-    flask --app wsgi db upgrade && flask --app wsgi crm generate      # once, into CRM_DATABASE_URL
+    flask --app wsgi db upgrade && python -m bench.generate      # once, into CRM_DATABASE_URL
     python bench/search_bench.py [--rounds 5] [--seed 1]
 
 Run with CRM_DATABASE_URL pointing at the generated database. Each query is also checked: a

@@ -48,6 +48,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench import statements_sent  # noqa: E402
+
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 STANCE_WEIGHTS = (30, 22, 20, 10, 8, 10)
 
@@ -321,20 +323,6 @@ def timed(fn, runs: int) -> dict:
     }
 
 
-def statements(engine, fn) -> int:
-    seen = []
-
-    def count(*_args):
-        seen.append(1)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        fn()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
@@ -515,7 +503,7 @@ def main() -> None:
     }
     for label, path in pages.items():
         results[label] = timed(get(path), args.runs)
-        results[label]["statements"] = statements(engine, get(path))
+        results[label]["statements"] = statements_sent(engine, get(path))
         results[label]["bytes"] = len(get(path)().data)
 
     with app.app_context():
