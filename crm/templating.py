@@ -117,7 +117,7 @@ def navigation() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Register the template filters, globals and the compiled-template cache."""
+    """Register the navigation context, template filters and globals, and the template cache."""
     app.context_processor(navigation)
     app.jinja_env.filters.update(
         localtime=localtime,

@@ -38,7 +38,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         self.tref = worker.timer.call_repeatedly(WORKER_BEAT_EVERY, self.beat, (worker.hostname,))
 
     def stop(self, worker):
-        """Stop beating."""
+        """Stop the periodic heartbeat when the worker shuts down."""
         if self.tref is not None:
             self.tref.cancel()
 
