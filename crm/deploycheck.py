@@ -39,6 +39,7 @@ class Finding:
     fix: str
 
     def as_dict(self) -> dict:
+        """The finding as a plain dict (for the JSON output)."""
         return asdict(self)
 
 

@@ -135,6 +135,7 @@ class BaseForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
+            """Bind each field with the trimming filter, the one-line filter and the date check."""
             # Passed to bind(), never written into the class's shared field definition.
             cls = unbound_field.field_class
             extra = [one_line] if is_one_line(cls) else []
@@ -151,9 +152,11 @@ class IdList(SelectMultipleField):
     column can hold. The service checks that they exist."""
 
     def pre_validate(self, form):
+        """Skip the choices check (a picker has no fixed choices): the service checks the ids."""
         pass
 
     def process_formdata(self, valuelist):
+        """Read ids from repeated and comma-separated values; ValueError on a non-id."""
         out = []
         for value in valuelist:
             for part in str(value).split(","):
@@ -176,6 +179,7 @@ class IdField(Field):
         return "" if self.data is None else str(self.data)
 
     def process_formdata(self, valuelist):
+        """Read one id (None when empty); ValueError when it is not an id."""
         self.data = None
         if valuelist and str(valuelist[0]).strip():
             self.data = parse_id(valuelist[0])
@@ -251,10 +255,12 @@ def id_select(label: str, **kwargs) -> SelectField:
 
 
 def state_field(label: str = "State", **kwargs) -> SelectField:
+    """A select of US states and territories."""
     return SelectField(label, choices=STATE_CHOICES, **kwargs)
 
 
 def valid_state(form, field):
+    """WTForms validator: the value, if any, is a two-letter US state or territory code."""
     if field.data and field.data.upper() not in US_STATES:
         raise ValidationError("Use a two-letter US state or territory code, e.g. TX.")
 

@@ -80,6 +80,7 @@ class JobStatus:
 
     @property
     def late(self) -> bool:
+        """True when the job is late or has never succeeded."""
         return self.state != "ok"
 
 

@@ -45,10 +45,12 @@ class IdConverter(BaseConverter):
     regex = rf"[0-9]{{1,{MAX_DIGITS}}}"
 
     def to_python(self, value: str) -> int:
+        """The URL part as an id; a 404 (ValidationError) when it is not one."""
         number = parse_id(value)
         if number is None:
             raise ValidationError()
         return number
 
     def to_url(self, value) -> str:
+        """The id as a URL part."""
         return str(int(value))

@@ -26,12 +26,15 @@ class Page:
 
     @property
     def pages(self) -> int:
+        """How many pages there are."""
         return page_count(self.total, self.per_page)
 
     @property
     def has_prev(self) -> bool:
+        """True when there is a page before this one."""
         return self.page > 1
 
     @property
     def has_next(self) -> bool:
+        """True when there is a page after this one."""
         return self.page < self.pages

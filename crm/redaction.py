@@ -58,13 +58,16 @@ class RedactingGunicornLogger(GunicornLogger):
     referrer, headers), and its error log too."""
 
     def atoms(self, resp, req, environ, request_time):
+        """The access log's fields with secrets redacted."""
         atoms = super().atoms(resp, req, environ, request_time)
         return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
 
     def error(self, msg, *args, **kwargs):
+        """Log an error with secrets redacted."""
         super().error(redact(str(msg) % args if args else str(msg)), **kwargs)
 
     def exception(self, msg, *args, **kwargs):
+        """Log an exception with secrets redacted."""
         super().exception(redact(str(msg) % args if args else str(msg)), **kwargs)
 
 

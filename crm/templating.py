@@ -16,18 +16,21 @@ from crm.text import render_markdown
 
 
 def user_tz() -> str:
+    """The signed-in user's time zone, else the site's."""
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return current_app.config["TIMEZONE"]
 
 
 def localtime(value: datetime | None, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
+    """Template filter: the moment in the user's time zone, formatted."""
     if value is None:
         return ""
     return clock.local(value, user_tz()).strftime(fmt)
 
 
 def localdate(value: datetime | date | None, fmt: str = "%b %-d, %Y") -> str:
+    """Template filter: the date (of a moment, in the user's time zone), formatted."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -36,6 +39,7 @@ def localdate(value: datetime | date | None, fmt: str = "%b %-d, %Y") -> str:
 
 
 def days_ago(value: datetime | None, now: datetime | None = None) -> int | None:
+    """How many of the user's days ago the moment was (negative in the future); None for None."""
     if value is None:
         return None
     now = now or clock.utcnow()
@@ -113,6 +117,7 @@ def navigation() -> dict:
 
 
 def init_app(app: Flask) -> None:
+    """Register the navigation context, template filters and globals, and the template cache."""
     app.context_processor(navigation)
     app.jinja_env.filters.update(
         localtime=localtime,

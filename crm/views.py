@@ -27,6 +27,7 @@ def render_form(template: str, form, **context):
 
 
 def page_arg() -> int:
+    """The page number the query asks for, from 1 to 100000 (1 when not a number)."""
     try:
         return max(1, min(int(request.args.get("page", 1)), 100000))
     except ValueError:

@@ -33,15 +33,18 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         self.tref = None
 
     def start(self, worker):
+        """Beat once now, then every WORKER_BEAT_EVERY seconds."""
         self.beat(worker.hostname)
         self.tref = worker.timer.call_repeatedly(WORKER_BEAT_EVERY, self.beat, (worker.hostname,))
 
     def stop(self, worker):
+        """Stop the periodic heartbeat when the worker shuts down."""
         if self.tref is not None:
             self.tref.cancel()
 
     @staticmethod
     def beat(hostname: str) -> None:
+        """Record that this worker is alive (a failure is logged, never raised)."""
         with flask_app.app_context():
             try:
                 worker_alive(hostname, utcnow())

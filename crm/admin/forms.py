@@ -6,6 +6,8 @@ from crm.models import ROLES, User
 
 
 class InviteForm(BaseForm):
+    """Invite someone to the coalition: email, name, role and home state."""
+
     email = EmailField("Email", validators=[DataRequired(), Email(), fits(User.email)])
     name = StringField("Name", validators=[DataRequired(), fits(User.name)])
     role = SelectField("Role", choices=[(r, r.title()) for r in ROLES], default="member")
@@ -13,4 +15,6 @@ class InviteForm(BaseForm):
 
 
 class RoleForm(BaseForm):
+    """Change a member's role."""
+
     role = SelectField("Role", choices=[(r, r.title()) for r in ROLES])

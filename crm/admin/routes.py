@@ -88,6 +88,7 @@ def send_password_reset(user_id: int):
 
 
 def set_active(user_id: int, active: bool):
+    """Deactivate or reactivate an account (POST, CSRF-checked), then back to the users list."""
     user = get_or_404(services.get_user, user_id)
     if EmptyForm().validate_on_submit():
         try:
@@ -160,6 +161,7 @@ def confirm_delivered(notification_id: int):
 
 
 def ledger_action(action, notification_id: int, message: str):
+    """Run an email-ledger action (resend, mark delivered) on one notification; back to status."""
     from crm.email import outbox
 
     row = get_or_404(outbox.get_notification, notification_id)

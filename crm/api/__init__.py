@@ -49,6 +49,7 @@ class CrmApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
     def handle_http_exception(self, error):  # pragma: no cover - not registered
+        """An HTTP error as a problem-details response (kept for flask-smorest; not registered)."""
         return from_http_exception(error)
 
 
@@ -66,6 +67,7 @@ api = CrmApi(
 
 
 def init_app(app: Flask) -> None:
+    """Mount the API on the app: token auth, no CSRF, a per-token rate limit and the docs page."""
     from crm.api.auth import rate_limit_key
     from crm.api.routes import bp
     from crm.extensions import csrf

@@ -24,6 +24,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def bearer_secret() -> str | None:
+    """The token from an "Authorization: Bearer <secret>" header, or None."""
     scheme, _, secret = (request.headers.get("Authorization") or "").partition(" ")
     return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
 
@@ -54,10 +55,12 @@ def authenticate() -> None:
 
 
 def api_user() -> User:
+    """The user the request's API token belongs to."""
     return g.api_user
 
 
 def api_token() -> ApiToken:
+    """The API token the request authenticated with."""
     return g.api_token
 
 

@@ -17,6 +17,7 @@ def is_api_request() -> bool:
 def problem(
     status: int, detail: str | None = None, *, errors: dict | None = None, headers=None
 ) -> Response:
+    """An RFC 9457 problem-details response with this status, detail and field errors."""
     try:
         title = HTTPStatus(status).phrase
     except ValueError:

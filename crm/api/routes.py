@@ -51,6 +51,8 @@ bp.after_request(audit_write)
 
 
 def documented(*codes):
+    """Decorator: document these error codes as problem-details responses in the OpenAPI spec."""
+
     def decorate(view):
         for code in codes:
             view = bp.alt_response(code, schema=s.Problem, content_type="application/problem+json")(
@@ -75,6 +77,7 @@ def page(stmt: sa.Select, model, args: dict, *options) -> dict:
 
 
 def found(loader, *args):
+    """What the service loader returns for these arguments; 404 when it raises LookupError."""
     try:
         return loader(*args)
     except LookupError:
@@ -82,6 +85,7 @@ def found(loader, *args):
 
 
 def get_or_404(model, record_id: int):
+    """The record of this model with this id; 404 when missing or soft-deleted."""
     row = db.session.get(model, record_id)
     if row is None or getattr(row, "deleted_at", None) is not None:
         abort(404)
@@ -104,6 +108,7 @@ def run_service(call):
 
 
 def abort_fields(errors: dict):
+    """Answer 422 with these per-field errors (as webargs reports invalid JSON)."""
     from flask_smorest import abort as smorest_abort
 
     smorest_abort(422, messages={"json": errors})
@@ -116,6 +121,8 @@ COMMON = (401, 403, 404, 422, 429)
 
 @bp.route("/people")
 class PeopleList(MethodView):
+    """/api/people: list and add people."""
+
     @bp.arguments(s.PersonArgs, location="query")
     @bp.response(200, s.page_of(s.PersonOut, "Person"))
     @documented(*COMMON)
@@ -135,6 +142,8 @@ class PeopleList(MethodView):
 
 @bp.route("/people/<id:person_id>")
 class PersonItem(MethodView):
+    """/api/people/<id>: read and change one person."""
+
     @bp.etag
     @bp.response(200, s.PersonOut)
     @documented(*COMMON)
@@ -160,6 +169,8 @@ class PersonItem(MethodView):
 
 @bp.route("/organizations")
 class OrganizationList(MethodView):
+    """/api/organizations: list organizations."""
+
     @bp.arguments(s.OrganizationArgs, location="query")
     @bp.response(200, s.page_of(s.OrganizationOut, "Organization"))
     @documented(*COMMON)
@@ -173,6 +184,8 @@ class OrganizationList(MethodView):
 
 @bp.route("/organizations/<id:org_id>")
 class OrganizationItem(MethodView):
+    """/api/organizations/<id>: read one organization."""
+
     @bp.etag
     @bp.response(200, s.OrganizationOut)
     @documented(*COMMON)
@@ -183,6 +196,8 @@ class OrganizationItem(MethodView):
 
 @bp.route("/staff-roles")
 class StaffRoleList(MethodView):
+    """/api/staff-roles: list staff roles."""
+
     @bp.arguments(s.StaffRoleArgs, location="query")
     @bp.response(200, s.page_of(s.StaffRoleOut, "StaffRole"))
     @documented(*COMMON)
@@ -199,6 +214,8 @@ class StaffRoleList(MethodView):
 
 @bp.route("/committees")
 class CommitteeList(MethodView):
+    """/api/committees: list committees."""
+
     @bp.arguments(s.CommitteeArgs, location="query")
     @bp.response(200, s.page_of(s.CommitteeOut, "Committee"))
     @documented(*COMMON)
@@ -215,6 +232,8 @@ class CommitteeList(MethodView):
 
 @bp.route("/committees/<id:committee_id>")
 class CommitteeItem(MethodView):
+    """/api/committees/<id>: read one committee with its members."""
+
     @bp.etag
     @bp.response(200, s.CommitteeDetail)
     @documented(*COMMON)
@@ -293,6 +312,8 @@ LOADED = (
 
 @bp.route("/interactions")
 class InteractionList(MethodView):
+    """/api/interactions: list and log contacts."""
+
     @bp.arguments(s.InteractionArgs, location="query")
     @bp.response(200, s.page_of(s.InteractionOut, "Interaction"))
     @documented(*COMMON)
@@ -323,6 +344,8 @@ class InteractionList(MethodView):
 
 @bp.route("/interactions/<id:interaction_id>")
 class InteractionItem(MethodView):
+    """/api/interactions/<id>: read and change one contact."""
+
     @bp.etag
     @bp.response(200, s.InteractionOut)
     @documented(*COMMON)
@@ -351,6 +374,8 @@ class InteractionItem(MethodView):
 
 @bp.route("/positions")
 class PositionList(MethodView):
+    """/api/positions: list recorded positions."""
+
     @bp.arguments(s.PositionArgs, location="query")
     @bp.response(200, s.page_of(s.PositionOut, "Position"))
     @documented(*COMMON)
@@ -368,6 +393,7 @@ class PositionList(MethodView):
 
 
 def assignment_data(data: dict, base: Assignment | None = None) -> assignments.AssignmentData:
+    """The service's AssignmentData from an API body, over the assignment's current values."""
     fields = ("assignee_id", *assignments.EDITABLE)
     start = {k: getattr(base, k) for k in fields} if base is not None else {"priority": "normal"}
     values = {**start, **{k: v for k, v in data.items() if k in fields}}
@@ -380,6 +406,8 @@ def assignment_data(data: dict, base: Assignment | None = None) -> assignments.A
 
 @bp.route("/assignments")
 class AssignmentList(MethodView):
+    """/api/assignments: list and create assignments."""
+
     @bp.arguments(s.AssignmentArgs, location="query")
     @bp.response(200, s.page_of(s.AssignmentOut, "Assignment"))
     @documented(*COMMON)
@@ -408,6 +436,8 @@ class AssignmentList(MethodView):
 
 @bp.route("/assignments/<id:assignment_id>")
 class AssignmentItem(MethodView):
+    """/api/assignments/<id>: read and change one assignment."""
+
     @bp.etag
     @bp.response(200, s.AssignmentOut)
     @documented(*COMMON)
@@ -442,6 +472,8 @@ class AssignmentItem(MethodView):
 
 @bp.route("/campaigns")
 class CampaignList(MethodView):
+    """/api/campaigns: list campaigns."""
+
     @bp.arguments(s.ListArgs, location="query")
     @bp.response(200, s.page_of(s.CampaignOut, "Campaign"))
     @documented(*COMMON)
@@ -452,6 +484,8 @@ class CampaignList(MethodView):
 
 @bp.route("/campaigns/<id:campaign_id>")
 class CampaignItem(MethodView):
+    """/api/campaigns/<id>: read one campaign."""
+
     @bp.etag
     @bp.response(200, s.CampaignOut)
     @documented(*COMMON)
@@ -465,6 +499,8 @@ class CampaignItem(MethodView):
 
 @bp.route("/issues")
 class IssueList(MethodView):
+    """/api/issues: list issues."""
+
     @bp.arguments(s.ListArgs, location="query")
     @bp.response(200, s.page_of(s.IssueOut, "Issue"))
     @documented(*COMMON)
@@ -475,6 +511,8 @@ class IssueList(MethodView):
 
 @bp.route("/issues/<id:issue_id>")
 class IssueItem(MethodView):
+    """/api/issues/<id>: read one issue."""
+
     @bp.etag
     @bp.response(200, s.IssueOut)
     @documented(*COMMON)
@@ -485,6 +523,8 @@ class IssueItem(MethodView):
 
 @bp.route("/bills")
 class BillList(MethodView):
+    """/api/bills: list bills."""
+
     @bp.arguments(s.BillArgs, location="query")
     @bp.response(200, s.page_of(s.BillOut, "Bill"))
     @documented(*COMMON)
@@ -504,6 +544,8 @@ class BillList(MethodView):
 
 @bp.route("/bills/<id:bill_id>")
 class BillItem(MethodView):
+    """/api/bills/<id>: read one bill."""
+
     @bp.etag
     @bp.response(200, s.BillOut)
     @documented(*COMMON)

@@ -12,10 +12,12 @@ from crm.models import ASSIGNMENT_STATUSES, INTERACTION_KINDS, PRIORITIES, STANC
 
 
 def Id(**kw) -> fields.Integer:  # noqa: N802  (a field factory, named like the fields)
+    """An integer field for a record id (1 to 2**31 - 1)."""
     return fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), **kw)
 
 
 def one_of(choices) -> validate.OneOf:
+    """A validator accepting only these choices (listed sorted in the spec)."""
     return validate.OneOf(sorted(choices))
 
 
@@ -29,6 +31,7 @@ def ids_of(attr: str) -> fields.Function:
 
 
 def Text(length: int | None = None, **kw) -> fields.String:  # noqa: N802
+    """A string field, at most `length` characters when given."""
     return fields.String(validate=validate.Length(max=length) if length else None, **kw)
 
 
@@ -50,10 +53,13 @@ class Cursor(fields.String):
 
 
 def encode_cursor(after_id: int) -> str:
+    """The opaque `next_cursor` for a page that ended at this id."""
     return base64.urlsafe_b64encode(f"id:{after_id}".encode()).decode().rstrip("=")
 
 
 class ListArgs(Schema):
+    """Query arguments every list takes: cursor and page size."""
+
     cursor = Cursor(metadata={"description": "`next_cursor` from the previous page."})
     limit = fields.Integer(
         load_default=50, validate=validate.Range(min=1, max=200), metadata={"example": 50}
@@ -72,6 +78,7 @@ class Problem(Schema):
 
 
 def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """A schema for one page of these items plus the `next_cursor`."""
     return type(
         f"{name}Page",
         (Schema,),
@@ -90,6 +97,8 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
 
 
 class OrganizationOut(Schema):
+    """An organization as the API returns it."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True)
@@ -105,12 +114,16 @@ class OrganizationOut(Schema):
 
 
 class OrganizationArgs(ListArgs):
+    """Filters of /api/organizations."""
+
     kind = Text(40)
     jurisdiction = Text(2)
     q = Text(100)
 
 
 class PersonOut(Schema):
+    """A person as the API returns it."""
+
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
     full_name = fields.String(required=True)
@@ -193,6 +206,8 @@ class PersonIn(Schema):
 
 
 class StaffRoleOut(Schema):
+    """A staff role (who works for whom, from when to when) as the API returns it."""
+
     id = fields.Integer(required=True)
     staff_id = fields.Integer(required=True)
     employer_id = fields.Integer(allow_none=True)
@@ -204,6 +219,8 @@ class StaffRoleOut(Schema):
 
 
 class StaffRoleArgs(ListArgs):
+    """Filters of /api/staff-roles."""
+
     staff_id = Id()
     employer_id = Id()
     organization_id = Id()
@@ -211,6 +228,8 @@ class StaffRoleArgs(ListArgs):
 
 
 class MembershipOut(Schema):
+    """A person's seat on a committee."""
+
     person_id = fields.Integer(required=True)
     role = fields.String(required=True)
     rank = fields.Integer(allow_none=True)
@@ -218,6 +237,8 @@ class MembershipOut(Schema):
 
 
 class CommitteeOut(Schema):
+    """A committee as the API lists it."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     level = fields.String(required=True)
@@ -230,10 +251,14 @@ class CommitteeOut(Schema):
 
 
 class CommitteeDetail(CommitteeOut):
+    """A committee with its memberships."""
+
     memberships = fields.List(fields.Nested(MembershipOut), required=True)
 
 
 class CommitteeArgs(ListArgs):
+    """Filters of /api/committees."""
+
     level = Text(10)
     jurisdiction = Text(2)
     chamber = Text(10)
@@ -244,6 +269,8 @@ class CommitteeArgs(ListArgs):
 
 
 class PositionStated(Schema):
+    """A position stated during a contact (stance on an issue or bill, and any commitment)."""
+
     person_id = Id(required=True)
     issue_id = Id(allow_none=True)
     bill_id = Id(allow_none=True)
@@ -252,6 +279,8 @@ class PositionStated(Schema):
 
 
 class InteractionOut(Schema):
+    """A contact as the API returns it."""
+
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
     occurred_at = fields.DateTime(required=True)
@@ -270,6 +299,8 @@ class InteractionOut(Schema):
 
 
 class InteractionArgs(ListArgs):
+    """Filters of /api/interactions."""
+
     person_id = Id()
     kind = fields.String(validate=one_of(INTERACTION_KINDS))
     logged_by_id = Id()
@@ -293,6 +324,8 @@ class InteractionIn(Schema):
 
 
 class InteractionPatch(InteractionIn):
+    """The fields of a contact a PATCH may change (all optional)."""
+
     people = fields.List(Id(), validate=validate.Length(min=1, max=50))
 
 
@@ -300,6 +333,8 @@ class InteractionPatch(InteractionIn):
 
 
 class AssignmentOut(Schema):
+    """An assignment as the API returns it."""
+
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     person_id = fields.Integer(allow_none=True)
@@ -321,6 +356,8 @@ class AssignmentOut(Schema):
 
 
 class AssignmentArgs(ListArgs):
+    """Filters of /api/assignments."""
+
     assignee_id = Id()
     person_id = Id()
     campaign_id = Id()
@@ -328,6 +365,8 @@ class AssignmentArgs(ListArgs):
 
 
 class AssignmentIn(Schema):
+    """The body that creates an assignment."""
+
     title = Text(200, required=True)
     assignee_id = Id(required=True)
     person_id = Id(allow_none=True)
@@ -344,12 +383,16 @@ class AssignmentIn(Schema):
 
 
 class AssignmentPatch(AssignmentIn):
+    """The fields of an assignment a PATCH may change, status included (all optional)."""
+
     title = Text(200)
     assignee_id = Id()
     status = fields.String(validate=one_of(ASSIGNMENT_STATUSES))
 
 
 class CampaignOut(Schema):
+    """A campaign as the API returns it."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     goal = fields.String(allow_none=True)
@@ -366,6 +409,8 @@ class CampaignOut(Schema):
 
 
 class PositionOut(Schema):
+    """A recorded position as the API returns it."""
+
     id = fields.Integer(required=True)
     person_id = fields.Integer(required=True)
     issue_id = fields.Integer(allow_none=True)
@@ -379,12 +424,16 @@ class PositionOut(Schema):
 
 
 class PositionArgs(ListArgs):
+    """Filters of /api/positions."""
+
     person_id = Id()
     issue_id = Id()
     bill_id = Id()
 
 
 class IssueOut(Schema):
+    """An issue as the API returns it."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     slug = fields.String(required=True)
@@ -393,6 +442,8 @@ class IssueOut(Schema):
 
 
 class BillOut(Schema):
+    """A bill as the API returns it."""
+
     id = fields.Integer(required=True)
     jurisdiction = fields.String(required=True)
     session = fields.String(required=True)
@@ -409,6 +460,8 @@ class BillOut(Schema):
 
 
 class BillArgs(ListArgs):
+    """Filters of /api/bills."""
+
     jurisdiction = Text(2)
     tracked = fields.Boolean()
     q = Text(100)

@@ -55,6 +55,7 @@ class Collision:
 
     @property
     def message(self) -> str:
+        """The warning as a sentence: who is already working on this office, and how."""
         return f"{self.user_name} {self.phrase}."
 
 
@@ -68,6 +69,7 @@ class PersonCollisions:
 
     @property
     def message(self) -> str:
+        """One sentence naming everything this member is already doing about the office."""
         phrases = [c.phrase for c in self.items]
         joined = (
             phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]

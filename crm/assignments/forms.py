@@ -35,6 +35,7 @@ class AssignmentForm(BaseForm):
     version = HiddenField()
 
     def validate_people(self, field):
+        """Require a person or an office, and at most 50 people at a time."""
         from wtforms.validators import ValidationError
 
         if not field.data and not self.organization_id.data:

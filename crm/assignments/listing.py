@@ -35,6 +35,7 @@ class MyWork:
 
     @property
     def total(self) -> int:
+        """How many assignments the page lists, across all four groups."""
         return len(self.overdue) + len(self.due_soon) + len(self.later) + len(self.snoozed)
 
 
@@ -102,6 +103,7 @@ class TeamFilter:
         )
 
     def apply(self, stmt, today: date):
+        """The statement narrowed to the shown assignments this filter asks for."""
         stmt = stmt.where(Assignment.shown())
         if self.overdue:
             stmt = stmt.where(Assignment.overdue(today))

@@ -78,6 +78,7 @@ def team():
 
 
 def assignment_form(obj=None, **kwargs) -> AssignmentForm:
+    """The assignment form with its member, campaign, issue, bill and office choices filled."""
     form = AssignmentForm(obj=obj, **kwargs)
     choices = listing.team_choices()
     extra = campaign_choices()
@@ -91,6 +92,7 @@ def assignment_form(obj=None, **kwargs) -> AssignmentForm:
 
 
 def form_data(form: AssignmentForm, person_id: int | None) -> services.AssignmentData:
+    """The service's AssignmentData from the submitted form (an office only without a person)."""
     return services.AssignmentData(
         title=form.title.data or "",
         assignee_id=form.assignee_id.data,
@@ -106,6 +108,7 @@ def form_data(form: AssignmentForm, person_id: int | None) -> services.Assignmen
 
 
 def assignment_page(form, assignment=None, collisions=None, conflict=None):
+    """Render the assignment form with collision warnings (422 with errors, 409 on a conflict)."""
     return render_form(
         "assignments/form.html",
         form=form,
@@ -222,12 +225,14 @@ def edit(assignment_id: int):
 
 
 def back(a) -> str:
+    """Where to go after acting on an assignment: the safe `next`, else the assignment's page."""
     return authz.safe_next(
         request.form.get("next"), url_for("assignments.show", assignment_id=a.id)
     )
 
 
 def version_of(form) -> int | None:
+    """The version the form was shown at, for the optimistic-lock check."""
     return parse_id(form.version.data)
 
 

@@ -11,6 +11,8 @@ NEW_PASSWORD = [
 
 
 class LoginForm(BaseForm):
+    """Sign in with email and password."""
+
     email = EmailField(
         "Email",
         validators=[DataRequired(), Length(max=254)],
@@ -24,6 +26,8 @@ class LoginForm(BaseForm):
 
 
 class TwoFactorForm(BaseForm):
+    """The second sign-in step: an authenticator or recovery code."""
+
     code = StringField(
         "Code",
         validators=[DataRequired(message="Enter the code."), Length(max=32)],
@@ -37,6 +41,8 @@ class TwoFactorForm(BaseForm):
 
 
 class ForgotPasswordForm(BaseForm):
+    """Ask for a password-reset link by email."""
+
     email = EmailField(
         "Email",
         validators=[DataRequired(), Length(max=254), Email(message="Enter an email address.")],
@@ -45,6 +51,8 @@ class ForgotPasswordForm(BaseForm):
 
 
 class ResetPasswordForm(BaseForm):
+    """Choose a new password from a reset link."""
+
     password = PasswordField(
         "New password", validators=NEW_PASSWORD, render_kw={"autocomplete": "new-password"}
     )
@@ -56,6 +64,8 @@ class ResetPasswordForm(BaseForm):
 
 
 class AcceptInvitationForm(BaseForm):
+    """Accept an invitation: choose a password and a time zone."""
+
     password = PasswordField(
         "Choose a password",
         validators=[DataRequired(), Length(min=10, max=256, message="Use at least 10 characters.")],

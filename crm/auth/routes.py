@@ -27,6 +27,7 @@ PENDING_MAX_AGE = 5 * 60
 
 @login_manager.user_loader
 def load_user(token: str):
+    """The user of this session token, or None (noting in g why the session ended, if it did)."""
     user, ended = services.load_session(token, utcnow())
     if ended:
         g.session_ended = ended  # authz tells the person why they have to sign in again

@@ -20,6 +20,8 @@ from crm.models.base import UTCDateTime
 
 @dataclass(frozen=True)
 class Count:
+    """Failed sign-ins for one key in the current window, and any block."""
+
     attempts: int
     window_started_at: datetime
     blocked_until: datetime | None = None
@@ -92,6 +94,7 @@ def claim_slot(key: str, now: datetime, delay: timedelta) -> bool:
 
 
 def clear(key: str) -> None:
+    """Forget the failed sign-ins for this key (after a successful sign-in)."""
     db.session.execute(sa.delete(SignInThrottle).where(SignInThrottle.key == key[:320]))
 
 

@@ -25,6 +25,8 @@ KIND_LABELS = {
 
 @dataclass(frozen=True)
 class BillMove:
+    """One change to a tracked bill (cosponsor, withdrawal, action, referral) and whom it names."""
+
     bill_id: int
     bill_label: str
     bill_title: str
@@ -37,6 +39,7 @@ class BillMove:
 
     @property
     def kind_label(self) -> str:
+        """The kind of change in words."""
         return KIND_LABELS.get(self.kind, self.kind)
 
 

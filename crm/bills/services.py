@@ -32,18 +32,24 @@ PARTY_FILLS = {"D": "#2166ac", "R": "#b2182b", "I": "#6b7280"}
 
 @dataclass
 class SponsorRow:
+    """A sponsor of the bill, with the directory's person when one matches."""
+
     sponsor: BillSponsor
     person_id: int | None  # the directory's person with this bioguide id, if any
 
 
 @dataclass
 class CommitteeRow:
+    """A committee the bill was referred to, with its members."""
+
     referral: BillCommittee
     members: list[CommitteeMembership]
 
 
 @dataclass
 class BillPage:
+    """Everything the bill page shows."""
+
     bill: Bill
     sponsors: list[SponsorRow]
     actions: list[BillAction]
@@ -72,6 +78,7 @@ class BillPage:
 
     @property
     def cosponsor_count(self) -> int:
+        """How many cosponsors the bill has now (withdrawn ones not counted)."""
         return sum(
             1 for r in self.sponsors if r.sponsor.role == "cosponsor" and not r.sponsor.withdrawn_on
         )

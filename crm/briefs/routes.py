@@ -22,6 +22,7 @@ def subject_from_args():
 
 
 def brief_of(person_id: int):
+    """The meeting brief for this person (404 if not visible), about the subject in the query."""
     person = get_or_404(get_person, person_id, current_user)
     return services.meeting_brief(person, current_user, subject_from_args())
 

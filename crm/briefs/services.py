@@ -41,6 +41,7 @@ class Brief:
 
     @property
     def open_commitments(self):
+        """The person's current positions with a commitment still pending."""
         return [
             h.current
             for h in self.page.positions
@@ -49,10 +50,12 @@ class Brief:
 
     @property
     def talking_points(self) -> str | None:
+        """The subject's talking points, if it has any."""
         return getattr(self.subject, "talking_points", None)
 
     @property
     def subject_name(self) -> str:
+        """The issue's name or the bill's label; empty without a subject."""
         if isinstance(self.subject, Issue):
             return self.subject.name
         if isinstance(self.subject, Bill):

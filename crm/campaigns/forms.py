@@ -8,6 +8,8 @@ from crm.models import PRIORITIES, Assignment, Campaign
 
 
 class CampaignForm(BaseForm):
+    """Create or edit a campaign: name, goal, issue, bill, dates and status."""
+
     name = StringField(
         "Campaign name",
         validators=[DataRequired(), fits(Campaign.name)],
@@ -26,6 +28,8 @@ class CampaignForm(BaseForm):
 
 
 class BulkAssignForm(BaseForm):
+    """What each assignment a campaign hands out says, when it is due and its priority."""
+
     title = StringField(
         "What to do",
         validators=[Optional(), fits(Assignment.title)],

@@ -27,6 +27,7 @@ def index():
 
 
 def campaign_form(campaign=None) -> CampaignForm:
+    """The campaign form with its issue and bill choices filled."""
     form = CampaignForm(obj=campaign)
     choices = services.campaign_choices()
     form.issue_id.choices = [("", "—")] + [(str(i.id), i.name) for i in choices["issues"]]

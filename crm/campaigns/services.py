@@ -45,6 +45,8 @@ ALL_MEMBERS_UP_TO = 40  # a plan row offers every member up to this many, else a
 
 @dataclass
 class CampaignData:
+    """A campaign's fields as a form or the API submits them."""
+
     name: str
     target_filter: DirectoryFilter
     goal: str | None = None
@@ -58,11 +60,13 @@ class CampaignData:
 
 
 def require_coordinator(actor: User) -> None:
+    """Raise NotAllowed unless the actor is a coordinator."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators run campaigns.")
 
 
 def get_campaign(campaign_id: int, viewer: User) -> Campaign:
+    """The campaign; LookupError if missing, or deleted and the viewer no coordinator."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None or (campaign.deleted_at is not None and not viewer.is_coordinator):
         raise LookupError(campaign_id)
@@ -89,6 +93,7 @@ def linked_list(actor: User, data: CampaignData) -> int | None:
 
 
 def check(data: CampaignData) -> None:
+    """Normalize the name and raise DomainError on a bad field or a campaign without filters."""
     data.name = (data.name or "").strip()
     if not data.name or len(data.name) > 200:
         raise DomainError("Name the campaign (up to 200 characters).", field="name")
@@ -147,6 +152,8 @@ def restore_campaign(actor: User, campaign: Campaign, now: datetime) -> None:
 
 @dataclass
 class Preview:
+    """How many people a target filter matches, and the first of them."""
+
     total: int
     people: list[Person]
 
@@ -185,6 +192,8 @@ def unassigned_targets(campaign: Campaign, now: datetime, viewer: User) -> list[
 
 @dataclass(frozen=True)
 class Target:
+    """A campaign target as the assignment strategies see it."""
+
     id: int
     state: str | None = None
     holder_id: int | None = None
@@ -192,6 +201,8 @@ class Target:
 
 @dataclass(frozen=True)
 class Member:
+    """A member who can be given work, as the assignment strategies see them."""
+
     id: int
     home_state: str | None = None
 
@@ -234,6 +245,8 @@ def propose(strategy: str, targets: list[Target], members: list[Member]) -> dict
 
 @dataclass
 class PlanRow:
+    """One target in a plan, the member proposed for it and the collisions."""
+
     person: Person
     assignee_id: int | None
     collisions: list[Collision] = field(default_factory=list)
@@ -241,6 +254,8 @@ class PlanRow:
 
 @dataclass
 class Plan:
+    """Who would get which unassigned target under a strategy, before the coordinator confirms."""
+
     strategy: str
     rows: list[PlanRow]
     members: list  # (id, name, home_state) of every active member, by name
@@ -256,9 +271,11 @@ class Plan:
 
     @property
     def proposed(self) -> int:
+        """How many targets the plan gives to a member."""
         return sum(1 for r in self.rows if r.assignee_id)
 
     def name_of(self, user_id: int | None) -> str | None:
+        """The name of this member, or None when not an active member."""
         member = self.by_id.get(user_id)
         return member.name if member else None
 
@@ -287,6 +304,7 @@ class Plan:
 
 
 def active_members() -> list:
+    """(id, name, home_state) of every active member, by name."""
     return list(
         db.session.execute(
             sa.select(User.id, User.name, User.home_state)
@@ -318,6 +336,7 @@ def plan(
 
 
 def propose_plan(viewer, campaign, strategy, member_ids, now, picked) -> Plan:
+    """Propose assignees for the campaign's unassigned targets (coordinators), with collisions."""
     require_coordinator(viewer)
     people = unassigned_targets(campaign, now, viewer)
     truncated = len(people) > MAX_TARGETS
@@ -338,6 +357,8 @@ def propose_plan(viewer, campaign, strategy, member_ids, now, picked) -> Plan:
 
 @dataclass
 class BulkResult:
+    """The assignments a bulk hand-out created, and how many targets it skipped."""
+
     created: list[Assignment]
     skipped: int
 
@@ -411,6 +432,8 @@ def bulk_assign(
 
 @dataclass
 class MemberProgress:
+    """One member's work on a campaign: assigned, contacted, done, overdue."""
+
     user_id: int
     name: str
     assigned: int
@@ -421,6 +444,8 @@ class MemberProgress:
 
 @dataclass
 class Progress:
+    """A campaign's progress: its targets, their work, and each member's share."""
+
     today: date
     targets: int
     targets_contacted: int
@@ -433,6 +458,7 @@ class Progress:
     members: list[MemberProgress]
 
     def share(self, part: int, whole: int | None = None) -> int:
+        """This part as a whole percentage of the whole (of the targets by default)."""
         whole = self.targets if whole is None else whole
         return round(100 * part / whole) if whole else 0
 
@@ -494,6 +520,8 @@ def progress(campaign: Campaign, now: datetime, tz: str, viewer: User) -> Progre
 
 @dataclass
 class CampaignRow:
+    """A campaign in the list, with its assigned and done counts."""
+
     campaign: Campaign
     assigned: int
     done: int

@@ -9,6 +9,8 @@ from crm.models import PATHWAY_STATUSES
 
 
 class StateYearForm(BaseForm):
+    """A state's Conrad 30 year (slots, window, offices, notes) and its licensure pathway."""
+
     slots_used = IntegerField(
         "Slots used (of 30)", validators=[Optional(), NumberRange(0, 30)], default=0
     )
@@ -27,6 +29,7 @@ class StateYearForm(BaseForm):
     version = HiddenField()
 
     def year_data(self) -> dict:
+        """The submitted fields of the state's fiscal year, for the service."""
         keys = (
             "slots_used",
             "flex_used",
@@ -40,6 +43,7 @@ class StateYearForm(BaseForm):
         return {k: getattr(self, k).data for k in keys}
 
     def pathway_data(self) -> dict:
+        """The submitted licensure-pathway fields, for the service."""
         return {
             "status": self.pathway_status.data,
             "law_year": self.pathway_year.data,

@@ -47,6 +47,8 @@ def fiscal_year(day: date) -> int:
 
 @dataclass
 class StateRow:
+    """One state in the Conrad 30 tracker: its year, pathway and program office."""
+
     code: str
     name: str
     year: Conrad30Year | None
@@ -55,21 +57,26 @@ class StateRow:
 
     @property
     def slots_used(self) -> int:
+        """Slots used this fiscal year; 0 when not recorded."""
         return self.year.slots_used if self.year else 0
 
     @property
     def flex_used(self) -> int:
+        """Flex slots used this fiscal year; 0 when not recorded."""
         return self.year.flex_used if self.year else 0
 
     @property
     def office(self) -> Organization | None:
+        """The year's program office, else the agency directory's."""
         return (self.year.program_office if self.year else None) or self.default_office
 
     @property
     def share(self) -> float | None:
+        """The share of the 30 slots used (0 to 1); None when the year is not recorded."""
         return self.slots_used / SLOTS if self.year else None
 
     def window_text(self) -> str:
+        """The application window as "Jan 1, 2026 – Mar 31, 2026"; empty when unknown."""
         y = self.year
         if not y or not (y.window_opens or y.window_closes):
             return ""
@@ -80,19 +87,24 @@ class StateRow:
 
 @dataclass
 class Tracker:
+    """The Conrad 30 tracker for one fiscal year: a row per program state."""
+
     fiscal_year: int
     rows: list[StateRow]
 
     @property
     def slots_used(self) -> int:
+        """Slots used across all states."""
         return sum(r.slots_used for r in self.rows)
 
     @property
     def full_states(self) -> int:
+        """How many states have used all their slots."""
         return sum(1 for r in self.rows if r.slots_used >= SLOTS)
 
     @property
     def map_states(self) -> list:
+        """The US map's states, shaded by the share of slots used, with a title each."""
         from crm.reports.services import MapState
 
         by_code = {r.code: r for r in self.rows}
@@ -154,6 +166,7 @@ def tracker(fy: int) -> Tracker:
 
 
 def get_year(state: str, fy: int) -> Conrad30Year | None:
+    """The state's record for this fiscal year, or None; LookupError for a non-program state."""
     if state not in PROGRAM_STATES:
         raise LookupError(state)
     return db.session.scalars(
@@ -162,12 +175,14 @@ def get_year(state: str, fy: int) -> Conrad30Year | None:
 
 
 def get_pathway(state: str) -> LicensurePathway | None:
+    """The state's licensure-pathway record, or None."""
     return db.session.scalars(
         sa.select(LicensurePathway).where(LicensurePathway.state == state)
     ).one_or_none()
 
 
 def clean_year(data: dict) -> dict:
+    """The year's fields checked and normalized; raises DomainError naming the bad field."""
     out = {k: data.get(k) for k in YEAR_FIELDS}
     slots, flex = out["slots_used"] or 0, out["flex_used"] or 0
     if not 0 <= slots <= SLOTS:
@@ -217,6 +232,7 @@ def save_state(
 def apply_year(
     actor: User, state: str, fy: int, data: dict, expected_version: int | None, now: datetime
 ) -> Conrad30Year:
+    """Create or update the state's fiscal year (audited); Conflict when it changed meanwhile."""
     values = clean_year(data)
     year = get_year(state, fy)
     if year is None:
@@ -237,6 +253,7 @@ def apply_year(
 
 
 def apply_pathway(actor: User, state: str, data: dict, now: datetime) -> LicensurePathway:
+    """Create or update the state's licensure pathway (audited); DomainError on a bad field."""
     if data.get("status") not in PATHWAY_STATUSES:
         raise DomainError("Choose the pathway's status.", field="status")
     year = data.get("law_year")
@@ -298,6 +315,7 @@ CSV_HEADER = [
 
 
 def csv_rows(t: Tracker):
+    """The tracker's rows for the CSV export, a list of cells per state."""
     for r in t.rows:
         y, p = r.year, r.pathway
         yield [

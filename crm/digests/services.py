@@ -47,6 +47,8 @@ WINDOW_DAYS = 30  # Conrad 30 application windows opening this soon are in the c
 
 @dataclass
 class Team:
+    """The coordinator's section of the weekly digest: the team's week."""
+
     contacts_by_member: list[tuple[str, int]] = field(default_factory=list)
     overdue_by_member: list[tuple[str, int]] = field(default_factory=list)
     untouched_targets: list[dict] = field(default_factory=list)
@@ -56,6 +58,7 @@ class Team:
 
     @property
     def empty(self) -> bool:
+        """True when the team section has nothing to report."""
         return not (
             self.contacts_by_member
             or self.overdue_by_member
@@ -66,6 +69,8 @@ class Team:
 
 @dataclass
 class Digest:
+    """One member's weekly digest: their work, lapsed relationships, positions, bill moves."""
+
     user: User
     week: str  # ISO week, e.g. "2026-W10"
     today: date
@@ -86,6 +91,7 @@ class Digest:
 
     @property
     def empty(self) -> bool:
+        """True when neither the member's part nor the team part has anything to report."""
         mine = (
             self.overdue
             or self.due
@@ -99,6 +105,7 @@ class Digest:
 
     @property
     def subject(self) -> str:
+        """The email's subject line: the week and its overdue, due and logged counts."""
         parts = []
         if self.overdue:
             parts.append(f"{len(self.overdue)} overdue")
@@ -112,6 +119,7 @@ class Digest:
 
 
 def iso_week(day: date) -> str:
+    """The ISO week of this day, e.g. "2026-W10" (one digest per user and week)."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -174,6 +182,7 @@ def recent_positions(since: datetime, *views) -> sa.Select:
 
 
 def change_item(pos: Position, previous: str | None) -> dict:
+    """A position change as a digest line: person, subject, new and previous stance."""
     from crm.models import STANCES
 
     return {
@@ -257,6 +266,7 @@ class Week:
         return self._own[viewer.id]
 
     def team(self, today: date) -> Team:
+        """The team section for this local date, built on first use and shared by the run."""
         if today not in self._teams:
             self._teams[today] = build_team(self, today)
         return self._teams[today]
@@ -455,6 +465,7 @@ def build_team(shared: Week, today: date) -> Team:
 
 
 def digest_context(digest: Digest) -> dict:
+    """The template variables of a digest email (absolute links, unsubscribe URL)."""
     return {
         "d": digest,
         "bill_url": lambda bill_id: absolute_url("bills.show", bill_id=bill_id),

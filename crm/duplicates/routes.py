@@ -15,6 +15,7 @@ bp = Blueprint("duplicates", __name__)
 
 
 def other_id() -> int | None:
+    """The id of the other person to compare, from `with` ("#123" or "123"), or None."""
     text = (request.values.get("with") or "").strip().lstrip("#")
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 

@@ -63,6 +63,7 @@ class FieldChoice:
 
     @property
     def differs(self) -> bool:
+        """True when the two records disagree on this field."""
         return self.a != self.b
 
 

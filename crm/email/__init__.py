@@ -37,6 +37,7 @@ class Summary:
     ids: list[int] = field(default_factory=list, repr=False)  # the ledger rows queued
 
     def as_dict(self) -> dict:
+        """The counts of a send run, for the job's log and heartbeat."""
         return {
             "queued": self.queued,
             "sent": self.sent,

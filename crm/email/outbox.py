@@ -32,6 +32,7 @@ class SweepSummary:
     handed_over: int = 0
 
     def as_dict(self) -> dict:
+        """The sweep's counts as a dict, for the job's log and heartbeat."""
         return asdict(self)
 
 

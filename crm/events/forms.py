@@ -45,6 +45,7 @@ class DayForm(BaseForm):
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
 
     def day_data(self) -> dict:
+        """The submitted day fields for the service (no minimum gap given means 0)."""
         from crm.events.services import DAY_FIELDS
 
         data = {k: getattr(self, k).data for k in DAY_FIELDS}

@@ -37,6 +37,7 @@ def index():
 
 
 def day_form(day=None) -> DayForm:
+    """The lobby-day form with issue, bill and member choices (its members on first show)."""
     form = DayForm(obj=day)
     form.issue_id.choices = [(None, "—")] + [(i, n) for i, n in issue_choices()]
     form.bill_id.choices = [(None, "—")] + bill_choices()

@@ -82,6 +82,7 @@ class Page:
 
     @property
     def has_prev(self) -> bool:
+        """True when there is a page before this one."""
         return self.page > 1
 
 
@@ -158,6 +159,7 @@ class AuditFilter:
 
     @classmethod
     def from_args(cls, args) -> AuditFilter:
+        """The filter from the history page's query, with an error per field it could not read."""
         names = ("actor", "kind", "action", "start", "end", "record")
         raw = {k: (args.get(k) or "").strip()[:40] for k in names}
         flt = cls(raw=raw)
@@ -196,6 +198,7 @@ class AuditFilter:
         return flt
 
     def where(self, tz: str) -> list[sa.ColumnElement[bool]]:
+        """The conditions on audit entries; dates are the viewer's days in this time zone."""
         out = []
         if self.actor == SYSTEM:
             out.append(AuditEntry.actor_id.is_(None))

@@ -383,11 +383,13 @@ class Names:
         self.visible_interactions = visible_interactions  # a select of ids, or None for all
 
     def want(self, table: str, value) -> None:
+        """Note a record id to name (ignores values that are not ids)."""
         if isinstance(value, bool) or not isinstance(value, int):
             return
         self.wanted[table].add(value)
 
     def load(self) -> None:
+        """Load the names of every wanted record, one statement per kind (positions first)."""
         # Positions are named after their person and subject: load them first, then the rest.
         if self.wanted.get("positions"):
             rows = db.session.execute(
@@ -421,6 +423,7 @@ class Names:
         return self.found.get(table, {}).get(value)
 
     def interactions(self, ids: list[int]) -> dict[int, str]:
+        """Contacts' names (subject, else kind and date), only those the viewer may see."""
         stmt = sa.select(
             Interaction.id, Interaction.subject, Interaction.kind, Interaction.occurred_at
         ).where(Interaction.id.in_(ids))

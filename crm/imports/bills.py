@@ -78,6 +78,7 @@ class BillImportResult(RefreshResult):
     files: int = 0
 
     def summary(self) -> dict:
+        """The refresh's counts plus the files read and the changes recorded."""
         return {**super().summary(), "files": self.files, "changes": len(self.changes)}
 
 
@@ -106,6 +107,7 @@ def read_source(path: Path) -> tuple[list[tuple[str, bytes]], list[str]]:
 
 
 def url_policy() -> UrlPolicy:
+    """The URL policy for bill downloads from the app's allow-list and timeout settings."""
     cfg = current_app.config
     timeout = cfg.get("IMPORT_DOWNLOAD_TIMEOUT", 30)
     return UrlPolicy.from_setting(cfg.get("IMPORT_URL_ALLOW"), timeout)
@@ -394,6 +396,7 @@ class TrackedRefresh:
     failed: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
+        """The tracked-bills refresh as a job summary (or why it was skipped)."""
         if self.skipped:
             return {"skipped": self.skipped}
         out = {

@@ -66,6 +66,7 @@ class ActionRecord:
 
     @property
     def key(self) -> tuple:
+        """What makes two actions the same when matching the file with the stored ones."""
         return (self.acted_on, self.text, self.action_code, self.source)
 
 

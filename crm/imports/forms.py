@@ -43,4 +43,5 @@ class ImportForm(BaseForm):
     dry_run = BooleanField("Preview only: report what would change and write nothing")
 
     def uploads(self) -> list[tuple[str, bytes]]:
+        """The uploaded files as (name, bytes), empty inputs left out."""
         return [(f.filename, f.read()) for f in self.files.data or [] if f and f.filename]

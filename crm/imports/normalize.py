@@ -194,9 +194,11 @@ class Cleaner:
         self.record = record
 
     def warn(self, message: str) -> None:
+        """Record a warning about this record."""
         self.problems.append(Problem(self.file, self.record, message, "warning"))
 
     def error(self, message: str) -> None:
+        """Record an error about this record (the import will not apply)."""
         self.problems.append(Problem(self.file, self.record, message, "error"))
 
     def _clean(self, fn, raw, what: str):
@@ -209,12 +211,15 @@ class Cleaner:
             return None
 
     def phone(self, raw, what: str = "phone") -> str | None:
+        """The phone number normalized, or None (with a warning) when it is not one."""
         return self._clean(_phone, raw, what)
 
     def url(self, raw, what: str = "web address") -> str | None:
+        """The web address normalized, or None (with a warning) when it is not one."""
         return self._clean(normalize_url, raw, what)
 
     def email(self, raw) -> str | None:
+        """The email address normalized, or None (with a warning) when it is not one."""
         return self._clean(normalize_email, raw, "email")
 
 

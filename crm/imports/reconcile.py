@@ -78,6 +78,7 @@ class Change:
     other_id: int | None = None  # reviews: the person entered by hand it may be
 
     def as_dict(self) -> dict:
+        """The change as a report line (fields, message and other record only when set)."""
         out = {"action": self.action, "entity": self.entity, "key": self.key, "name": self.name}
         if self.fields:
             out["fields"] = jsonable(self.fields)
@@ -537,6 +538,7 @@ class Applier:
         self.audit: list[dict] = []
 
     def run(self) -> None:
+        """Write the plan in order (organizations to memberships), then its audit rows."""
         orgs = self.organizations()
         people = self.people(orgs)
         self.offices(people)
@@ -548,6 +550,7 @@ class Applier:
     def log(
         self, action: str, table: str, entity_id: int, before: dict | None, after: dict | None
     ) -> None:
+        """Queue an audit row for this import change, stamped with the source."""
         self.audit.append(
             {
                 "actor_id": None,
@@ -561,6 +564,7 @@ class Applier:
         )
 
     def log_change(self, table: str, entity_id: int, change: Change) -> None:
+        """Queue the audit row of a change, its before and after split by field."""
         self.log(
             f"import_{change.action}",
             table,
@@ -570,6 +574,7 @@ class Applier:
         )
 
     def organizations(self) -> dict[str, int]:
+        """Insert new organizations (chambers before offices) and apply updates; ids by key."""
         p = self.plan
         ids = {k: o.id for k, o in p.existing_orgs.items()}
         for chambers in (True, False):  # chambers first: offices hang under them
@@ -605,6 +610,7 @@ class Applier:
         return ids
 
     def people(self, orgs: dict[str, int]) -> dict[str, int]:
+        """Insert new people, apply updates and retirements; the ids by record key."""
         p = self.plan
         id_field = self.snap.id_field
         creates = [op for op in p.person_ops if op.person is None]
@@ -660,6 +666,7 @@ class Applier:
         return ids
 
     def offices(self, people: dict[str, int]) -> None:
+        """Replace the offices of the people whose offices the source gives."""
         ops = [op for op in self.plan.person_ops if op.replace_offices]
         replaced = [op.person.id for op in ops if op.person is not None]
         for chunk in chunks(replaced, 900):
@@ -678,6 +685,7 @@ class Applier:
         )
 
     def committees(self) -> dict[str, int]:
+        """Insert new committees (parents first) and apply updates; the ids by key."""
         p = self.plan
         key_column = getattr(Committee, self.snap.committee_key_field)
         ids = {k: c.id for k, c in p.existing_committees.items()}
@@ -724,6 +732,7 @@ class Applier:
         return ids
 
     def memberships(self, people: dict[str, int], committees: dict[str, int]) -> None:
+        """Delete, update and insert committee memberships as planned."""
         p = self.plan
         for chunk in chunks(p.membership_deletes, 900):
             db.session.execute(

@@ -26,6 +26,7 @@ class Problem:
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict:
+        """The problem as a report line."""
         return {"file": self.file, "id": self.record, "message": self.message, "level": self.level}
 
 
@@ -36,10 +37,12 @@ class HasProblems:
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems that stop the import."""
         return [p for p in self.problems if p.level == "error"]
 
     @property
     def warnings(self) -> list[Problem]:
+        """The problems that are only reported."""
         return [p for p in self.problems if p.level == "warning"]
 
 
@@ -67,6 +70,7 @@ class PersonRecord:
 
     @property
     def name(self) -> str:
+        """The person's full name as the source gives it."""
         return self.values["full_name"]
 
 
@@ -125,9 +129,11 @@ class RefreshResult:
 
     @property
     def ok(self) -> bool:
+        """True when nothing stopped the refresh."""
         return not self.problems
 
     def summary(self) -> dict:
+        """The refresh's counts, for the job's log and the page."""
         return {
             "ok": self.ok,
             "dry_run": self.dry_run,

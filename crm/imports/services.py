@@ -68,6 +68,7 @@ class ImportResult(HasProblems):
 
     @property
     def ok(self) -> bool:
+        """True when the import found no errors."""
         return not self.errors
 
     def summary(self) -> dict:

@@ -67,12 +67,14 @@ class UniqueKeyLoader(_SafeLoader):
     """
 
     def get_single_node(self):
+        """The document's node, refused when it contains an alias."""
         node = super().get_single_node()
         if node is not None:
             refuse_aliases(node)
         return node
 
     def construct_mapping(self, node, deep=False):
+        """A mapping, refused when a key appears twice."""
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -134,9 +136,11 @@ class ParseCache:
         self.written: set[str] = set()
 
     def key(self, raw: bytes) -> str:
+        """The cache key of a file: SHA-256 of the cache version and its bytes."""
         return hashlib.sha256(self.VERSION.encode() + raw).hexdigest()
 
     def get(self, key: str):
+        """The parsed data cached under this key (marking it used), or None."""
         self.used.add(key)
         try:
             with open(self.folder / f"{key}.json", encoding="utf-8") as fh:
@@ -145,6 +149,7 @@ class ParseCache:
             return None
 
     def put(self, key: str, data) -> None:
+        """Cache the parsed data under this key unless too large; write errors are ignored."""
         text = json.dumps(data, default=str)
         if len(text) > self.max_bytes // 2:
             return
@@ -159,6 +164,7 @@ class ParseCache:
             pass
 
     def entries(self) -> list[tuple[float, int, Path]]:
+        """The cache's files as (mtime, size, path), oldest first."""
         out = []
         for path in self.folder.glob("*.json"):
             try:
@@ -179,6 +185,7 @@ class ParseCache:
             total -= size
 
     def prune(self) -> None:
+        """Remove the entries this run did not use."""
         for path in self.folder.glob("*.json"):
             if path.stem not in self.used:
                 path.unlink(missing_ok=True)
@@ -223,6 +230,7 @@ class Source:
         return data
 
     def read_csv(self, path: Path, required: tuple[str, ...]) -> list[dict]:
+        """The CSV file's rows as dicts, named in problems relative to the source."""
         return read_csv(path, self.name(path), required)
 
 
@@ -336,6 +344,7 @@ class UrlPolicy:
 
     @classmethod
     def from_setting(cls, text: str | None, timeout: float = 30) -> UrlPolicy:
+        """The policy from CRM_IMPORT_URL_ALLOW: host names and CIDRs, comma or space apart."""
         hosts, networks = set(), []
         for item in (text or "").replace(",", " ").split():
             try:
@@ -345,6 +354,7 @@ class UrlPolicy:
         return cls(frozenset(hosts), tuple(networks), timeout)
 
     def allows(self, host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        """True when a URL import may connect to this host at this address."""
         if host.lower().rstrip(".") in self.allow_hosts:
             return True
         if any(address in net for net in self.allow_networks if net.version == address.version):

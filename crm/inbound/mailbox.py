@@ -35,6 +35,7 @@ class PollSummary:
     failed: int = 0
 
     def as_dict(self) -> dict:
+        """The poll's counts as a dict, for the job's log and heartbeat."""
         return asdict(self)
 
 

@@ -17,15 +17,20 @@ bp = Blueprint("inbound", __name__)
 
 
 class FileForm(BaseForm):
+    """File a forwarded email as a contact: the member who had it and the people contacted."""
+
     member = SelectField("Member who had the contact", coerce=coerce_id, validate_choice=False)
     people = IdList("People contacted", coerce=int)
 
 
 class LinkForm(BaseForm):
+    """Attach a forwarded email to an existing contact, by its number."""
+
     interaction = IdField("Contact number", description="The number in the contact's address.")
 
 
 def waiting_or_404(item_id: int):
+    """The waiting inbound email with this id; 404 if none, 403 if not the viewer's to file."""
     try:
         return services.get_waiting(current_user, item_id)
     except LookupError:

@@ -36,6 +36,7 @@ class Outcome:
     subject: str | None = None
 
     def as_dict(self) -> dict:
+        """The outcome of handling one inbound email, as a dict."""
         return asdict(self)
 
 

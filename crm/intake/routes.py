@@ -28,6 +28,8 @@ bp = Blueprint("intake", __name__)
 
 
 class UploadForm(BaseForm):
+    """Upload a spreadsheet of people or contact history, with an optional saved mapping."""
+
     file = FileField("CSV or Excel file", validators=[FileRequired("Choose a file.")])
     kind = SelectField(
         "It holds", choices=[("people", "People and organizations"), ("history", "Contact history")]
@@ -36,6 +38,8 @@ class UploadForm(BaseForm):
 
 
 class MappingForm(BaseForm):
+    """Confirm the column mapping, optionally keeping it under a name."""
+
     save_as = StringField(
         "Keep this mapping as (optional)", validators=[Optional(), Length(max=120)]
     )

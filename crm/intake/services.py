@@ -114,13 +114,16 @@ class Plan:
     rows: list[RowPlan]
 
     def count(self, action: str) -> int:
+        """How many rows of the plan would take this action."""
         return sum(1 for r in self.rows if r.action == action)
 
     @property
     def ok(self) -> bool:
+        """True when no row has an error or needs review."""
         return not any(r.action in ("error", "review") for r in self.rows)
 
     def summary(self) -> dict:
+        """How many rows of the plan take each action."""
         return {a: self.count(a) for a in ("create", "link", "skip", "review", "error")}
 
 
@@ -165,11 +168,13 @@ class Directory:
                     self.add(kind, value, pid)
 
     def add(self, kind: str, key: str, pid: int) -> None:
+        """Index this person under this key of this kind."""
         ids = self.by[kind].setdefault(key, [])
         if pid not in ids:
             ids.append(pid)
 
     def exact(self, kind: str, key: str | None) -> list[int]:
+        """The ids of the people with exactly this key of this kind."""
         return self.by[kind].get(key, []) if key else []
 
     def pool(self, state: str | None) -> tuple[list[str], list[int], dict[str, set[int]]]:

@@ -22,6 +22,8 @@ COMMITMENT_LENGTH = fits(Position.commitment).max
 
 
 class InteractionForm(BaseForm):
+    """Log or edit a contact: who, when, what was said, who was there, and what it was about."""
+
     people = IdList("Who did you contact?", coerce=int)
     occurred_at = DateTimeLocalField(
         "When",
@@ -91,6 +93,7 @@ class InteractionForm(BaseForm):
         return ok and not errors
 
     def validate_people(self, field):
+        """Require at least one person contacted."""
         if not field.data:
             from wtforms.validators import ValidationError
 

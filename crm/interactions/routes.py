@@ -26,6 +26,7 @@ bp = Blueprint("interactions", __name__)
 
 
 def form_data(form: InteractionForm) -> services.InteractionData:
+    """The service's InteractionData from the submitted form, its time read in the user's zone."""
     return services.InteractionData(
         people=form.people.data or [],
         occurred_at=clock.from_local(form.occurred_at.data, current_user.timezone),

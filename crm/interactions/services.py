@@ -37,6 +37,8 @@ MAX_FUTURE = timedelta(hours=1)
 
 @dataclass
 class InteractionData:
+    """A contact's fields as the quick log, the edit form or the API submits them."""
+
     people: list[int]
     occurred_at: datetime
     kind: str = "meeting"
@@ -87,6 +89,7 @@ def load_related(data: InteractionData) -> tuple[list[Person], list[User], list[
 
 
 def check(data: InteractionData, now: datetime) -> None:
+    """Raise DomainError on a bad kind, a time in the future or long past, or bad positions."""
     if data.kind not in INTERACTION_KINDS:
         raise DomainError("Choose a kind of contact.", field="kind")
     if data.occurred_at > now + MAX_FUTURE:
@@ -226,6 +229,7 @@ def logged_summary(interaction: Interaction) -> Logged:
 
 
 def with_submission_key(submission_key: str | None) -> Interaction | None:
+    """The contact already recorded under this form's submission key (a double submit), or None."""
     if not submission_key:
         return None
     return db.session.scalar(
@@ -403,6 +407,7 @@ def update_interaction(
     expected_version: int,
     now: datetime,
 ) -> Interaction:
+    """Edit a contact (author or coordinator) at the version shown; audited, then commit."""
     if not authz.can_edit_interaction(actor, interaction):
         raise NotAllowed("Only the author or a coordinator can edit this contact.")
     if interaction.version != expected_version:
@@ -427,6 +432,7 @@ def update_interaction(
 
 
 def delete_interaction(actor: User, interaction: Interaction, now: datetime) -> None:
+    """Soft-delete a contact (author or coordinator) and refresh its people's last contact."""
     if not authz.can_edit_interaction(actor, interaction):
         raise NotAllowed("Only the author or a coordinator can delete this contact.")
     interaction.deleted_at = now
@@ -437,6 +443,7 @@ def delete_interaction(actor: User, interaction: Interaction, now: datetime) -> 
 
 
 def restore_interaction(actor: User, interaction: Interaction, now: datetime) -> None:
+    """Restore a deleted contact (coordinators) and refresh its people's last contact."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators can restore deleted contacts.")
     interaction.deleted_at = None
@@ -448,6 +455,8 @@ def restore_interaction(actor: User, interaction: Interaction, now: datetime) ->
 
 @dataclass
 class LastContact:
+    """The last contact with a person's office: when, and by which member."""
+
     person: Person
     at: datetime | None
     by: User | None
@@ -489,6 +498,7 @@ class Ref:
 
     @property
     def name(self) -> str:
+        """The name shown (the person's full name)."""
         return self.full_name
 
 

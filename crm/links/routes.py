@@ -26,6 +26,7 @@ ACTIONS = {
 
 
 def refused(error: DomainError):
+    """The page for an email link that cannot be used: 410 expired, 409 stale, else 400."""
     status = 410 if isinstance(error, LinkExpired) else 409 if isinstance(error, LinkStale) else 400
     return render_template("links/refused.html", message=error.message), status
 

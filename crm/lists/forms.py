@@ -6,6 +6,8 @@ from crm.models import SavedList
 
 
 class SavedListForm(BaseForm):
+    """Save the directory's current filter as a named list, optionally shared."""
+
     name = StringField(
         "Name of the list",
         validators=[DataRequired(message="Name the list."), fits(SavedList.name)],

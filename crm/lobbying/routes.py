@@ -40,6 +40,7 @@ def report_args():
 
 
 def build():
+    """The lobbying report for the period, member and level the query asks for."""
     start, end, member, level, tz = report_args()
     return services.lobbying_report(current_user, start, end, tz, member=member, level=level)
 
@@ -61,6 +62,7 @@ def index():
 
 
 def filename(report, ext: str) -> str:
+    """The download's file name: period, member if any, and extension."""
     who = f"-{report.member.id}" if report.member else ""
     return f"lobbying-contacts-{report.start.isoformat()}-{report.end.isoformat()}{who}.{ext}"
 

@@ -65,6 +65,7 @@ class ContactRow:
 
     @property
     def kind_label(self) -> str:
+        """The kind of contact in words."""
         return INTERACTION_KINDS.get(self.kind, self.kind)
 
 
@@ -86,6 +87,7 @@ class LobbyingReport:
 
     @property
     def by_issue(self) -> list[tuple[str, int]]:
+        """Contacts per issue discussed (each contact once per issue), most first."""
         counts = Counter()
         seen = set()
         for r in self.rows:
@@ -97,6 +99,7 @@ class LobbyingReport:
 
     @property
     def by_house(self) -> list[tuple[str, int]]:
+        """Contacts per house of the officials met (each contact once per house), most first."""
         counts = Counter()
         seen = set()
         for r in self.rows:
@@ -107,6 +110,7 @@ class LobbyingReport:
 
     @property
     def bills(self) -> list[tuple[str, int]]:
+        """Contacts per bill discussed, most first."""
         counts = Counter()
         for labels in {r.interaction_id: r.bills for r in self.rows}.values():
             counts.update(set(labels))

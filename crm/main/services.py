@@ -77,6 +77,7 @@ def broker_check(config) -> str:
 
 
 def readiness(config) -> dict:
+    """The readiness check: database, broker and periodic jobs, and whether all are fine."""
     checks = {}
     try:
         db.session.execute(sa.text("SELECT 1"))

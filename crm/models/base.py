@@ -17,6 +17,7 @@ class UTCDateTime(sa.types.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """The aware datetime as naive UTC for the database; naive input is refused."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -24,10 +25,13 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
+        """The stored naive UTC value as an aware UTC datetime."""
         return None if value is None else value.replace(tzinfo=UTC)
 
 
 class Timestamps:
+    """When the row was created and last updated (UTC)."""
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -39,6 +43,7 @@ class SoftDelete:
 
     @property
     def is_deleted(self) -> bool:
+        """True when the row is soft-deleted."""
         return self.deleted_at is not None
 
 

@@ -62,6 +62,8 @@ def fold(text: str | None) -> str:
 
 
 class Organization(Timestamps, SoftDelete, db.Model):
+    """An agency, office, program or board; offices nest under their parent."""
+
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +97,8 @@ class Organization(Timestamps, SoftDelete, db.Model):
 
 
 class Person(Timestamps, SoftDelete, Versioned, db.Model):
+    """Someone in the directory: a legislator, staffer or official."""
+
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,6 +202,7 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
 
     @property
     def party_letter(self) -> str:
+        """The first letter of the person's party ("?" when unknown)."""
         return (self.party or "?")[0]
 
 
@@ -268,10 +273,13 @@ class StaffRole(db.Model):
 
     @property
     def is_current(self) -> bool:
+        """True while the role has no end date."""
         return self.end_date is None
 
 
 class Committee(Timestamps, db.Model):
+    """A committee or subcommittee of a legislature, federal or state."""
+
     __tablename__ = "committees"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -294,12 +302,15 @@ class Committee(Timestamps, db.Model):
 
     @property
     def display_name(self) -> str:
+        """The name, after its parent committee's for a subcommittee."""
         if self.parent_id and self.parent:
             return f"{self.parent.name}: {self.name}"
         return self.name
 
 
 class CommitteeMembership(db.Model):
+    """A person's seat on a committee: role, rank and side."""
+
     __tablename__ = "committee_memberships"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,6 +26,8 @@ meeting_members = sa.Table(
 
 
 class AdvocacyDay(Timestamps, Versioned, db.Model):
+    """A lobby day: its date, hours, members, targets and meetings."""
+
     __tablename__ = "advocacy_days"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +71,8 @@ class DayTarget(db.Model):
 
 
 class DayMeeting(db.Model):
+    """One meeting of a lobby day with an office: when, where, who leads and attends."""
+
     __tablename__ = "day_meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)

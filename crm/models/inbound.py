@@ -17,6 +17,8 @@ INBOUND_STATUSES = ("filed", "review", "linked", "discarded")
 
 
 class InboundMessage(db.Model):
+    """An email forwarded to the contact mailbox, filed once, or waiting for review."""
+
     __tablename__ = "inbound_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)

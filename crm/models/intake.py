@@ -15,6 +15,8 @@ from crm.models.base import UTCDateTime
 
 
 class IntakeUpload(db.Model):
+    """A spreadsheet uploaded for import, its column mapping and what the import did."""
+
     __tablename__ = "intake_uploads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +31,8 @@ class IntakeUpload(db.Model):
 
 
 class SavedMapping(db.Model):
+    """A named mapping of spreadsheet headers to fields, reused for later uploads."""
+
     __tablename__ = "intake_mappings"
 
     id: Mapped[int] = mapped_column(primary_key=True)

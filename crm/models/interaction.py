@@ -76,6 +76,8 @@ STAFF_VIEW = StaffView()
 
 
 class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
+    """A contact with one or more people (meeting, call, email...), logged by a member."""
+
     __tablename__ = "interactions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

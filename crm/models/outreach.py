@@ -29,6 +29,8 @@ PRIORITIES = {"low": "Low", "normal": "Normal", "high": "High"}
 
 
 class Campaign(Timestamps, SoftDelete, db.Model):
+    """An outreach campaign: a goal, an issue or bill, and a target filter of people."""
+
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +54,8 @@ class Campaign(Timestamps, SoftDelete, db.Model):
 
 
 class Assignment(Timestamps, SoftDelete, Versioned, db.Model):
+    """Outreach a member is asked to do about a person or office, with a due date and status."""
+
     __tablename__ = "assignments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,6 +33,8 @@ bill_issues = sa.Table(
 
 
 class Issue(Timestamps, db.Model):
+    """An issue the coalition works on, with talking points for meeting briefs."""
+
     __tablename__ = "issues"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +48,8 @@ class Issue(Timestamps, db.Model):
 
 
 class Bill(Timestamps, db.Model):
+    """A federal or state bill, with what its official record says."""
+
     __tablename__ = "bills"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +77,7 @@ class Bill(Timestamps, db.Model):
 
     @property
     def label(self) -> str:
+        """The bill's short label, e.g. "H.R. 1585 (119)"."""
         return Bill.label_of(self.jurisdiction, self.number, self.session)
 
     @staticmethod

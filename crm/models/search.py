@@ -145,6 +145,7 @@ def names_document(kind: str, row) -> str:
 
 
 def text_document(row) -> str:
+    """The folded text of a contact's subject and notes, as the search index keeps it."""
     return fold(" \n".join(t for t in (row.subject, row.notes) if t))
 
 
@@ -159,6 +160,7 @@ NAME_COLUMNS = {
 
 
 def chunked(ids: Iterable[int], size: int = 1000) -> Iterator[list[int]]:
+    """The ids in lists of at most `size` (for IN clauses)."""
     ids = list(ids)
     for k in range(0, len(ids), size):
         yield ids[k : k + size]
@@ -190,6 +192,7 @@ def write_names(conn: sa.Connection, kind: str, rows: list) -> None:
 
 
 def write_texts(conn: sa.Connection, rows: list) -> None:
+    """Write or refresh these contacts' search text in one statement."""
     if rows:
         upsert(
             conn,
@@ -201,6 +204,7 @@ def write_texts(conn: sa.Connection, rows: list) -> None:
 
 
 def drop_from_index(conn: sa.Connection, kind: str, ids: list[int]) -> None:
+    """Remove these records of this kind from the search index."""
     if not ids:
         return
     if kind == "interaction":
@@ -265,6 +269,7 @@ def rebuild_index(conn: sa.Connection) -> dict[str, int]:
 
 
 def changed(obj, fields: tuple[str, ...]) -> bool:
+    """True when any of these fields of the object changed in this session."""
     state = sa.inspect(obj)
     return any(state.attrs[f].history.has_changes() for f in fields)
 
@@ -358,6 +363,7 @@ def create_search_structures(conn: sa.Connection, table: str) -> None:
 
 
 def drop_search_structures(conn: sa.Connection, table: str) -> None:
+    """Drop SQLite's full-text table for this search table (nothing to drop on PostgreSQL)."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(SQLITE_DROP[table])
 

@@ -59,6 +59,7 @@ class Tag(Timestamps, db.Model):
 
     @staticmethod
     def key_of(name: str) -> str:
+        """The tag's matching key: folded, single-spaced, at most 60 characters."""
         return " ".join(fold(name).split())[:60]
 
     @classmethod

@@ -50,6 +50,7 @@ def given_name(name: str) -> str | None:
 
 
 def new_token() -> str:
+    """A new random URL-safe secret."""
     return secrets.token_urlsafe(32)
 
 
@@ -60,6 +61,8 @@ def token_digest(token: str) -> str:
 
 
 class User(UserMixin, Timestamps, db.Model):
+    """A coalition member's account: role, preferences, password and two-factor state."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,6 +108,7 @@ class User(UserMixin, Timestamps, db.Model):
     session_token = None
 
     def get_id(self) -> str | None:
+        """The id Flask-Login keeps: the server-side session's token, not the user id."""
         return self.session_token
 
     def new_calendar_token(self) -> str:
@@ -114,18 +118,22 @@ class User(UserMixin, Timestamps, db.Model):
         return token
 
     def has_role(self, role: str) -> bool:
+        """True when the user's role is this one or above."""
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
     @property
     def is_coordinator(self) -> bool:
+        """True for coordinators and admins."""
         return self.has_role("coordinator")
 
     @property
     def is_admin(self) -> bool:
+        """True for admins."""
         return self.has_role("admin")
 
     @property
     def has_two_factor(self) -> bool:
+        """True when an authenticator app is set up and confirmed."""
         return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     @property
@@ -136,6 +144,7 @@ class User(UserMixin, Timestamps, db.Model):
 
     @property
     def initials(self) -> str:
+        """Up to two initials from the name (or email), for avatars."""
         parts = [p for p in (self.name or self.email).split() if p]
         return "".join(p[0] for p in parts[:2]).upper()
 
@@ -229,18 +238,23 @@ class ApiToken(db.Model):
 
     @property
     def scope_list(self) -> list[str]:
+        """The token's scopes as a list."""
         return self.scopes.split()
 
     def allows(self, scope: str) -> bool:
+        """True when the token has this scope."""
         return scope in self.scope_list
 
     def is_live(self, now: datetime) -> bool:
+        """True when the token is not revoked or expired and its user is active."""
         return self.revoked_at is None and self.expires_at > now and self.user.is_active
 
     @staticmethod
     def new_secret() -> str:
+        """A new token secret with the recognizable prefix."""
         return TOKEN_PREFIX + new_token()
 
     @staticmethod
     def digest(secret: str) -> str:
+        """What is stored of a token secret: its SHA-256."""
         return token_digest(secret)

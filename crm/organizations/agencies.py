@@ -25,6 +25,8 @@ FIELDS = ("name", "kind", "jurisdiction", "parent_id", "website", "checked_on")
 
 @dataclass
 class AgencyEntry:
+    """One entry of the starter agency directory."""
+
     key: str
     name: str
     kind: str

@@ -13,6 +13,8 @@ JURISDICTIONS = [("US", "Federal (US)")] + [
 
 
 class OrganizationForm(BaseForm):
+    """Add or edit an organization."""
+
     name = StringField("Name", validators=[DataRequired(), fits(Organization.name)])
     kind = SelectField("Kind", choices=list(ORG_KINDS.items()), default="federal_agency")
     jurisdiction = SelectField("Jurisdiction", choices=JURISDICTIONS, default="US")
@@ -24,4 +26,5 @@ class OrganizationForm(BaseForm):
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
 
     def data_for_service(self) -> dict:
+        """The submitted fields for the service (without the CSRF token)."""
         return {k: v for k, v in self.data.items() if k != "csrf_token"}

@@ -50,12 +50,14 @@ def render_organization(org, **extra):
 
 
 def org_form(org=None) -> OrganizationForm:
+    """The organization form with its "Part of" choices (never itself or one of its descendants)."""
     form = OrganizationForm(obj=org)
     form.parent_id.choices = [(None, "—")] + services.parent_choices(exclude=org)
     return form
 
 
 def save_page(form: OrganizationForm, org):
+    """Render the organization form (422 with errors, 409 on a conflict)."""
     return render_form("organizations/form.html", form=form, org=org)
 
 

@@ -43,6 +43,7 @@ EDITABLE = (
 
 
 def require_coordinator(actor: User) -> None:
+    """Raise NotAllowed unless the actor is a coordinator."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators can change organizations.")
 
@@ -59,6 +60,7 @@ class OrgFilter:
 
     @classmethod
     def from_args(cls, args) -> OrgFilter:
+        """The filter from the organizations page's query, unknown values dropped."""
         kind = args.get("kind", "")
         jurisdiction = args.get("jurisdiction", "").upper()
         return cls(
@@ -70,6 +72,7 @@ class OrgFilter:
         )
 
     def apply(self, stmt: sa.Select) -> sa.Select:
+        """The statement narrowed to the organizations this filter selects (not deleted)."""
         stmt = stmt.where(Organization.deleted_at.is_(None))
         if not self.retired:
             stmt = stmt.where(Organization.retired_at.is_(None))
@@ -101,6 +104,7 @@ def list_organizations(flt: OrgFilter, *, page: int, per_page: int = 50) -> Page
 
 
 def get_organization(org_id: int, viewer: User) -> Organization:
+    """The organization; LookupError if missing, or deleted and the viewer no coordinator."""
     org = db.session.get(Organization, org_id, options=[joinedload(Organization.parent)])
     if org is None or (org.deleted_at is not None and not viewer.is_coordinator):
         raise LookupError(org_id)
@@ -109,6 +113,8 @@ def get_organization(org_id: int, viewer: User) -> Organization:
 
 @dataclass
 class OrgPage:
+    """Everything the organization page shows."""
+
     organization: Organization
     ancestors: list[Organization]
     children: list[Organization]

@@ -35,6 +35,8 @@ SORTS = {
 
 @dataclass
 class DirectoryFilter:
+    """The directory's filters and sort, as its query, saved lists and campaigns hold them."""
+
     q: str = ""
     kind: str = ""
     level: str = ""
@@ -111,6 +113,7 @@ class DirectoryFilter:
 
     @property
     def active(self) -> bool:
+        """True when at least one filter narrows the directory."""
         return self.active_count > 0
 
     def apply(self, stmt: Select, now: datetime | None, *, viewer: User | None) -> Select:
@@ -167,6 +170,7 @@ class DirectoryFilter:
         return pairs
 
     def order(self, stmt: Select) -> Select:
+        """The statement ordered by the filter's sort."""
         return stmt.order_by(*SORTS[self.sort])
 
 

@@ -6,10 +6,13 @@ from crm.models import CHAMBERS, LEVELS, PERSON_KINDS, TIERS, Person
 
 
 def choices(mapping, blank="—"):
+    """Select choices from a mapping, after a blank first choice."""
     return [("", blank), *mapping.items()]
 
 
 class PersonForm(BaseForm):
+    """Add or edit a person in the directory."""
+
     kind = SelectField("Kind", choices=list(PERSON_KINDS.items()), default="legislator")
     first_name = StringField("First name", validators=[Optional(), fits(Person.first_name)])
     middle_name = StringField("Middle name", validators=[Optional(), fits(Person.middle_name)])
@@ -41,4 +44,5 @@ class PersonForm(BaseForm):
     version = HiddenField()
 
     def data_for_service(self) -> dict:
+        """The submitted fields for the service (without the CSRF token and version)."""
         return {k: v for k, v in self.data.items() if k not in {"csrf_token", "version"}}

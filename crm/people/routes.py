@@ -104,6 +104,7 @@ def render_person(person, **extra):
 
 
 def person_form(person=None, **kwargs) -> PersonForm:
+    """The person form with its organization and relationship-holder choices filled."""
     form = PersonForm(obj=person, **kwargs)
     orgs, users = services.person_form_choices()
     form.organization_id.choices = [("", "—")] + [(str(i), n) for i, n in orgs]

@@ -65,6 +65,7 @@ class DirectoryRow:
 
     @property
     def party_letter(self) -> str:
+        """The first letter of the person's party ("?" when unknown)."""
         return (self.party or "?")[0]
 
 
@@ -91,6 +92,7 @@ DIRECTORY_COLUMNS = (
 
 
 def directory_row(r: sa.Row) -> DirectoryRow:
+    """A directory query's row as a DirectoryRow, its seat worked out."""
     seat = seat_of(r.kind, r.level, r.chamber, r.state, r.district, r.title)
     return DirectoryRow(
         r.id,
@@ -209,6 +211,7 @@ def search_people(q: str, limit: int = 12) -> list[Person]:
 
 
 def get_person(person_id: int, viewer: User) -> Person:
+    """The person; LookupError if missing, or deleted (not merged) and the viewer no coordinator."""
     person = db.session.get(
         Person,
         person_id,
@@ -232,6 +235,8 @@ TIMELINE_COUNT_CAP = 200
 
 @dataclass(slots=True)
 class CommitteeRef:
+    """A committee as a person's page links it: id and display name."""
+
     id: int
     display_name: str
 
@@ -261,11 +266,14 @@ class RoleRow:
 
     @property
     def is_current(self) -> bool:
+        """True while the role has no end date."""
         return self.end_date is None
 
 
 @dataclass
 class PersonPage:
+    """Everything a person's page shows."""
+
     person: Person
     committees: list[CommitteeSeat]
     staff: list[RoleRow]
@@ -541,11 +549,13 @@ def clean_person_data(data: dict) -> dict:
 
 
 def require_coordinator(actor: User) -> None:
+    """Raise NotAllowed unless the actor is a coordinator."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators can change the directory.")
 
 
 def create_person(actor: User, data: dict, now: datetime) -> Person:
+    """Add a person to the directory (coordinators; audited), and commit."""
     require_coordinator(actor)
     values = clean_person_data(data)
     person = Person(**{k: values.get(k) for k in EDITABLE if k in values}, source="web")
@@ -584,6 +594,7 @@ def update_person(
 
 
 def delete_person(actor: User, person: Person, now: datetime) -> None:
+    """Soft-delete a person (coordinators; audited; restorable), and commit."""
     require_coordinator(actor)
     person.deleted_at = now
     audit.record(actor, "delete", person, now=now)
@@ -591,6 +602,7 @@ def delete_person(actor: User, person: Person, now: datetime) -> None:
 
 
 def restore_person(actor: User, person: Person, now: datetime) -> None:
+    """Restore a deleted person (coordinators; audited), and commit."""
     require_coordinator(actor)
     person.deleted_at = None
     audit.record(actor, "restore", person, now=now)

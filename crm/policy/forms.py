@@ -12,6 +12,8 @@ JURISDICTIONS = [("US", "United States (Congress)")]
 
 
 class IssueForm(BaseForm):
+    """Add or edit an issue: name, short name, description, talking points."""
+
     name = StringField("Name", validators=[DataRequired(), fits(Issue.name)])
     slug = StringField(
         "Short name",
@@ -28,6 +30,8 @@ class IssueForm(BaseForm):
 
 
 class BillForm(BaseForm):
+    """Add or edit a bill by hand."""
+
     jurisdiction = StringField(
         "Jurisdiction",
         validators=[DataRequired(), fits(Bill.jurisdiction)],
@@ -62,6 +66,8 @@ class BillForm(BaseForm):
 
 
 class PositionForm(BaseForm):
+    """Record a person's position on an issue or bill, with any commitment."""
+
     subject = StringField(
         "Issue or bill",
         validators=[DataRequired(message="Choose an issue or bill."), Length(max=12)],
@@ -74,4 +80,6 @@ class PositionForm(BaseForm):
 
 
 class CommitmentForm(BaseForm):
+    """Mark a commitment pending, kept or not kept."""
+
     status = SelectField("Commitment", choices=list(COMMITMENT_STATUSES.items()))

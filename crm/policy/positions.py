@@ -60,13 +60,16 @@ class Subject:
 
     @property
     def token(self) -> str:
+        """The subject as a short token, e.g. "i12" or "b3"."""
         return f"{self.kind[0]}{self.id}"
 
     @property
     def column(self):
+        """The Position column that points at this kind of subject."""
         return Position.issue_id if self.kind == "issue" else Position.bill_id
 
     def load(self) -> Issue | Bill | None:
+        """The issue or bill, or None when it does not exist."""
         return db.session.get(Issue if self.kind == "issue" else Bill, self.id)
 
 
@@ -251,6 +254,7 @@ class PositionHistory:
 
     @property
     def current(self) -> Position | None:
+        """The position that stands now, or None."""
         return self.rows[0] if self.rows and self.rows[0].is_current else None
 
 
@@ -294,6 +298,7 @@ def interaction_positions(interaction_id: int, viewer: User) -> list[Position]:
 
 
 def subject_label(subject: Issue | Bill) -> str:
+    """The issue's name, or the bill's label and title."""
     return subject.name if isinstance(subject, Issue) else f"{subject.label}: {subject.title}"
 
 

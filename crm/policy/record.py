@@ -57,6 +57,7 @@ class PublicRecord:
 
 
 def day(d: date) -> str:
+    """The date as "Mar 4, 2026"."""
     return f"{d:%b} {d.day}, {d.year}"
 
 
@@ -164,4 +165,5 @@ def conversion(
 
 
 def local_day(at: datetime, tz) -> date:
+    """The date of this moment in the time zone (UTC when none)."""
     return at.astimezone(tz).date() if tz else at.date()

@@ -18,6 +18,7 @@ bp = Blueprint("policy", __name__)
 
 @bp.context_processor
 def chart_helpers() -> dict:
+    """Template helpers for the whip boards: stance colours, percent, sort and filter labels."""
     return {
         "STANCE_FILLS": charts.STANCE_FILLS,
         "percent": charts.percent,
@@ -119,6 +120,7 @@ def edit_bill(bill_id: int | None = None):
 
 
 def board(subject: Subject):
+    """The whip board of this issue or bill (404 if missing) with the query's options."""
     found = get_or_404(whip.load_subject, subject)
     options = whip.WhipOptions.from_args(request.args, found)
     return whip.whip_board(subject, options, utcnow(), current_user)
@@ -168,6 +170,7 @@ def bill_whip_csv(bill_id: int, table: str):
 
 
 def whip_csv(subject: Subject, table: str) -> Response:
+    """One of the whip board's tables as a CSV download; 404 for an unknown table."""
     if table not in WHIP_TABLES:
         abort(404)
     header, rows = WHIP_TABLES[table]

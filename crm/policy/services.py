@@ -32,6 +32,8 @@ BILL_FIELDS = (
 
 @dataclass
 class IssueData:
+    """An issue's fields as the form submits them."""
+
     name: str
     description: str | None = None
     slug: str | None = None
@@ -41,6 +43,8 @@ class IssueData:
 
 @dataclass
 class BillData:
+    """A bill's fields as the form submits them."""
+
     jurisdiction: str
     session: str
     number: str

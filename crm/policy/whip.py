@@ -124,6 +124,7 @@ class WhipOptions:
         return opts
 
     def directory_filter(self) -> DirectoryFilter:
+        """The directory filter for the legislators the board lists."""
         return DirectoryFilter(
             kind="legislator",
             level=self.level,
@@ -149,6 +150,7 @@ class WhipOptions:
 
 
 def positive(value, high: int) -> int | None:
+    """The value as a whole number from 1 to `high`, or None."""
     try:
         number = int(value or "")
     except ValueError:
@@ -158,6 +160,8 @@ def positive(value, high: int) -> int | None:
 
 @dataclass
 class WhipRow:
+    """One target on a whip board: their stance, commitment, last contact and public record."""
+
     person: Person
     stance: str
     position_id: int | None
@@ -173,6 +177,7 @@ class WhipRow:
 
     @property
     def cosponsoring(self) -> bool:
+        """True when the official record shows them a current cosponsor."""
         return self.record is not None and self.record.current
 
     @property
@@ -185,6 +190,7 @@ class WhipRow:
         return self.stance in DIFFERS_WHEN_WITHDRAWN
 
     def matches(self, record_filter: str) -> bool:
+        """True when the row passes the public-record filter."""
         if record_filter == "cosponsor_not_met":
             return self.cosponsoring and not self.meetings
         if record_filter == "met_not_cosponsor":
@@ -194,6 +200,8 @@ class WhipRow:
 
 @dataclass
 class WhipBoard:
+    """A whip board: where each target stands on an issue or bill, and how it moved."""
+
     subject: Issue | Bill
     token: str
     options: WhipOptions
@@ -208,6 +216,7 @@ class WhipBoard:
 
     @property
     def total(self) -> int:
+        """How many targets the board counts."""
         return len(self.rows)
 
     @property
@@ -242,10 +251,12 @@ class WhipBoard:
 
     @property
     def kind(self) -> str:
+        """Either "issue" or "bill"."""
         return "issue" if isinstance(self.subject, Issue) else "bill"
 
     @property
     def title(self) -> str:
+        """The issue's name, or the bill's label and title."""
         if isinstance(self.subject, Issue):
             return self.subject.name
         return f"{self.subject.label}: {self.subject.title}"
@@ -275,6 +286,7 @@ class WhipBoard:
         return ", ".join(parts)
 
     def csv_url_args(self) -> dict:
+        """The URL arguments of the board's CSV downloads (its subject and options)."""
         return {f"{self.kind}_id": self.subject.id, **self.options.to_args()}
 
     @property
@@ -287,21 +299,25 @@ class WhipBoard:
 
     @property
     def counts_text(self) -> str:
+        """The counts per stance in words, e.g. "Support 12, Lean support 4, ..."."""
         return ", ".join(f"{label} {self.counts[k]}" for k, label in STANCES.items())
 
     @property
     def count_bar(self) -> list[charts.Rect]:
+        """The stacked bar of the counts per stance."""
         return charts.stacked_bar(
             [(k, v, self.counts[k]) for k, v in STANCES.items()], charts.STANCE_FILLS
         )
 
     @property
     def weekly_chart(self) -> charts.ColumnChart:
+        """The chart of the counts per stance, week by week."""
         series = [(f"{at:%b} {at.day}", counts) for at, counts in self.weekly]
         return charts.stacked_columns(series, list(STANCES.items()), charts.STANCE_FILLS)
 
 
 def load_subject(subject: Subject) -> Issue | Bill:
+    """The issue or bill; LookupError when it does not exist."""
     found = subject.load()
     if found is None:
         raise LookupError(subject)
@@ -477,6 +493,7 @@ WHIP_CSV = [
 
 
 def whip_csv_rows(board: WhipBoard):
+    """The listed targets as CSV rows."""
     for r in board.shown:
         rec = r.record
         yield [
@@ -503,6 +520,7 @@ CONVERSION_CSV = ["Name", "Seat", "Meeting", "Meeting subject", "Cosponsored", "
 
 
 def conversion_csv_rows(board: WhipBoard):
+    """The offices that cosponsored after a meeting, as CSV rows."""
     for r, meeting, days in board.converted_rows:
         yield [
             r.person.full_name,
@@ -515,6 +533,7 @@ def conversion_csv_rows(board: WhipBoard):
 
 
 def counts_csv_rows(board: WhipBoard):
+    """The counts per stance with share and change, as CSV rows."""
     change = board.change
     for key, label in STANCES.items():
         yield [
@@ -526,11 +545,13 @@ def counts_csv_rows(board: WhipBoard):
 
 
 def weekly_csv_rows(board: WhipBoard):
+    """The counts per stance week by week, as CSV rows."""
     for at, counts in board.weekly:
         yield [at.date().isoformat(), *[counts[k] for k in STANCES]]
 
 
 def commitments_csv_rows(board: WhipBoard):
+    """The commitments made on the subject, as CSV rows."""
     for c in board.commitments:
         yield [
             c.person.full_name,

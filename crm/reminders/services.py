@@ -43,6 +43,7 @@ class Due:
 
     @property
     def key(self) -> tuple:
+        """What the reminder ledger keys on, so one reminder goes out once."""
         return (self.assignment.id, self.recipient.id, self.stage, self.occurrence)
 
 

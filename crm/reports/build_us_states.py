@@ -129,11 +129,13 @@ def ring_path(points: list[tuple[float, float]]) -> str:
 
 
 def geometry_path(geometry: dict, arcs: list) -> str:
+    """The SVG path of a state's polygons."""
     polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
     return "".join(ring_path(ring_points(ring, arcs)) for polygon in polygons for ring in polygon)
 
 
 def build(source: Path) -> dict:
+    """The states' SVG paths from us-atlas' TopoJSON (checked by its SHA-256)."""
     raw = source.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     if digest != SHA256:
@@ -159,6 +161,7 @@ def build(source: Path) -> dict:
 
 
 def main(argv: list[str]) -> None:
+    """Write the US map's data from the us-atlas file named on the command line."""
     if len(argv) != 2:
         raise SystemExit(__doc__)
     data = build(Path(argv[1]))

@@ -15,6 +15,7 @@ bp = Blueprint("reports", __name__)
 
 @bp.context_processor
 def chart_helpers() -> dict:
+    """Template helpers for the reports' charts: percent, coverage legend, kind colours."""
     return {
         "percent": charts.percent,
         "coverage_legend": charts.coverage_legend(),
@@ -23,6 +24,7 @@ def chart_helpers() -> dict:
 
 
 def number_arg(name: str, default: int, low: int, high: int) -> int:
+    """The query argument as a whole number within bounds; the default when not a number."""
     try:
         value = int(request.args.get(name, default))
     except ValueError:
@@ -85,6 +87,7 @@ def members_csv():
 
 
 def level_arg() -> str:
+    """The level the query asks for; federal by default."""
     level = request.args.get("level", "federal")
     return level if level in LEVELS else "federal"
 

@@ -52,10 +52,12 @@ class StateCoverage:
 
     @property
     def share(self) -> float | None:
+        """The share of the delegation contacted (0 to 1); None for no delegation."""
         return self.contacted / self.delegation if self.delegation else None
 
     @property
     def percent(self) -> str:
+        """The share contacted as a percentage; a dash for no delegation."""
         return charts.percent(self.contacted, self.delegation) if self.delegation else "—"
 
 
@@ -79,10 +81,12 @@ class Coverage:
 
     @property
     def delegation(self) -> int:
+        """Members of Congress across all states."""
         return sum(s.delegation for s in self.states)
 
     @property
     def contacted(self) -> int:
+        """Members of Congress contacted, across all states."""
         return sum(s.contacted for s in self.states)
 
     @property
@@ -146,6 +150,7 @@ class Activity:
 
     @property
     def kinds(self) -> list[tuple[str, str]]:
+        """The kinds of contact logged in the period (meetings when there were none)."""
         used = {k for c in self.counts for k, v in c.items() if v}
         return [(k, v) for k, v in INTERACTION_KINDS.items() if k in used] or [
             ("meeting", INTERACTION_KINDS["meeting"])
@@ -153,6 +158,7 @@ class Activity:
 
     @property
     def total(self) -> int:
+        """Contacts logged in the period."""
         return sum(sum(c.values()) for c in self.counts)
 
     @property
@@ -163,10 +169,12 @@ class Activity:
 
     @property
     def legend(self) -> list[tuple[str, str]]:
+        """The chart's legend: a colour and label per kind."""
         return [(charts.KIND_FILLS[k], label) for k, label in self.kinds]
 
     @property
     def chart(self) -> charts.ColumnChart:
+        """The chart of contacts per week, stacked by kind."""
         series = [(f"{w:%b} {w.day}", c) for w, c in zip(self.weeks, self.counts, strict=True)]
         return charts.stacked_columns(series, self.kinds, charts.KIND_FILLS)
 
@@ -325,6 +333,7 @@ class Group:
 
     @property
     def share(self) -> str:
+        """The share of the group not contacted, as a percentage."""
         return charts.percent(len(self.people), self.total)
 
 

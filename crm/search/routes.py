@@ -12,6 +12,7 @@ bp = Blueprint("search", __name__)
 
 
 def query_arg() -> str:
+    """The search words from `q`, cleaned and at most 100 characters."""
     return strip_filter(request.args.get("q") or "")[:100]
 
 

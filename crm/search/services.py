@@ -44,31 +44,39 @@ SIMPLE = sa.literal_column("'simple'::regconfig")
 
 @dataclass
 class Group:
+    """The results of one kind (people, organizations, issues, bills, contacts) and their count."""
+
     kind: str
     items: list = field(default_factory=list)
     count: int = 0
 
     @property
     def label(self) -> str:
+        """The kind of result in words, as the group's heading."""
         return LABELS[self.kind]
 
     @property
     def count_text(self) -> str:
+        """The count, capped: e.g. "12" or "100+"."""
         return f"{COUNT_CAP}+" if self.count > COUNT_CAP else str(self.count)
 
 
 @dataclass
 class Results:
+    """What a search found, grouped by kind."""
+
     q: str
     groups: list[Group]
     close_spellings: bool = False  # nothing matched as typed; these are near misses
 
     @property
     def total(self) -> int:
+        """How many results, across all groups (each group's count capped)."""
         return sum(g.count for g in self.groups)
 
 
 def dialect() -> str:
+    """The database engine's name ("sqlite" or "postgresql"); search differs by engine."""
     return db.session.get_bind().dialect.name
 
 
@@ -96,6 +104,7 @@ def names_matching(kind: str | None, words: list[str]) -> Select:
 
 
 def ids_matching(kind: str, words: list[str]) -> Select:
+    """The record ids of this kind whose names have every word as a word's start."""
     return names_matching(kind, words).with_only_columns(SearchName.record_id)
 
 
@@ -191,6 +200,7 @@ MODELS = {"person": Person, "organization": Organization, "issue": Issue, "bill"
 
 
 def live(kind: str, stmt: Select) -> Select:
+    """The statement without deleted records, ordered as results of this kind are listed."""
     model = MODELS[kind]
     if kind == "person":
         stmt = stmt.where(Person.deleted_at.is_(None))

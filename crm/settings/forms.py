@@ -9,6 +9,8 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 
 class ProfileForm(BaseForm):
+    """The member's profile and email preferences."""
+
     name = StringField("Name", validators=[DataRequired(), fits(User.name)])
     preferred_name = StringField(
         "What should we call you?",
@@ -31,6 +33,8 @@ class ProfileForm(BaseForm):
 
 
 class ChangePasswordForm(BaseForm):
+    """Change the password, giving the current one."""
+
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired(), Length(max=256)],
@@ -52,6 +56,8 @@ class ChangePasswordForm(BaseForm):
 
 
 class EnableTwoFactorForm(BaseForm):
+    """Turn on two-factor sign-in with a code from the authenticator app."""
+
     code = StringField(
         "Code from the app",
         validators=[DataRequired(message="Enter the code."), Length(max=16)],
@@ -60,6 +66,8 @@ class EnableTwoFactorForm(BaseForm):
 
 
 class DisableTwoFactorForm(BaseForm):
+    """Turn off two-factor sign-in, giving the password."""
+
     password = PasswordField(
         "Your password",
         validators=[DataRequired(), Length(max=256)],
@@ -68,6 +76,8 @@ class DisableTwoFactorForm(BaseForm):
 
 
 class ApiTokenForm(BaseForm):
+    """Create a personal API token: its name, write access and lifetime."""
+
     name = StringField(
         "Name",
         validators=[DataRequired(), Length(max=80)],

@@ -43,6 +43,7 @@ def profile():
 
 
 def render_profile(form: ProfileForm, calendar_url: str | None = None):
+    """Render the profile page (422 with errors), with the calendar feed URL when just made."""
     return render_form(
         "settings/profile.html",
         form=form,

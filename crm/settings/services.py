@@ -25,6 +25,7 @@ PROFILE_FIELDS = (
 
 
 def update_profile(user: User, data: dict, now: datetime) -> None:
+    """Save the member's profile and preferences (audited); DomainError on a bad field."""
     if data.get("timezone") not in set(timezone_names()):
         raise DomainError("Choose a time zone from the list.", field="timezone")
     if data.get("home_state") and data["home_state"] not in US_STATES:

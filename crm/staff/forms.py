@@ -6,6 +6,8 @@ from crm.models import StaffRole
 
 
 class StaffRoleForm(BaseForm):
+    """Add a staff role: the staffer, the office, title, portfolio, start."""
+
     staff_id = id_select("Staffer")
     organization_id = id_select("Office")
     title = StringField(
@@ -20,6 +22,8 @@ class StaffRoleForm(BaseForm):
 
 
 class MoveForm(StaffRoleForm):
+    """Move a staffer to another office: the old role ends the day the new one starts."""
+
     start_date = DateField(
         "Moved on",
         validators=[DataRequired(message="Give the date of the move.")],
@@ -28,4 +32,6 @@ class MoveForm(StaffRoleForm):
 
 
 class EndRoleForm(BaseForm):
+    """End a staff role on a date."""
+
     end_date = DateField("Left on", validators=[DataRequired(message="Give the date.")])

@@ -22,6 +22,7 @@ def back_to(role_or_data, org_first: bool) -> str:
 
 
 def role_data(form: StaffRoleForm) -> services.RoleData:
+    """The service's RoleData from the submitted form."""
     return services.RoleData(
         staff_id=form.staff_id.data,
         organization_id=form.organization_id.data,
@@ -32,6 +33,7 @@ def role_data(form: StaffRoleForm) -> services.RoleData:
 
 
 def with_choices(form: StaffRoleForm, staff: bool = True) -> StaffRoleForm:
+    """The form with its office choices, and staffer choices unless the staffer is fixed."""
     form.organization_id.choices = [(None, "—")] + services.office_choices()
     form.staff_id.choices = [(None, "—")] + (services.staffer_choices() if staff else [])
     return form

@@ -22,12 +22,15 @@ FIELDS = ("staff_id", "organization_id", "employer_id", "title", "portfolio", "s
 
 
 def require_coordinator(actor: User) -> None:
+    """Raise NotAllowed unless the actor is a coordinator."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators change staff roles.")
 
 
 @dataclass
 class RoleData:
+    """A staff role's fields as the forms submit them."""
+
     staff_id: int | None
     organization_id: int | None
     title: str | None = None
@@ -36,6 +39,7 @@ class RoleData:
 
 
 def get_role(role_id: int, viewer: User) -> StaffRole:
+    """The staff role with this id; LookupError when missing or its staffer is deleted."""
     role = db.session.get(
         StaffRole,
         role_id,
@@ -83,6 +87,7 @@ def office_holder(org: Organization) -> int | None:
 
 
 def checked(data: RoleData) -> tuple[Person, Organization]:
+    """The staffer and office the role names; DomainError when either cannot take the role."""
     staff = db.session.get(Person, data.staff_id) if data.staff_id else None
     if staff is None or staff.deleted_at is not None:
         raise DomainError("Choose the staffer.", field="staff_id")
@@ -95,6 +100,7 @@ def checked(data: RoleData) -> tuple[Person, Organization]:
 
 
 def new_role(data: RoleData, staff: Person, org: Organization) -> StaffRole:
+    """A new staff role in the session, its employer the office's legislator if any."""
     role = StaffRole(
         staff_id=staff.id,
         organization_id=org.id,
@@ -146,6 +152,7 @@ def end_role(actor: User, role: StaffRole, end_date: date | None, now: datetime)
 
 
 def close(role: StaffRole, end_date: date | None) -> None:
+    """End the role on this date; DomainError if already ended, undated or before its start."""
     if role.end_date is not None:
         raise DomainError("This role has ended already.", field="end_date")
     if end_date is None:

@@ -6,6 +6,8 @@ from crm.models import Tag
 
 
 class TagForm(BaseForm):
+    """Name a tag."""
+
     name = StringField(
         "Tag name",
         validators=[DataRequired(message="Name the tag."), fits(Tag.name)],

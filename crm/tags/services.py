@@ -25,11 +25,13 @@ from crm.models import (
 
 
 def require_coordinator(actor: User) -> None:
+    """Raise NotAllowed unless the actor is a coordinator."""
     if not actor.is_coordinator:
         raise NotAllowed("Only coordinators change the list of tags.")
 
 
 def get_tag(tag_id: int, viewer: User) -> Tag:
+    """The tag with this id (retired ones too); LookupError when missing."""
     tag = db.session.get(Tag, tag_id)
     if tag is None:
         raise LookupError(tag_id)
@@ -83,6 +85,7 @@ def retire_tag(actor: User, tag: Tag, now: datetime) -> None:
 
 
 def reinstate_tag(actor: User, tag: Tag, now: datetime) -> None:
+    """Bring a retired tag back into use (coordinators; audited), and commit."""
     require_coordinator(actor)
     if tag.retired_at is not None:
         tag.retired_at = None
@@ -119,6 +122,8 @@ def set_tag(
 
 @dataclass
 class TagRow:
+    """A tag offered on a record, and whether the record has it."""
+
     id: int
     name: str
     applied: bool
@@ -136,6 +141,8 @@ def tag_choices() -> list[tuple[int, str]]:
 
 @dataclass
 class TagUse:
+    """A tag and how many people, organizations and contacts carry it."""
+
     tag: Tag
     people: int
     organizations: int
