@@ -44,6 +44,18 @@ class AssignmentForm(BaseForm):
             raise ValidationError("Choose at most 50 people at a time; use a campaign for more.")
 
 
+class EditAssignmentForm(AssignmentForm):
+    """Edit one assignment: it has one person to contact (or an office)."""
+
+    def validate_people(self, field):
+        """As for a new assignment, and at most one person."""
+        from wtforms.validators import ValidationError
+
+        super().validate_people(field)
+        if len(field.data or []) > 1:
+            raise ValidationError("An assignment has one person to contact.")
+
+
 class StatusForm(BaseForm):
     """Change an assignment's status."""
 

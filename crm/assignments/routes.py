@@ -14,6 +14,7 @@ from crm.assignments.collisions import CollisionWarning
 from crm.assignments.forms import (
     AssignmentForm,
     CompleteForm,
+    EditAssignmentForm,
     FollowUpTemplateForm,
     ReassignForm,
     SnoozeForm,
@@ -79,7 +80,7 @@ def team():
 
 def assignment_form(obj=None, **kwargs) -> AssignmentForm:
     """The assignment form with its member, campaign, issue, bill and office choices filled."""
-    form = AssignmentForm(obj=obj, **kwargs)
+    form = (AssignmentForm if obj is None else EditAssignmentForm)(obj=obj, **kwargs)
     choices = listing.team_choices()
     extra = campaign_choices()
     blank = [("", "—")]
@@ -192,35 +193,31 @@ def edit(assignment_id: int):
         form.assignee_id.choices = [(str(current_user.id), current_user.name)]
     collisions, conflict = [], None
     if form.validate_on_submit():
-        person_ids = form.people.data or []
-        if len(person_ids) > 1:
-            form.people.errors = [*form.people.errors, "An assignment has one person to contact."]
+        try:
+            services.update_assignment(
+                current_user,
+                a,
+                form_data(form, (form.people.data or [None])[0]),
+                parse_id(form.version.data) or 0,
+                utcnow(),
+                acknowledge_collisions=form.acknowledge.data,
+            )
+        except CollisionWarning as e:
+            collisions = e.people
+            form.form_errors.append(
+                "Someone else is already on this office. Check below, "
+                "then tick “Assign anyway” to go ahead."
+            )
+        except Conflict:
+            # Someone saved first: their values beside mine; posting again saves mine.
+            theirs = assignment_form(a, formdata=None)
+            theirs.people.data = [a.person_id] if a.person_id else []
+            conflict = conflict_view(form, theirs, picked_names(), skip=("acknowledge",))
+        except DomainError as e:
+            apply_to_form(form, e)
         else:
-            try:
-                services.update_assignment(
-                    current_user,
-                    a,
-                    form_data(form, person_ids[0] if person_ids else None),
-                    parse_id(form.version.data) or 0,
-                    utcnow(),
-                    acknowledge_collisions=form.acknowledge.data,
-                )
-            except CollisionWarning as e:
-                collisions = e.people
-                form.form_errors.append(
-                    "Someone else is already on this office. Check below, "
-                    "then tick “Assign anyway” to go ahead."
-                )
-            except Conflict:
-                # Someone saved first: their values beside mine; posting again saves mine.
-                theirs = assignment_form(a, formdata=None)
-                theirs.people.data = [a.person_id] if a.person_id else []
-                conflict = conflict_view(form, theirs, picked_names(), skip=("acknowledge",))
-            except DomainError as e:
-                apply_to_form(form, e)
-            else:
-                flash("Saved.", "success")
-                return redirect(url_for("assignments.show", assignment_id=a.id))
+            flash("Saved.", "success")
+            return redirect(url_for("assignments.show", assignment_id=a.id))
     return assignment_page(form, assignment=a, collisions=collisions, conflict=conflict)
 
 

@@ -196,6 +196,27 @@ def test_edit_form_shows_a_conflict_not_a_500(client, auth, as_coordinator, memb
     assert a.title == "Old title"
 
 
+def test_an_edit_keeps_one_person_and_says_so(client, auth, as_coordinator, member, db):
+    a = AssignmentFactory(assignee=member, title="Old title")
+    other = PersonFactory()
+    resp = auth.post(
+        f"/assignments/{a.id}/edit",
+        {
+            "people": f"{a.person_id},{other.id}",
+            "title": "New title",
+            "assignee_id": str(member.id),
+            "priority": "normal",
+            "version": str(a.version),
+        },
+    )
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert "An assignment has one person to contact." in page
+    assert 'value="New title"' in page  # the input is kept
+    db.session.refresh(a)
+    assert a.title == "Old title"
+
+
 # ---- status transitions and snooze ----
 
 
