@@ -97,3 +97,12 @@ class FollowUpTemplateForm(BaseForm):
     )
     position = IntegerField("Order", default=0, validators=[Optional(), NumberRange(0, 1000)])
     active = BooleanField("Offered in the quick log", default=True)
+
+    def template_data(self) -> dict:
+        """What followups.save_template takes, from the submitted fields."""
+        return {
+            "label": self.label.data,
+            "due_in_days": self.due_in_days.data,
+            "active": self.active.data,
+            "position": self.position.data or 0,
+        }

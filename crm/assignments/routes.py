@@ -345,15 +345,7 @@ def follow_ups():
     form = FollowUpTemplateForm()
     if form.validate_on_submit():
         try:
-            followups.save_template(
-                current_user,
-                None,
-                label=form.label.data,
-                due_in_days=form.due_in_days.data,
-                active=form.active.data,
-                position=form.position.data or 0,
-                now=utcnow(),
-            )
+            followups.save_template(current_user, None, **form.template_data(), now=utcnow())
         except DomainError as e:
             apply_to_form(form, e)
         else:
@@ -372,15 +364,7 @@ def update_follow_up(template_id: int):
     form = FollowUpTemplateForm(prefix=f"t{template_id}")
     if form.validate_on_submit():
         try:
-            followups.save_template(
-                current_user,
-                template,
-                label=form.label.data,
-                due_in_days=form.due_in_days.data,
-                active=form.active.data,
-                position=form.position.data or 0,
-                now=utcnow(),
-            )
+            followups.save_template(current_user, template, **form.template_data(), now=utcnow())
         except DomainError as e:
             flash(e.message, "danger")
         else:
