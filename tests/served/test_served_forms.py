@@ -96,7 +96,7 @@ SUBMITTED_BY = {
     "intake.upload": "test_intake_forms",
     "intake.mapping": "test_intake_forms",
     "intake.check": "test_intake_forms",
-    # Submitted in a browser by the accounts and history tests (tests/test_*_browser.py).
+    # Submitted in a browser by the accounts and history tests (tests/auth/, tests/history/).
     "auth.forgot_password": "test_reset_a_forgotten_password_from_the_email",
     "auth.reset_password": "test_reset_a_forgotten_password_from_the_email",
     "settings.change_password": "test_change_my_password_signs_out_my_other_browser",
@@ -127,7 +127,8 @@ def test_every_form_is_submitted_in_a_browser():
     missing = posts - set(SUBMITTED_BY) - NOT_YET_SUBMITTED
     assert not missing, f"POST endpoints no browser test submits: {sorted(missing)}"
     assert not set(SUBMITTED_BY) - posts, "stale entries in SUBMITTED_BY"
-    from tests import test_accounts_browser, test_history_browser
+    from tests.auth import test_accounts_browser
+    from tests.history import test_history_browser
     from tests.served import test_served_advocacy_day as day
 
     tests = {**vars(day), **vars(test_accounts_browser), **vars(test_history_browser), **globals()}
