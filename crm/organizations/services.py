@@ -69,6 +69,33 @@ class OrgFilter:
             tag=parse_id(args.get("tag")),
         )
 
+    @classmethod
+    def from_dict(cls, data: dict) -> OrgFilter:
+        """The filter saved by to_dict (a campaign's organization targets)."""
+        return cls.from_args({**data, "retired": "1" if data.get("retired") else ""})
+
+    def to_dict(self) -> dict:
+        """Only the filters in use (saved as a campaign's targets)."""
+        return {k: v for k, v in vars(self).items() if v not in ("", None, False)}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.to_dict())
+
+    def query_args(self) -> list[tuple[str, str]]:
+        """The filters in use as query-string pairs, for links and hidden fields."""
+        return [(k, "1" if v is True else str(v)) for k, v in self.to_dict().items()]
+
+    @staticmethod
+    def order(stmt: sa.Select) -> sa.Select:
+        """Federal before state, then by state and name (the list's order)."""
+        return stmt.order_by(
+            Organization.jurisdiction != "US",
+            Organization.jurisdiction,
+            Organization.name,
+            Organization.id,
+        )
+
     def apply(self, stmt: sa.Select) -> sa.Select:
         stmt = stmt.where(Organization.deleted_at.is_(None))
         if not self.retired:
