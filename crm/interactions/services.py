@@ -339,7 +339,8 @@ def record_interaction(
         add_position(actor, entry, now, interaction)
     try:
         complete_with_contact(actor, interaction, data.complete_assignments, now)
-        settle_answered(actor, interaction, now, office)
+        if office:  # keep-in-touch follow-ups are about people: none to settle without
+            settle_answered(actor, interaction, now, office)
         created = create_follow_ups(actor, interaction, data.follow_ups, now)
         notices = queue_notices(actor, created, now) if created else []
     except DomainError:
