@@ -150,3 +150,17 @@ def test_api_reads_writes_and_filters_the_organization(db, client, member, progr
     assert [i["subject"] for i in listed["items"]] == ["By API"]
     refused = client.post("/api/v1/interactions", json={"subject": "Nobody"}, headers=headers)
     assert refused.status_code == 422
+
+
+def test_search_finds_a_contact_with_an_organization_and_names_it(db, client, as_member, program):
+    log_interaction(
+        as_member,
+        InteractionData(
+            people=[], organization_id=program.id, occurred_at=utcnow(), subject="Slotcount ask"
+        ),
+        utcnow(),
+    )
+    page = client.get("/search?q=slotcount").get_data(as_text=True)
+    assert "Slotcount ask" in page and "Texas Conrad 30 Program Office" in page
+    [group] = client.get("/search/suggest?q=slotcount").get_json()["groups"]
+    assert "Texas Conrad 30 Program Office" in group["items"][0]["detail"]
