@@ -164,3 +164,27 @@ def test_search_finds_a_contact_with_an_organization_and_names_it(db, client, as
     assert "Slotcount ask" in page and "Texas Conrad 30 Program Office" in page
     [group] = client.get("/search/suggest?q=slotcount").get_json()["groups"]
     assert "Texas Conrad 30 Program Office" in group["items"][0]["detail"]
+
+
+def test_a_stale_edit_names_both_organizations(db, client, auth, as_member, program):
+    board = OrganizationFactory(name="Texas Medical Board", kind="medical_board")
+    interaction = log_interaction(
+        as_member,
+        InteractionData(people=[], occurred_at=utcnow(), organization_id=program.id),
+        utcnow(),
+    )
+    url = f"/interactions/{interaction.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    when = re.search(r'id="occurred_at"[^>]*value="([^"]+)"', page).group(1)
+    interaction.subject = "Saved by someone else first"
+    interaction.organization_id = board.id
+    db.session.commit()  # the version moves on
+    resp = auth.post(
+        url,
+        {"occurred_at": when, "kind": "meeting", "version": "1", "organization_id": program.id},
+    )
+    conflict = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    row = re.search(r"<th scope=\"row\">Organization contacted</th>(.*?)</tr>", conflict).group(1)
+    assert '<td class="theirs">Texas Medical Board (US)</td>' in row
+    assert '<td class="mine">Texas Conrad 30 Program Office (TX)</td>' in row
