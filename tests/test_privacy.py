@@ -60,6 +60,9 @@ MARKERS = {
     "issue commitment": "Zq4issuecommitmarker",
     "bill commitment": "Zq5billcommitmarker",
     "follow-up": "Zq6followupmarker",
+    # A second private contact, logged against the senator's office itself with nobody named:
+    # it reaches the organization's page through interactions.organization_id alone.
+    "organization contact": "Zq7orgcontactmarker",
 }
 
 _app = create_app("testing")
@@ -84,8 +87,18 @@ VARIANTS = {
     "people.search": ["?q={person_last}"],
     # The private contact's subject and notes words, typed (lower case: the page repeats the
     # query, which is no leak), and the contacted person's name.
-    "search.results": ["?q=zq1subjectmarker", "?q=zq2notesmarker", "?q={person_last}"],
-    "search.suggest": ["?q=zq1subjectmarker", "?q=zq2notesmarker", "?q={person_last}"],
+    "search.results": [
+        "?q=zq1subjectmarker",
+        "?q=zq2notesmarker",
+        "?q=zq7orgcontactmarker",
+        "?q={person_last}",
+    ],
+    "search.suggest": [
+        "?q=zq1subjectmarker",
+        "?q=zq2notesmarker",
+        "?q=zq7orgcontactmarker",
+        "?q={person_last}",
+    ],
     "tags.index": [""],
     "interactions.quick_log": ["?person={person_id}"],
     "interactions.last_contact": ["?people={person_id}"],
@@ -131,6 +144,7 @@ class Seed:
     meeting_id: int
     now: datetime
     inbound_id: int = 0
+    org_contact_id: int = 0
 
     def ids(self, user) -> dict:
         return {
@@ -235,6 +249,20 @@ def seed(db) -> Seed:
     follow_up = db.session.scalar(
         sa.select(Assignment).where(Assignment.title == MARKERS["follow-up"])
     )
+    org_contact = log_interaction(
+        author,
+        InteractionData(
+            people=[],
+            organization_id=office.id,
+            occurred_at=now - timedelta(hours=20),
+            kind="call",
+            subject=MARKERS["organization contact"],
+            notes=MARKERS["organization contact"],
+            private=True,
+            members=[present.id],
+        ),
+        now,
+    )
     # Work of the outsider's own on the same person: notices, reminders, calendar, digest.
     mine = create_assignment(
         coordinator,
@@ -318,6 +346,7 @@ def seed(db) -> Seed:
         meeting.id,
         now,
         waiting.inbound_id,
+        org_contact.id,
     )
 
 
@@ -390,6 +419,8 @@ def test_an_outsiders_token_reads_every_api_list_and_finds_no_trace(app, db, see
             f"/api/v1/interactions/{seed.interaction_id}",
             f"/api/v1/assignments/{seed.follow_up_id}",
             f"/api/v1/interactions?person_id={seed.person.id}",
+            f"/api/v1/interactions/{seed.org_contact_id}",
+            f"/api/v1/interactions?organization_id={seed.person.organization_id}",
             f"/api/v1/positions?person_id={seed.person.id}",
             f"/api/v1/people?position_issue={seed.issue_id}&position_stance=support",
         ):
@@ -401,6 +432,7 @@ def test_an_outsiders_token_reads_every_api_list_and_finds_no_trace(app, db, see
     outsider = read_all(seed.outsider)
     assert leaks(outsider) == []
     assert outsider[f"/api/v1/interactions/{seed.interaction_id}"].startswith("404")
+    assert outsider[f"/api/v1/interactions/{seed.org_contact_id}"].startswith("404")
     assert outsider[f"/api/v1/assignments/{seed.follow_up_id}"].startswith("404")
     support = outsider[f"/api/v1/people?position_issue={seed.issue_id}&position_stance=support"]
     assert seed.person.last_name not in support
@@ -482,6 +514,7 @@ def test_a_member_outside_the_audience_sees_no_trace_of_a_private_contact(app, d
     client = app.test_client()
     AuthActions(client).login(seed.outsider.email)
     assert client.get(f"/interactions/{seed.interaction_id}").status_code == 404
+    assert client.get(f"/interactions/{seed.org_contact_id}").status_code == 404
     assert client.get(f"/assignments/{seed.follow_up_id}").status_code == 404
     # Its author is not named as the person's last contact (only the date moved).
     page = client.get(f"/people/{seed.person.id}").get_data(as_text=True)

@@ -257,7 +257,7 @@ def interaction_data(data: dict, base: Interaction | None = None) -> interaction
         ids = {
             k: [x.id for x in getattr(base, k)] for k in ("people", "members", "issues", "bills")
         }
-        defaults = {k: getattr(base, k) for k in interactions.AUDITED} | ids
+        defaults = {k: getattr(base, k) for k in interactions.AUDITED} | ids  # organization_id too
     else:
         defaults = {
             "kind": "meeting",
@@ -266,6 +266,7 @@ def interaction_data(data: dict, base: Interaction | None = None) -> interaction
             "notes": None,
             "outcome": None,
             "private": False,
+            "organization_id": None,
             "people": [],
             "members": [api_user().id],
             "issues": [],
@@ -299,6 +300,7 @@ def interaction_data(data: dict, base: Interaction | None = None) -> interaction
         source="api" if base is None else base.source,
         positions=positions,
         complete_assignments=data.get("complete_assignments", []),
+        organization_id=pick("organization_id", defaults["organization_id"]),
     )
 
 
@@ -326,6 +328,8 @@ class InteractionList(MethodView):
             stmt = stmt.where(Interaction.logged_by_id == args["logged_by_id"])
         if args.get("person_id"):
             stmt = stmt.where(Interaction.people.any(Person.id == args["person_id"]))
+        if args.get("organization_id"):
+            stmt = stmt.where(Interaction.organization_id == args["organization_id"])
         return page(stmt, Interaction, args, *LOADED)
 
     @bp.arguments(s.InteractionIn)

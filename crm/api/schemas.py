@@ -290,6 +290,7 @@ class InteractionOut(Schema):
     private = fields.Boolean(required=True)
     source = fields.String(required=True)
     logged_by_id = fields.Integer(required=True)
+    organization_id = fields.Integer(allow_none=True)
     people = ids_of("people")
     members = ids_of("members")
     issues = ids_of("issues")
@@ -302,14 +303,17 @@ class InteractionArgs(ListArgs):
     """Filters of /api/interactions."""
 
     person_id = Id()
+    organization_id = Id()
     kind = fields.String(validate=one_of(INTERACTION_KINDS))
     logged_by_id = Id()
 
 
 class InteractionIn(Schema):
-    """A contact to log, as the quick log takes it; `occurred_at` defaults to now."""
+    """A contact to log, as the quick log takes it; `occurred_at` defaults to now. At least
+    one person or an organization."""
 
-    people = fields.List(Id(), required=True, validate=validate.Length(min=1, max=50))
+    people = fields.List(Id(), validate=validate.Length(max=50))
+    organization_id = Id(allow_none=True)
     occurred_at = fields.AwareDateTime(default_timezone=None)
     kind = fields.String(validate=one_of(INTERACTION_KINDS))
     subject = Text(200, allow_none=True)
@@ -325,8 +329,6 @@ class InteractionIn(Schema):
 
 class InteractionPatch(InteractionIn):
     """The fields of a contact a PATCH may change (all optional)."""
-
-    people = fields.List(Id(), validate=validate.Length(min=1, max=50))
 
 
 # ---- outreach ----

@@ -52,15 +52,20 @@ def active_templates() -> list[FollowUpTemplate]:
     )
 
 
-def matching_open_work(user: User, person_ids) -> list[Assignment]:
-    """The user's open assignments whose target is in the office of anyone contacted."""
+def matching_open_work(
+    user: User, person_ids, organization_id: int | None = None
+) -> list[Assignment]:
+    """The user's open assignments whose target is in the office of anyone contacted, or is
+    the organization contacted itself."""
     groups = office_groups(person_ids)
     everyone = set().union(*groups.values()) if groups else set()
-    if not everyone:
+    if not everyone and not organization_id:
         return []
     orgs = sa.select(Person.organization_id).where(
         Person.id.in_(person_ids), Person.organization_id.is_not(None)
     )
+    if organization_id:
+        orgs = orgs.union(sa.select(sa.literal(organization_id)))
     return list(
         db.session.scalars(
             with_relations(
@@ -98,7 +103,12 @@ def complete_with_contact(
     did (only theirs, and only for the people contacted)."""
     if not assignment_ids:
         return
-    allowed = {a.id: a for a in matching_open_work(actor, [p.id for p in interaction.people])}
+    allowed = {
+        a.id: a
+        for a in matching_open_work(
+            actor, [p.id for p in interaction.people], interaction.organization_id
+        )
+    }
     for assignment_id in dict.fromkeys(assignment_ids):
         a = allowed.get(assignment_id)
         if a is None:
@@ -106,7 +116,7 @@ def complete_with_contact(
             if existing is not None and existing.status == "done":
                 continue  # finished meanwhile (a double submit, or a cadence settle)
             raise DomainError(
-                "Only your own open assignments for the people contacted can "
+                "Only your own open assignments for the people or organization contacted can "
                 "be completed with this contact."
             )
         complete_in_transaction(actor, a, interaction.id, now)

@@ -1,5 +1,6 @@
-"""Campaigns (coordinators): build a target list with the directory's filters, preview it,
-bulk-assign it by a strategy or by hand, and follow progress and coverage."""
+"""Campaigns (coordinators): build a target list with the directory's filters (or the
+organizations list's), preview it, bulk-assign it by a strategy or by hand, and follow progress
+and coverage."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -9,11 +10,12 @@ from crm.campaigns import services
 from crm.campaigns.forms import BulkAssignForm, CampaignForm, assignee_picks, chosen_members
 from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
-from crm.forms import EmptyForm
+from crm.forms import US_STATES, EmptyForm
 from crm.ids import parse_id
 from crm.lists.services import filter_of, get_list, lists_for
-from crm.people.filters import DirectoryFilter
+from crm.organizations.services import OrgFilter
 from crm.people.services import filter_choices
+from crm.tags.services import tag_choices
 from crm.views import get_or_404, render_form
 
 bp = Blueprint("campaigns", __name__)
@@ -35,11 +37,11 @@ def campaign_form(campaign=None) -> CampaignForm:
     return form
 
 
-def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None, saved_list=None):
-    """The target builder: the directory's filters (GET), a preview, and the details (POST).
-    Started from a saved list, the list's filters are the targets (`saved_list`)."""
+def builder(form: CampaignForm, flt: services.TargetFilter, campaign=None, saved_list=None):
+    """The target builder: the directory's filters or the organizations' (GET), a preview,
+    and the details (POST). Started from a saved list, the list's filters are the targets."""
     if request.method == "POST":
-        flt = DirectoryFilter.from_args(request.form)
+        flt = services.filter_from_args(request.form)
         saved_list = from_list(request.form.get("saved_list"))
     if form.validate_on_submit():
         data = services.CampaignData(
@@ -60,14 +62,18 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None, saved_list=
         else:
             flash(f"Saved “{campaign.name}”. Now assign its targets.", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    organizations = isinstance(flt, OrgFilter)
     return render_form(
         "campaigns/builder.html",
         form=form,
         flt=flt,
+        organizations=organizations,
         campaign=campaign,
         preview=services.preview(flt, utcnow(), current_user) if flt.active else None,
-        choices=filter_choices(flt),
-        saved_list=saved_list,
+        choices={"states": sorted(US_STATES), "tags": tag_choices()}
+        if organizations
+        else filter_choices(flt),
+        saved_list=None if organizations else saved_list,
         lists=lists_for(current_user),
     )
 
@@ -88,7 +94,7 @@ def from_list(value):
 def create():
     """Build a target list (or take a saved list's) and save it as a campaign."""
     saved = from_list(request.args.get("list"))
-    flt = filter_of(saved.query) if saved else DirectoryFilter.from_args(request.args)
+    flt = filter_of(saved.query) if saved else services.filter_from_args(request.args)
     return builder(campaign_form(), flt, saved_list=saved)
 
 
@@ -101,7 +107,7 @@ def edit(campaign_id: int):
     if saved:
         flt = filter_of(saved.query)
     elif request.args:
-        flt = DirectoryFilter.from_args(request.args)
+        flt = services.filter_from_args(request.args)
     else:
         flt = services.saved_filter(campaign)
     return builder(campaign_form(campaign), flt, campaign, saved)
@@ -115,6 +121,7 @@ def show(campaign_id: int):
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
+        organizations=services.targets_organizations(campaign),
         flt=services.saved_filter(campaign),
         form=EmptyForm(),
         progress=services.progress(campaign, utcnow(), current_user.timezone, current_user),

@@ -1,5 +1,6 @@
-"""Campaigns: a coordinator's saved target list (the directory's filters), a plan that proposes an
-assignee per target by one of four strategies, bulk assignment, and progress with coverage."""
+"""Campaigns: a coordinator's saved target list (the directory's filters, or the organizations
+list's: every state's Conrad 30 office), a plan that proposes an assignee per target by one of
+four strategies, bulk assignment, and progress with coverage."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from crm import audit
 from crm.assignments.collisions import Collision, find_collisions
@@ -18,7 +19,18 @@ from crm.email import dispatch
 from crm.errors import DomainError, NotAllowed
 from crm.extensions import db
 from crm.lists.services import filter_of, get_list
-from crm.models import PRIORITIES, Assignment, Bill, Campaign, Issue, Person, User
+from crm.models import (
+    PRIORITIES,
+    Assignment,
+    Bill,
+    Campaign,
+    Interaction,
+    Issue,
+    Organization,
+    Person,
+    User,
+)
+from crm.organizations.services import OrgFilter
 from crm.people.filters import DirectoryFilter, filter_from_dict
 
 STRATEGIES = {
@@ -41,6 +53,9 @@ FIELDS = (
 )
 MAX_TARGETS = 2000
 ALL_MEMBERS_UP_TO = 40  # a plan row offers every member up to this many, else a shortlist
+# target_filter's key for a campaign whose targets are organizations (the value: an OrgFilter).
+ORGANIZATIONS = "organizations"
+TargetFilter = DirectoryFilter | OrgFilter
 
 
 @dataclass
@@ -48,7 +63,7 @@ class CampaignData:
     """A campaign's fields as a form or the API submits them."""
 
     name: str
-    target_filter: DirectoryFilter
+    target_filter: TargetFilter
     goal: str | None = None
     issue_id: int | None = None
     bill_id: int | None = None
@@ -73,17 +88,39 @@ def get_campaign(campaign_id: int, viewer: User) -> Campaign:
     return campaign
 
 
-def saved_filter(campaign: Campaign) -> DirectoryFilter:
-    """The campaign's targets: its saved list's filter as the list is now, else its own."""
+def saved_filter(campaign: Campaign) -> TargetFilter:
+    """The campaign's targets: its saved list's filter as the list is now, else its own (of
+    people, or of organizations)."""
+    saved = campaign.target_filter or {}
+    if ORGANIZATIONS in saved:
+        return OrgFilter.from_dict(saved[ORGANIZATIONS])
     if campaign.saved_list is not None:
         return filter_of(campaign.saved_list.query)
-    return filter_from_dict(campaign.target_filter or {})
+    return filter_from_dict(saved)
+
+
+def targets_organizations(campaign: Campaign) -> bool:
+    """Whether the campaign's targets are organizations rather than people."""
+    return ORGANIZATIONS in (campaign.target_filter or {})
+
+
+def filter_from_args(args) -> TargetFilter:
+    """The target filter a builder form or link carries: organizations with targets=organizations,
+    else the directory's filters."""
+    if args.get("targets") == ORGANIZATIONS:
+        return OrgFilter.from_args(args)
+    return DirectoryFilter.from_args(args)
+
+
+def stored(flt: TargetFilter) -> dict:
+    """A target filter as Campaign.target_filter keeps it."""
+    return {ORGANIZATIONS: flt.to_dict()} if isinstance(flt, OrgFilter) else flt.to_dict()
 
 
 def linked_list(actor: User, data: CampaignData) -> int | None:
     """The saved list the campaign follows: one the actor may open whose filter is the one
     chosen (filters changed in the builder after picking the list make it the campaign's own)."""
-    if not data.saved_list_id:
+    if not data.saved_list_id or isinstance(data.target_filter, OrgFilter):
         return None
     try:
         saved = get_list(data.saved_list_id, actor)
@@ -123,7 +160,7 @@ def save_campaign(
         db.session.add(campaign)
     for key in FIELDS[:-2]:
         setattr(campaign, key, getattr(data, key))
-    campaign.target_filter = data.target_filter.to_dict()
+    campaign.target_filter = stored(data.target_filter)
     campaign.saved_list_id = linked_list(actor, data)
     db.session.flush()
     audit.record_saved(actor, campaign, before, FIELDS, now)
@@ -156,10 +193,15 @@ class Preview:
 
     total: int
     people: list[Person]
+    organizations: list[Organization] = field(default_factory=list)
 
 
-def preview(flt: DirectoryFilter, now: datetime, viewer: User, *, limit: int = 25) -> Preview:
-    """How many people the filter selects, and the first few: two queries."""
+def preview(flt: TargetFilter, now: datetime, viewer: User, *, limit: int = 25) -> Preview:
+    """How many people (or organizations) the filter selects, and the first few: two queries."""
+    if isinstance(flt, OrgFilter):
+        base = flt.apply(sa.select(Organization))
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+        return Preview(total, [], list(db.session.scalars(flt.order(base).limit(limit))))
     base = flt.apply(sa.select(Person), now, viewer=viewer)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
     people = list(
@@ -168,22 +210,31 @@ def preview(flt: DirectoryFilter, now: datetime, viewer: User, *, limit: int = 2
     return Preview(total, people)
 
 
-def assigned_in(campaign_id: int):
-    """People who already have (non-cancelled) work in this campaign."""
-    return sa.select(Assignment.person_id).where(
+def assigned_in(campaign_id: int, *, organizations: bool = False):
+    """People (or organizations) who already have (non-cancelled) work in this campaign."""
+    target = Assignment.organization_id if organizations else Assignment.person_id
+    return sa.select(target).where(
         Assignment.campaign_id == campaign_id,
         Assignment.deleted_at.is_(None),
         Assignment.status != "cancelled",
-        Assignment.person_id.is_not(None),
+        target.is_not(None),
+        *((Assignment.person_id.is_(None),) if organizations else ()),
     )
 
 
-def unassigned_targets(campaign: Campaign, now: datetime, viewer: User) -> list[Person]:
+def unassigned_targets(
+    campaign: Campaign, now: datetime, viewer: User
+) -> list[Person] | list[Organization]:
     """The campaign's targets that nobody has been given yet, in the filter's order."""
     flt = saved_filter(campaign)
-    stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).where(
-        Person.id.not_in(assigned_in(campaign.id))
-    )
+    if isinstance(flt, OrgFilter):
+        stmt = flt.order(flt.apply(sa.select(Organization))).where(
+            Organization.id.not_in(assigned_in(campaign.id, organizations=True))
+        )
+    else:
+        stmt = flt.order(flt.apply(sa.select(Person), now, viewer=viewer)).where(
+            Person.id.not_in(assigned_in(campaign.id))
+        )
     return list(db.session.scalars(stmt.limit(MAX_TARGETS + 1)))
 
 
@@ -245,11 +296,30 @@ def propose(strategy: str, targets: list[Target], members: list[Member]) -> dict
 
 @dataclass
 class PlanRow:
-    """One target in a plan, the member proposed for it and the collisions."""
+    """One target in a plan (a person, or an organization), the member proposed for it and the
+    collisions."""
 
-    person: Person
+    person: Person | None
     assignee_id: int | None
     collisions: list[Collision] = field(default_factory=list)
+    organization: Organization | None = None  # the target, in a campaign of organizations
+
+    @property
+    def target_id(self) -> int:
+        """The id of the person or organization targeted."""
+        return self.person.id if self.person is not None else self.organization.id
+
+    @property
+    def state(self) -> str:
+        """The target's state: a person's, or a state organization's jurisdiction."""
+        if self.person is not None:
+            return self.person.state or ""
+        return "" if self.organization.jurisdiction == "US" else self.organization.jurisdiction
+
+    @property
+    def holder_id(self) -> int | None:
+        """The member who holds the person's relationship (organizations have none)."""
+        return self.person.holder_id if self.person is not None else None
 
 
 @dataclass
@@ -287,8 +357,8 @@ class Plan:
             pool = list(self.chosen or self.members)
         else:
             pool = [
-                *self.by_state.get(row.person.state or "", []),
-                *([self.by_id[row.person.holder_id]] if row.person.holder_id in self.by_id else []),
+                *self.by_state.get(row.state, []),
+                *([self.by_id[row.holder_id]] if row.holder_id in self.by_id else []),
             ]
         if row.assignee_id in self.by_id:
             pool.append(self.by_id[row.assignee_id])
@@ -338,20 +408,29 @@ def plan(
 def propose_plan(viewer, campaign, strategy, member_ids, now, picked) -> Plan:
     """Propose assignees for the campaign's unassigned targets (coordinators), with collisions."""
     require_coordinator(viewer)
-    people = unassigned_targets(campaign, now, viewer)
-    truncated = len(people) > MAX_TARGETS
-    people = people[:MAX_TARGETS]
+    targets = unassigned_targets(campaign, now, viewer)
+    truncated = len(targets) > MAX_TARGETS
+    targets = targets[:MAX_TARGETS]
+    if targets_organizations(campaign):
+        # An organization's state is its jurisdiction; it has no holder, and collisions are
+        # about people, so there are none to show.
+        rows = [PlanRow(None, None, organization=o) for o in targets]
+        hits = {}
+    else:
+        rows = [PlanRow(p, None) for p in targets]
+        hits = find_collisions(viewer, [p.id for p in targets], now, for_user_id=None)
     everyone = active_members()
     chosen = [m for m in everyone if m.id in set(member_ids)] if member_ids else everyone
     proposal = propose(
         strategy,
-        [Target(p.id, p.state, p.holder_id) for p in people],
+        [Target(r.target_id, r.state or None, r.holder_id) for r in rows],
         [Member(m.id, m.home_state) for m in chosen],
     )
-    hits = find_collisions(viewer, [p.id for p in people], now, for_user_id=None)
     if picked is not None:
         proposal = picked
-    rows = [PlanRow(p, proposal.get(p.id), hits.get(p.id, [])) for p in people]
+    for row in rows:
+        row.assignee_id = proposal.get(row.target_id)
+        row.collisions = hits.get(row.target_id, [])
     return Plan(strategy, rows, everyone, chosen if member_ids else [], truncated)
 
 
@@ -393,13 +472,18 @@ def bulk_assign(
     )
     if set(wanted.values()) - members:
         raise DomainError("One of the members chosen is not active any more.")
-    people = set(
+    organizations = targets_organizations(campaign)
+    model = Organization if organizations else Person
+    targets = set(
         db.session.scalars(
-            sa.select(Person.id).where(Person.id.in_(wanted), Person.deleted_at.is_(None))
+            sa.select(model.id).where(model.id.in_(wanted), model.deleted_at.is_(None))
         )
     )
+    target_column = Assignment.organization_id if organizations else Assignment.person_id
     already = set(
-        db.session.scalars(assigned_in(campaign.id).where(Assignment.person_id.in_(wanted)))
+        db.session.scalars(
+            assigned_in(campaign.id, organizations=organizations).where(target_column.in_(wanted))
+        )
     )
     created = [
         build(
@@ -407,7 +491,8 @@ def bulk_assign(
             AssignmentData(
                 title=title,
                 assignee_id=uid,
-                person_id=pid,
+                person_id=None if organizations else pid,
+                organization_id=pid if organizations else None,
                 campaign_id=campaign.id,
                 issue_id=campaign.issue_id,
                 bill_id=campaign.bill_id,
@@ -417,7 +502,7 @@ def bulk_assign(
             ),
         )
         for pid, uid in wanted.items()
-        if pid in people and pid not in already
+        if pid in targets and pid not in already
     ]
     if created:
         record_created(actor, created, now)
@@ -463,11 +548,35 @@ class Progress:
         return round(100 * part / whole) if whole else 0
 
 
+def organization_contacted(organization_id, since) -> sa.ColumnElement[bool]:
+    """An organization was contacted at or after `since` (by anyone): a live contact logged
+    against it (ix_interactions_organization), or a contact with someone there (their last
+    contact, as touch_people keeps it)."""
+    # An alias: the progress query joins Person (a person target) and must not correlate it.
+    someone = aliased(Person, name="someone_there")
+    return sa.or_(
+        sa.exists().where(
+            Interaction.organization_id == organization_id,
+            Interaction.occurred_at >= since,
+            Interaction.deleted_at.is_(None),
+        ),
+        sa.exists().where(
+            someone.organization_id == organization_id,
+            someone.deleted_at.is_(None),
+            someone.last_contacted_at >= since,
+        ),
+    )
+
+
 def progress(campaign: Campaign, now: datetime, tz: str, viewer: User) -> Progress:
     """Assigned, contacted (since assigned, by anyone), done and overdue, per member and in all;
     coverage of the target list since the campaign began. Three queries."""
     today = local_today(now, tz)
-    contacted = Person.last_contacted_at >= Assignment.created_at
+    organizations = targets_organizations(campaign)
+    if organizations:
+        contacted = organization_contacted(Assignment.organization_id, Assignment.created_at)
+    else:
+        contacted = Person.last_contacted_at >= Assignment.created_at
     live = sa.and_(Assignment.campaign_id == campaign.id, Assignment.shown())
 
     def n(cond):
@@ -494,14 +603,19 @@ def progress(campaign: Campaign, now: datetime, tz: str, viewer: User) -> Progre
     flt = saved_filter(campaign)
     since = campaign.starts_on or campaign.created_at.date()
     since_at = datetime(since.year, since.month, since.day, tzinfo=now.tzinfo)
-    targets = flt.apply(
-        sa.select(Person.id, Person.last_contacted_at), now, viewer=viewer
-    ).subquery()
+    if isinstance(flt, OrgFilter):
+        targets = flt.apply(sa.select(Organization.id)).subquery()
+        reached_since = organization_contacted(targets.c.id, since_at)
+    else:
+        targets = flt.apply(
+            sa.select(Person.id, Person.last_contacted_at), now, viewer=viewer
+        ).subquery()
+        reached_since = targets.c.last_contacted_at >= since_at
     total, reached, unassigned = db.session.execute(
         sa.select(
             sa.func.count(),
-            n(targets.c.last_contacted_at >= since_at),
-            n(targets.c.id.not_in(assigned_in(campaign.id))),
+            n(reached_since),
+            n(targets.c.id.not_in(assigned_in(campaign.id, organizations=organizations))),
         ).select_from(targets)
     ).one()
     return Progress(

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.forms import BaseForm, IdList, fits, strip_filter
+from crm.forms import BaseForm, IdList, fits, id_select, strip_filter
 from crm.models import INTERACTION_KINDS, STANCES, Assignment, Interaction, Position
 from crm.policy.positions import PositionInput, Subject
 
@@ -25,6 +25,10 @@ class InteractionForm(BaseForm):
     """Log or edit a contact: who, when, what was said, who was there, and what it was about."""
 
     people = IdList("Who did you contact?", coerce=int)
+    organization_id = id_select(
+        "Organization contacted",
+        description="An agency, office, program or board, with or without people named.",
+    )
     occurred_at = DateTimeLocalField(
         "When",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
@@ -93,8 +97,8 @@ class InteractionForm(BaseForm):
         return ok and not errors
 
     def validate_people(self, field):
-        """Require at least one person contacted."""
-        if not field.data:
+        """Require at least one person contacted, or an organization."""
+        if not field.data and not self.organization_id.data:
             from wtforms.validators import ValidationError
 
-            raise ValidationError("Choose at least one person you contacted.")
+            raise ValidationError("Choose at least one person you contacted, or an organization.")

@@ -41,6 +41,7 @@ def form_data(form: InteractionForm) -> services.InteractionData:
         positions=form.positions_data,
         follow_ups=follow_up_requests(form),
         complete_assignments=form.complete_assignments.data or [],
+        organization_id=form.organization_id.data,
     )
 
 
@@ -68,6 +69,8 @@ def quick_log():
         form.members.data = [current_user.id]
         if parse_id(request.args.get("person")):
             form.people.data = [parse_id(request.args["person"])]
+        # "Log a contact" on an organization's page, or on work for an organization.
+        form.organization_id.data = parse_id(request.args.get("organization"))
         if parse_id(request.args.get("assignment")):  # came from "Log contact" on my work
             form.complete_assignments.data = [parse_id(request.args["assignment"])]
     if form.validate_on_submit():
@@ -89,17 +92,39 @@ def quick_log():
     return render_form(
         "interactions/log.html",
         form=form,
-        **services.picker_context(form),
+        **pickers(form),
         **outreach_context(form),
     )
 
 
+def pickers(form: InteractionForm, *others: InteractionForm) -> dict:
+    """The log form's picker context, with the organizations set as the select's choices (of
+    `others` too: a conflict names their organization)."""
+    context = services.picker_context(form, organizations=True)
+    choices = [(None, "—"), *context.pop("organization_choices")]
+    for each in (form, *others):
+        each.organization_id.choices = choices
+    return context
+
+
 def outreach_context(form: InteractionForm) -> dict:
-    """Follow-ups to offer, and for the people already chosen the collisions and my open work."""
+    """Follow-ups to offer, and for the people already chosen the collisions and my open work;
+    my open work with the organization chosen, apart (the people picker redraws its own)."""
     hint = picker_hint(current_user, list(dict.fromkeys(form.people.data or []))[:10], utcnow())
+    shown = {a.id for a in hint["open_work"]}
+    organization_work = (
+        [
+            a
+            for a in matching_open_work(current_user, [], form.organization_id.data)
+            if a.id not in shown
+        ]
+        if form.organization_id.data
+        else []
+    )
     return {
         "follow_up_templates": active_templates(),
         "checked": set(form.complete_assignments.data or []),
+        "organization_work": organization_work,
         **hint,
     }
 
@@ -131,7 +156,9 @@ def render_interaction(interaction, **extra):
     open_work = (
         []
         if interaction.deleted_at
-        else matching_open_work(current_user, [p.id for p in interaction.people])
+        else matching_open_work(
+            current_user, [p.id for p in interaction.people], interaction.organization_id
+        )
     )
     return render_template(
         "interactions/show.html",
@@ -153,7 +180,7 @@ def edit(interaction_id: int):
     form = InteractionForm(obj=interaction)
     if request.method == "GET":
         filled_from(form, interaction)
-    conflict = None
+    conflict, context = None, None
     if form.validate_on_submit():
         try:
             services.update_interaction(
@@ -166,6 +193,7 @@ def edit(interaction_id: int):
         except Conflict:
             # Someone saved first: their values beside mine; posting again saves mine.
             theirs = filled_from(InteractionForm(formdata=None, obj=interaction), interaction)
+            context = pickers(form, theirs)
             conflict = conflict_view(form, theirs, services.picked_names(), skip=NOT_EDITED)
         except DomainError as e:
             apply_to_form(form, e)
@@ -177,7 +205,7 @@ def edit(interaction_id: int):
         form=form,
         interaction=interaction,
         conflict=conflict,
-        **services.picker_context(form),
+        **(context or pickers(form)),
     )
 
 

@@ -21,6 +21,7 @@ from crm.models import (
     Bill,
     Interaction,
     Issue,
+    Organization,
     Person,
     StaffRole,
     User,
@@ -56,19 +57,35 @@ class InteractionData:
     # assignments this contact completes.
     follow_ups: list = field(default_factory=list)
     complete_assignments: list[int] = field(default_factory=list)
+    # The organization contacted itself (an agency's office), with or without people named.
+    organization_id: int | None = None
 
 
-AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private")
+AUDITED = ("kind", "occurred_at", "subject", "notes", "outcome", "private", "organization_id")
+NOBODY = "Choose at least one person you contacted, or an organization."
+NO_ORGANIZATION = "That organization no longer exists."
 LINKED = ("people", "members", "issues", "bills")  # audited as ids, shown as names
 
 
 def load_related(data: InteractionData) -> tuple[list[Person], list[User], list[Issue], list[Bill]]:
     """The records named by ids, with an error naming the field when one does not exist."""
     ids = list(dict.fromkeys(data.people))
-    if not ids:
-        raise DomainError("Choose at least one person you contacted.", field="people")
-    people = list(
-        db.session.scalars(sa.select(Person).where(Person.id.in_(ids), Person.deleted_at.is_(None)))
+    if not ids and not data.organization_id:
+        raise DomainError(NOBODY, field="people")
+    if data.organization_id and not db.session.scalar(
+        sa.select(Organization.id).where(
+            Organization.id == data.organization_id, Organization.deleted_at.is_(None)
+        )
+    ):
+        raise DomainError(NO_ORGANIZATION, field="organization_id")
+    people = (
+        list(
+            db.session.scalars(
+                sa.select(Person).where(Person.id.in_(ids), Person.deleted_at.is_(None))
+            )
+        )
+        if ids
+        else []
     )
     if len(people) != len(ids):
         raise DomainError("One of the people chosen no longer exists.", field="people")
@@ -113,9 +130,7 @@ def log_interaction(
     found.raise_missing()
     try:
         interaction, notices = record_interaction(actor, data, now, submission_key, found)
-        summary = Logged(
-            interaction.id, interaction.kind, ", ".join(p.full_name for p in interaction.people)
-        )
+        summary = Logged(interaction.id, interaction.kind, contacted_names(interaction, found))
         db.session.commit()
     except sa.exc.IntegrityError:
         # The same form was submitted twice at once and the other request won: its INSERT of the
@@ -135,7 +150,7 @@ def log_interaction(
 @dataclass
 class Related:
     """The records a new contact links, as load_for_log found them: the people (loaded), the
-    ids of members, issues and bills, and how many of each exist."""
+    ids of members, issues and bills, how many of each exist, and the organization's name."""
 
     people: list[Person]
     wanted_people: int
@@ -144,11 +159,15 @@ class Related:
     bill_ids: list[int]
     found: dict[str, int] = field(default_factory=dict)
     duplicate_id: int | None = None
+    organization_id: int | None = None
+    organization_name: str | None = None
 
     def raise_missing(self) -> None:
         """load_related's errors, in its order."""
-        if not self.wanted_people:
-            raise DomainError("Choose at least one person you contacted.", field="people")
+        if not self.wanted_people and not self.organization_id:
+            raise DomainError(NOBODY, field="people")
+        if self.organization_id and self.organization_name is None:
+            raise DomainError(NO_ORGANIZATION, field="organization_id")
         if len(self.people) != self.wanted_people:
             raise DomainError("One of the people chosen no longer exists.", field="people")
         for name, ids in (
@@ -162,7 +181,7 @@ class Related:
 
 def load_for_log(data: InteractionData, submission_key: str | None) -> Related:
     """In one statement: the people named (rows), how many of the members, issues and bills
-    named exist, and the contact already logged with this submission key."""
+    named exist, the organization's name, and the contact already logged with this key."""
     ids = list(dict.fromkeys(data.people))
     related = Related(
         [],
@@ -170,8 +189,9 @@ def load_for_log(data: InteractionData, submission_key: str | None) -> Related:
         list(dict.fromkeys(data.members)),
         list(dict.fromkeys(data.issues)),
         list(dict.fromkeys(data.bills)),
+        organization_id=data.organization_id or None,
     )
-    if not ids:
+    if not ids and not related.organization_id:
         existing = with_submission_key(submission_key)
         related.duplicate_id = existing.id if existing is not None else None
         return related
@@ -191,21 +211,33 @@ def load_for_log(data: InteractionData, submission_key: str | None) -> Related:
         if submission_key
         else sa.select(sa.cast(sa.null(), sa.Integer))
     ).scalar_subquery()
-    rows = db.session.execute(
-        sa.select(
-            Person,
-            duplicate,
-            how_many(User, related.member_ids, User.is_active.is_(True)),
-            how_many(Issue, related.issue_ids),
-            how_many(Bill, related.bill_ids),
-        ).where(Person.id.in_(ids), Person.deleted_at.is_(None))
-    ).all()
-    if not rows:  # nobody left to read the counts beside: the key alone
+    organization = (
+        sa.select(Organization.name).where(
+            Organization.id == related.organization_id, Organization.deleted_at.is_(None)
+        )
+        if related.organization_id
+        else sa.select(sa.cast(sa.null(), sa.String))
+    ).scalar_subquery()
+    checks = (
+        duplicate,
+        how_many(User, related.member_ids, User.is_active.is_(True)),
+        how_many(Issue, related.issue_ids),
+        how_many(Bill, related.bill_ids),
+        organization,
+    )
+    if ids:
+        rows = db.session.execute(
+            sa.select(Person, *checks).where(Person.id.in_(ids), Person.deleted_at.is_(None))
+        ).all()
+        related.people = [row[0] for row in rows]
+        checked = rows[0][1:] if rows else None
+    else:  # an organization alone: the checks without people to read them beside
+        checked = db.session.execute(sa.select(*checks)).one()
+    if checked is None:  # nobody left to read the counts beside: the key alone
         existing = with_submission_key(submission_key)
         related.duplicate_id = existing.id if existing is not None else None
         return related
-    related.people = [row[0] for row in rows]
-    related.duplicate_id, members, issues, bills = rows[0][1:]
+    related.duplicate_id, members, issues, bills, related.organization_name = checked
     related.found = {"members": members, "issues": issues, "bills": bills}
     return related
 
@@ -219,12 +251,22 @@ class Logged:
     names: str
 
 
+def contacted_names(interaction: Interaction, related: Related | None = None) -> str:
+    """Who a contact was with, as a confirmation says it: the people, then the organization."""
+    names = [p.full_name for p in interaction.people]
+    if interaction.organization_id:
+        if related is not None and related.organization_name is not None:
+            names.append(related.organization_name)
+        else:
+            names.append(interaction.organization.name)
+    return ", ".join(names)
+
+
 def logged_summary(interaction: Interaction) -> Logged:
     """The confirmation of a logged contact (read back when it was a repeated submission)."""
     logged = getattr(interaction, "logged", None)
     if logged is None:
-        names = ", ".join(p.full_name for p in interaction.people)
-        logged = Logged(interaction.id, interaction.kind, names)
+        logged = Logged(interaction.id, interaction.kind, contacted_names(interaction))
     return logged
 
 
@@ -253,6 +295,7 @@ def record_interaction(
             [m.id for m in members],
             [i.id for i in issues],
             [b.id for b in bills],
+            organization_id=data.organization_id or None,
         )
     people = related.people
     interaction = Interaction(
@@ -263,6 +306,7 @@ def record_interaction(
         outcome=data.outcome,
         private=data.private,
         logged_by_id=actor.id,
+        organization_id=related.organization_id,
         source=data.source,
         submission_key=submission_key,
     )
@@ -282,8 +326,9 @@ def record_interaction(
             extra = {"occurred_at": at} if timed else {}
             conn.execute(sa.insert(table), [{"interaction_id": iid, key: i, **extra} for i in ids])
     set_committed_value(interaction, "people", people)
-    office = office_group(people)
-    touch_people(office, data.occurred_at, interaction.named_author_id)
+    office = office_group(people) if people else []
+    if office:
+        touch_people(office, data.occurred_at, interaction.named_author_id)
     after = audit.snapshot(interaction, (*AUDITED, "people"))
     after |= {
         "members": sorted(related.member_ids),
@@ -298,7 +343,8 @@ def record_interaction(
         add_position(actor, entry, now, interaction)
     try:
         complete_with_contact(actor, interaction, data.complete_assignments, now)
-        settle_answered(actor, interaction, now, office)
+        if office:  # keep-in-touch follow-ups are about people: none to settle without
+            settle_answered(actor, interaction, now, office)
         created = create_follow_ups(actor, interaction, data.follow_ups, now)
         notices = queue_notices(actor, created, now) if created else []
     except DomainError:
@@ -515,6 +561,7 @@ class FeedItem:
     logged_by: Ref
     people: list[Ref] = field(default_factory=list)
     issues: list[Ref] = field(default_factory=list)
+    organization: Ref | None = None
 
 
 FEED_COLUMNS = (
@@ -543,7 +590,7 @@ def feed_item(row) -> FeedItem:
 
 
 def attach_links(items: list[FeedItem]) -> list[FeedItem]:
-    """Fill the items' people and issues, for all of them in one statement."""
+    """Fill the items' people, issues and organization, for all of them in one statement."""
     by_id: dict[int, list[FeedItem]] = {}
     for item in items:
         by_id.setdefault(item.id, []).append(item)
@@ -559,6 +606,11 @@ def attach_links(items: list[FeedItem]) -> list[FeedItem]:
         sa.select(ii.c.interaction_id, sa.literal("i"), Issue.id, Issue.name, Issue.name)
         .join(Issue, Issue.id == ii.c.issue_id)
         .where(ii.c.interaction_id.in_(list(by_id))),
+        sa.select(
+            Interaction.id, sa.literal("o"), Organization.id, Organization.name, Organization.name
+        )
+        .join(Organization, Organization.id == Interaction.organization_id)
+        .where(Interaction.id.in_(list(by_id))),
     )
     # The order the ORM relationships use: people by sort name, issues by name.
     for interaction_id, what, ref_id, name, _key in sorted(
@@ -566,7 +618,10 @@ def attach_links(items: list[FeedItem]) -> list[FeedItem]:
     ):
         ref = Ref(ref_id, name)
         for item in by_id[interaction_id]:
-            (item.people if what == "p" else item.issues).append(ref)
+            if what == "o":
+                item.organization = ref
+            else:
+                (item.people if what == "p" else item.issues).append(ref)
     return items
 
 
@@ -633,8 +688,9 @@ def picked_names() -> dict:
     }
 
 
-def picker_context(form) -> dict:
-    """What the log form shows: the chosen people as chips, members and issues to pick from."""
+def picker_context(form, *, organizations: bool = False) -> dict:
+    """What the log form shows: the chosen people as chips, members and issues to pick from,
+    and with `organizations` the organizations a contact can be logged against."""
     chosen = list(dict.fromkeys(form.people.data or []))[:50]
     people = (
         list(
@@ -651,11 +707,8 @@ def picker_context(form) -> dict:
             sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
         )
     )
-    issues = list(
-        db.session.execute(
-            sa.select(Issue.id, Issue.name).where(Issue.active.is_(True)).order_by(Issue.name)
-        )
-    )
+    chosen_org = form.organization_id.data if organizations else None
+    issues, organization_choices = subject_and_organization_choices(chosen_org, organizations)
     bills = [
         (b.id, b.label, b.title)
         for b in db.session.scalars(
@@ -664,6 +717,7 @@ def picker_context(form) -> dict:
     ]
     return {
         "chosen_people": people,
+        "organization_choices": organization_choices,
         "member_choices": members,
         "issue_choices": issues,
         "bill_choices": bills,
@@ -672,6 +726,42 @@ def picker_context(form) -> dict:
         if hasattr(form, "issues")
         else [],
     }
+
+
+def subject_and_organization_choices(chosen_org: int | None, organizations: bool):
+    """The active issues by name, and (for the log form) the organizations a contact can be
+    logged against, in one statement: those listed but legislators' offices (reached through
+    their people), federal first, then by state and name, and always the one already chosen (a
+    contact keeps a retired office)."""
+    issues = sa.select(
+        sa.literal("i").label("what"),
+        Issue.id.label("id"),
+        Issue.name.label("name"),
+        sa.literal("").label("place"),
+        sa.literal(0).label("state_first"),
+    ).where(Issue.active.is_(True))
+    if not organizations:
+        rows = db.session.execute(issues.order_by(Issue.name)).all()
+        return [(r.id, r.name) for r in rows], []
+    listed = sa.and_(Organization.retired_at.is_(None), Organization.kind != "legislative_office")
+    orgs = sa.select(
+        sa.literal("o"),
+        Organization.id,
+        Organization.name,
+        Organization.jurisdiction,
+        sa.case((Organization.jurisdiction == "US", 0), else_=1),
+    ).where(
+        Organization.deleted_at.is_(None),
+        sa.or_(listed, Organization.id == chosen_org) if chosen_org else listed,
+    )
+    both = sa.union_all(issues, orgs).subquery()
+    rows = db.session.execute(
+        sa.select(both).order_by(both.c.what, both.c.state_first, both.c.place, both.c.name)
+    ).all()
+    return (
+        [(r.id, r.name) for r in rows if r.what == "i"],
+        [(r.id, f"{r.name} ({r.place})") for r in rows if r.what == "o"],
+    )
 
 
 def position_rows(form, people: list[Person], issues: list, bills: list) -> list[dict]:

@@ -88,11 +88,15 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
     outcome: Mapped[str | None] = mapped_column(sa.Text)
     private: Mapped[bool] = mapped_column(default=False)
     logged_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # A contact with an organization itself (an agency's public line, a program office's inbox),
+    # with or without people there named: it shows on the organization's timeline.
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
     source: Mapped[str] = mapped_column(sa.String(10), default="web")
     # A random key the form carries, so a double submit records one interaction, not two.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     logged_by = relationship("User", foreign_keys=[logged_by_id])
+    organization = relationship("Organization")
     people = relationship("Person", secondary=interaction_people, order_by="Person.sort_name")
     members = relationship("User", secondary=interaction_members, order_by="User.name")
     issues = relationship("Issue", secondary=interaction_issues, order_by="Issue.name")
@@ -103,6 +107,9 @@ class Interaction(Timestamps, SoftDelete, Versioned, db.Model):
         # the rows, and serves every newest-first feed.
         sa.Index("ix_interactions_recent", "occurred_at", "deleted_at", "logged_by_id"),
         sa.Index("ix_interactions_logged_by", "logged_by_id", "occurred_at"),
+        # An organization's timeline, newest first, and "contacted since assigned" for campaigns
+        # that target organizations.
+        sa.Index("ix_interactions_organization", "organization_id", "occurred_at"),
         # The few deleted contacts, found without scanning the log: their positions stop counting.
         sa.Index(
             "ix_interactions_deleted",

@@ -71,6 +71,34 @@ class OrgFilter:
             tag=parse_id(args.get("tag")),
         )
 
+    @classmethod
+    def from_dict(cls, data: dict) -> OrgFilter:
+        """The filter saved by to_dict (a campaign's organization targets)."""
+        return cls.from_args({**data, "retired": "1" if data.get("retired") else ""})
+
+    def to_dict(self) -> dict:
+        """Only the filters in use (saved as a campaign's targets)."""
+        return {k: v for k, v in vars(self).items() if v not in ("", None, False)}
+
+    @property
+    def active(self) -> bool:
+        """True when any filter is in use."""
+        return bool(self.to_dict())
+
+    def query_args(self) -> list[tuple[str, str]]:
+        """The filters in use as query-string pairs, for links and hidden fields."""
+        return [(k, "1" if v is True else str(v)) for k, v in self.to_dict().items()]
+
+    @staticmethod
+    def order(stmt: sa.Select) -> sa.Select:
+        """Federal before state, then by state and name (the list's order)."""
+        return stmt.order_by(
+            Organization.jurisdiction != "US",
+            Organization.jurisdiction,
+            Organization.name,
+            Organization.id,
+        )
+
     def apply(self, stmt: sa.Select) -> sa.Select:
         """The statement narrowed to the organizations this filter selects (not deleted)."""
         stmt = stmt.where(Organization.deleted_at.is_(None))
@@ -138,7 +166,7 @@ def ancestors_of(org: Organization) -> list[Organization]:
 
 def organization_page(org: Organization, viewer: User, *, limit: int = 25) -> OrgPage:
     """Everything an organization's page shows: its place in the tree, its people and staff,
-    contacts with anyone there (as the viewer may see them) and open work about them."""
+    contacts with it and with anyone there (as the viewer may see them) and open work."""
     children = list(
         db.session.scalars(
             Organization.listed()
@@ -163,24 +191,43 @@ def organization_page(org: Organization, viewer: User, *, limit: int = 25) -> Or
         )
     )
     ids = {p.id for p in people} | {r.staff_id for r in staff if r.is_current}
-    timeline: list[Interaction] = []
-    open_work: list[Assignment] = []
-    if ids:
-        link = interaction_people
-        timeline = list(
-            db.session.scalars(
-                Interaction.visible_to(viewer)
-                .where(
-                    sa.exists().where(
-                        link.c.interaction_id == Interaction.id, link.c.person_id.in_(ids)
-                    )
-                )
-                .options(joinedload(Interaction.logged_by))
-                .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-                .limit(limit)
-            ).unique()
-        )
-    open_work = list(
+    return OrgPage(
+        org,
+        ancestors_of(org),
+        children,
+        people,
+        staff,
+        organization_timeline(org, ids, viewer, limit=limit),
+        open_work_at(org, ids, viewer),
+    )
+
+
+def organization_timeline(
+    org: Organization, person_ids: set[int], viewer: User, *, limit: int = 25
+) -> list[Interaction]:
+    """Contacts logged against the organization itself and contacts with anyone there, newest
+    first, as the viewer may see them (Interaction.visible_to)."""
+    link = interaction_people
+    with_people = (
+        sa.exists().where(link.c.interaction_id == Interaction.id, link.c.person_id.in_(person_ids))
+        if person_ids
+        else sa.false()
+    )
+    return list(
+        db.session.scalars(
+            Interaction.visible_to(viewer)
+            .where(sa.or_(Interaction.organization_id == org.id, with_people))
+            .options(joinedload(Interaction.logged_by), joinedload(Interaction.organization))
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(limit)
+        ).unique()
+    )
+
+
+def open_work_at(org: Organization, person_ids: set[int], viewer: User) -> list[Assignment]:
+    """Open assignments for the organization or anyone there, as the viewer may see them."""
+    ids = person_ids
+    return list(
         db.session.scalars(
             Assignment.visible_to(viewer)
             .where(
@@ -194,7 +241,6 @@ def organization_page(org: Organization, viewer: User, *, limit: int = 25) -> Or
             .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
         )
     )
-    return OrgPage(org, ancestors_of(org), children, people, staff, timeline, open_work)
 
 
 def parent_choices(exclude: Organization | None = None) -> list[tuple[int, str]]:

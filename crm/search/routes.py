@@ -52,7 +52,10 @@ def suggestion(kind: str, record) -> dict:
             "url": url_for("bills.show", bill_id=record.id),
         }
     when = f"{INTERACTION_KINDS.get(record.kind, record.kind)}, {record.occurred_at:%b %-d, %Y}"
-    names = ", ".join(p.full_name for p in record.people)
+    names = ", ".join(
+        [p.full_name for p in record.people]
+        + ([record.organization.name] if record.organization_id else [])
+    )
     return {
         "label": record.subject or "(no subject)",
         "detail": f"{when} · {names}" if names else when,

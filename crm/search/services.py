@@ -248,7 +248,11 @@ def contacts_group(viewer: User, words: list[str], limit: int) -> Group:
         sa.select(Interaction)
         .where(Interaction.id.in_(shown))
         .order_by(Interaction.id.desc())
-        .options(selectinload(Interaction.people), joinedload(Interaction.logged_by))
+        .options(
+            selectinload(Interaction.people),
+            joinedload(Interaction.logged_by),
+            joinedload(Interaction.organization),
+        )
     ).all()
     return Group("interaction", list(items), len(ids))
 

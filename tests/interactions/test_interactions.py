@@ -70,7 +70,9 @@ def test_errors_keep_the_input(db, client, auth, as_member):
 def test_nobody_chosen_is_an_error(auth, as_member):
     resp = auth.post("/log", log_form(auth, subject="Who?"))
     assert resp.status_code == 422
-    assert "Choose at least one person you contacted." in resp.get_data(as_text=True)
+    assert "Choose at least one person you contacted, or an organization." in resp.get_data(
+        as_text=True
+    )
 
 
 def test_unknown_or_deleted_person_is_an_error(db, auth, as_member):

@@ -59,6 +59,35 @@ def test_organization_page_shows_its_tree_people_staff_contacts_and_work(
     assert office.id
 
 
+def test_timeline_holds_contacts_with_the_organization_itself_and_with_its_people(
+    client, auth, as_member, db, coordinator
+):
+    board = OrganizationFactory(name="Texas Medical Board", kind="medical_board")
+    other = OrganizationFactory(name="Florida Board of Medicine", kind="medical_board")
+    director = PersonFactory(kind="official", level=None, chamber=None, organization=board)
+    stamp = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    InteractionFactory(organization=board, subject="Called the licensing desk", occurred_at=stamp)
+    InteractionFactory(people=[director], subject="Met the director", occurred_at=NOW)
+    InteractionFactory(organization=board, subject="Board secret", private=True)
+    mine = InteractionFactory(
+        organization=board, subject="My own private call", private=True, logged_by=as_member
+    )
+    InteractionFactory(organization=other, subject="Florida only")
+    InteractionFactory(organization=board, subject="Deleted call", deleted_at=NOW)
+
+    page = client.get(f"/organizations/{board.id}").get_data(as_text=True)
+    timeline = page[page.index('id="tl-h"') :]
+    assert timeline.index("Met the director") < timeline.index("Called the licensing desk")
+    assert "My own private call" in timeline  # its author sees it
+    assert "Board secret" not in page and "Deleted call" not in page
+    assert "Florida only" not in page
+    assert f"/interactions/{mine.id}" in timeline
+    # Coordinators see every contact, private ones included.
+    auth.logout()
+    auth.login(coordinator.email)
+    assert "Board secret" in client.get(f"/organizations/{board.id}").get_data(as_text=True)
+
+
 def test_list_filters_and_leaves_out_legislators_offices(client, as_member):
     OrganizationFactory(name="U.S. Citizenship and Immigration Services")
     OrganizationFactory(name="Texas Medical Board", kind="medical_board", jurisdiction="TX")

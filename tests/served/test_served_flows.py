@@ -208,3 +208,30 @@ def test_the_menu_folds_on_a_phone(world, open_context, served_app, screenshot_d
     assert sideways_overflow(page) is None
     assert small_targets(page) == []
     page.screenshot(path=str(screenshot_dir / "served-menu-phone.png"), full_page=True)
+
+
+def test_log_a_contact_with_an_organization_on_a_phone(world, open_context, served_app):
+    """On a 375 px phone, from an agency's page: Log a contact has the agency chosen; without
+    it and nobody named the form says so and keeps what was typed; with it the contact is saved
+    and shows on the agency's timeline."""
+    org_id = world.ids["org_id"]
+    page = open_context("member", "phone").new_page()
+    page.goto(served_app.url(f"/organizations/{org_id}"))
+    page.get_by_role("link", name="Log a contact", exact=True).tap()
+    page.wait_for_url(f"**/log?organization={org_id}")
+    chosen = page.get_by_label("Organization contacted")
+    assert chosen.input_value() == str(org_id)
+    page.get_by_label("Subject").fill("Asked HRSA about J-1 waiver numbers")
+    chosen.select_option("None")
+    page.get_by_role("button", name="Log contact").tap()
+    page.get_by_text("Choose at least one person you contacted, or an organization.").wait_for()
+    assert page.get_by_label("Subject").input_value() == "Asked HRSA about J-1 waiver numbers"
+    page.get_by_label("Organization contacted").select_option(str(org_id))
+    page.get_by_role("button", name="Log contact").tap()
+    page.get_by_text(
+        "Logged your meeting with Health Resources and Services Administration"
+    ).wait_for()
+    page.goto(served_app.url(f"/organizations/{org_id}"))
+    timeline = page.locator("section[aria-labelledby=tl-h]")
+    assert "Asked HRSA about J-1 waiver numbers" in timeline.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS["phone"]["width"]
