@@ -1,6 +1,7 @@
 """On the app served by gunicorn, in a real browser, the account flows a person clicks through:
-reset a forgotten password from the emailed link, change it in settings, set up and use
-two-factor sign-in, a session that ends after being left idle, accepting an invitation."""
+reset a forgotten password from the emailed link (or one an admin sent), change it in settings,
+set up and use two-factor sign-in, new recovery codes, turning it off, signing out everywhere
+else, a session that ends after being left idle, accepting an invitation."""
 
 from __future__ import annotations
 
@@ -88,24 +89,37 @@ def test_change_my_password_signs_out_my_other_browser(browser, live, member):
     assert here.url == f"{live}/people/"  # still signed in where I changed it
 
 
-def test_set_up_two_factor_and_sign_in_with_it(page, live, member, screenshot_dir):
-    page.set_viewport_size(DESKTOP)
-    sign_in(page, live, member.email)
+def turn_on_two_factor(page, live, screenshot_dir=None) -> tuple[str, list[str]]:
+    """Set up two-factor sign-in from settings, signed in; its secret and recovery codes."""
     page.goto(f"{live}/settings/")
     page.get_by_role("link", name="Two-factor sign-in").click()
     qr = page.get_by_role("img", name=re.compile("QR code"))
     qr.wait_for()  # the set-up page (is_visible does not wait for it)
     assert qr.is_visible() and qr.evaluate("img => img.naturalWidth") > 0
     secret = page.locator("#totp-secret").inner_text().strip()
-    page.screenshot(path=str(screenshot_dir / "accounts-two-factor-setup.png"), full_page=True)
+    if screenshot_dir is not None:
+        page.screenshot(path=str(screenshot_dir / "accounts-two-factor-setup.png"), full_page=True)
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    codes = recovery_codes(page)
+    page.get_by_role("link", name="I have kept them").click()
+    page.wait_for_selector("text=Two-factor sign-in is on")
+    return secret, codes
+
+
+def recovery_codes(page) -> list[str]:
+    """The recovery codes the page shows (once)."""
     listed = page.get_by_role("list", name="Recovery codes")
     listed.wait_for()  # the answer to the post (all_inner_texts does not wait for it)
     codes = listed.locator("li").all_inner_texts()
     assert len(codes) == 10
-    page.get_by_role("link", name="I have kept them").click()
-    page.wait_for_selector("text=Two-factor sign-in is on")
+    return codes
+
+
+def test_set_up_two_factor_and_sign_in_with_it(page, live, member, screenshot_dir):
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, live, member.email)
+    secret, _codes = turn_on_two_factor(page, live, screenshot_dir)
     page.get_by_role("button", name=re.compile(member.name)).click()
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live, member.email, expect="/login/two-factor")
@@ -114,6 +128,54 @@ def test_set_up_two_factor_and_sign_in_with_it(page, live, member, screenshot_di
     page.get_by_role("button", name="Verify and sign in").click()
     page.wait_for_url(f"{live}/")
     assert "Hello" in page.inner_text("main")
+
+
+def test_new_recovery_codes_then_two_factor_off(page, live, member):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live, member.email)
+    _secret, first = turn_on_two_factor(page, live)
+    page.get_by_role("button", name="Make new recovery codes (the old ones stop working)").click()
+    second = recovery_codes(page)
+    assert not set(first) & set(second)
+    page.goto(f"{live}/settings/two-factor")
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name="Turn off").click()
+    page.wait_for_selector("text=That is not your current password.")  # refused: still on
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Turn off").click()
+    page.wait_for_selector("text=Two-factor sign-in is off.")
+    page.context.clear_cookies()  # another day, signed out
+    sign_in(page, live, member.email)  # no code asked
+
+
+def test_sign_out_everywhere_else(browser, live, member):
+    here = browser.new_context(viewport=PHONE).new_page()
+    there = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(there, live, member.email)
+    sign_in(here, live, member.email)
+    here.goto(f"{live}/settings/sessions")
+    here.get_by_role("button", name="Sign out everywhere else").click()
+    here.wait_for_selector("text=Signed out everywhere else (1 session).")
+    there.goto(f"{live}/people/")
+    assert there.url.startswith(f"{live}/login")
+    here.goto(f"{live}/people/")
+    assert here.url == f"{live}/people/"
+
+
+def test_an_admin_sends_a_reset_link(browser, db, live, admin, member):
+    boss = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(boss, live, admin.email)
+    boss.goto(f"{live}/admin/users")
+    boss.get_by_role("button", name=f"Send reset link to {member.name}").click()
+    boss.wait_for_selector(f"text=A password reset link was sent to {member.email}.")
+    link = latest_link(db, member.email, "/password/reset/")
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(link)
+    page.get_by_label(re.compile(r"^New password")).fill("chosen after the admin's link")
+    page.get_by_label("Repeat the new password").fill("chosen after the admin's link")
+    page.get_by_role("button", name="Save my new password").click()
+    page.wait_for_selector("text=Your password was changed. Sign in with it.")
+    sign_in(page, live, member.email, password="chosen after the admin's link")
 
 
 def test_an_idle_session_ends_and_sign_in_returns_to_the_page(page, db, live, member):
