@@ -32,6 +32,7 @@ HISTORY_FIELDS = {
     "date": "Date (and time)",
     "kind": "Kind (meeting, call, email...)",
     "people": "Who was met (names or emails, ; between several)",
+    "organization": "Organization contacted (its name)",
     "members": "Members (emails or names, ; between several)",
     "subject": "Subject",
     "notes": "Notes",

@@ -385,6 +385,12 @@ def plan_history(rows: list[list[str]], mapping: dict[int, str], tz: str, now: d
     users = db.session.execute(sa.select(User.id, User.email, User.name)).all()
     user_by = {u.email.lower(): u.id for u in users} | {name_key(u.name): u.id for u in users}
     issues = {fold(i.name): i.id for i in db.session.execute(sa.select(Issue.id, Issue.name))}
+    orgs = {
+        fold(o.name): o.id
+        for o in db.session.execute(
+            sa.select(Organization.id, Organization.name).order_by(Organization.id.desc())
+        )
+    }
     plan = Plan("history", [])
     for n, row in enumerate(rows, start=2):
         v = row_values("history", row, mapping)
@@ -416,8 +422,11 @@ def plan_history(rows: list[list[str]], mapping: dict[int, str], tz: str, now: d
             else:
                 hint = f" (did you mean {candidates[0].name}?)" if candidates else ""
                 problems.append(f"nobody in the directory is {who!r}{hint}: import people first")
-        if not people and not any("directory" in p for p in problems):
-            problems.append("nobody met: fill in who was met")
+        org_name = " ".join(v.get("organization", "").split())
+        if len(org_name) > 255:
+            problems.append("the organization's name is longer than 255 characters")
+        if not people and not org_name and not any("directory" in p for p in problems):
+            problems.append("nobody met: fill in who was met, or the organization contacted")
         members = []
         for who in filter(None, (w.strip() for w in re.split(r"[;\n]", v.get("members", "")))):
             uid = user_by.get(who.lower()) or user_by.get(name_key(who))
@@ -437,13 +446,16 @@ def plan_history(rows: list[list[str]], mapping: dict[int, str], tz: str, now: d
         if problems:
             plan.rows.append(RowPlan(n, "error", "; ".join(problems), values=v))
             continue
+        org_id = orgs.get(fold(org_name)) if org_name else None
+        with_whom = [f"{len(people)} {'person' if len(people) == 1 else 'people'}"] * bool(people)
+        if org_name:
+            with_whom.append(org_name if org_id else f"{org_name} (a new organization)")
         plan.rows.append(
             RowPlan(
                 n,
                 "create",
-                f"contact on {when:%Y-%m-%d} with {len(people)} "
-                f"{'person' if len(people) == 1 else 'people'}",
-                values={**v, "when": when, "kind": kind},
+                f"contact on {when:%Y-%m-%d} with {' and '.join(with_whom)}",
+                values={**v, "when": when, "kind": kind, "organization_id": org_id},
                 people=people,
                 members=members,
                 issues=issue_ids,
@@ -555,12 +567,16 @@ def write_history(actor: User, rows: list[RowPlan], now: datetime) -> int:
 
     if not rows:
         return 0
-    values = []
+    values, orgs = [], {}
     for r in rows:
         v = r.values
+        org_id = v.get("organization_id")
+        if org_id is None and v.get("organization"):  # named in the file, not yet here
+            org_id = organization_for(" ".join(v["organization"].split()), None, orgs).id
         values.append(
             {
                 "kind": v["kind"],
+                "organization_id": org_id,
                 "occurred_at": v["when"],
                 "subject": v.get("subject") or None,
                 "notes": v.get("notes") or None,
@@ -804,6 +820,7 @@ HISTORY_HEADER = [
     "Date",
     "Kind",
     "Who was met",
+    "Organization",
     "Members",
     "Subject",
     "Notes",
@@ -826,6 +843,7 @@ def history_rows(viewer: User, tz: str):
             selectinload(Interaction.members),
             selectinload(Interaction.issues),
             selectinload(Interaction.logged_by),
+            selectinload(Interaction.organization),
         )
         .order_by(Interaction.occurred_at, Interaction.id)
     )
@@ -837,6 +855,7 @@ def history_rows(viewer: User, tz: str):
                 local(i.occurred_at, tz).strftime("%Y-%m-%d %H:%M"),
                 i.kind,
                 "; ".join(p.email or p.full_name for p in i.people),
+                i.organization.name if i.organization is not None else "",
                 "; ".join(m.email for m in members),
                 i.subject or "",
                 i.notes or "",

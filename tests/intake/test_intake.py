@@ -186,6 +186,25 @@ def test_history_rows_are_checked_then_logged(db, coordinator, member):
     assert marsh.last_contacted_at == contacts[1].occurred_at
 
 
+def test_history_rows_with_an_organization(db, coordinator):
+    uscis = OrganizationFactory(name="U.S. Citizenship and Immigration Services")
+    rows = [
+        ["2026-10-05", "email", "", "u.s. citizenship and immigration  services", "Waivers"],
+        ["2026-10-06", "call", "", "Ohio Department of Health", "Conrad 30 slots"],
+        ["2026-10-07", "call", "", "", "To whom?"],
+    ]
+    mapping = {0: "date", 1: "kind", 2: "people", 3: "organization", 4: "subject"}
+    plan = services.plan_history(rows, mapping, TZ, NOW)
+    assert [r.action for r in plan.rows] == ["create", "create", "error"]
+    assert plan.rows[0].message.endswith("with u.s. citizenship and immigration services")
+    assert "Ohio Department of Health (a new organization)" in plan.rows[1].message
+    assert "fill in who was met, or the organization contacted" in plan.rows[2].message
+    services.apply_plan(coordinator, services.plan_history(rows[:2], mapping, TZ, NOW), NOW)
+    contacts = db.session.scalars(sa.select(Interaction).order_by(Interaction.occurred_at)).all()
+    assert [c.organization.name for c in contacts] == [uscis.name, "Ohio Department of Health"]
+    assert contacts[0].organization_id == uscis.id  # matched in any case and spacing
+
+
 def test_round_trip_through_an_empty_database(client, auth, as_coordinator, db, member):
     org = OrganizationFactory(name="U.S. Citizenship and Immigration Services")
     a = PersonFactory(
@@ -220,6 +239,16 @@ def test_round_trip_through_an_empty_database(client, auth, as_coordinator, db, 
         members=[member],
         subject="Waivers",
         occurred_at=datetime(2026, 11, 2, 18, 30, tzinfo=UTC),
+        organization=org,
+    )
+    # A contact with an organization alone, one nobody in the directory works for.
+    board = OrganizationFactory(name="Texas Medical Board", jurisdiction="TX")
+    InteractionFactory(
+        people=[],
+        organization=board,
+        logged_by=member,
+        subject="Licensure pathway",
+        occurred_at=datetime(2026, 11, 9, 15, 0, tzinfo=UTC),
     )
     people_csv = client.get("/people/export.csv?include_out_of_office=1").get_data()
     history_csv = client.get("/intake/history.csv").get_data()
@@ -227,7 +256,12 @@ def test_round_trip_through_an_empty_database(client, auth, as_coordinator, db, 
         (p.full_name, p.email, p.state) for p in db.session.scalars(sa.select(Person))
     )
     before_contacts = sorted(
-        (i.occurred_at, i.subject, tuple(sorted(p.full_name for p in i.people)))
+        (
+            i.occurred_at,
+            i.subject,
+            tuple(sorted(p.full_name for p in i.people)),
+            i.organization.name if i.organization else None,
+        )
         for i in db.session.scalars(sa.select(Interaction))
     )
 
@@ -252,14 +286,23 @@ def test_round_trip_through_an_empty_database(client, auth, as_coordinator, db, 
         (p.full_name, p.email, p.state) for p in db.session.scalars(sa.select(Person))
     )
     after_contacts = sorted(
-        (i.occurred_at, i.subject, tuple(sorted(p.full_name for p in i.people)))
+        (
+            i.occurred_at,
+            i.subject,
+            tuple(sorted(p.full_name for p in i.people)),
+            i.organization.name if i.organization else None,
+        )
         for i in db.session.scalars(sa.select(Interaction))
     )
     assert after_people == before_people
     assert after_contacts == before_contacts
     okafor = db.session.scalars(sa.select(Person).where(Person.last_name == "Okafor")).one()
     assert okafor.organization.name == "U.S. Citizenship and Immigration Services"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1
+    # USCIS from the people file, the board from the history file (named there, not yet here).
+    assert sorted(db.session.scalars(sa.select(Organization.name))) == [
+        "Texas Medical Board",
+        "U.S. Citizenship and Immigration Services",
+    ]
 
 
 def table_and_mapping(data: bytes, kind: str):
