@@ -317,7 +317,7 @@ def member_queries() -> dict:
             )
             .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
             .limit(LIST_LIMIT)
-            .options(selectinload(Interaction.people))
+            .options(selectinload(Interaction.people), joinedload(Interaction.organization))
         ),
         # The issues I follow: those of my recent contacts and of my open assignments.
         "followed": sa.union(
@@ -386,7 +386,11 @@ def build_digest(
             "when": clock.local(i.occurred_at, tz).date(),
             "kind": i.kind,
             "subject": i.subject,
-            "people": ", ".join(p.full_name for p in i.people if p.deleted_at is None),
+            # Who was met: the people, then the organization contacted (if any).
+            "people": ", ".join(
+                [p.full_name for p in i.people if p.deleted_at is None]
+                + ([i.organization.name] if i.organization is not None else [])
+            ),
             "url": absolute_url("interactions.show", interaction_id=i.id),
         }
         for i, _ in rows

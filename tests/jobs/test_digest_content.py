@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from crm.digests.services import Week, build_digest, digest_slot, dispatch_digests
 from crm.email.delivery import build_message
 from crm.models import DevMail, Issue, Notification, Position, interaction_issues
-from tests.factories import InteractionFactory, PersonFactory, UserFactory
+from tests.factories import InteractionFactory, OrganizationFactory, PersonFactory, UserFactory
 from tests.helpers import statements_sent
 from tests.jobs.conftest import at, make_assignment
 
@@ -82,6 +82,23 @@ def test_member_digest_holds_my_items_only(db, member, issue):
     )
     assert d.team is None and not d.empty
     assert "Bob" not in str(d)
+
+
+def test_my_contacts_name_the_organization_contacted(db, member):
+    board = OrganizationFactory(name="Ohio State Medical Board")
+    met = PersonFactory(first_name="Ada", last_name="Board")
+    for people in ([], [met]):
+        InteractionFactory(
+            logged_by=member,
+            people=people,
+            organization=board,
+            occurred_at=MONDAY_7_NY - timedelta(days=len(people) + 1),
+        )
+    d = build_digest(member, MONDAY_7_NY)
+    assert [i["people"] for i in d.logged] == [
+        "Ohio State Medical Board",
+        "Ada Board, Ohio State Medical Board",
+    ]
 
 
 def test_coordinator_digest_adds_the_team(db, member, coordinator, issue):
