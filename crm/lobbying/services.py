@@ -48,12 +48,13 @@ def quarter_dates(year: int, quarter: int) -> tuple[date, date]:
 
 @dataclass
 class ContactRow:
-    """One official met in one contact, as a row of the lobbying report."""
+    """One official met in one contact, as a row of the lobbying report; or, for a contact
+    logged against an agency or office with nobody there named, that office (no official)."""
 
     interaction_id: int
     occurred_at: datetime
     kind: str
-    official_id: int
+    official_id: int | None
     official: str
     title: str
     office: str
@@ -62,6 +63,7 @@ class ContactRow:
     bills: list[str]
     members: list[str]
     private: bool
+    organization_id: int | None = None  # the office contacted, on a row without an official
 
     @property
     def kind_label(self) -> str:
@@ -169,7 +171,31 @@ def lobbying_report(
         .where(Interaction.id.in_(sa.select(ids_cte.c.id)), *people_filter)
         .order_by(Interaction.occurred_at, Interaction.id, Person.sort_name)
     ).all()
-    if not rows:
+    # Contacts logged against an agency or office itself with no covered official named: the
+    # office is what was contacted (federal: a federal organization; state: a state's).
+    with_officials = {r[0] for r in rows}
+    org_level = {
+        "federal": Organization.jurisdiction == "US",
+        "state": Organization.jurisdiction != "US",
+    }.get(level, sa.true())
+    office_rows = [
+        r
+        for r in db.session.execute(
+            sa.select(
+                Interaction.id,
+                Interaction.occurred_at,
+                Interaction.kind,
+                Interaction.private,
+                Interaction.logged_by_id,
+                Interaction.organization_id,
+            )
+            .join(Organization, Organization.id == Interaction.organization_id)
+            .where(Interaction.id.in_(sa.select(ids_cte.c.id)), org_level)
+            .order_by(Interaction.occurred_at, Interaction.id)
+        )
+        if r[0] not in with_officials
+    ]
+    if not rows and not office_rows:
         return report
     iids = sa.select(ids_cte.c.id)
     issues = grouped(
@@ -210,22 +236,32 @@ def lobbying_report(
             .where(StaffRole.staff_id.in_(staff_ids), StaffRole.end_date.is_(None))
         ):
             employers.setdefault(staff_id, (chamber, level, org_id, name))
-    for (
-        iid,
-        at,
-        kind,
-        private,
-        logged_by,
-        pid,
-        name,
-        pkind,
-        title,
-        plevel,
-        chamber,
-        state,
-        org_id,
-    ) in rows:
-        office, house = place(pkind, plevel, chamber, state, org_id, employers.get(pid), orgs)
+    officials = [
+        (iid, at, kind, private, logged_by, pid, None, name, title or "")
+        + place(pkind, plevel, chamber, state, org_id, employers.get(pid), orgs)
+        for (
+            iid,
+            at,
+            kind,
+            private,
+            logged_by,
+            pid,
+            name,
+            pkind,
+            title,
+            plevel,
+            chamber,
+            state,
+            org_id,
+        ) in rows
+    ]
+    offices = [
+        (iid, at, kind, private, logged_by, None, org_id, "", "", orgs[org_id][0])
+        + (root_name(org_id, orgs) or "Other",)
+        for iid, at, kind, private, logged_by, org_id in office_rows
+    ]
+    merged = sorted(officials + offices, key=lambda r: (r[1], r[0]))  # stable: names kept in order
+    for iid, at, kind, private, logged_by, pid, org_id, name, title, office, house in merged:
         members = [users.get(logged_by, "")] + [
             users[u] for u in present.get(iid, []) if u != logged_by and u in users
         ]
@@ -236,13 +272,14 @@ def lobbying_report(
                 kind=kind,
                 official_id=pid,
                 official=name,
-                title=title or "",
+                title=title,
                 office=office,
                 house=house,
                 issues=sorted(issues.get(iid, [])),
                 bills=sorted(bills.get(iid, [])),
                 members=[m for m in members if m],
                 private=private,
+                organization_id=org_id,
             )
         )
     return report

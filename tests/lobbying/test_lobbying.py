@@ -122,6 +122,34 @@ def test_private_contacts_reach_their_audience_flagged(db, member, coordinator):
     assert e.id in {r.interaction_id for r in states.rows}
 
 
+def test_contacts_logged_against_an_agency_itself(client, as_member, db):
+    member = as_member
+    dhs = OrganizationFactory(name="U.S. Department of Homeland Security")
+    uscis = OrganizationFactory(name="USCIS", kind="agency_office", parent=dhs)
+    ohio = OrganizationFactory(name="Ohio Department of Health", jurisdiction="OH")
+    senator = PersonFactory(last_name="Lankford", chamber="upper", state="OK")
+    ombudsman = InteractionFactory(
+        occurred_at=at("2026-10-07"), logged_by=member, organization=uscis, kind="email"
+    )
+    InteractionFactory(occurred_at=at("2026-10-08"), logged_by=member, organization=ohio)
+    # Named officials win: a contact with a senator and an agency is the senator's row alone.
+    both = InteractionFactory(
+        occurred_at=at("2026-10-09"), logged_by=member, organization=uscis, people=[senator]
+    )
+    report = lobbying_report(member, date(2026, 10, 1), date(2026, 12, 31), TZ)
+    assert [(r.interaction_id, r.official_id, r.organization_id) for r in report.rows] == [
+        (ombudsman.id, None, uscis.id),
+        (both.id, senator.id, None),
+    ]
+    office = report.rows[0]
+    assert (office.office, office.house) == ("USCIS", "U.S. Department of Homeland Security")
+    assert dict(report.by_house) == {"U.S. Department of Homeland Security": 1, "U.S. Senate": 1}
+    states = lobbying_report(member, date(2026, 10, 1), date(2026, 12, 31), TZ, level="state")
+    assert [r.office for r in states.rows] == ["Ohio Department of Health"]
+    page = client.get("/lobbying/?year=2026&quarter=4").get_data(as_text=True)
+    assert f'href="/organizations/{uscis.id}"' in page and "(the office itself)" in page
+
+
 def test_per_member_report_and_downloads(client, as_member, db):
     other = UserFactory(name="Omar Other")
     seed(db, as_member, other)
