@@ -751,6 +751,79 @@ def seed_outreach(users: list[User], issues: dict, now: datetime, added: dict) -
     seed_cadences(by_email, now)
     seed_moves(by_email, issues, now, added)
     seed_private_contacts(by_email, issues, now, added)
+    seed_agency_contacts(by_email, issues, now, added)
+
+
+AGENCY_CONTACTS = [
+    # agency key, member, kind, days ago, subject, issue
+    (
+        "demo:uscis",
+        "member@example.org",
+        "email",
+        3,
+        "Ombudsman: J-1 waiver processing times",
+        "conrad-30",
+    ),
+    (
+        "demo:dos-ca",
+        "coordinator@example.org",
+        "virtual_meeting",
+        9,
+        "Visa Office: the waiver review backlog",
+        "conrad-30",
+    ),
+    (
+        "demo:tx-dshs",
+        "member@example.org",
+        "call",
+        16,
+        "Conrad 30 slots left for FY2027",
+        "conrad-30",
+    ),
+    (
+        "demo:hhs-hrsa",
+        "coordinator@example.org",
+        "meeting",
+        40,
+        "Shortage-area designations",
+        "state-licensure",
+    ),
+]
+
+
+def seed_agency_contacts(by_email: dict[str, User], issues: dict, now: datetime, added) -> None:
+    """Contacts logged against agencies themselves (an office's inbox, a program's line), with
+    nobody there named: they show on the agency's page."""
+    done = set(
+        db.session.scalars(
+            sa.select(Interaction.submission_key).where(
+                Interaction.submission_key.like("demoorg-%")
+            )
+        )
+    )
+    for n, (key, email, kind, days, subject, slug) in enumerate(AGENCY_CONTACTS):
+        org_id = db.session.scalar(
+            sa.select(Organization.id).where(Organization.external_id == key)
+        )
+        author = by_email[email]
+        if f"demoorg-{n}" in done or org_id is None:
+            continue
+        log_interaction(
+            author,
+            InteractionData(
+                people=[],
+                organization_id=org_id,
+                occurred_at=now - timedelta(days=days, hours=3),
+                kind=kind,
+                subject=subject,
+                members=[author.id],
+                issues=[issues[slug].id],
+                source="demo",
+            ),
+            now,
+            submission_key=f"demoorg-{n}",
+        )
+        added["interactions"] += 1
 
 
 def home_legislators(state: str | None, skip: int, count: int) -> list[int]:

@@ -125,7 +125,11 @@ def test_seed_demo_is_believable_and_idempotent(runner, db):
     assert first.exit_code == 0, first.output
     models = (User, Issue, Person, Interaction, Assignment, Campaign, Position)
     counts = {m: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in models}
-    assert counts[User] == 12 and counts[Issue] == 4 and counts[Interaction] == 303
+    assert counts[User] == 12 and counts[Issue] == 4 and counts[Interaction] == 307
+    # Four of them logged against agencies themselves, nobody there named.
+    with_agencies = sa.select(Interaction).where(Interaction.organization_id.is_not(None))
+    assert len(db.session.scalars(with_agencies).all()) == 4
+    assert not any(i.people for i in db.session.scalars(with_agencies))
     roles = set(db.session.scalars(sa.select(User.role)))
     assert roles == {"admin", "coordinator", "member"}
     assert len(set(db.session.scalars(sa.select(User.home_state)))) >= 6
