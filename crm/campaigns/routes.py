@@ -11,7 +11,7 @@ from crm.clock import utcnow
 from crm.errors import DomainError, apply_to_form
 from crm.forms import EmptyForm
 from crm.ids import parse_id
-from crm.lists.services import filter_of, get_list, lists_for
+from crm.lists.services import filter_of, get_list
 from crm.people.filters import DirectoryFilter
 from crm.people.services import filter_choices
 from crm.views import get_or_404, render_form
@@ -59,15 +59,16 @@ def builder(form: CampaignForm, flt: DirectoryFilter, campaign=None, saved_list=
         else:
             flash(f"Saved “{campaign.name}”. Now assign its targets.", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    choices = filter_choices(flt, current_user)
     return render_form(
         "campaigns/builder.html",
         form=form,
         flt=flt,
         campaign=campaign,
         preview=services.preview(flt, utcnow(), current_user) if flt.active else None,
-        choices=filter_choices(flt),
+        choices=choices,
         saved_list=saved_list,
-        lists=lists_for(current_user),
+        lists=choices.lists,
     )
 
 

@@ -519,9 +519,24 @@ FEED_COLUMNS = (
 
 
 def feed_items(*selects: sa.Select) -> list[list[FeedItem]]:
-    """Each select of contacts (FEED_COLUMNS, in its order) as FeedItems, with the people
-    contacted and the issues discussed of all of them read in one more statement."""
-    lists = [[feed_item(row) for row in db.session.execute(stmt)] for stmt in selects]
+    """Each select of contacts (FEED_COLUMNS, in its order, newest first: occurred_at, then id,
+    descending) as FeedItems: all the selects in one statement (a UNION ALL of them, each with
+    its own order and limit), then the people contacted and the issues discussed of all of them
+    in one more."""
+    if len(selects) == 1:
+        rows = [(0, *row) for row in db.session.execute(selects[0])]
+    else:
+        union = sa.union_all(
+            *(
+                sa.select(sa.literal(k).label("feed"), *sub.c)
+                for k, sub in ((k, stmt.subquery()) for k, stmt in enumerate(selects))
+            )
+        )
+        # A union's rows come in no set order: each feed's newest first again, as its select.
+        rows = sorted(db.session.execute(union), key=lambda r: (r[3], r[1]), reverse=True)
+    lists: list[list[FeedItem]] = [[] for _ in selects]
+    for row in rows:
+        lists[row[0]].append(feed_item(row[1:]))
     attach_links([item for items in lists for item in items])
     return lists
 

@@ -6,7 +6,7 @@ import csv
 import functools
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -33,7 +33,9 @@ from crm.models import (
     Issue,
     Organization,
     Person,
+    SavedList,
     StaffRole,
+    Tag,
     User,
     interaction_people,
     seat_of,
@@ -41,9 +43,15 @@ from crm.models import (
 from crm.offices import current_employer, touch_due
 from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
-from crm.policy.positions import PositionHistory, person_positions, subject_choices
+from crm.policy.positions import (
+    SUBJECT_ORDER,
+    PositionHistory,
+    person_positions,
+    subject_choices,
+    subject_selects,
+)
 from crm.search.services import find_people
-from crm.tags.services import tag_choices
+from crm.tags.services import TagRow
 
 
 @dataclass(slots=True)
@@ -112,8 +120,9 @@ def list_people(
     flt: DirectoryFilter, *, page: int, per_page: int, now: datetime, viewer: User
 ) -> Page:
     """One page of the directory in one statement: the rows as the columns shown (not Person
-    objects with their relationships), and the total as a scalar subquery beside them. A page
-    past the end (no rows) costs a count and a second read of the last page."""
+    objects with their relationships), and the total as a scalar subquery beside them. An empty
+    first page has a total of 0 without a count; a page past the end (no rows) costs a count
+    and a second read of the last page."""
     base = flt.apply(sa.select(Person.id), now, viewer=viewer)
     total_q = sa.select(sa.func.count()).select_from(base.subquery())
     rows_q = (
@@ -126,6 +135,8 @@ def list_people(
     result = list(db.session.execute(rows_q.limit(per_page).offset((page - 1) * per_page)))
     if result:
         total = result[0][-1]
+    elif page == 1:  # nothing matches: no page to clamp to, and nothing to count
+        total = 0
     else:
         total = db.session.scalar(total_q)
         clamped = clamp_page(page, total, per_page)
@@ -275,6 +286,7 @@ class PersonPage:
     positions: list[PositionHistory]
     position_subjects: list[tuple[str, str]]
     last: LastContact | None = None
+    tags: list[TagRow] = field(default_factory=list)
 
     @property
     def timeline_count(self) -> str:
@@ -431,7 +443,8 @@ def read_office(person: Person):
 def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     """Everything the person page shows, in a fixed number of queries: the office (committees,
     staff, employers, last contact) in one, the timeline with its count in one, the timeline's
-    people and issues in one, then positions and the position form's subjects."""
+    people and issues in one, then positions, and the position form's subjects with the tags
+    (each marked where it is on the person) in one."""
     committees, staff, employers, last = read_office(person)
     if person.deleted_at is not None:
         last = None
@@ -464,6 +477,25 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     rows = db.session.execute(stmt).all()
     total = rows[0][-1] if rows else 0
     timeline = attach_links([feed_item(row) for row in rows])
+    positions = person_positions(person.id, viewer)
+    # Listed tags as rows of subject_selects() under k 2, in the same order: by folded name.
+    none = sa.cast(sa.null(), sa.String)
+    tags = (
+        Tag.listed()
+        .order_by(None)
+        .with_only_columns(
+            sa.literal(2),
+            Tag.id,
+            Tag.name_key,
+            Tag.name,
+            none,
+            sa.literal(False),
+            Tag.applied_to("person", person.id),
+        )
+    )
+    choices = db.session.execute(
+        sa.union_all(*subject_selects(), tags).order_by(sa.text(SUBJECT_ORDER))
+    ).all()
     return PersonPage(
         person,
         committees,
@@ -471,9 +503,10 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         employers,
         timeline,
         total,
-        person_positions(person.id, viewer),
-        subject_choices(),
+        positions,
+        subject_choices(choices),
         last,
+        [TagRow(id_, name, bool(on)) for k, id_, _key, name, _, _, on in choices if k == 2],
     )
 
 
@@ -599,19 +632,22 @@ def restore_person(actor: User, person: Person, now: datetime) -> None:
 
 @dataclass
 class FilterChoices:
-    """Options of the filter bar. Committees and members come as (value, label) pairs for
-    templating.select_options: hundreds of <option>s cost a Jinja loop milliseconds a page."""
+    """Options of the filter bar, and the viewer's saved lists beside it. Committees and members
+    come as (value, label) pairs for templating.select_options: hundreds of <option>s cost a
+    Jinja loop milliseconds a page. The saved lists are SavedList objects not in the session
+    (id, name, shared, owner_id; enough to link, export and delete them)."""
 
     committees: list[tuple[int, str]]
     members: list[tuple[int, str]]
     parties: list[str]
     issues: list[tuple[int, str]]
     tags: list[tuple[int, str]]
+    lists: list[SavedList]
 
 
-def filter_choices(flt: DirectoryFilter) -> FilterChoices:
-    """Options for the filter bar: committees, members, parties and issues in one statement, the
-    tags in one more.
+def filter_choices(flt: DirectoryFilter, viewer: User) -> FilterChoices:
+    """Options for the filter bar (committees, members, parties, issues, tags) and the saved
+    lists the viewer may open (SavedList.visible_to), in one statement.
 
     Committees are Congress's plus those of the state filtered on (and the one chosen): the
     legislatures together have about a thousand, too many to list, let alone render, each time.
@@ -619,6 +655,7 @@ def filter_choices(flt: DirectoryFilter) -> FilterChoices:
     jurisdictions = ["US", flt.state] if flt.state else ["US"]
     text = sa.String()
     none = sa.cast(sa.null(), text)
+    no_int = sa.cast(sa.null(), sa.Integer)
     committees = sa.select(
         sa.literal("c").label("what"),
         Committee.id,
@@ -631,32 +668,44 @@ def filter_choices(flt: DirectoryFilter) -> FilterChoices:
         Committee.active.is_(True),
         sa.or_(Committee.jurisdiction.in_(jurisdictions), Committee.id == flt.committee),
     )
-    members = sa.select(
-        sa.literal("m"), User.id, User.name, none, none, sa.cast(sa.null(), sa.Integer), none
-    ).where(User.is_active.is_(True))
+    members = sa.select(sa.literal("m"), User.id, User.name, none, none, no_int, none).where(
+        User.is_active.is_(True)
+    )
     parties = (
-        sa.select(
-            sa.literal("p"),
-            sa.cast(sa.null(), sa.Integer),
-            Person.party,
-            none,
-            none,
-            sa.cast(sa.null(), sa.Integer),
-            none,
-        )
+        sa.select(sa.literal("p"), no_int, Person.party, none, none, no_int, none)
         .where(Person.party.is_not(None))
         .distinct()
     )
-    issues = sa.select(
-        sa.literal("i"), Issue.id, Issue.name, none, none, sa.cast(sa.null(), sa.Integer), none
-    ).where(Issue.active.is_(True))
-    choices = FilterChoices([], [], [], [], tag_choices())
-    rows = db.session.execute(sa.union_all(committees, members, parties, issues))
-    # Sorted here, as the four queries each sorted theirs: committees by jurisdiction, chamber
-    # and name; the rest by name.
-    for what, id_, name, jurisdiction, chamber, parent_id, code in sorted(
-        rows, key=lambda r: (r[0], r[3] or "", r[4] or "", r[2] or "", r[1] or 0)
-    ):
+    issues = sa.select(sa.literal("i"), Issue.id, Issue.name, none, none, no_int, none).where(
+        Issue.active.is_(True)
+    )
+    # Listed tags, by their folded name (Tag.listed's rule and order).
+    tags = (
+        Tag.listed()
+        .order_by(None)
+        .with_only_columns(sa.literal("t"), Tag.id, Tag.name, Tag.name_key, none, no_int, none)
+    )
+    # The viewer's lists and the shared ones, by name: the shared flag as "y" or "".
+    lists = SavedList.visible_to(viewer).with_only_columns(
+        sa.literal("s"),
+        SavedList.id,
+        SavedList.name,
+        sa.func.lower(SavedList.name),
+        none,
+        SavedList.owner_id,
+        sa.case((SavedList.shared.is_(True), "y"), else_=""),
+    )
+    choices = FilterChoices([], [], [], [], [], [])
+    rows = db.session.execute(sa.union_all(committees, members, parties, issues, tags, lists))
+
+    # Sorted here, as the queries each sorted theirs: committees by jurisdiction, chamber and
+    # name; tags by folded name; lists by lower-case name and id; the rest by name.
+    def order(r):
+        if r[0] == "s":
+            return (r[0], r[3], "", "", r[1])
+        return (r[0], r[3] or "", r[4] or "", r[2] or "", r[1] or 0)
+
+    for what, id_, name, jurisdiction, chamber, parent_id, code in sorted(rows, key=order):
         if what == "c":
             sub = " · sub" if parent_id else ""
             suffix = f" ({code})" if code else ""
@@ -666,8 +715,14 @@ def filter_choices(flt: DirectoryFilter) -> FilterChoices:
             choices.members.append((id_, name))
         elif what == "p":
             choices.parties.append(name)
-        else:
+        elif what == "i":
             choices.issues.append((id_, name))
+        elif what == "t":
+            choices.tags.append((id_, name))
+        else:
+            choices.lists.append(
+                SavedList(id=id_, name=name, owner_id=parent_id, shared=code == "y")
+            )
     return choices
 
 
