@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from crm import audit, authz
 from crm.assignments.followups import complete_with_contact, create_follow_ups
 from crm.assignments.services import queue_notices
-from crm.cadence.services import settle_answered
+from crm.cadence.services import answers_any, settle_answered
 from crm.clock import utcnow
 from crm.email import dispatch
 from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
@@ -29,7 +29,7 @@ from crm.models import (
     interaction_members,
     interaction_people,
 )
-from crm.offices import office_group, touch_due
+from crm.offices import employers_of, office_group, touch_due, touch_due_sql
 from crm.policy.positions import PositionInput, Subject, add_position, check_stated
 
 MAX_FUTURE = timedelta(hours=1)
@@ -278,8 +278,9 @@ def record_interaction(
             extra = {"occurred_at": at} if timed else {}
             conn.execute(sa.insert(table), [{"interaction_id": iid, key: i, **extra} for i in ids])
     set_committed_value(interaction, "people", people)
-    office = office_group(people)
-    touch_people(office, data.occurred_at, interaction.named_author_id)
+    office, answering = touch_people(
+        [p.id for p in people], data.occurred_at, interaction.named_author_id
+    )
     after = audit.snapshot(interaction, (*AUDITED, "people"))
     after |= {
         "members": sorted(related.member_ids),
@@ -294,7 +295,7 @@ def record_interaction(
         add_position(actor, entry, now, interaction)
     try:
         complete_with_contact(actor, interaction, data.complete_assignments, now)
-        settle_answered(actor, interaction, now, office)
+        settle_answered(actor, interaction, now, office, answering)
         created = create_follow_ups(actor, interaction, data.follow_ups, now)
         notices = queue_notices(actor, created, now) if created else []
     except DomainError:
@@ -303,19 +304,22 @@ def record_interaction(
     return interaction, notices
 
 
-def touch_people(ids: list[int], when: datetime, by_user_id: int | None) -> None:
-    """Move last_contacted_at forward only, for the people contacted and their offices
-    (office_group): an older contact logged later never moves it back.
+def touch_people(
+    ids: list[int], when: datetime, by_user_id: int | None
+) -> tuple[list[int], list[int]]:
+    """Move last_contacted_at forward only, for the people contacted and their offices (the
+    legislators their current staff roles work for, as office_group), with the next touch due
+    (touch_due) of the rows it moves; returns the office's ids, sorted, and those of them with a
+    keep-in-touch follow-up the contact answers (crm.cadence answers_any, after the move).
 
-    The comparison is in the UPDATE itself, so two members logging at once cannot regress it.
+    One UPDATE: the comparison is in it, so two members logging at once cannot regress it, and
+    the rows this contact is not newer for keep their values, their updated_at included.
     """
     db.session.flush()
-    # One UPDATE over the office that moves only the rows this contact is newer for (the
-    # others keep their values, their updated_at included) and returns every row's cadence.
     moved = sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when)
     rows = db.session.execute(
         sa.update(Person)
-        .where(Person.id.in_(ids))
+        .where(sa.or_(Person.id.in_(ids), Person.id.in_(employers_of(ids))))
         .values(
             last_contacted_at=sa.case(
                 (moved, sa.literal(when, Person.last_contacted_at.type)),
@@ -324,22 +328,21 @@ def touch_people(ids: list[int], when: datetime, by_user_id: int | None) -> None
             last_contacted_by_id=sa.case(
                 (moved, sa.literal(by_user_id, sa.Integer)), else_=Person.last_contacted_by_id
             ),
+            next_touch_due=sa.case(
+                (
+                    sa.and_(moved, Person.cadence_days.is_not(None)),
+                    touch_due_sql(when, Person.cadence_days),
+                ),
+                else_=Person.next_touch_due,
+            ),
             updated_at=sa.case(
                 (moved, sa.literal(utcnow(), Person.updated_at.type)), else_=Person.updated_at
             ),
         )
-        .returning(Person.id, Person.last_contacted_at, Person.cadence_days)
+        .returning(Person.id, answers_any().label("answers"))
         .execution_options(synchronize_session="fetch")
     ).all()
-    rows = [row for row in rows if row.cadence_days is not None]
-    if rows:  # one UPDATE however many people were contacted
-        due = {person_id: touch_due(last, cadence) for person_id, last, cadence in rows}
-        db.session.execute(
-            sa.update(Person)
-            .where(Person.id.in_(due))
-            .values(next_touch_due=sa.case(due, value=Person.id))
-            .execution_options(synchronize_session="fetch")
-        )
+    return sorted(r.id for r in rows), sorted(r.id for r in rows if r.answers)
 
 
 def set_contact_fields(person_id: int, **values) -> None:
