@@ -523,24 +523,73 @@ FEED_COLUMNS = (
 
 def feed_items(*selects: sa.Select) -> list[list[FeedItem]]:
     """Each select of contacts (FEED_COLUMNS, in its order, newest first: occurred_at, then id,
-    descending) as FeedItems: all the selects in one statement (a UNION ALL of them, each with
-    its own order and limit), then the people contacted and the issues discussed of all of them
-    in one more."""
-    if len(selects) == 1:
-        rows = [(0, *row) for row in db.session.execute(selects[0])]
-    else:
-        union = sa.union_all(
-            *(
-                sa.select(sa.literal(k).label("feed"), *sub.c)
-                for k, sub in ((k, stmt.subquery()) for k, stmt in enumerate(selects))
-            )
+    descending) as FeedItems with the people contacted and the issues discussed: one statement
+    for all of them (feed_rows)."""
+    return [[item for item, _extra in rows] for rows in feed_rows(*selects)]
+
+
+def feed_rows(*selects: sa.Select) -> list[list[tuple[FeedItem, object]]]:
+    """Each select of contacts as (FeedItem, extra) pairs, newest first: its rows start with
+    FEED_COLUMNS (occurred_at, then id, descending) and may have one more column, the extra
+    (else None). One statement: a UNION ALL of the selects (each a CTE with its own order and
+    limit) and of the people and issues of the contacts they return."""
+    ctes = [stmt.cte(f"feed_{k}") for k, stmt in enumerate(selects)]
+    no_int = sa.cast(sa.null(), sa.Integer)
+    no_at = sa.cast(sa.null(), Interaction.occurred_at.type)
+    no_bool = sa.cast(sa.null(), sa.Boolean)
+    parts = []
+    for k, cte in enumerate(ctes):
+        cols = list(cte.c)
+        extra = cols[7] if len(cols) > 7 else no_int
+        parts.append(sa.select(sa.literal(k).label("feed"), *cols[:7], extra.label("extra")))
+    # Rows (-1, contact id, "p" or "i", -, sort key, -, id, name, -) for the links.
+    shown = sa.union_all(*(sa.select(cte.c[0]) for cte in ctes))
+    ip, ii = interaction_people, interaction_issues
+    parts.append(
+        sa.select(
+            sa.literal(-1),
+            ip.c.interaction_id,
+            sa.literal("p"),
+            no_at,
+            Person.sort_name,
+            no_bool,
+            Person.id,
+            Person.full_name,
+            no_int,
         )
-        # A union's rows come in no set order: each feed's newest first again, as its select.
-        rows = sorted(db.session.execute(union), key=lambda r: (r[3], r[1]), reverse=True)
-    lists: list[list[FeedItem]] = [[] for _ in selects]
-    for row in rows:
-        lists[row[0]].append(feed_item(row[1:]))
-    attach_links([item for items in lists for item in items])
+        .join(Person, Person.id == ip.c.person_id)
+        .where(ip.c.interaction_id.in_(shown))
+    )
+    parts.append(
+        sa.select(
+            sa.literal(-1),
+            ii.c.interaction_id,
+            sa.literal("i"),
+            no_at,
+            Issue.name,
+            no_bool,
+            Issue.id,
+            Issue.name,
+            no_int,
+        )
+        .join(Issue, Issue.id == ii.c.issue_id)
+        .where(ii.c.interaction_id.in_(shown))
+    )
+    rows = db.session.execute(sa.union_all(*parts)).all()
+    lists: list[list[tuple[FeedItem, object]]] = [[] for _ in selects]
+    by_id: dict[int, list[FeedItem]] = {}
+    # A union's rows come in no set order: each feed's newest first again, as its select.
+    feeds = sorted((r for r in rows if r[0] >= 0), key=lambda r: (r[3], r[1]), reverse=True)
+    for row in feeds:
+        item = feed_item(row[1:])
+        lists[row[0]].append((item, row[8]))
+        by_id.setdefault(item.id, []).append(item)
+    # The order the ORM relationships use: people by sort name, issues by name.
+    links = sorted((r for r in rows if r[0] < 0), key=lambda r: (r[4], r[6]))
+    for _, interaction_id, what, _at, _key, _private, ref_id, name, _extra in links:
+        ref = Ref(ref_id, name)
+        for item in by_id.get(interaction_id, ()):
+            (item.people if what == "p" else item.issues).append(ref)
     return lists
 
 
@@ -548,34 +597,6 @@ def feed_item(row) -> FeedItem:
     """A row that starts with FEED_COLUMNS as a FeedItem (columns after them are ignored)."""
     id_, kind, at, subject, private, by_id, by_name = row[:7]
     return FeedItem(id_, kind, at, subject, private, Ref(by_id, by_name))
-
-
-def attach_links(items: list[FeedItem]) -> list[FeedItem]:
-    """Fill the items' people and issues, for all of them in one statement."""
-    by_id: dict[int, list[FeedItem]] = {}
-    for item in items:
-        by_id.setdefault(item.id, []).append(item)
-    if not by_id:
-        return items
-    ip, ii = interaction_people, interaction_issues
-    links = sa.union_all(
-        sa.select(
-            ip.c.interaction_id, sa.literal("p"), Person.id, Person.full_name, Person.sort_name
-        )
-        .join(Person, Person.id == ip.c.person_id)
-        .where(ip.c.interaction_id.in_(list(by_id))),
-        sa.select(ii.c.interaction_id, sa.literal("i"), Issue.id, Issue.name, Issue.name)
-        .join(Issue, Issue.id == ii.c.issue_id)
-        .where(ii.c.interaction_id.in_(list(by_id))),
-    )
-    # The order the ORM relationships use: people by sort name, issues by name.
-    for interaction_id, what, ref_id, name, _key in sorted(
-        db.session.execute(links), key=lambda r: (r[4], r[2])
-    ):
-        ref = Ref(ref_id, name)
-        for item in by_id[interaction_id]:
-            (item.people if what == "p" else item.issues).append(ref)
-    return items
 
 
 def feed_select(stmt: sa.Select) -> sa.Select:

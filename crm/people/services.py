@@ -22,8 +22,7 @@ from crm.interactions.services import (
     FeedItem,
     LastContact,
     Ref,
-    attach_links,
-    feed_item,
+    feed_rows,
 )
 from crm.models import (
     CHAMBERS,
@@ -474,9 +473,9 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         .join(User, User.id == Interaction.logged_by_id)
         .order_by(page.c.occurred_at.desc(), page.c.id.desc())
     )
-    rows = db.session.execute(stmt).all()
-    total = rows[0][-1] if rows else 0
-    timeline = attach_links([feed_item(row) for row in rows])
+    (rows,) = feed_rows(stmt)  # with their people and issues
+    total = rows[0][1] if rows else 0
+    timeline = [item for item, _total in rows]
     positions = person_positions(person.id, viewer)
     # Listed tags as rows of subject_selects() under k 2, in the same order: by folded name.
     none = sa.cast(sa.null(), sa.String)
