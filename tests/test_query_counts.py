@@ -203,10 +203,10 @@ def test_person_page_statements_do_not_grow_with_history(
     few = statements(count_queries, client, f"/people/{quiet.id}")
     many = statements(count_queries, client, f"/people/{busy.id}")
     assert many.count == few.count, f"{few!r}\n{many!r}"
-    # The session, the person, the office (committees, staff, employers, last contact), the
-    # timeline with its count and its people and issues, positions, their subjects with the tags
-    # (and the tag picker's choices), open work.
-    assert many.count <= 7, many
+    # The session, the person, the office (committees, staff, employers, last contact) with the
+    # position form's subjects and the tags (the tag picker's choices), the timeline with its
+    # count and its people and issues, positions, open work.
+    assert many.count <= 6, many
 
 
 def test_staffer_page_runs_the_same_statements_as_the_legislators(

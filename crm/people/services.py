@@ -43,7 +43,6 @@ from crm.offices import current_employer, touch_due
 from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import (
-    SUBJECT_ORDER,
     PositionHistory,
     person_positions,
     subject_choices,
@@ -297,10 +296,15 @@ class PersonPage:
 
 @functools.cache
 def office_select() -> sa.CompoundSelect:
-    """The person's committees, staff, employers and the office's last contact, as one
-    statement of uniform rows: (what, ref_id, name, other_id, other_name, role, title,
+    """The person's committees, staff, employers and the office's last contact, and beside
+    them the position form's subjects and the tags (each marked where it is on the person), as
+    one statement of uniform rows: (what, ref_id, name, other_id, other_name, role, title,
     portfolio, start_date, end_date, at, role id), for the person bound as `person_id`. Built once:
-    its aliases cost more to make than the statement takes to run."""
+    its aliases cost more to make than the statement takes to run.
+
+    The subjects and tags are subject_selects() rows (k, id, name, jurisdiction, session,
+    not_us, flag) as (str(k), id, name, not_us, jurisdiction, -, session, ..., flag), in
+    SUBJECT_ORDER (what, other_id, title DESC, name); the office's rows are sorted apart."""
     person_id = sa.bindparam("person_id", type_=sa.Integer)
     parent = aliased(Committee)
     staffer = aliased(Person)
@@ -313,13 +317,13 @@ def office_select() -> sa.CompoundSelect:
 
     committees = (
         sa.select(
-            sa.literal("c"),
+            sa.literal("c").label("what"),
             Committee.id,
-            Committee.name,
-            parent.id,
+            Committee.name.label("name"),
+            parent.id.label("other_id"),
             parent.name,
             CommitteeMembership.role,
-            null(text),
+            null(text).label("title"),
             null(text),
             null(day),
             null(day),
@@ -388,12 +392,48 @@ def office_select() -> sa.CompoundSelect:
         .outerjoin(User, User.id == office.last_contacted_by_id)
         .where(office.id == sa.func.coalesce(employer, person_id))
     )
-    return sa.union_all(committees, staff, employers, last)
+    # Listed tags as subject_selects() rows under k 2, by folded name.
+    tags = (
+        Tag.listed()
+        .order_by(None)
+        .with_only_columns(
+            sa.literal(2),
+            Tag.id,
+            Tag.name_key,
+            Tag.name,
+            null(text),
+            sa.literal(False),
+            Tag.applied_to("person", person_id),
+        )
+    )
+    subjects = []
+    for part in (*subject_selects(), tags):
+        k, id_, name, jurisdiction, session, not_us, flag = part.selected_columns
+        subjects.append(
+            part.with_only_columns(
+                sa.cast(k, text),
+                id_,
+                name,
+                sa.case((not_us, 1), else_=0),
+                jurisdiction,
+                null(text),
+                session,
+                null(text),
+                null(day),
+                null(day),
+                null(sa.DateTime(timezone=True)),
+                sa.case((flag, 1), else_=0),
+            )
+        )
+    return sa.union_all(committees, staff, employers, last, *subjects).order_by(
+        sa.text("what, other_id, title DESC, name")
+    )
 
 
 def read_office(person: Person):
-    """office_select's rows as the page's committees, staff, employers and last contact."""
-    committees, staff, employers, last = [], [], [], None
+    """office_select's rows as the page's committees, staff, employers and last contact, and
+    the position form's subjects (subject_choices) and the tags (TagRow)."""
+    committees, staff, employers, last, subjects = [], [], [], None, []
     for (
         what,
         ref_id,
@@ -408,7 +448,9 @@ def read_office(person: Person):
         at,
         role_id,
     ) in db.session.execute(office_select(), {"person_id": person.id}):
-        if what == "c":
+        if what in ("0", "1", "2"):  # back to subject_selects() rows, in their order
+            subjects.append((int(what), ref_id, name, other_name, title, other_id, role_id))
+        elif what == "c":
             shown = f"{other_name}: {name}" if other_id else name
             committees.append(
                 (
@@ -436,15 +478,22 @@ def read_office(person: Person):
     # roles first, the latest start first.
     committees.sort(key=lambda kv: kv[0])
     roles = lambda r: (r.end_date is not None, -(r.start_date.toordinal() if r.start_date else 0))  # noqa: E731
-    return [c for _, c in committees], sorted(staff, key=roles), sorted(employers, key=roles), last
+    tags = [TagRow(id_, name, bool(on)) for k, id_, _key, name, _, _, on in subjects if k == 2]
+    return (
+        [c for _, c in committees],
+        sorted(staff, key=roles),
+        sorted(employers, key=roles),
+        last,
+        subject_choices(subjects),
+        tags,
+    )
 
 
 def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     """Everything the person page shows, in a fixed number of queries: the office (committees,
-    staff, employers, last contact) in one, the timeline with its count in one, the timeline's
-    people and issues in one, then positions, and the position form's subjects with the tags
-    (each marked where it is on the person) in one."""
-    committees, staff, employers, last = read_office(person)
+    staff, employers, last contact) with the position form's subjects and the tags in one, the
+    timeline with its count and its people and issues in one, then positions."""
+    committees, staff, employers, last, subjects, tags = read_office(person)
     if person.deleted_at is not None:
         last = None
     # Walked newest first along the person's (person_id, occurred_at) index: the cost is the
@@ -476,25 +525,6 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     (rows,) = feed_rows(stmt)  # with their people and issues
     total = rows[0][1] if rows else 0
     timeline = [item for item, _total in rows]
-    positions = person_positions(person.id, viewer)
-    # Listed tags as rows of subject_selects() under k 2, in the same order: by folded name.
-    none = sa.cast(sa.null(), sa.String)
-    tags = (
-        Tag.listed()
-        .order_by(None)
-        .with_only_columns(
-            sa.literal(2),
-            Tag.id,
-            Tag.name_key,
-            Tag.name,
-            none,
-            sa.literal(False),
-            Tag.applied_to("person", person.id),
-        )
-    )
-    choices = db.session.execute(
-        sa.union_all(*subject_selects(), tags).order_by(sa.text(SUBJECT_ORDER))
-    ).all()
     return PersonPage(
         person,
         committees,
@@ -502,10 +532,10 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         employers,
         timeline,
         total,
-        positions,
-        subject_choices(choices),
+        person_positions(person.id, viewer),
+        subjects,
         last,
-        [TagRow(id_, name, bool(on)) for k, id_, _key, name, _, _, on in choices if k == 2],
+        tags,
     )
 
 
