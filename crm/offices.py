@@ -25,13 +25,20 @@ def office_group(people: list[Person]) -> list[int]:
 
 
 def employers_of(ids) -> sa.Select:
-    """The legislators the people's current staff roles work for, as a select of ids (with the
-    people themselves: office_group, or Person.id IN both inside another statement)."""
+    """The legislators the people's current staff roles work for, as a select of ids."""
     return sa.select(StaffRole.employer_id).where(
         StaffRole.staff_id.in_(ids),
         StaffRole.end_date.is_(None),
         StaffRole.employer_id.is_not(None),
     )
+
+
+def office_ids(ids) -> sa.CompoundSelect:
+    """office_group's ids as a select, for `Person.id IN` it inside another statement: the
+    people (read by primary key, so the IN walks it; an OR of two INs scans people on
+    PostgreSQL) and the legislators they work for."""
+    people = Person.__table__.alias("contacted")
+    return sa.union_all(sa.select(people.c.id).where(people.c.id.in_(ids)), employers_of(ids))
 
 
 def office_groups(person_ids) -> dict[int, set[int]]:

@@ -29,7 +29,7 @@ from crm.models import (
     interaction_members,
     interaction_people,
 )
-from crm.offices import employers_of, office_group, touch_due, touch_due_sql
+from crm.offices import office_group, office_ids, touch_due, touch_due_sql
 from crm.policy.positions import PositionInput, Subject, add_position, check_stated
 
 MAX_FUTURE = timedelta(hours=1)
@@ -319,7 +319,7 @@ def touch_people(
     moved = sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when)
     rows = db.session.execute(
         sa.update(Person)
-        .where(sa.or_(Person.id.in_(ids), Person.id.in_(employers_of(ids))))
+        .where(Person.id.in_(office_ids(ids)))
         .values(
             last_contacted_at=sa.case(
                 (moved, sa.literal(when, Person.last_contacted_at.type)),
