@@ -10,8 +10,8 @@ What it does, per database:
    bench/out/, never copied into the repository). Both are kept pristine and every run works on a
    fresh copy (SQLite file copy; PostgreSQL CREATE DATABASE ... TEMPLATE), so POSTs from earlier
    runs never pile up. --regenerate rebuilds them.
-2. Serves both apps with gunicorn, 2 sync workers, on free ports of 127.0.0.1 only; the CRM in
-   production configuration, signed in as a generated member.
+2. Serves both apps with gunicorn, 2 sync workers (the CRM's: --crm-workers), on free ports of
+   127.0.0.1 only; the CRM in production configuration, signed in as a generated member.
 3. wrk -t1 -cCONNS: 1 s warm-up per route, then REPS rounds; in each round every route runs back
    to back, each harness route right before its CRM counterpart, so a noisy neighbour hits both.
 4. Prints one table per database: req/s, p50/p99, CPU ms per request (gunicorn workers plus, on
@@ -284,8 +284,11 @@ def prepare_harness(db: Db, name: str, scratch: Path, args) -> None:
 # ---- serving ----
 
 
-def serve(name: str, cwd: Path, app: str, env: dict, probe: str) -> tuple[subprocess.Popen, int]:
-    """gunicorn, 2 sync workers, on a free port of 127.0.0.1; its log in bench/out/."""
+def serve(
+    name: str, cwd: Path, app: str, env: dict, probe: str, workers: list[str] | None = None
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn on a free port of 127.0.0.1, its log in bench/out/: 2 sync workers, or the
+    worker options given (e.g. ["-w", "3", "-k", "gthread", "--threads", "4"])."""
     port = free_port()
     logfile = OUT / f"gunicorn-{name}.log"
     proc = start(
@@ -293,10 +296,7 @@ def serve(name: str, cwd: Path, app: str, env: dict, probe: str) -> tuple[subpro
             PY,
             "-m",
             "gunicorn",
-            "-w",
-            "2",
-            "-k",
-            "sync",
+            *(workers or ["-w", "2", "-k", "sync"]),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -561,6 +561,12 @@ def main() -> None:
     )
     ap.add_argument("--regenerate", action="store_true", help="rebuild the pristine databases")
     ap.add_argument(
+        "--crm-workers",
+        default="-w 2 -k sync",
+        help="gunicorn worker options for the CRM only (the harness keeps 2 sync workers), "
+        "e.g. '-w 3 -k sync' or '-w 2 -k gthread --threads 4'; default '-w 2 -k sync'",
+    )
+    ap.add_argument(
         "--app-root",
         type=Path,
         default=ROOT,
@@ -610,7 +616,9 @@ def main() -> None:
                 CRM_SECRET_KEY=os.urandom(16).hex(),
                 CRM_SESSION_COOKIE_SECURE="false",
             )
-            proc, port = serve("crm", args.app_root, "wsgi:app", crm_env_, "/healthz")
+            proc, port = serve(
+                "crm", args.app_root, "wsgi:app", crm_env_, "/healthz", args.crm_workers.split()
+            )
             cookie, token = sign_in(port, email, BENCH_PASSWORD)
             crm = Server(
                 "crm",

@@ -7,9 +7,11 @@ module imports only the models, so any feature may use it.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from crm.extensions import db
 from crm.models import Person, StaffRole
@@ -19,14 +21,24 @@ def office_group(people: list[Person]) -> list[int]:
     """The people plus the legislators their current staff roles work for: a staffer contacted
     counts as a contact with the office."""
     ids = {p.id for p in people}
-    employers = db.session.scalars(
-        sa.select(StaffRole.employer_id).where(
-            StaffRole.staff_id.in_(ids),
-            StaffRole.end_date.is_(None),
-            StaffRole.employer_id.is_not(None),
-        )
+    return sorted(ids | set(db.session.scalars(employers_of(ids))))
+
+
+def employers_of(ids) -> sa.Select:
+    """The legislators the people's current staff roles work for, as a select of ids."""
+    return sa.select(StaffRole.employer_id).where(
+        StaffRole.staff_id.in_(ids),
+        StaffRole.end_date.is_(None),
+        StaffRole.employer_id.is_not(None),
     )
-    return sorted(ids | set(employers))
+
+
+def office_ids(ids) -> sa.CompoundSelect:
+    """office_group's ids as a select, for `Person.id IN` it inside another statement: the
+    people (read by primary key, so the IN walks it; an OR of two INs scans people on
+    PostgreSQL) and the legislators they work for."""
+    people = Person.__table__.alias("contacted")
+    return sa.union_all(sa.select(people.c.id).where(people.c.id.in_(ids)), employers_of(ids))
 
 
 def office_groups(person_ids) -> dict[int, set[int]]:
@@ -89,3 +101,28 @@ def office_of(person_id: int) -> sa.Select:
 def touch_due(last: datetime | None, cadence: int | None) -> date | None:
     """The day a touch is due: the last contact plus the cadence (None without either)."""
     return (last + timedelta(days=cadence)).date() if last and cadence else None
+
+
+def touch_due_sql(last: datetime, cadence: sa.ColumnElement[int]) -> sa.ColumnElement[date]:
+    """touch_due(last, cadence) inside a statement, for a cadence column: the day of `last`
+    (UTC) plus the cadence in days (NULL where the cadence is)."""
+    return _PlusDays(sa.literal(last.astimezone(UTC).date(), sa.Date), cadence)
+
+
+class _PlusDays(FunctionElement):
+    """A date plus a number of days, as each engine writes it."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(_PlusDays)
+def _plus_days(element, compiler, **kw) -> str:
+    day, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({day} AS DATE) + {days})"  # PostgreSQL: date + integer is a date
+
+
+@compiles(_PlusDays, "sqlite")
+def _plus_days_sqlite(element, compiler, **kw) -> str:
+    day, days = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({day}, '+' || {days} || ' days')"

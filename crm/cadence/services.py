@@ -130,33 +130,55 @@ def refresh_cadence(now: datetime) -> dict:
     return summary
 
 
+def answered() -> sa.ColumnElement[bool]:
+    """The keep-in-touch follow-ups a contact answers, for the Person of the statement: open,
+    not deleted, on the person, and due before the person's (moved) next touch, or undated."""
+    return sa.and_(
+        Assignment.source == "cadence",
+        Assignment.is_open,
+        Assignment.deleted_at.is_(None),
+        Assignment.person_id == Person.id,
+        sa.or_(Assignment.due_on.is_(None), Person.next_touch_due > Assignment.due_on),
+    )
+
+
+def answers_any() -> sa.ColumnElement[bool]:
+    """Whether the Person of the statement (e.g. an UPDATE's RETURNING after a contact moved
+    them) has a follow-up the contact answers (answered())."""
+    return sa.exists().where(answered())
+
+
 def settle_answered(
-    actor: User, interaction: Interaction, now: datetime, office: list[int] | None = None
+    actor: User,
+    interaction: Interaction,
+    now: datetime,
+    office: list[int] | None = None,
+    answering: list[int] | None = None,
 ) -> list[Assignment]:
     """Inside the logging transaction: a contact by anyone that moved a person's next touch past
     a keep-in-touch follow-up's due date answers it, so it is marked done with this contact.
-    `office`: the contact's office_group, when the caller has it already."""
+    `office`: the contact's office_group, when the caller has it already; `answering`: those of
+    them answers_any() found after the contact moved them, when the caller asked (none: no
+    statement)."""
     ids = office if office is not None else office_group(interaction.people)
+    if answering is not None:
+        if not answering:
+            return []
+        ids = answering
     db.session.flush()
-    answered = list(
+    answered_now = list(
         db.session.scalars(
             sa.select(Assignment)
             .join(Person, Person.id == Assignment.person_id)
-            .where(
-                Assignment.source == "cadence",
-                Assignment.is_open,
-                Assignment.deleted_at.is_(None),
-                Assignment.person_id.in_(ids),
-                sa.or_(Assignment.due_on.is_(None), Person.next_touch_due > Assignment.due_on),
-            )
+            .where(answered(), Assignment.person_id.in_(ids))
             .execution_options(populate_existing=True)
         )
     )
     # Work settled by a private contact does not name its author (its audit row says "the CRM").
     by = actor if interaction.named_author_id else None
-    for a in answered:
+    for a in answered_now:
         complete_in_transaction(by, a, interaction.id, now)
-    return answered
+    return answered_now
 
 
 def due_for_touch(

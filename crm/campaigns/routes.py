@@ -63,6 +63,7 @@ def builder(form: CampaignForm, flt: services.TargetFilter, campaign=None, saved
             flash(f"Saved “{campaign.name}”. Now assign its targets.", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     organizations = isinstance(flt, OrgFilter)
+    choices = None if organizations else filter_choices(flt, current_user)
     return render_form(
         "campaigns/builder.html",
         form=form,
@@ -70,11 +71,9 @@ def builder(form: CampaignForm, flt: services.TargetFilter, campaign=None, saved
         organizations=organizations,
         campaign=campaign,
         preview=services.preview(flt, utcnow(), current_user) if flt.active else None,
-        choices={"states": sorted(US_STATES), "tags": tag_choices()}
-        if organizations
-        else filter_choices(flt),
+        choices={"states": sorted(US_STATES), "tags": tag_choices()} if organizations else choices,
         saved_list=None if organizations else saved_list,
-        lists=lists_for(current_user),
+        lists=lists_for(current_user) if organizations else choices.lists,
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from crm import audit, authz
 from crm.assignments.followups import complete_with_contact, create_follow_ups
 from crm.assignments.services import queue_notices
-from crm.cadence.services import settle_answered
+from crm.cadence.services import answers_any, settle_answered
 from crm.clock import utcnow
 from crm.email import dispatch
 from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
@@ -30,7 +30,7 @@ from crm.models import (
     interaction_members,
     interaction_people,
 )
-from crm.offices import office_group, touch_due
+from crm.offices import office_group, office_ids, touch_due, touch_due_sql
 from crm.policy.positions import PositionInput, Subject, add_position, check_stated
 
 MAX_FUTURE = timedelta(hours=1)
@@ -326,9 +326,12 @@ def record_interaction(
             extra = {"occurred_at": at} if timed else {}
             conn.execute(sa.insert(table), [{"interaction_id": iid, key: i, **extra} for i in ids])
     set_committed_value(interaction, "people", people)
-    office = office_group(people) if people else []
-    if office:
-        touch_people(office, data.occurred_at, interaction.named_author_id)
+    # A contact with an organization alone touches nobody's last contact.
+    office, answering = (
+        touch_people([p.id for p in people], data.occurred_at, interaction.named_author_id)
+        if people
+        else ([], [])
+    )
     after = audit.snapshot(interaction, (*AUDITED, "people"))
     after |= {
         "members": sorted(related.member_ids),
@@ -344,7 +347,7 @@ def record_interaction(
     try:
         complete_with_contact(actor, interaction, data.complete_assignments, now)
         if office:  # keep-in-touch follow-ups are about people: none to settle without
-            settle_answered(actor, interaction, now, office)
+            settle_answered(actor, interaction, now, office, answering)
         created = create_follow_ups(actor, interaction, data.follow_ups, now)
         notices = queue_notices(actor, created, now) if created else []
     except DomainError:
@@ -353,19 +356,22 @@ def record_interaction(
     return interaction, notices
 
 
-def touch_people(ids: list[int], when: datetime, by_user_id: int | None) -> None:
-    """Move last_contacted_at forward only, for the people contacted and their offices
-    (office_group): an older contact logged later never moves it back.
+def touch_people(
+    ids: list[int], when: datetime, by_user_id: int | None
+) -> tuple[list[int], list[int]]:
+    """Move last_contacted_at forward only, for the people contacted and their offices (the
+    legislators their current staff roles work for, as office_group), with the next touch due
+    (touch_due) of the rows it moves; returns the office's ids, sorted, and those of them with a
+    keep-in-touch follow-up the contact answers (crm.cadence answers_any, after the move).
 
-    The comparison is in the UPDATE itself, so two members logging at once cannot regress it.
+    One UPDATE: the comparison is in it, so two members logging at once cannot regress it, and
+    the rows this contact is not newer for keep their values, their updated_at included.
     """
     db.session.flush()
-    # One UPDATE over the office that moves only the rows this contact is newer for (the
-    # others keep their values, their updated_at included) and returns every row's cadence.
     moved = sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when)
     rows = db.session.execute(
         sa.update(Person)
-        .where(Person.id.in_(ids))
+        .where(Person.id.in_(office_ids(ids)))
         .values(
             last_contacted_at=sa.case(
                 (moved, sa.literal(when, Person.last_contacted_at.type)),
@@ -374,22 +380,21 @@ def touch_people(ids: list[int], when: datetime, by_user_id: int | None) -> None
             last_contacted_by_id=sa.case(
                 (moved, sa.literal(by_user_id, sa.Integer)), else_=Person.last_contacted_by_id
             ),
+            next_touch_due=sa.case(
+                (
+                    sa.and_(moved, Person.cadence_days.is_not(None)),
+                    touch_due_sql(when, Person.cadence_days),
+                ),
+                else_=Person.next_touch_due,
+            ),
             updated_at=sa.case(
                 (moved, sa.literal(utcnow(), Person.updated_at.type)), else_=Person.updated_at
             ),
         )
-        .returning(Person.id, Person.last_contacted_at, Person.cadence_days)
+        .returning(Person.id, answers_any().label("answers"))
         .execution_options(synchronize_session="fetch")
     ).all()
-    rows = [row for row in rows if row.cadence_days is not None]
-    if rows:  # one UPDATE however many people were contacted
-        due = {person_id: touch_due(last, cadence) for person_id, last, cadence in rows}
-        db.session.execute(
-            sa.update(Person)
-            .where(Person.id.in_(due))
-            .values(next_touch_due=sa.case(due, value=Person.id))
-            .execution_options(synchronize_session="fetch")
-        )
+    return sorted(r.id for r in rows), sorted(r.id for r in rows if r.answers)
 
 
 def set_contact_fields(person_id: int, **values) -> None:
@@ -576,10 +581,92 @@ FEED_COLUMNS = (
 
 
 def feed_items(*selects: sa.Select) -> list[list[FeedItem]]:
-    """Each select of contacts (FEED_COLUMNS, in its order) as FeedItems, with the people
-    contacted and the issues discussed of all of them read in one more statement."""
-    lists = [[feed_item(row) for row in db.session.execute(stmt)] for stmt in selects]
-    attach_links([item for items in lists for item in items])
+    """Each select of contacts (FEED_COLUMNS, in its order, newest first: occurred_at, then id,
+    descending) as FeedItems with the people contacted and the issues discussed: one statement
+    for all of them (feed_rows)."""
+    return [[item for item, _extra in rows] for rows in feed_rows(*selects)]
+
+
+def feed_rows(*selects: sa.Select) -> list[list[tuple[FeedItem, object]]]:
+    """Each select of contacts as (FeedItem, extra) pairs, newest first: its rows start with
+    FEED_COLUMNS (occurred_at, then id, descending) and may have one more column, the extra
+    (else None). One statement: a UNION ALL of the selects (each a CTE with its own order and
+    limit) and of the people, issues and organization of the contacts they return."""
+    ctes = [stmt.cte(f"feed_{k}") for k, stmt in enumerate(selects)]
+    no_int = sa.cast(sa.null(), sa.Integer)
+    no_at = sa.cast(sa.null(), Interaction.occurred_at.type)
+    no_bool = sa.cast(sa.null(), sa.Boolean)
+    parts = []
+    for k, cte in enumerate(ctes):
+        cols = list(cte.c)
+        extra = cols[7] if len(cols) > 7 else no_int
+        parts.append(sa.select(sa.literal(k).label("feed"), *cols[:7], extra.label("extra")))
+    # Rows (-1, contact id, "p", "i" or "o", -, sort key, -, id, name, -) for the links.
+    shown = sa.union_all(*(sa.select(cte.c[0]) for cte in ctes))
+    ip, ii = interaction_people, interaction_issues
+    parts.append(
+        sa.select(
+            sa.literal(-1),
+            ip.c.interaction_id,
+            sa.literal("p"),
+            no_at,
+            Person.sort_name,
+            no_bool,
+            Person.id,
+            Person.full_name,
+            no_int,
+        )
+        .join(Person, Person.id == ip.c.person_id)
+        .where(ip.c.interaction_id.in_(shown))
+    )
+    parts.append(
+        sa.select(
+            sa.literal(-1),
+            ii.c.interaction_id,
+            sa.literal("i"),
+            no_at,
+            Issue.name,
+            no_bool,
+            Issue.id,
+            Issue.name,
+            no_int,
+        )
+        .join(Issue, Issue.id == ii.c.issue_id)
+        .where(ii.c.interaction_id.in_(shown))
+    )
+    parts.append(  # "o": the organization a contact was logged against
+        sa.select(
+            sa.literal(-1),
+            Interaction.id,
+            sa.literal("o"),
+            no_at,
+            Organization.name,
+            no_bool,
+            Organization.id,
+            Organization.name,
+            no_int,
+        )
+        .join(Organization, Organization.id == Interaction.organization_id)
+        .where(Interaction.id.in_(shown))
+    )
+    rows = db.session.execute(sa.union_all(*parts)).all()
+    lists: list[list[tuple[FeedItem, object]]] = [[] for _ in selects]
+    by_id: dict[int, list[FeedItem]] = {}
+    # A union's rows come in no set order: each feed's newest first again, as its select.
+    feeds = sorted((r for r in rows if r[0] >= 0), key=lambda r: (r[3], r[1]), reverse=True)
+    for row in feeds:
+        item = feed_item(row[1:])
+        lists[row[0]].append((item, row[8]))
+        by_id.setdefault(item.id, []).append(item)
+    # The order the ORM relationships use: people by sort name, issues by name.
+    links = sorted((r for r in rows if r[0] < 0), key=lambda r: (r[4], r[6]))
+    for _, interaction_id, what, _at, _key, _private, ref_id, name, _extra in links:
+        ref = Ref(ref_id, name)
+        for item in by_id.get(interaction_id, ()):
+            if what == "o":
+                item.organization = ref
+            else:
+                (item.people if what == "p" else item.issues).append(ref)
     return lists
 
 
@@ -587,42 +674,6 @@ def feed_item(row) -> FeedItem:
     """A row that starts with FEED_COLUMNS as a FeedItem (columns after them are ignored)."""
     id_, kind, at, subject, private, by_id, by_name = row[:7]
     return FeedItem(id_, kind, at, subject, private, Ref(by_id, by_name))
-
-
-def attach_links(items: list[FeedItem]) -> list[FeedItem]:
-    """Fill the items' people, issues and organization, for all of them in one statement."""
-    by_id: dict[int, list[FeedItem]] = {}
-    for item in items:
-        by_id.setdefault(item.id, []).append(item)
-    if not by_id:
-        return items
-    ip, ii = interaction_people, interaction_issues
-    links = sa.union_all(
-        sa.select(
-            ip.c.interaction_id, sa.literal("p"), Person.id, Person.full_name, Person.sort_name
-        )
-        .join(Person, Person.id == ip.c.person_id)
-        .where(ip.c.interaction_id.in_(list(by_id))),
-        sa.select(ii.c.interaction_id, sa.literal("i"), Issue.id, Issue.name, Issue.name)
-        .join(Issue, Issue.id == ii.c.issue_id)
-        .where(ii.c.interaction_id.in_(list(by_id))),
-        sa.select(
-            Interaction.id, sa.literal("o"), Organization.id, Organization.name, Organization.name
-        )
-        .join(Organization, Organization.id == Interaction.organization_id)
-        .where(Interaction.id.in_(list(by_id))),
-    )
-    # The order the ORM relationships use: people by sort name, issues by name.
-    for interaction_id, what, ref_id, name, _key in sorted(
-        db.session.execute(links), key=lambda r: (r[4], r[2])
-    ):
-        ref = Ref(ref_id, name)
-        for item in by_id[interaction_id]:
-            if what == "o":
-                item.organization = ref
-            else:
-                (item.people if what == "p" else item.issues).append(ref)
-    return items
 
 
 def feed_select(stmt: sa.Select) -> sa.Select:

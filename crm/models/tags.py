@@ -71,13 +71,17 @@ class Tag(Timestamps, db.Model):
     def on(cls, kind: str, record_id: int) -> Select:
         """(id, name, applied) for every listed tag, whether it is on the record: the record's
         tags and the picker's choices in one statement."""
-        table, column = TAGGABLE[kind]
-        applied = sa.exists().where(column == record_id, table.c.tag_id == cls.id)
         return (
-            sa.select(cls.id, cls.name, applied.label("applied"))
+            sa.select(cls.id, cls.name, cls.applied_to(kind, record_id).label("applied"))
             .where(cls.retired_at.is_(None))
             .order_by(cls.name_key)
         )
+
+    @classmethod
+    def applied_to(cls, kind: str, record_id: int) -> sa.ColumnElement[bool]:
+        """Whether the tag is on the record (a column of a select over tags)."""
+        table, column = TAGGABLE[kind]
+        return sa.exists().where(column == record_id, table.c.tag_id == cls.id)
 
     @classmethod
     def tagged(cls, kind: str, tag_id: int) -> Select:

@@ -18,11 +18,9 @@ from crm.errors import Conflict, DomainError, apply_to_form
 from crm.forms import EmptyForm, conflict_view
 from crm.ids import parse_id
 from crm.lists.forms import SavedListForm
-from crm.lists.services import lists_for
 from crm.people import services
 from crm.people.filters import DirectoryFilter
 from crm.people.forms import PersonForm
-from crm.tags.services import tags_on
 from crm.views import csv_file, get_or_404, page_arg, render_form
 
 bp = Blueprint("people", __name__)
@@ -40,13 +38,14 @@ def render_directory(flt: DirectoryFilter, **extra):
     page = services.list_people(
         flt, page=page_arg(), per_page=50, now=utcnow(), viewer=current_user
     )
-    lists = lists_for(current_user)
+    choices = services.filter_choices(flt, current_user)
+    lists = choices.lists
     opened = parse_id(request.args.get("list"))
     return render_template(
         "people/index.html",
         flt=flt,
         page=page,
-        choices=services.filter_choices(flt),
+        choices=choices,
         lists=lists,
         opened=next((s for s in lists if s.id == opened), None),
         list_form=extra.pop("list_form", None) or SavedListForm(formdata=None),
@@ -98,7 +97,7 @@ def render_person(person, **extra):
         last=data.last,
         form=EmptyForm(),
         open_work=open_for_person(person.id, current_user),
-        tags=tags_on("person", person.id),
+        tags=data.tags,
         **extra,
     )
 

@@ -6,7 +6,7 @@ import csv
 import functools
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -22,8 +22,7 @@ from crm.interactions.services import (
     FeedItem,
     LastContact,
     Ref,
-    attach_links,
-    feed_item,
+    feed_rows,
 )
 from crm.models import (
     CHAMBERS,
@@ -33,7 +32,9 @@ from crm.models import (
     Issue,
     Organization,
     Person,
+    SavedList,
     StaffRole,
+    Tag,
     User,
     interaction_people,
     seat_of,
@@ -41,9 +42,14 @@ from crm.models import (
 from crm.offices import current_employer, touch_due
 from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
-from crm.policy.positions import PositionHistory, person_positions, subject_choices
+from crm.policy.positions import (
+    PositionHistory,
+    person_positions,
+    subject_choices,
+    subject_selects,
+)
 from crm.search.services import find_people
-from crm.tags.services import tag_choices
+from crm.tags.services import TagRow
 
 
 @dataclass(slots=True)
@@ -114,8 +120,9 @@ def list_people(
     flt: DirectoryFilter, *, page: int, per_page: int, now: datetime, viewer: User
 ) -> Page:
     """One page of the directory in one statement: the rows as the columns shown (not Person
-    objects with their relationships), and the total as a scalar subquery beside them. A page
-    past the end (no rows) costs a count and a second read of the last page."""
+    objects with their relationships), and the total as a scalar subquery beside them. An empty
+    first page has a total of 0 without a count; a page past the end (no rows) costs a count
+    and a second read of the last page."""
     base = flt.apply(sa.select(Person.id), now, viewer=viewer)
     total_q = sa.select(sa.func.count()).select_from(base.subquery())
     rows_q = (
@@ -128,6 +135,8 @@ def list_people(
     result = list(db.session.execute(rows_q.limit(per_page).offset((page - 1) * per_page)))
     if result:
         total = result[0][-1]
+    elif page == 1:  # nothing matches: no page to clamp to, and nothing to count
+        total = 0
     else:
         total = db.session.scalar(total_q)
         clamped = clamp_page(page, total, per_page)
@@ -283,6 +292,7 @@ class PersonPage:
     positions: list[PositionHistory]
     position_subjects: list[tuple[str, str]]
     last: LastContact | None = None
+    tags: list[TagRow] = field(default_factory=list)
 
     @property
     def timeline_count(self) -> str:
@@ -294,10 +304,15 @@ class PersonPage:
 
 @functools.cache
 def office_select() -> sa.CompoundSelect:
-    """The person's committees, staff, employers and the office's last contact, as one
-    statement of uniform rows: (what, ref_id, name, other_id, other_name, role, title,
+    """The person's committees, staff, employers and the office's last contact, and beside
+    them the position form's subjects and the tags (each marked where it is on the person), as
+    one statement of uniform rows: (what, ref_id, name, other_id, other_name, role, title,
     portfolio, start_date, end_date, at, role id), for the person bound as `person_id`. Built once:
-    its aliases cost more to make than the statement takes to run."""
+    its aliases cost more to make than the statement takes to run.
+
+    The subjects and tags are subject_selects() rows (k, id, name, jurisdiction, session,
+    not_us, flag) as (str(k), id, name, not_us, jurisdiction, -, session, ..., flag), in
+    SUBJECT_ORDER (what, other_id, title DESC, name); the office's rows are sorted apart."""
     person_id = sa.bindparam("person_id", type_=sa.Integer)
     parent = aliased(Committee)
     staffer = aliased(Person)
@@ -310,13 +325,13 @@ def office_select() -> sa.CompoundSelect:
 
     committees = (
         sa.select(
-            sa.literal("c"),
+            sa.literal("c").label("what"),
             Committee.id,
-            Committee.name,
-            parent.id,
+            Committee.name.label("name"),
+            parent.id.label("other_id"),
             parent.name,
             CommitteeMembership.role,
-            null(text),
+            null(text).label("title"),
             null(text),
             null(day),
             null(day),
@@ -385,12 +400,48 @@ def office_select() -> sa.CompoundSelect:
         .outerjoin(User, User.id == office.last_contacted_by_id)
         .where(office.id == sa.func.coalesce(employer, person_id))
     )
-    return sa.union_all(committees, staff, employers, last)
+    # Listed tags as subject_selects() rows under k 2, by folded name.
+    tags = (
+        Tag.listed()
+        .order_by(None)
+        .with_only_columns(
+            sa.literal(2),
+            Tag.id,
+            Tag.name_key,
+            Tag.name,
+            null(text),
+            sa.literal(False),
+            Tag.applied_to("person", person_id),
+        )
+    )
+    subjects = []
+    for part in (*subject_selects(), tags):
+        k, id_, name, jurisdiction, session, not_us, flag = part.selected_columns
+        subjects.append(
+            part.with_only_columns(
+                sa.cast(k, text),
+                id_,
+                name,
+                sa.case((not_us, 1), else_=0),
+                jurisdiction,
+                null(text),
+                session,
+                null(text),
+                null(day),
+                null(day),
+                null(sa.DateTime(timezone=True)),
+                sa.case((flag, 1), else_=0),
+            )
+        )
+    return sa.union_all(committees, staff, employers, last, *subjects).order_by(
+        sa.text("what, other_id, title DESC, name")
+    )
 
 
 def read_office(person: Person):
-    """office_select's rows as the page's committees, staff, employers and last contact."""
-    committees, staff, employers, last = [], [], [], None
+    """office_select's rows as the page's committees, staff, employers and last contact, and
+    the position form's subjects (subject_choices) and the tags (TagRow)."""
+    committees, staff, employers, last, subjects = [], [], [], None, []
     for (
         what,
         ref_id,
@@ -405,7 +456,9 @@ def read_office(person: Person):
         at,
         role_id,
     ) in db.session.execute(office_select(), {"person_id": person.id}):
-        if what == "c":
+        if what in ("0", "1", "2"):  # back to subject_selects() rows, in their order
+            subjects.append((int(what), ref_id, name, other_name, title, other_id, role_id))
+        elif what == "c":
             shown = f"{other_name}: {name}" if other_id else name
             committees.append(
                 (
@@ -433,14 +486,22 @@ def read_office(person: Person):
     # roles first, the latest start first.
     committees.sort(key=lambda kv: kv[0])
     roles = lambda r: (r.end_date is not None, -(r.start_date.toordinal() if r.start_date else 0))  # noqa: E731
-    return [c for _, c in committees], sorted(staff, key=roles), sorted(employers, key=roles), last
+    tags = [TagRow(id_, name, bool(on)) for k, id_, _key, name, _, _, on in subjects if k == 2]
+    return (
+        [c for _, c in committees],
+        sorted(staff, key=roles),
+        sorted(employers, key=roles),
+        last,
+        subject_choices(subjects),
+        tags,
+    )
 
 
 def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
     """Everything the person page shows, in a fixed number of queries: the office (committees,
-    staff, employers, last contact) in one, the timeline with its count in one, the timeline's
-    people and issues in one, then positions and the position form's subjects."""
-    committees, staff, employers, last = read_office(person)
+    staff, employers, last contact) with the position form's subjects and the tags in one, the
+    timeline with its count and its people and issues in one, then positions."""
+    committees, staff, employers, last, subjects, tags = read_office(person)
     if person.deleted_at is not None:
         last = None
     # Walked newest first along the person's (person_id, occurred_at) index: the cost is the
@@ -469,9 +530,9 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         .join(User, User.id == Interaction.logged_by_id)
         .order_by(page.c.occurred_at.desc(), page.c.id.desc())
     )
-    rows = db.session.execute(stmt).all()
-    total = rows[0][-1] if rows else 0
-    timeline = attach_links([feed_item(row) for row in rows])
+    (rows,) = feed_rows(stmt)  # with their people and issues
+    total = rows[0][1] if rows else 0
+    timeline = [item for item, _total in rows]
     return PersonPage(
         person,
         committees,
@@ -480,8 +541,9 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         timeline,
         total,
         person_positions(person.id, viewer),
-        subject_choices(),
+        subjects,
         last,
+        tags,
     )
 
 
@@ -611,19 +673,22 @@ def restore_person(actor: User, person: Person, now: datetime) -> None:
 
 @dataclass
 class FilterChoices:
-    """Options of the filter bar. Committees and members come as (value, label) pairs for
-    templating.select_options: hundreds of <option>s cost a Jinja loop milliseconds a page."""
+    """Options of the filter bar, and the viewer's saved lists beside it. Committees and members
+    come as (value, label) pairs for templating.select_options: hundreds of <option>s cost a
+    Jinja loop milliseconds a page. The saved lists are SavedList objects not in the session
+    (id, name, shared, owner_id; enough to link, export and delete them)."""
 
     committees: list[tuple[int, str]]
     members: list[tuple[int, str]]
     parties: list[str]
     issues: list[tuple[int, str]]
     tags: list[tuple[int, str]]
+    lists: list[SavedList]
 
 
-def filter_choices(flt: DirectoryFilter) -> FilterChoices:
-    """Options for the filter bar: committees, members, parties and issues in one statement, the
-    tags in one more.
+def filter_choices(flt: DirectoryFilter, viewer: User) -> FilterChoices:
+    """Options for the filter bar (committees, members, parties, issues, tags) and the saved
+    lists the viewer may open (SavedList.visible_to), in one statement.
 
     Committees are Congress's plus those of the state filtered on (and the one chosen): the
     legislatures together have about a thousand, too many to list, let alone render, each time.
@@ -631,6 +696,7 @@ def filter_choices(flt: DirectoryFilter) -> FilterChoices:
     jurisdictions = ["US", flt.state] if flt.state else ["US"]
     text = sa.String()
     none = sa.cast(sa.null(), text)
+    no_int = sa.cast(sa.null(), sa.Integer)
     committees = sa.select(
         sa.literal("c").label("what"),
         Committee.id,
@@ -643,32 +709,44 @@ def filter_choices(flt: DirectoryFilter) -> FilterChoices:
         Committee.active.is_(True),
         sa.or_(Committee.jurisdiction.in_(jurisdictions), Committee.id == flt.committee),
     )
-    members = sa.select(
-        sa.literal("m"), User.id, User.name, none, none, sa.cast(sa.null(), sa.Integer), none
-    ).where(User.is_active.is_(True))
+    members = sa.select(sa.literal("m"), User.id, User.name, none, none, no_int, none).where(
+        User.is_active.is_(True)
+    )
     parties = (
-        sa.select(
-            sa.literal("p"),
-            sa.cast(sa.null(), sa.Integer),
-            Person.party,
-            none,
-            none,
-            sa.cast(sa.null(), sa.Integer),
-            none,
-        )
+        sa.select(sa.literal("p"), no_int, Person.party, none, none, no_int, none)
         .where(Person.party.is_not(None))
         .distinct()
     )
-    issues = sa.select(
-        sa.literal("i"), Issue.id, Issue.name, none, none, sa.cast(sa.null(), sa.Integer), none
-    ).where(Issue.active.is_(True))
-    choices = FilterChoices([], [], [], [], tag_choices())
-    rows = db.session.execute(sa.union_all(committees, members, parties, issues))
-    # Sorted here, as the four queries each sorted theirs: committees by jurisdiction, chamber
-    # and name; the rest by name.
-    for what, id_, name, jurisdiction, chamber, parent_id, code in sorted(
-        rows, key=lambda r: (r[0], r[3] or "", r[4] or "", r[2] or "", r[1] or 0)
-    ):
+    issues = sa.select(sa.literal("i"), Issue.id, Issue.name, none, none, no_int, none).where(
+        Issue.active.is_(True)
+    )
+    # Listed tags, by their folded name (Tag.listed's rule and order).
+    tags = (
+        Tag.listed()
+        .order_by(None)
+        .with_only_columns(sa.literal("t"), Tag.id, Tag.name, Tag.name_key, none, no_int, none)
+    )
+    # The viewer's lists and the shared ones, by name: the shared flag as "y" or "".
+    lists = SavedList.visible_to(viewer).with_only_columns(
+        sa.literal("s"),
+        SavedList.id,
+        SavedList.name,
+        sa.func.lower(SavedList.name),
+        none,
+        SavedList.owner_id,
+        sa.case((SavedList.shared.is_(True), "y"), else_=""),
+    )
+    choices = FilterChoices([], [], [], [], [], [])
+    rows = db.session.execute(sa.union_all(committees, members, parties, issues, tags, lists))
+
+    # Sorted here, as the queries each sorted theirs: committees by jurisdiction, chamber and
+    # name; tags by folded name; lists by lower-case name and id; the rest by name.
+    def order(r):
+        if r[0] == "s":
+            return (r[0], r[3], "", "", r[1])
+        return (r[0], r[3] or "", r[4] or "", r[2] or "", r[1] or 0)
+
+    for what, id_, name, jurisdiction, chamber, parent_id, code in sorted(rows, key=order):
         if what == "c":
             sub = " · sub" if parent_id else ""
             suffix = f" ({code})" if code else ""
@@ -678,8 +756,14 @@ def filter_choices(flt: DirectoryFilter) -> FilterChoices:
             choices.members.append((id_, name))
         elif what == "p":
             choices.parties.append(name)
-        else:
+        elif what == "i":
             choices.issues.append((id_, name))
+        elif what == "t":
+            choices.tags.append((id_, name))
+        else:
+            choices.lists.append(
+                SavedList(id=id_, name=name, owner_id=parent_id, shared=code == "y")
+            )
     return choices
 
 

@@ -302,8 +302,15 @@ def subject_label(subject: Issue | Bill) -> str:
     return subject.name if isinstance(subject, Issue) else f"{subject.label}: {subject.title}"
 
 
-def subject_choices() -> list[tuple[str, str]]:
-    """Active issues, then bills, as (token, label) for the position forms: one query."""
+# The position forms' order: issues by name, then U.S. bills before the states', the newest
+# session first (a UNION ALL of subject_selects() with more rows of other k keeps it).
+SUBJECT_ORDER = "k, not_us, session DESC, name"
+
+
+def subject_selects() -> list[sa.Select]:
+    """Active issues and the bills as rows (k, id, name, jurisdiction, session, not_us, flag):
+    k 0 for an issue, 1 for a bill, flag false; for subject_choices, or a UNION ALL (ordered by
+    SUBJECT_ORDER) with more of a page's lists under other k."""
     none = sa.cast(sa.null(), sa.String)
     issues = sa.select(
         sa.literal(0).label("k"),
@@ -312,6 +319,7 @@ def subject_choices() -> list[tuple[str, str]]:
         none.label("jurisdiction"),
         none.label("session"),
         sa.literal(False).label("not_us"),
+        sa.literal(False).label("flag"),
     ).where(Issue.active.is_(True))
     bills = sa.select(
         sa.literal(1),
@@ -320,13 +328,20 @@ def subject_choices() -> list[tuple[str, str]]:
         Bill.jurisdiction,
         Bill.session,
         Bill.jurisdiction != "US",
+        sa.literal(False),
     )
-    rows = db.session.execute(
-        sa.union_all(issues, bills).order_by(sa.text("k, not_us, session DESC, name"))
-    )
+    return [issues, bills]
+
+
+def subject_choices(rows=None) -> list[tuple[str, str]]:
+    """Active issues, then bills, as (token, label) for the position forms: one query, or from
+    `rows` of subject_selects() read in SUBJECT_ORDER with other lists (other k are skipped)."""
+    if rows is None:
+        rows = db.session.execute(sa.union_all(*subject_selects()).order_by(sa.text(SUBJECT_ORDER)))
     return [
         (f"i{id_}", name) if k == 0 else (f"b{id_}", Bill.label_of(jurisdiction, name, session))
-        for k, id_, name, jurisdiction, session, _not_us in rows
+        for k, id_, name, jurisdiction, session, _not_us, _flag in rows
+        if k in (0, 1)
     ]
 
 

@@ -51,6 +51,29 @@ def test_a_contact_with_a_staffer_resets_the_legislator(db):
     assert senator.next_touch_due == NOW.date() + timedelta(days=14)
 
 
+def test_the_next_touch_is_the_contacts_utc_day_plus_the_cadence_across_a_month(db):
+    holder = UserFactory()
+    person = PersonFactory(holder_id=holder.id, cadence_days=45)
+    when = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)  # the UPDATE adds the days in SQL
+    log(holder, person, when)
+    db.session.refresh(person)
+    assert person.next_touch_due == date(2027, 2, 14)
+
+
+def test_a_contact_with_a_staffer_settles_the_legislators_follow_up(db):
+    holder = UserFactory()
+    senator = PersonFactory(holder_id=holder.id, cadence_days=14)
+    staffer = PersonFactory(kind="staff")
+    db.session.add(StaffRole(staff_id=staffer.id, employer_id=senator.id))
+    db.session.commit()
+    log(holder, senator, NOW - timedelta(days=20))
+    refresh_cadence(NOW)
+    [follow_up] = cadence_rows(db)
+    contact = log(UserFactory(), staffer, NOW + timedelta(hours=1))
+    db.session.refresh(follow_up)
+    assert (follow_up.status, follow_up.completed_interaction_id) == ("done", contact.id)
+
+
 def test_exactly_one_follow_up_per_lapse(db):
     holder = UserFactory(name="Tunde Adeyemi")
     person = PersonFactory(full_name="Rep. Hollis Carver", holder_id=holder.id, cadence_days=30)
