@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import QueryCounter, own_database_url
+from tests.helpers import LONG_LIVED_CONTEXTS, QueryCounter, own_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,6 +79,22 @@ def empty_tables(db, keep: tuple[str, ...] = ()) -> None:
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in keep:
                 conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def close_browser_contexts(request):
+    """Close the browser contexts a test opened and left open (`browser.new_context()` in a
+    test lives until the session's browser closes: its pages, their renderers and timers
+    would pile up over the run)."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    before = set(browser.contexts)
+    yield
+    for context in browser.contexts:
+        if context not in before and context not in LONG_LIVED_CONTEXTS:
+            context.close()
 
 
 @pytest.fixture(autouse=True)

@@ -138,3 +138,10 @@ def wait_until(predicate: Callable[[], object], timeout: float, what: str, every
         if time.monotonic() > end:
             raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(every)
+
+
+# ---------- browser contexts ----------
+
+# Contexts a module-scoped fixture opens once and reuses across its tests (the page sweep's role
+# contexts); every other context a test opens is closed when the test ends (tests/conftest.py).
+LONG_LIVED_CONTEXTS: set = set()

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.helpers import LONG_LIVED_CONTEXTS
 from tests.serving import sign_in_state
 
 WIDTHS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 900}}
@@ -384,8 +385,10 @@ def role_context(browser, role_states):
                 accept_downloads=True,
             )
             made[key].add_init_script(COUNT_REQUESTS_JS)
+            LONG_LIVED_CONTEXTS.add(made[key])
         return made[key]
 
     yield get
     for context in made.values():
+        LONG_LIVED_CONTEXTS.discard(context)
         context.close()
