@@ -78,6 +78,11 @@ def team():
     )
 
 
+COLLISION_NOTE = (
+    "Someone else is already on this office. Check below, then tick “Assign anyway” to go ahead."
+)
+
+
 def assignment_form(obj=None, **kwargs) -> AssignmentForm:
     """The assignment form with its member, campaign, issue, bill and office choices filled."""
     form = (AssignmentForm if obj is None else EditAssignmentForm)(obj=obj, **kwargs)
@@ -142,10 +147,7 @@ def create():
             )
         except CollisionWarning as e:
             collisions = e.people
-            form.form_errors.append(
-                "Someone else is already on this office. Check below, then "
-                "tick “Assign anyway” to go ahead."
-            )
+            form.form_errors.append(COLLISION_NOTE)
         except DomainError as e:
             apply_to_form(form, e)
         else:
@@ -204,10 +206,7 @@ def edit(assignment_id: int):
             )
         except CollisionWarning as e:
             collisions = e.people
-            form.form_errors.append(
-                "Someone else is already on this office. Check below, "
-                "then tick “Assign anyway” to go ahead."
-            )
+            form.form_errors.append(COLLISION_NOTE)
         except Conflict:
             # Someone saved first: their values beside mine; posting again saves mine.
             theirs = assignment_form(a, formdata=None)
