@@ -104,6 +104,9 @@ def app_context(app, request):
     from crm.extensions import db
 
     marker = request.node.get_closest_marker("keep_tables")
+    # Tasks (shared_task) run in the app of the current Celery app, which the last create_app()
+    # set: a test that made an app of its own must not leave the next test's tasks in it.
+    app.extensions["celery"].set_current()
     with app.app_context():
         yield
         db.session.remove()
