@@ -88,20 +88,57 @@ def axe_seen():
     return set()
 
 
-def visit(context, served_app, path: str):
-    """Open the page; returns (page, response, console errors)."""
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-    response = page.goto(served_app.url(path), wait_until="load")
-    # htmx's load-triggered requests start before the load event; wait until they are answered.
-    page.wait_for_function("() => window.__requestsInFlight === 0")
-    return page, response, errors
+class Tab:
+    """One browser tab per role and width, navigated from page to page: a new tab costs a
+    renderer's start and a fresh compile of axe-core, a navigation in the same tab neither."""
+
+    def __init__(self, context):
+        self.context = context
+        self.page = None
+        self.errors: list[str] = []
+
+    def visit(self, served_app, path: str):
+        """Open the page in the tab; returns (page, response, console errors of this page)."""
+        if self.page is None or self.page.is_closed():
+            self.page = self.context.new_page()
+            self.page.on("console", lambda m: self._error(m.text) if m.type == "error" else None)
+            self.page.on("pageerror", lambda e: self._error(f"uncaught: {e}"))
+        self.errors = []
+        try:
+            response = self.page.goto(served_app.url(path), wait_until="load")
+            # htmx's load-triggered requests start before the load event; wait for their answers.
+            self.page.wait_for_function("() => window.__requestsInFlight === 0")
+        except Exception:
+            self.close()  # the next page starts in a new tab
+            raise
+        return self.page, response, self.errors
+
+    def _error(self, text: str) -> None:
+        self.errors.append(text)
+
+    def close(self) -> None:
+        if self.page is not None and not self.page.is_closed():
+            self.page.close()
+        self.page = None
+
+
+@pytest.fixture(scope="module")
+def tab(role_context):
+    """tab(role, width) -> that role's tab at that width, kept for the module."""
+    tabs: dict[tuple[str, str], Tab] = {}
+
+    def get(role: str, width: str) -> Tab:
+        if (role, width) not in tabs:
+            tabs[role, width] = Tab(role_context(role, width))
+        return tabs[role, width]
+
+    yield get
+    for each in tabs.values():
+        each.close()
 
 
 @pytest.mark.parametrize("endpoint,rule", PAGES, ids=[e for e, _ in PAGES])
-def test_page(endpoint, rule, world, role_context, served_app, axe_seen):
+def test_page(endpoint, rule, world, tab, served_app, axe_seen):
     path = url_for_page(endpoint, rule, world)
     problems: list[str] = []
     shots = Path(os.environ["SCREENSHOT_DIR"]) if os.environ.get("SCREENSHOT_DIR") else None
@@ -109,62 +146,57 @@ def test_page(endpoint, rule, world, role_context, served_app, axe_seen):
         shot_taken = False
         for role in reversed(ROLES):  # admin first: the page with the most on it
             where = f"{role}@{width}"
-            page, response, errors = visit(role_context(role, width), served_app, path)
-            try:
-                expected = expectation(endpoint, role)
-                status = response.status if response else 0
-                final = page.url.removeprefix(served_app.base)
-                if expected == "login":
-                    if not final.startswith("/login"):
-                        problems.append(f"{where}: not sent to sign in (status {status}, {final})")
-                    continue  # the sign-in page itself is swept as auth.login
-                # The browser logs the document's own error status (a 403, or the 400 of a
-                # refused link token) as a console error: that one is expected.
-                errors = [e for e in errors if f"status of {status} " not in e or status < 400]
-                if expected == "forbidden":
-                    if status != 403:
-                        problems.append(f"{where}: status {status}, expected 403")
-                elif status >= 400 and endpoint not in {
-                    "links.done",
-                    "links.snooze",
-                    "links.unsubscribe",
-                    "auth.accept_invitation",
-                    "auth.reset_password",  # the sweep's token is refused (400), by design
-                }:
-                    problems.append(f"{where}: status {status}")
-                if errors:
-                    problems.append(f"{where}: console errors {errors}")
-                if endpoint in NOT_PAGES:
-                    continue
-                overflow = sideways_overflow(page)
-                if overflow:
-                    problems.append(f"{where}: scrolls sideways: {overflow}")
-                if width == "desktop" and page.evaluate(NAV_WRAPS_JS):
-                    problems.append(f"{where}: the top navigation wraps onto a second line")
-                if width == "phone":
-                    clipped = clipped_regions(page)
-                    if clipped:
-                        problems.append(
-                            f"{where}: content cut off in a sideways scroller: {clipped}"
-                        )
-                missing = page.evaluate(FORMS_WITHOUT_TOKEN_JS, list(CSRF_EXEMPT_PREFIXES))
-                if missing:
-                    problems.append(f"{where}: post forms without a CSRF token: {missing}")
-                if width == "phone":
-                    small = small_targets(page)
-                    if small:
-                        problems.append(f"{where}: targets under 24 px: {small[:10]}")
-                if AXE:
-                    digest = hashlib.sha1(page.evaluate(STRUCTURE_JS).encode()).hexdigest()
-                    if (width, digest) not in axe_seen:
-                        axe_seen.add((width, digest))
-                        for v in axe_violations(page):
-                            problems.append(f"{where}: axe {v['impact']} {v['id']}: {v['nodes']}")
-                if shots and not shot_taken and expected == "ok":
-                    shots.mkdir(parents=True, exist_ok=True)
-                    name = endpoint.replace(".", "-")
-                    page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
-                    shot_taken = True
-            finally:
-                page.close()
+            page, response, errors = tab(role, width).visit(served_app, path)
+            expected = expectation(endpoint, role)
+            status = response.status if response else 0
+            final = page.url.removeprefix(served_app.base)
+            if expected == "login":
+                if not final.startswith("/login"):
+                    problems.append(f"{where}: not sent to sign in (status {status}, {final})")
+                continue  # the sign-in page itself is swept as auth.login
+            # The browser logs the document's own error status (a 403, or the 400 of a
+            # refused link token) as a console error: that one is expected.
+            errors = [e for e in errors if f"status of {status} " not in e or status < 400]
+            if expected == "forbidden":
+                if status != 403:
+                    problems.append(f"{where}: status {status}, expected 403")
+            elif status >= 400 and endpoint not in {
+                "links.done",
+                "links.snooze",
+                "links.unsubscribe",
+                "auth.accept_invitation",
+                "auth.reset_password",  # the sweep's token is refused (400), by design
+            }:
+                problems.append(f"{where}: status {status}")
+            if errors:
+                problems.append(f"{where}: console errors {errors}")
+            if endpoint in NOT_PAGES:
+                continue
+            overflow = sideways_overflow(page)
+            if overflow:
+                problems.append(f"{where}: scrolls sideways: {overflow}")
+            if width == "desktop" and page.evaluate(NAV_WRAPS_JS):
+                problems.append(f"{where}: the top navigation wraps onto a second line")
+            if width == "phone":
+                clipped = clipped_regions(page)
+                if clipped:
+                    problems.append(f"{where}: content cut off in a sideways scroller: {clipped}")
+            missing = page.evaluate(FORMS_WITHOUT_TOKEN_JS, list(CSRF_EXEMPT_PREFIXES))
+            if missing:
+                problems.append(f"{where}: post forms without a CSRF token: {missing}")
+            if width == "phone":
+                small = small_targets(page)
+                if small:
+                    problems.append(f"{where}: targets under 24 px: {small[:10]}")
+            if AXE:
+                digest = hashlib.sha1(page.evaluate(STRUCTURE_JS).encode()).hexdigest()
+                if (width, digest) not in axe_seen:
+                    axe_seen.add((width, digest))
+                    for v in axe_violations(page):
+                        problems.append(f"{where}: axe {v['impact']} {v['id']}: {v['nodes']}")
+            if shots and not shot_taken and expected == "ok":
+                shots.mkdir(parents=True, exist_ok=True)
+                name = endpoint.replace(".", "-")
+                page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+                shot_taken = True
     assert not problems, "\n".join(problems)
