@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from crm.assignments.services import PRIORITY_ORDER, with_relations
 from crm.clock import local_today
@@ -16,6 +17,7 @@ from crm.models import (
     Assignment,
     Campaign,
     Organization,
+    Person,
     User,
 )
 from crm.offices import office_of
@@ -178,15 +180,44 @@ def office_choices() -> list:
     )
 
 
-def open_for_person(person_id: int, viewer: User) -> list[Assignment]:
-    """Open work on a person's page: assignments for the person or anyone in their office that
-    the viewer may see."""
-    return list(
-        db.session.scalars(
-            with_relations(
-                Assignment.visible_to(viewer)
-                .where(Assignment.active(), Assignment.person_id.in_(office_of(person_id)))
-                .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
-            )
+@dataclass(slots=True)
+class OpenWork:
+    """An assignment as a person's page lists it: the columns shown, not the ORM object."""
+
+    id: int
+    title: str
+    assignee_name: str
+    person_id: int | None
+    person_name: str | None
+    due_on: date | None
+    status: str
+
+
+def open_work_select(person_id: int, viewer: User) -> sa.Select:
+    """Open work on a person's page: the assignments for the person or anyone in their office
+    that the viewer may see, as rows (id, title, assignee_name, person_id, person_name, due_on,
+    status, rank), rank the order shown (due first, undated last). For open_work, or a UNION
+    ALL with more of a page's rows."""
+    assignee, target = aliased(User), aliased(Person)
+    rank = sa.func.row_number().over(order_by=(Assignment.due_on.asc().nulls_last(), Assignment.id))
+    return (
+        Assignment.visible_to(viewer)
+        .with_only_columns(
+            Assignment.id,
+            Assignment.title,
+            assignee.name.label("assignee_name"),
+            Assignment.person_id,
+            target.full_name.label("person_name"),
+            Assignment.due_on,
+            Assignment.status,
+            rank.label("rank"),
         )
+        .join(assignee, assignee.id == Assignment.assignee_id)
+        .outerjoin(target, target.id == Assignment.person_id)
+        .where(Assignment.active(), Assignment.person_id.in_(office_of(person_id)))
     )
+
+
+def open_work(rows) -> list[OpenWork]:
+    """open_work_select() rows, in any order, as OpenWork in the order shown."""
+    return [OpenWork(*r[:7]) for r in sorted(rows, key=lambda r: r[7])]

@@ -11,7 +11,6 @@ from flask import (
 )
 from flask_login import current_user
 
-from crm.assignments.listing import open_for_person
 from crm.authz import requires
 from crm.clock import utcnow
 from crm.errors import Conflict, DomainError, apply_to_form
@@ -96,7 +95,7 @@ def render_person(person, **extra):
         person=person,
         last=data.last,
         form=EmptyForm(),
-        open_work=open_for_person(person.id, current_user),
+        open_work=data.open_work,
         tags=data.tags,
         **extra,
     )

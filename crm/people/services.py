@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm import audit
+from crm.assignments.listing import OpenWork, open_work, open_work_select
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
 from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
 from crm.extensions import db
@@ -39,12 +40,14 @@ from crm.models import (
     interaction_people,
     seat_of,
 )
+from crm.models.base import UTCDateTime
 from crm.offices import current_employer, touch_due
 from crm.pagination import Page, clamp_page
 from crm.people.filters import DirectoryFilter
 from crm.policy.positions import (
     PositionHistory,
-    person_positions,
+    person_position_selects,
+    position_histories,
     subject_choices,
     subject_selects,
 )
@@ -293,6 +296,7 @@ class PersonPage:
     position_subjects: list[tuple[str, str]]
     last: LastContact | None = None
     tags: list[TagRow] = field(default_factory=list)
+    open_work: list[OpenWork] = field(default_factory=list)
 
     @property
     def timeline_count(self) -> str:
@@ -302,13 +306,86 @@ class PersonPage:
         return f"{self.timeline_total:,}"
 
 
+# The person page's rows: every part of its one UNION ALL has these columns (the name, and the
+# type of a NULL in it). `at` is UTCDateTime in every part: a NULL cast to a zoned timestamp
+# would make PostgreSQL convert the stored naive UTC values through the session's time zone.
+TEXT, DAY, INT = sa.String(), sa.Date(), sa.Integer()
+PAGE_ROW = (
+    ("what", TEXT),
+    ("ref_id", INT),
+    ("name", TEXT),
+    ("other_id", INT),
+    ("other_name", TEXT),
+    ("role", TEXT),
+    ("title", TEXT),
+    ("portfolio", TEXT),
+    ("start_date", DAY),
+    ("end_date", DAY),
+    ("at", UTCDateTime()),
+    ("role_id", INT),
+    ("rank", INT),
+    ("text1", TEXT),
+    ("text2", TEXT),
+    ("text3", TEXT),
+    ("text4", TEXT),
+)
+PAGE_INDEX = {name: k for k, (name, _type) in enumerate(PAGE_ROW)}
+
+# Where the page puts the rows of the policy and assignments selects: their columns in order,
+# each into the PAGE_ROW column named here.
+POSITION_SLOTS = (
+    "what",  # kind: "issue" or "bill"
+    "ref_id",
+    "other_id",  # subject_id
+    "name",  # subject_name
+    "text2",  # jurisdiction
+    "text3",  # session
+    "text4",  # subject_title
+    "role",  # stance
+    "title",  # commitment
+    "text1",  # commitment_status
+    "portfolio",  # notes
+    "other_name",  # recorded_by_name
+    "at",  # recorded_at
+    "role_id",  # interaction_id
+    "rank",
+)
+WORK_SLOTS = (
+    "ref_id",
+    "name",  # title
+    "title",  # assignee_name
+    "other_id",  # person_id
+    "other_name",  # person_name
+    "start_date",  # due_on
+    "role",  # status
+    "rank",
+)
+
+
+def shaped(stmt: sa.Select, what, slots: tuple[str, ...]) -> sa.Select:
+    """A select as PAGE_ROW rows: its columns into the columns `slots` names, `what` (when
+    given) as the what column, NULL in the others."""
+    placed = dict(zip(slots, stmt.selected_columns, strict=True))
+    if what is not None:
+        placed["what"] = sa.literal(what)
+    return stmt.with_only_columns(
+        *(placed.get(name, sa.cast(sa.null(), type_)) for name, type_ in PAGE_ROW)
+    )
+
+
+def unshaped(row, slots: tuple[str, ...]) -> tuple:
+    """A PAGE_ROW row back as the columns of the select `shaped` placed by `slots`."""
+    return tuple(row[PAGE_INDEX[name]] for name in slots)
+
+
 @functools.cache
-def office_select() -> sa.CompoundSelect:
+def office_parts() -> tuple[sa.Select, ...]:
     """The person's committees, staff, employers and the office's last contact, and beside
     them the position form's subjects and the tags (each marked where it is on the person), as
-    one statement of uniform rows: (what, ref_id, name, other_id, other_name, role, title,
-    portfolio, start_date, end_date, at, role id), for the person bound as `person_id`. Built once:
-    its aliases cost more to make than the statement takes to run.
+    the selects of one UNION ALL of PAGE_ROW rows (what, ref_id, name, other_id, other_name,
+    role, title, portfolio, start_date, end_date, at, role id; the rest NULL), for the person
+    bound as `person_id`. Built once: its aliases cost more to make than the statement takes
+    to run.
 
     The subjects and tags are subject_selects() rows (k, id, name, jurisdiction, session,
     not_us, flag) as (str(k), id, name, not_us, jurisdiction, -, session, ..., flag), in
@@ -318,10 +395,12 @@ def office_select() -> sa.CompoundSelect:
     staffer = aliased(Person)
     boss = aliased(Person)
     office = aliased(Person)
-    text, day = sa.String(), sa.Date()
+    text, day, at = TEXT, DAY, UTCDateTime()
 
     def null(type_):
         return sa.cast(sa.null(), type_)
+
+    rest = tuple(null(type_) for _name, type_ in PAGE_ROW[PAGE_INDEX["rank"] :])
 
     committees = (
         sa.select(
@@ -335,8 +414,9 @@ def office_select() -> sa.CompoundSelect:
             null(text),
             null(day),
             null(day),
-            null(sa.DateTime(timezone=True)),
+            null(at),
             null(sa.Integer()),
+            *rest,
         )
         .join(Committee, Committee.id == CommitteeMembership.committee_id)
         .outerjoin(parent, parent.id == Committee.parent_id)
@@ -354,8 +434,9 @@ def office_select() -> sa.CompoundSelect:
             StaffRole.portfolio,
             StaffRole.start_date,
             StaffRole.end_date,
-            null(sa.DateTime(timezone=True)),
+            null(at),
             StaffRole.id,
+            *rest,
         )
         .join(staffer, staffer.id == StaffRole.staff_id)
         .where(StaffRole.employer_id == person_id)
@@ -372,8 +453,9 @@ def office_select() -> sa.CompoundSelect:
             StaffRole.portfolio,
             StaffRole.start_date,
             StaffRole.end_date,
-            null(sa.DateTime(timezone=True)),
+            null(at),
             StaffRole.id,
+            *rest,
         )
         .outerjoin(boss, boss.id == StaffRole.employer_id)
         .outerjoin(Organization, Organization.id == StaffRole.organization_id)
@@ -395,6 +477,7 @@ def office_select() -> sa.CompoundSelect:
             null(day),
             office.last_contacted_at,
             null(sa.Integer()),
+            *rest,
         )
         .select_from(office)
         .outerjoin(User, User.id == office.last_contacted_by_id)
@@ -429,34 +512,42 @@ def office_select() -> sa.CompoundSelect:
                 null(text),
                 null(day),
                 null(day),
-                null(sa.DateTime(timezone=True)),
+                null(at),
                 sa.case((flag, 1), else_=0),
+                *rest,
             )
         )
-    return sa.union_all(committees, staff, employers, last, *subjects).order_by(
+    return (committees, staff, employers, last, *subjects)
+
+
+def person_page_select(person: Person, viewer: User) -> sa.CompoundSelect:
+    """The one statement of the person's page besides the person and the timeline: the office
+    parts, and the positions (person_position_selects) and open work (open_work_select) the
+    viewer may see, as PAGE_ROW rows; the open work under what "w"."""
+    positions = [
+        shaped(s, None, POSITION_SLOTS) for s in person_position_selects(person.id, viewer)
+    ]
+    work = shaped(open_work_select(person.id, viewer), "w", WORK_SLOTS)
+    return sa.union_all(*office_parts(), *positions, work).order_by(
         sa.text("what, other_id, title DESC, name")
     )
 
 
-def read_office(person: Person):
-    """office_select's rows as the page's committees, staff, employers and last contact, and
-    the position form's subjects (subject_choices) and the tags (TagRow)."""
+def read_page(person: Person, viewer: User):
+    """person_page_select's rows as the page's committees, staff, employers and last contact,
+    the position form's subjects (subject_choices), the tags (TagRow), the positions
+    (position_histories) and the open work (OpenWork)."""
     committees, staff, employers, last, subjects = [], [], [], None, []
-    for (
-        what,
-        ref_id,
-        name,
-        other_id,
-        other_name,
-        role,
-        title,
-        portfolio,
-        start,
-        end,
-        at,
-        role_id,
-    ) in db.session.execute(office_select(), {"person_id": person.id}):
-        if what in ("0", "1", "2"):  # back to subject_selects() rows, in their order
+    positions, work = [], []
+    rows = db.session.execute(person_page_select(person, viewer), {"person_id": person.id})
+    for row in rows:
+        what, ref_id, name, other_id, other_name, role, title, portfolio = row[:8]
+        start, end, at, role_id = row[8:12]
+        if what in ("issue", "bill"):
+            positions.append(unshaped(row, POSITION_SLOTS))
+        elif what == "w":
+            work.append(unshaped(row, WORK_SLOTS))
+        elif what in ("0", "1", "2"):  # back to subject_selects() rows, in their order
             subjects.append((int(what), ref_id, name, other_name, title, other_id, role_id))
         elif what == "c":
             shown = f"{other_name}: {name}" if other_id else name
@@ -494,14 +585,17 @@ def read_office(person: Person):
         last,
         subject_choices(subjects),
         tags,
+        position_histories(positions, person),
+        open_work(work),
     )
 
 
 def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
-    """Everything the person page shows, in a fixed number of queries: the office (committees,
-    staff, employers, last contact) with the position form's subjects and the tags in one, the
-    timeline with its count and its people and issues in one, then positions."""
-    committees, staff, employers, last, subjects, tags = read_office(person)
+    """Everything the person page shows, in two statements: the office (committees, staff,
+    employers, last contact) with the position form's subjects, the tags, the positions and the
+    open work the viewer may see in one, the timeline with its count and its people and issues
+    in the other."""
+    committees, staff, employers, last, subjects, tags, positions, work = read_page(person, viewer)
     if person.deleted_at is not None:
         last = None
     # Walked newest first along the person's (person_id, occurred_at) index: the cost is the
@@ -540,10 +634,11 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         employers,
         timeline,
         total,
-        person_positions(person.id, viewer),
+        positions,
         subjects,
         last,
         tags,
+        work,
     )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.selectable import Subquery
 
@@ -244,43 +244,115 @@ def mark_commitment(actor: User, position_id: int, status: str, now: datetime) -
 # ---- reading ----
 
 
+@dataclass(slots=True)
+class SubjectRef:
+    """An issue or bill as a person's positions name it: the id its link needs, the issue's
+    name or the bill's label, and what the page sorts by (subject_ref)."""
+
+    id: int
+    name: str
+    label: str
+    sort_label: str
+
+
+@dataclass(slots=True)
+class PositionRow:
+    """A position as the person page and the brief show it: the columns read, not the ORM
+    object; `person` is the person the page is about (a commitment form names them)."""
+
+    id: int
+    person: Person
+    subject: SubjectRef
+    stance: str
+    commitment: str | None
+    commitment_status: str | None
+    notes: str | None
+    recorded_by_name: str | None
+    recorded_at: datetime
+    interaction_id: int | None
+    is_current: bool
+
+
 @dataclass
 class PositionHistory:
     """One issue or bill on a person's page: the current position first, then the older ones."""
 
-    subject: Issue | Bill
+    subject: SubjectRef
     kind: str
-    rows: list[Position] = field(default_factory=list)
+    rows: list[PositionRow] = field(default_factory=list)
 
     @property
-    def current(self) -> Position | None:
+    def current(self) -> PositionRow | None:
         """The position that stands now, or None."""
         return self.rows[0] if self.rows and self.rows[0].is_current else None
 
 
+def person_position_selects(person_id: int, viewer: User | None) -> list[sa.Select]:
+    """A person's positions the viewer may see (counting), as rows (kind, id, subject_id,
+    subject_name, jurisdiction, session, subject_title, stance, commitment, commitment_status,
+    notes, recorded_by_name, recorded_at, interaction_id, rank): kind "issue" or "bill", the
+    subject's name (an issue's) or number (a bill's), and rank 1 for the latest of each subject
+    in stated_order, the one current_positions() picks. For position_histories, or a UNION ALL
+    with more of a page's rows."""
+    by = aliased(User)
+    none = sa.cast(sa.null(), sa.String)
+    rank = sa.func.row_number().over(
+        partition_by=(Position.issue_id, Position.bill_id), order_by=stated_order()
+    )
+
+    def part(kind, model, subject_id, name, jurisdiction, session, title):
+        return counting(
+            sa.select(
+                sa.literal(kind).label("kind"),
+                Position.id,
+                subject_id.label("subject_id"),
+                name.label("subject_name"),
+                jurisdiction.label("jurisdiction"),
+                session.label("session"),
+                title.label("subject_title"),
+                Position.stance,
+                Position.commitment,
+                Position.commitment_status,
+                Position.notes,
+                by.name.label("recorded_by_name"),
+                Position.recorded_at,
+                Position.interaction_id,
+                rank.label("rank"),
+            )
+            .join(model, model.id == subject_id)
+            .outerjoin(by, by.id == Position.recorded_by_id)
+            .where(Position.person_id == person_id),
+            viewer,
+        )
+
+    return [
+        part("issue", Issue, Position.issue_id, Issue.name, none, none, none),
+        part(
+            "bill", Bill, Position.bill_id, Bill.number, Bill.jurisdiction, Bill.session, Bill.title
+        ),
+    ]
+
+
+def position_histories(rows, person) -> list[PositionHistory]:
+    """person_position_selects() rows, in any order, grouped by issue or bill (issues first,
+    then by subject_ref's sort label), each newest first; `person` is who they are of."""
+    groups: dict[tuple[str, int], PositionHistory] = {}
+    for row in sorted(rows, key=lambda r: r[-1]):
+        kind, id_, subject_id, name, jurisdiction, session, title, *shown, rank = row
+        key = (kind, subject_id)
+        if key not in groups:
+            subject = subject_ref(kind, subject_id, name, jurisdiction, session, title)
+            groups[key] = PositionHistory(subject, kind)
+        groups[key].rows.append(PositionRow(id_, person, groups[key].subject, *shown, rank == 1))
+    return sorted(groups.values(), key=lambda g: (g.kind != "issue", g.subject.sort_label))
+
+
 def person_positions(person_id: int, viewer: User | None) -> list[PositionHistory]:
     """A person's positions the viewer may see, grouped by issue or bill, each newest first:
-    one query.
-
-    The rows are the counting ones in stated_order, so the first of each group is the one
-    current_positions() picks (the same rows, the same order), without a second window over
-    them."""
-    stmt = (
-        counting(sa.select(Position).where(Position.person_id == person_id), viewer)
-        .order_by(Position.issue_id, Position.bill_id, *stated_order())
-        .options(
-            joinedload(Position.issue), joinedload(Position.bill), joinedload(Position.recorded_by)
-        )
-    )
-    groups: dict[tuple[str, int], PositionHistory] = {}
-    for position in db.session.scalars(stmt):
-        key = ("issue", position.issue_id) if position.issue_id else ("bill", position.bill_id)
-        position.is_current = key not in groups
-        if key not in groups:
-            subject = position.issue if position.issue_id else position.bill
-            groups[key] = PositionHistory(subject, key[0])
-        groups[key].rows.append(position)
-    return sorted(groups.values(), key=lambda g: (g.kind != "issue", subject_label(g.subject)))
+    one query, and the person's unless loaded (person_position_selects; the person page reads
+    them inside its own statement)."""
+    rows = db.session.execute(sa.union_all(*person_position_selects(person_id, viewer)))
+    return position_histories(rows, db.session.get(Person, person_id))
 
 
 def interaction_positions(interaction_id: int, viewer: User) -> list[Position]:
@@ -297,9 +369,13 @@ def interaction_positions(interaction_id: int, viewer: User) -> list[Position]:
     )
 
 
-def subject_label(subject: Issue | Bill) -> str:
-    """The issue's name, or the bill's label and title."""
-    return subject.name if isinstance(subject, Issue) else f"{subject.label}: {subject.title}"
+def subject_ref(kind: str, id_: int, name: str, jurisdiction, session, title) -> SubjectRef:
+    """A position's subject: an issue by its name, a bill (name its number) by its label,
+    sorted by the issue's name or the bill's label and title."""
+    if kind == "issue":
+        return SubjectRef(id_, name, name, name)
+    label = Bill.label_of(jurisdiction, name, session)
+    return SubjectRef(id_, name, label, f"{label}: {title}")
 
 
 # The position forms' order: issues by name, then U.S. bills before the states', the newest
