@@ -88,7 +88,7 @@ def main() -> None:
         client.get(url)
         profile.disable()
         stats = pstats.Stats(profile)
-        stats.sort_stats("cumulative").print_stats(r"crm/|templates/", args.top)
+        stats.sort_stats("cumulative").print_stats(os.environ.get("PROFILE_FILTER", r"crm/|templates/"), args.top)
 
 
 if __name__ == "__main__":

@@ -83,14 +83,15 @@ def current_employer(person_id) -> sa.ScalarSelect:
     )
 
 
-def office_of(person_id: int) -> sa.Select:
-    """office_groups() of one person as a select of ids, to read inside another statement."""
+def office_of(person_id) -> sa.Select:
+    """office_groups() of one person as a select of ids, to read inside another statement;
+    `person_id` may be a value or a bound parameter."""
     head = sa.func.coalesce(
         current_employer(person_id),
         person_id,
     )
     return sa.union(
-        sa.select(sa.literal(person_id)),
+        sa.select(sa.type_coerce(person_id, sa.Integer)),
         sa.select(head),
         sa.select(StaffRole.staff_id).where(
             StaffRole.employer_id == head, StaffRole.end_date.is_(None)
