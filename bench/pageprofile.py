@@ -5,7 +5,8 @@
 
 Signs in as the generated member (bench/generate.py), requests each URL a few times to warm up,
 then once with every statement timed and EXPLAINed (slowest first), and once under cProfile.
-HEAVY stands for the most contacted person. Use a working copy, not the pristine database:
+HEAVY stands for the most contacted person. PROFILE_FILTER (a regular expression, default
+crm/|templates/) picks the profile's rows, e.g. PROFILE_FILTER=sqlalchemy. Use a working copy, not the pristine database:
 nothing here writes, but a GET is still a real request.
 """
 
