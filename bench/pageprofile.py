@@ -6,8 +6,8 @@
 Signs in as the generated member (bench/generate.py), requests each URL a few times to warm up,
 then once with every statement timed and EXPLAINed (slowest first), and once under cProfile.
 HEAVY stands for the most contacted person. PROFILE_FILTER (a regular expression, default
-crm/|templates/) picks the profile's rows, e.g. PROFILE_FILTER=sqlalchemy. Use a working copy, not the pristine database:
-nothing here writes, but a GET is still a real request.
+crm/|templates/) picks the profile's rows, e.g. PROFILE_FILTER=sqlalchemy. Use a working copy,
+not the pristine database: nothing here writes, but a GET is still a real request.
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ def main() -> None:
         client.get(url)
         profile.disable()
         stats = pstats.Stats(profile)
-        stats.sort_stats("cumulative").print_stats(os.environ.get("PROFILE_FILTER", r"crm/|templates/"), args.top)
+        stats.sort_stats("cumulative").print_stats(
+            os.environ.get("PROFILE_FILTER", r"crm/|templates/"), args.top
+        )
 
 
 if __name__ == "__main__":
