@@ -798,14 +798,11 @@ class FilterChoices:
     lists: list[SavedList]
 
 
-def filter_choices(flt: DirectoryFilter, viewer: User) -> FilterChoices:
-    """Options for the filter bar (committees, members, parties, issues, tags) and the saved
-    lists the viewer may open (SavedList.visible_to), in one statement.
-
-    Committees are Congress's plus those of the state filtered on (and the one chosen): the
-    legislatures together have about a thousand, too many to list, let alone render, each time.
-    """
-    jurisdictions = ["US", flt.state] if flt.state else ["US"]
+@functools.cache
+def filter_choices_select() -> sa.CompoundSelect:
+    """filter_choices' one statement, built once: the committees of the jurisdictions bound as
+    `jurisdictions` (and the one bound as `committee`), the lists of the viewer bound as
+    `viewer_id` (SavedList.visible_to)."""
     text = sa.String()
     none = sa.cast(sa.null(), text)
     no_int = sa.cast(sa.null(), sa.Integer)
@@ -819,7 +816,10 @@ def filter_choices(flt: DirectoryFilter, viewer: User) -> FilterChoices:
         Committee.code,
     ).where(
         Committee.active.is_(True),
-        sa.or_(Committee.jurisdiction.in_(jurisdictions), Committee.id == flt.committee),
+        sa.or_(
+            Committee.jurisdiction.in_(sa.bindparam("jurisdictions", expanding=True)),
+            Committee.id == sa.bindparam("committee", type_=sa.Integer),
+        ),
     )
     members = sa.select(sa.literal("m"), User.id, User.name, none, none, no_int, none).where(
         User.is_active.is_(True)
@@ -839,7 +839,7 @@ def filter_choices(flt: DirectoryFilter, viewer: User) -> FilterChoices:
         .with_only_columns(sa.literal("t"), Tag.id, Tag.name, Tag.name_key, none, no_int, none)
     )
     # The viewer's lists and the shared ones, by name: the shared flag as "y" or "".
-    lists = SavedList.visible_to(viewer).with_only_columns(
+    lists = SavedList.visible_to(BoundViewer(is_coordinator=False)).with_only_columns(
         sa.literal("s"),
         SavedList.id,
         SavedList.name,
@@ -848,8 +848,22 @@ def filter_choices(flt: DirectoryFilter, viewer: User) -> FilterChoices:
         SavedList.owner_id,
         sa.case((SavedList.shared.is_(True), "y"), else_=""),
     )
+    return sa.union_all(committees, members, parties, issues, tags, lists)
+
+
+def filter_choices(flt: DirectoryFilter, viewer: User) -> FilterChoices:
+    """Options for the filter bar (committees, members, parties, issues, tags) and the saved
+    lists the viewer may open (SavedList.visible_to), in one statement.
+
+    Committees are Congress's plus those of the state filtered on (and the one chosen): the
+    legislatures together have about a thousand, too many to list, let alone render, each time.
+    """
+    jurisdictions = ["US", flt.state] if flt.state else ["US"]
     choices = FilterChoices([], [], [], [], [], [])
-    rows = db.session.execute(sa.union_all(committees, members, parties, issues, tags, lists))
+    rows = db.session.execute(
+        filter_choices_select(),
+        {"jurisdictions": jurisdictions, "committee": flt.committee, "viewer_id": viewer.id},
+    )
 
     # Sorted here, as the queries each sorted theirs: committees by jurisdiction, chamber and
     # name; tags by folded name; lists by lower-case name and id; the rest by name.
