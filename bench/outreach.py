@@ -123,9 +123,9 @@ def build_directory(db, rnd: random.Random) -> None:
         for _ in range(20000)
     ]
     db.session.execute(sa.insert(Interaction), interactions)
-    links = [
-        dict(interaction_id=i, person_id=rnd.choice(person_ids))
-        for i in db.session.scalars(sa.select(Interaction.id))
+    links = [  # with the contact's time, as every write path leaves the link
+        dict(interaction_id=i, person_id=rnd.choice(person_ids), occurred_at=at)
+        for i, at in db.session.execute(sa.select(Interaction.id, Interaction.occurred_at))
     ]
     db.session.execute(sa.insert(interaction_people), links)
     latest = (

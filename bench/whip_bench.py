@@ -136,7 +136,7 @@ def minimal_data(interactions: int, log) -> dict:
                     deleted_at=when if deleted else None,
                 )
             )
-            links.append(dict(interaction_id=i, person_id=person))
+            links.append(dict(interaction_id=i, person_id=person, occurred_at=when))
             topics.append(dict(interaction_id=i, issue_id=rnd.choice(issues)))
             if not deleted and (person not in last or last[person][0] < when):
                 last[person] = (when, by)

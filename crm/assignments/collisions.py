@@ -143,7 +143,9 @@ def find_collisions(
         .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
         .join(User, User.id == Interaction.logged_by_id)
         .join(Person, Person.id == interaction_people.c.person_id)
-        .where(Interaction.occurred_at >= since)
+        # The link's copy of the time as well: a busy office's week is then a range of the
+        # person's timeline index, not every contact they ever had read to check its date.
+        .where(Interaction.occurred_at >= since, interaction_people.c.occurred_at >= since)
         .order_by(Interaction.occurred_at.desc())
     )
     # A few offices: look them up by person. Hundreds (a campaign plan): read the week's
