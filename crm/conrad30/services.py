@@ -356,7 +356,5 @@ def form_choices(state: str) -> dict[str, list[tuple[int, str]]]:
         .order_by(Person.sort_name)
         .limit(500)
     ).all()
-    members = db.session.execute(
-        sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
-    ).all()
+    members = db.session.execute(User.listed()).all()
     return {"orgs": list(orgs), "people": list(people), "members": list(members)}

@@ -54,12 +54,7 @@ def get_day(day_id: int) -> AdvocacyDay:
 
 def member_choices() -> list[tuple[int, str]]:
     """Active members, for the day's attendance."""
-    return [
-        (i, name)
-        for i, name in db.session.execute(
-            sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
-        )
-    ]
+    return [(i, name) for i, name in db.session.execute(User.listed())]
 
 
 def list_days() -> list[AdvocacyDay]:

@@ -51,9 +51,7 @@ def render_review(item, file_form=None, link_form=None):
     link_form = link_form or LinkForm(prefix="link")
     failed = file_form.errors or link_form.errors
     context = picker_context(file_form)
-    file_form.member.choices = [(None, "Choose a member")] + [
-        (i, name) for i, name in context["member_choices"]
-    ]
+    file_form.member.choices = [(None, "Choose a member"), *services.member_choices()]
     page = render_template(
         "inbound/review.html",
         item=item,

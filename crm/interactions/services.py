@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from crm import audit, authz
+from crm import audit, authz, options
 from crm.assignments.followups import complete_with_contact, create_follow_ups
 from crm.assignments.services import queue_notices
 from crm.cadence.services import answers_any, settle_answered
@@ -740,8 +740,9 @@ def picked_names() -> dict:
 
 
 def picker_context(form, *, organizations: bool = False) -> dict:
-    """What the log form shows: the chosen people as chips, members and issues to pick from,
-    and with `organizations` the organizations a contact can be logged against."""
+    """What the log form shows: the chosen people as chips, members (crm.options checkboxes)
+    and issues to pick from, and with `organizations` the organizations a contact can be
+    logged against."""
     chosen = list(dict.fromkeys(form.people.data or []))[:50]
     people = (
         list(
@@ -753,10 +754,11 @@ def picker_context(form, *, organizations: bool = False) -> dict:
         else []
     )
     people.sort(key=lambda p: chosen.index(p.id))
-    members = list(
-        db.session.execute(
-            sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
-        )
+    # The members as checkboxes, rendered once per process while they are unchanged.
+    members = options.cached(
+        ("member checkboxes",),
+        options.version(User, User.is_active.is_(True)),
+        lambda: options.checkboxes(db.session.execute(User.listed()), "members", "m"),
     )
     chosen_org = form.organization_id.data if organizations else None
     issues, organization_choices = subject_and_organization_choices(chosen_org, organizations)
@@ -769,7 +771,7 @@ def picker_context(form, *, organizations: bool = False) -> dict:
     return {
         "chosen_people": people,
         "organization_choices": organization_choices,
-        "member_choices": members,
+        "member_checkboxes": members,
         "issue_choices": issues,
         "bill_choices": bills,
         # Other forms reuse the people picker; only the log form records positions.

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
@@ -49,9 +48,7 @@ def build():
 def index():
     """Contacts with covered officials for a quarter, with the LD-2 totals."""
     report = build()
-    members = db.session.execute(
-        sa.select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
-    ).all()
+    members = db.session.execute(User.listed()).all()
     return render_template(
         "lobbying/index.html",
         report=report,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from crm import audit
+from crm import audit, options
 from crm.assignments.listing import OpenWork, open_work, open_work_select
 from crm.contact import InvalidContact, normalize_email, normalize_phone, normalize_url
 from crm.errors import Conflict, DomainError, NotAllowed, no_lost_update
@@ -787,44 +787,45 @@ def restore_person(actor: User, person: Person, now: datetime) -> None:
 @dataclass
 class FilterChoices:
     """Options of the filter bar, and the viewer's saved lists beside it. Committees and members
-    come as (value, label) pairs for templating.select_options: hundreds of <option>s cost a
-    Jinja loop milliseconds a page. The saved lists are SavedList objects not in the session
-    (id, name, shared, owner_id; enough to link, export and delete them)."""
+    are crm.options lists, rendered once per process while their rows are unchanged: hundreds of
+    <option>s cost a page milliseconds each time. The saved lists are SavedList objects not in
+    the session (id, name, shared, owner_id; enough to link, export and delete them)."""
 
-    committees: list[tuple[int, str]]
-    members: list[tuple[int, str]]
+    committees: options.Choices
+    members: options.Choices
     parties: list[str]
     issues: list[tuple[int, str]]
     tags: list[tuple[int, str]]
     lists: list[SavedList]
 
 
-@functools.cache
-def filter_choices_select() -> sa.CompoundSelect:
-    """filter_choices' one statement, built once: the committees of the jurisdictions bound as
-    `jurisdictions` (and the one bound as `committee`), the lists of the viewer bound as
-    `viewer_id` (SavedList.visible_to)."""
-    text = sa.String()
-    none = sa.cast(sa.null(), text)
-    no_int = sa.cast(sa.null(), sa.Integer)
-    committees = sa.select(
-        sa.literal("c").label("what"),
-        Committee.id,
-        Committee.name,
-        Committee.jurisdiction,
-        Committee.chamber,
-        Committee.parent_id,
-        Committee.code,
-    ).where(
+def committees_listed() -> tuple[sa.ColumnElement[bool], ...]:
+    """The filter bar's committees: the active ones of the jurisdictions bound as
+    `jurisdictions`, and the one bound as `committee`."""
+    return (
         Committee.active.is_(True),
         sa.or_(
             Committee.jurisdiction.in_(sa.bindparam("jurisdictions", expanding=True)),
             Committee.id == sa.bindparam("committee", type_=sa.Integer),
         ),
     )
-    members = sa.select(sa.literal("m"), User.id, User.name, none, none, no_int, none).where(
-        User.is_active.is_(True)
-    )
+
+
+@functools.cache
+def filter_choices_select() -> sa.CompoundSelect:
+    """filter_choices' one statement, built once: the versions of the committees listed
+    (committees_listed) and of the active members, the parties, issues and tags, and the lists
+    of the viewer bound as `viewer_id` (SavedList.visible_to)."""
+    text = sa.String()
+    none = sa.cast(sa.null(), text)
+    no_int = sa.cast(sa.null(), sa.Integer)
+
+    def version(what, model, *where):  # (what, count, latest updated_at, ..., sum of ids, ...)
+        count, ids, latest = options.version_columns(model)
+        return sa.select(sa.literal(what), count, latest, none, none, ids, none).where(*where)
+
+    committees = version("vc", Committee, *committees_listed())
+    members = version("vm", User, User.is_active.is_(True))
     parties = (
         sa.select(sa.literal("p"), no_int, Person.party, none, none, no_int, none)
         .where(Person.party.is_not(None))
@@ -852,46 +853,80 @@ def filter_choices_select() -> sa.CompoundSelect:
     return sa.union_all(committees, members, parties, issues, tags, lists)
 
 
+@functools.cache
+def long_choices_select() -> sa.CompoundSelect:
+    """The rows behind the filter bar's long lists, read when their version is new to this
+    process: the committees listed (committees_listed) and the active members."""
+    none = sa.cast(sa.null(), sa.String())
+    committees = sa.select(
+        sa.literal("c").label("what"),
+        Committee.id,
+        Committee.name,
+        Committee.jurisdiction,
+        Committee.chamber,
+        Committee.parent_id,
+        Committee.code,
+    ).where(*committees_listed())
+    members = sa.select(
+        sa.literal("m"), User.id, User.name, none, none, sa.cast(sa.null(), sa.Integer), none
+    ).where(User.is_active.is_(True))
+    return sa.union_all(committees, members)
+
+
+def long_choices(params: dict) -> tuple[options.Choices, options.Choices]:
+    """The committees (by jurisdiction, chamber and name) and members (by name) as options."""
+    committees, members = [], []
+    for what, id_, name, jurisdiction, chamber, parent_id, code in sorted(
+        db.session.execute(long_choices_select(), params),
+        key=lambda r: (r[0], r[3] or "", r[4] or "", r[2], r[1]),
+    ):
+        if what == "c":
+            sub = " · sub" if parent_id else ""
+            suffix = f" ({code})" if code else ""
+            label = f"{jurisdiction} {CHAMBERS.get(chamber, chamber)}{sub}: {name}{suffix}"
+            committees.append((id_, label))
+        else:
+            members.append((id_, name))
+    return options.option_tags(committees), options.option_tags(members)
+
+
 def filter_choices(flt: DirectoryFilter, viewer: User) -> FilterChoices:
     """Options for the filter bar (committees, members, parties, issues, tags) and the saved
-    lists the viewer may open (SavedList.visible_to), in one statement.
+    lists the viewer may open (SavedList.visible_to), in one statement (two when the committees
+    or members changed since this process last listed them).
 
     Committees are Congress's plus those of the state filtered on (and the one chosen): the
     legislatures together have about a thousand, too many to list, let alone render, each time.
     """
     jurisdictions = ["US", flt.state] if flt.state else ["US"]
-    choices = FilterChoices([], [], [], [], [], [])
-    rows = db.session.execute(
-        filter_choices_select(),
-        {"jurisdictions": jurisdictions, "committee": flt.committee, "viewer_id": viewer.id},
-    )
+    params = {"jurisdictions": jurisdictions, "committee": flt.committee}
+    rows = db.session.execute(filter_choices_select(), {**params, "viewer_id": viewer.id})
+    versions, parties, issues, tags, lists = {}, [], [], [], []
 
-    # Sorted here, as the queries each sorted theirs: committees by jurisdiction, chamber and
-    # name; tags by folded name; lists by lower-case name and id; the rest by name.
+    # Sorted here, as the queries each sorted theirs: tags by folded name; lists by lower-case
+    # name and id; the rest by name.
     def order(r):
         if r[0] == "s":
             return (r[0], r[3], "", "", r[1])
         return (r[0], r[3] or "", r[4] or "", r[2] or "", r[1] or 0)
 
-    for what, id_, name, jurisdiction, chamber, parent_id, code in sorted(rows, key=order):
-        if what == "c":
-            sub = " · sub" if parent_id else ""
-            suffix = f" ({code})" if code else ""
-            label = f"{jurisdiction} {CHAMBERS.get(chamber, chamber)}{sub}: {name}{suffix}"
-            choices.committees.append((id_, label))
-        elif what == "m":
-            choices.members.append((id_, name))
+    for what, id_, name, _key, _, parent_id, code in sorted(rows, key=order):
+        if what in ("vc", "vm"):
+            versions[what] = (id_, name, parent_id)
         elif what == "p":
-            choices.parties.append(name)
+            parties.append(name)
         elif what == "i":
-            choices.issues.append((id_, name))
+            issues.append((id_, name))
         elif what == "t":
-            choices.tags.append((id_, name))
+            tags.append((id_, name))
         else:
-            choices.lists.append(
-                SavedList(id=id_, name=name, owner_id=parent_id, shared=code == "y")
-            )
-    return choices
+            lists.append(SavedList(id=id_, name=name, owner_id=parent_id, shared=code == "y"))
+    read = functools.cache(lambda: long_choices(params))  # both lists, read at most once
+    committees = options.cached(
+        ("committees", *jurisdictions, flt.committee), versions["vc"], lambda: read()[0]
+    )
+    members = options.cached(("members",), versions["vm"], lambda: read()[1])
+    return FilterChoices(committees, members, parties, issues, tags, lists)
 
 
 def person_form_choices() -> tuple[list, list]:
