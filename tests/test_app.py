@@ -58,7 +58,7 @@ def test_error_pages_are_friendly(client, as_member):
 def test_unexpected_errors_render_the_500_page(app, client, as_member, monkeypatch):
     from crm.main import routes
 
-    def boom(user):
+    def boom(user, now):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(routes.services, "dashboard_stats", boom)

@@ -163,7 +163,7 @@ def test_the_audience_read_per_row_is_the_audience_read_as_a_set(db):
         ).all()
         assert sorted(per_row) == sorted(as_set)
     for viewer in (author, present, outsider, coordinator):
-        stats = dashboard_stats(viewer)
+        stats = dashboard_stats(viewer, NOW)
         readable = db.session.scalar(
             sa.select(sa.func.count())
             .select_from(Interaction)

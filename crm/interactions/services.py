@@ -590,8 +590,14 @@ def feed_items(*selects: sa.Select) -> list[list[FeedItem]]:
 def feed_rows(*selects: sa.Select) -> list[list[tuple[FeedItem, object]]]:
     """Each select of contacts as (FeedItem, extra) pairs, newest first: its rows start with
     FEED_COLUMNS (occurred_at, then id, descending) and may have one more column, the extra
-    (else None). One statement: a UNION ALL of the selects (each a CTE with its own order and
-    limit) and of the people, issues and organization of the contacts they return."""
+    (else None). One statement (feed_union)."""
+    return read_feed(feed_union(*selects), len(selects))
+
+
+def feed_union(*selects: sa.Select) -> sa.CompoundSelect:
+    """feed_rows' statement: a UNION ALL of the selects (each a CTE with its own order and
+    limit) and of the people, issues and organization of the contacts they return. Build it
+    once for a page read often (its parameters bound at execution) and read it with read_feed."""
     ctes = [stmt.cte(f"feed_{k}") for k, stmt in enumerate(selects)]
     no_int = sa.cast(sa.null(), sa.Integer)
     no_at = sa.cast(sa.null(), Interaction.occurred_at.type)
@@ -649,8 +655,15 @@ def feed_rows(*selects: sa.Select) -> list[list[tuple[FeedItem, object]]]:
         .join(Organization, Organization.id == Interaction.organization_id)
         .where(Interaction.id.in_(shown))
     )
-    rows = db.session.execute(sa.union_all(*parts)).all()
-    lists: list[list[tuple[FeedItem, object]]] = [[] for _ in selects]
+    return sa.union_all(*parts)
+
+
+def read_feed(
+    stmt: sa.CompoundSelect, feeds: int, params: dict | None = None
+) -> list[list[tuple[FeedItem, object]]]:
+    """The rows of a feed_union of `feeds` selects as feed_rows returns them."""
+    rows = db.session.execute(stmt, params or {}).all()
+    lists: list[list[tuple[FeedItem, object]]] = [[] for _ in range(feeds)]
     by_id: dict[int, list[FeedItem]] = {}
     # A union's rows come in no set order: each feed's newest first again, as its select.
     feeds = sorted((r for r in rows if r[0] >= 0), key=lambda r: (r[3], r[1]), reverse=True)

@@ -7,7 +7,6 @@ from crm.assignments.listing import my_work
 from crm.authz import public
 from crm.bills.moved import what_moved
 from crm.clock import utcnow
-from crm.interactions.services import feed_items, recent_feed_select
 from crm.main import services
 
 bp = Blueprint("main", __name__)
@@ -16,17 +15,15 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def dashboard():
     """My work due, my recent contacts, the team's feed, and the Log a contact button."""
-    mine, feed = feed_items(
-        recent_feed_select(current_user, limit=10, mine=True),
-        recent_feed_select(current_user, limit=20),
-    )
+    now = utcnow()
+    mine, feed = services.dashboard_feeds(current_user)
     return render_template(
         "main/dashboard.html",
         mine=mine,
         feed=feed,
-        stats=services.dashboard_stats(current_user),
-        work=my_work(current_user, utcnow()),
-        moved=what_moved(current_user.id, utcnow()),
+        stats=services.dashboard_stats(current_user, now),
+        work=my_work(current_user, now),
+        moved=what_moved(current_user.id, now),
     )
 
 

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import functools
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from crm.clock import utcnow
 from crm.extensions import db
-from crm.models import Interaction, Person, User
+from crm.interactions.services import FeedItem, feed_union, read_feed, recent_feed_select
+from crm.models import BoundViewer, Interaction, Person, User
 
 
-def dashboard_stats(user: User) -> dict:
-    """Dashboard header counts: my contacts this month, the team's (those I may see), people
-    never contacted: one statement whose cost is the last 30 days' contacts read from two
-    covering indexes, not the log, however long it grows.
-
-    The team's count is everyone's minus the private contacts hidden from me, counted on the
-    small index of private contacts by date (the same rule as Interaction.in_audience)."""
-    since = utcnow() - timedelta(days=30)
+@functools.cache
+def stats_select(is_coordinator: bool) -> sa.Select:
+    """dashboard_stats' statement, built once per kind of viewer (the viewer bound as
+    `viewer_id`, the start of the 30 days as `since`)."""
+    viewer = BoundViewer(is_coordinator)
+    since = sa.bindparam("since", type_=Interaction.occurred_at.type)
     recent = (Interaction.deleted_at.is_(None), Interaction.occurred_at >= since)
-    hidden = Interaction.hidden_from(user)
+    hidden = Interaction.hidden_from(viewer)
     hidden_recent = (
         sa.select(sa.func.count()).select_from(hidden.where(*recent).subquery())
         if hidden is not None
@@ -36,15 +36,43 @@ def dashboard_stats(user: User) -> dict:
             Person.last_contacted_at.is_(None),
         )
     )
+    return sa.select(
+        sa.func.count().filter(Interaction.logged_by_id == viewer.id),
+        sa.func.count(),
+        hidden_recent.scalar_subquery(),
+        never.scalar_subquery(),
+    ).where(*recent)
+
+
+def dashboard_stats(user: User, now: datetime) -> dict:
+    """Dashboard header counts: my contacts this month, the team's (those I may see), people
+    never contacted: one statement whose cost is the last 30 days' contacts read from two
+    covering indexes, not the log, however long it grows.
+
+    The team's count is everyone's minus the private contacts hidden from me, counted on the
+    small index of private contacts by date (the same rule as Interaction.in_audience)."""
     mine, everyone, hidden_n, never_n = db.session.execute(
-        sa.select(
-            sa.func.count().filter(Interaction.logged_by_id == user.id),
-            sa.func.count(),
-            hidden_recent.scalar_subquery(),
-            never.scalar_subquery(),
-        ).where(*recent)
+        stats_select(user.is_coordinator),
+        {"viewer_id": user.id, "since": now - timedelta(days=30)},
     ).one()
     return {"mine_30d": mine, "team_30d": everyone - hidden_n, "never_contacted": never_n}
+
+
+@functools.cache
+def feeds_select(is_coordinator: bool) -> sa.CompoundSelect:
+    """The dashboard's two feeds, my 10 newest contacts and the team's 20 newest I may see,
+    with their people and issues: one statement built once per kind of viewer (the viewer
+    bound as `viewer_id`)."""
+    viewer = BoundViewer(is_coordinator)
+    return feed_union(
+        recent_feed_select(viewer, limit=10, mine=True), recent_feed_select(viewer, limit=20)
+    )
+
+
+def dashboard_feeds(user: User) -> tuple[list[FeedItem], list[FeedItem]]:
+    """My recent contacts and the team's, newest first (feeds_select)."""
+    mine, team = read_feed(feeds_select(user.is_coordinator), 2, {"viewer_id": user.id})
+    return [item for item, _ in mine], [item for item, _ in team]
 
 
 def broker_check(config) -> str:

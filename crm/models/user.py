@@ -267,3 +267,14 @@ class ApiToken(db.Model):
     def digest(secret: str) -> str:
         """What is stored of a token secret: its SHA-256."""
         return token_digest(secret)
+
+
+class BoundViewer:
+    """Stands for the viewer while a statement is built once for every viewer of a kind: the
+    visibility rules it is used with read only `is_coordinator` and `id`, which is bound at
+    execution (`viewer_id`). Only for rules that use the id in SQL: a rule that compared it in
+    Python would compare a bound parameter."""
+
+    def __init__(self, is_coordinator: bool):
+        self.is_coordinator = is_coordinator
+        self.id = sa.bindparam("viewer_id", type_=sa.Integer)

@@ -27,6 +27,7 @@ from crm.interactions.services import (
 )
 from crm.models import (
     CHAMBERS,
+    BoundViewer,
     Committee,
     CommitteeMembership,
     Interaction,
@@ -518,17 +519,6 @@ def office_parts() -> tuple[sa.Select, ...]:
             )
         )
     return (committees, staff, employers, last, *subjects)
-
-
-class BoundViewer:
-    """Stands for the viewer while a statement is built once for every viewer of a kind: the
-    visibility rules it is used with read only `is_coordinator` and `id`, which is bound at
-    execution (`viewer_id`). Only for rules that use the id in SQL: a rule that compared it in
-    Python would compare a bound parameter."""
-
-    def __init__(self, is_coordinator: bool):
-        self.is_coordinator = is_coordinator
-        self.id = sa.bindparam("viewer_id", type_=sa.Integer)
 
 
 @functools.cache
