@@ -17,8 +17,10 @@ from crm.text import render_markdown
 
 def user_tz() -> str:
     """The signed-in user's time zone, else the site's."""
-    if current_user and current_user.is_authenticated:
-        return current_user.timezone
+    # The proxy resolved once: a page of rows asks for the zone on each row.
+    user = current_user._get_current_object()
+    if user is not None and user.is_authenticated:
+        return user.timezone
     return current_app.config["TIMEZONE"]
 
 
