@@ -23,7 +23,8 @@ from crm.interactions.services import (
     FeedItem,
     LastContact,
     Ref,
-    feed_rows,
+    feed_union,
+    read_feed,
 )
 from crm.models import (
     CHAMBERS,
@@ -598,22 +599,18 @@ def read_page(person: Person, viewer: User):
     )
 
 
-def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
-    """Everything the person page shows, in two statements: the office (committees, staff,
-    employers, last contact) with the position form's subjects, the tags, the positions and the
-    open work the viewer may see in one, the timeline with its count and its people and issues
-    in the other."""
-    committees, staff, employers, last, subjects, tags, positions, work = read_page(person, viewer)
-    if person.deleted_at is not None:
-        last = None
-    # Walked newest first along the person's (person_id, occurred_at) index: the cost is the
-    # first TIMELINE_COUNT_CAP + 1 visible rows (their count, for "200+"), of which the page
-    # shows `limit`, in one statement.
+@functools.cache
+def timeline_select(is_coordinator: bool, limit: int) -> sa.CompoundSelect:
+    """The person's timeline for feed_union: the newest `limit` contacts the viewer may see
+    with the count of the first TIMELINE_COUNT_CAP + 1 of them (for "200+") beside each, and
+    their people and issues. Walked newest first along the person's (person_id, occurred_at)
+    index; built once per kind of viewer and page size, the person bound as `person_id` and
+    the viewer as `viewer_id`."""
     link = interaction_people
     newest = (
-        Interaction.visible_to(viewer)
+        Interaction.visible_to(BoundViewer(is_coordinator))
         .join(link, link.c.interaction_id == Interaction.id)
-        .where(link.c.person_id == person.id)
+        .where(link.c.person_id == sa.bindparam("person_id", type_=sa.Integer))
         .with_only_columns(Interaction.id, link.c.occurred_at)
         .order_by(link.c.occurred_at.desc(), link.c.interaction_id.desc())
         .limit(TIMELINE_COUNT_CAP + 1)
@@ -625,14 +622,28 @@ def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
         .limit(limit)
         .subquery()
     )
-    stmt = (
+    return feed_union(
         sa.select(*FEED_COLUMNS, page.c.total)
         .select_from(Interaction)
         .join(page, page.c.id == Interaction.id)
         .join(User, User.id == Interaction.logged_by_id)
         .order_by(page.c.occurred_at.desc(), page.c.id.desc())
     )
-    (rows,) = feed_rows(stmt)  # with their people and issues
+
+
+def person_page(person: Person, viewer: User, *, limit: int = 25) -> PersonPage:
+    """Everything the person page shows, in two statements: the office (committees, staff,
+    employers, last contact) with the position form's subjects, the tags, the positions and the
+    open work the viewer may see in one, the timeline with its count and its people and issues
+    in the other."""
+    committees, staff, employers, last, subjects, tags, positions, work = read_page(person, viewer)
+    if person.deleted_at is not None:
+        last = None
+    (rows,) = read_feed(
+        timeline_select(viewer.is_coordinator, limit),
+        1,
+        {"person_id": person.id, "viewer_id": viewer.id},
+    )
     total = rows[0][1] if rows else 0
     timeline = [item for item, _total in rows]
     return PersonPage(
