@@ -104,10 +104,15 @@ def touch_due(last: datetime | None, cadence: int | None) -> date | None:
     return (last + timedelta(days=cadence)).date() if last and cadence else None
 
 
-def touch_due_sql(last: datetime, cadence: sa.ColumnElement[int]) -> sa.ColumnElement[date]:
+def touch_due_sql(
+    last: datetime | sa.ColumnElement[date], cadence: sa.ColumnElement[int]
+) -> sa.ColumnElement[date]:
     """touch_due(last, cadence) inside a statement, for a cadence column: the day of `last`
-    (UTC) plus the cadence in days (NULL where the cadence is)."""
-    return _PlusDays(sa.literal(last.astimezone(UTC).date(), sa.Date), cadence)
+    (UTC) plus the cadence in days (NULL where the cadence is). `last` may also be that day
+    as a date expression (a bound parameter)."""
+    if isinstance(last, datetime):
+        last = sa.literal(last.astimezone(UTC).date(), sa.Date)
+    return _PlusDays(last, cadence)
 
 
 class _PlusDays(FunctionElement):

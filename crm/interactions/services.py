@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -364,37 +365,54 @@ def touch_people(
     (touch_due) of the rows it moves; returns the office's ids, sorted, and those of them with a
     keep-in-touch follow-up the contact answers (crm.cadence answers_any, after the move).
 
-    One UPDATE: the comparison is in it, so two members logging at once cannot regress it, and
-    the rows this contact is not newer for keep their values, their updated_at included.
+    One UPDATE (touch_update): the comparison is in it, so two members logging at once cannot
+    regress it, and the rows this contact is not newer for keep their values, their updated_at
+    included.
     """
     db.session.flush()
-    moved = sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when)
     rows = db.session.execute(
+        touch_update(),
+        {
+            "ids": ids,
+            "when": when,
+            "day": when.astimezone(UTC).date(),
+            "by": by_user_id,
+            "now": utcnow(),
+        },
+    ).all()
+    return sorted(r.id for r in rows), sorted(r.id for r in rows if r.answers)
+
+
+@functools.cache
+def touch_update() -> sa.Update:
+    """touch_people's UPDATE, built once: the people contacted bound as `ids`, the contact's
+    time as `when` (its UTC day as `day`), its author as `by` and the time of the write as
+    `now`."""
+    when = sa.bindparam("when", type_=Person.last_contacted_at.type)
+    moved = sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < when)
+    return (
         sa.update(Person)
-        .where(Person.id.in_(office_ids(ids)))
+        .where(Person.id.in_(office_ids(sa.bindparam("ids", expanding=True))))
         .values(
-            last_contacted_at=sa.case(
-                (moved, sa.literal(when, Person.last_contacted_at.type)),
-                else_=Person.last_contacted_at,
-            ),
+            last_contacted_at=sa.case((moved, when), else_=Person.last_contacted_at),
             last_contacted_by_id=sa.case(
-                (moved, sa.literal(by_user_id, sa.Integer)), else_=Person.last_contacted_by_id
+                (moved, sa.bindparam("by", type_=sa.Integer)), else_=Person.last_contacted_by_id
             ),
             next_touch_due=sa.case(
                 (
                     sa.and_(moved, Person.cadence_days.is_not(None)),
-                    touch_due_sql(when, Person.cadence_days),
+                    touch_due_sql(sa.bindparam("day", type_=sa.Date), Person.cadence_days),
                 ),
                 else_=Person.next_touch_due,
             ),
             updated_at=sa.case(
-                (moved, sa.literal(utcnow(), Person.updated_at.type)), else_=Person.updated_at
+                (moved, sa.bindparam("now", type_=Person.updated_at.type)),
+                else_=Person.updated_at,
             ),
         )
         .returning(Person.id, answers_any().label("answers"))
         .execution_options(synchronize_session="fetch")
-    ).all()
-    return sorted(r.id for r in rows), sorted(r.id for r in rows if r.answers)
+    )
 
 
 def set_contact_fields(person_id: int, **values) -> None:
