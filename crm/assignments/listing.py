@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -41,19 +42,25 @@ class MyWork:
         return len(self.overdue) + len(self.due_soon) + len(self.later) + len(self.snoozed)
 
 
+@functools.cache
+def my_work_select(limit: int) -> sa.Select:
+    """my_work's statement, built once per limit (the assignee bound as `assignee_id`): the
+    first limit + 1 open assignments by due date, priority and id, with their relations."""
+    return with_relations(
+        sa.select(Assignment)
+        .where(
+            Assignment.active(),
+            Assignment.assignee_id == sa.bindparam("assignee_id", type_=sa.Integer),
+        )
+        .order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
+        .limit(limit + 1)
+    )
+
+
 def my_work(user: User, now: datetime, *, limit: int = 300) -> MyWork:
     """The user's open work in one query, split into overdue, due soon, later and snoozed."""
     today = local_today(now, user.timezone)
-    rows = list(
-        db.session.scalars(
-            with_relations(
-                sa.select(Assignment)
-                .where(Assignment.active(), Assignment.assignee_id == user.id)
-                .order_by(Assignment.due_on.asc().nulls_last(), PRIORITY_ORDER, Assignment.id)
-                .limit(limit + 1)
-            )
-        )
-    )
+    rows = list(db.session.scalars(my_work_select(limit), {"assignee_id": user.id}))
     work = MyWork(today, [], [], [], [], truncated=len(rows) > limit)
     for a in rows[:limit]:
         if a.is_snoozed(today):

@@ -6,6 +6,7 @@ which of the new cosponsors are the reader's own offices."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -43,10 +44,10 @@ class BillMove:
         return KIND_LABELS.get(self.kind, self.kind)
 
 
-def bill_moves(since: datetime, limit: int = 200) -> list[BillMove]:
-    """Changes recorded on tracked bills since a time, newest first by their record date, in
-    one statement."""
-    rows = db.session.execute(
+@functools.cache
+def bill_moves_select(limit: int) -> sa.Select:
+    """bill_moves' statement, built once per limit (the start bound as `since`)."""
+    return (
         sa.select(
             Bill.id,
             Bill.number,
@@ -63,10 +64,19 @@ def bill_moves(since: datetime, limit: int = 200) -> list[BillMove]:
             Person,
             sa.and_(Person.bioguide_id == BillChange.bioguide_id, Person.deleted_at.is_(None)),
         )
-        .where(Bill.tracked.is_(True), BillChange.recorded_at >= since)
+        .where(
+            Bill.tracked.is_(True),
+            BillChange.recorded_at >= sa.bindparam("since", type_=BillChange.recorded_at.type),
+        )
         .order_by(BillChange.happened_on.desc().nulls_last(), BillChange.id.desc())
         .limit(limit)
-    ).all()
+    )
+
+
+def bill_moves(since: datetime, limit: int = 200) -> list[BillMove]:
+    """Changes recorded on tracked bills since a time, newest first by their record date, in
+    one statement."""
+    rows = db.session.execute(bill_moves_select(limit), {"since": since}).all()
     return [BillMove(*row) for row in rows]
 
 
