@@ -3,6 +3,7 @@ contact or assignment is about, in the last COLLISION_DAYS days."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,6 +14,7 @@ from crm.errors import DomainError
 from crm.extensions import db
 from crm.models import (
     Assignment,
+    BoundViewer,
     Interaction,
     Person,
     User,
@@ -91,6 +93,63 @@ def by_person(collisions: list[Collision]) -> list[PersonCollisions]:
     return list(groups.values())
 
 
+@functools.cache
+def others_work_select(is_coordinator: bool) -> sa.Select:
+    """Other members' open assignments for the people bound as `people` (but those bound as
+    `excluded`), as the viewer bound as `viewer_id` may see them; built once per kind of
+    viewer."""
+    return (
+        sa.select(
+            Assignment.id,
+            Assignment.person_id,
+            Assignment.assignee_id,
+            User.name,
+            Person.full_name,
+            Assignment.due_on,
+        )
+        .join(User, User.id == Assignment.assignee_id)
+        .join(Person, Person.id == Assignment.person_id)
+        .where(
+            Assignment.active(),
+            Assignment.readable_by(BoundViewer(is_coordinator)),
+            Assignment.person_id.in_(sa.bindparam("people", expanding=True)),
+            Assignment.id.not_in(sa.bindparam("excluded", expanding=True)),
+        )
+        .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
+    )
+
+
+@functools.cache
+def recent_contacts_select(is_coordinator: bool, many: bool) -> sa.Select:
+    """The contacts since the time bound as `since` that the viewer bound as `viewer_id` may
+    see, one row per person contacted; built once per kind of viewer. A few offices (not
+    `many`): looked up by the people bound as `people`. Hundreds (a campaign plan): the
+    week's contacts read by date, for the caller to keep theirs, which is far less work than
+    thousands of lookups."""
+    since = sa.bindparam("since", type_=Interaction.occurred_at.type)
+    stmt = (
+        Interaction.visible_to(BoundViewer(is_coordinator))
+        .with_only_columns(
+            Interaction.id,
+            interaction_people.c.person_id,
+            Interaction.logged_by_id,
+            User.name,
+            Person.full_name,
+            Interaction.occurred_at,
+        )
+        .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
+        .join(User, User.id == Interaction.logged_by_id)
+        .join(Person, Person.id == interaction_people.c.person_id)
+        # The link's copy of the time as well: a busy office's week is then a range of the
+        # person's timeline index, not every contact they ever had read to check its date.
+        .where(Interaction.occurred_at >= since, interaction_people.c.occurred_at >= since)
+        .order_by(Interaction.occurred_at.desc())
+    )
+    if many:
+        return stmt
+    return stmt.where(interaction_people.c.person_id.in_(sa.bindparam("people", expanding=True)))
+
+
 def find_collisions(
     viewer: User, person_ids, now: datetime, *, for_user_id: int | None, exclude_assignment_ids=()
 ) -> dict[int, list[Collision]]:
@@ -108,51 +167,17 @@ def find_collisions(
         return {}
     found: dict[int, list[Collision]] = defaultdict(list)
     owners: dict[int, list[Collision]] = defaultdict(list)  # person in an office -> activity
-    open_rows = db.session.execute(
-        sa.select(
-            Assignment.id,
-            Assignment.person_id,
-            Assignment.assignee_id,
-            User.name,
-            Person.full_name,
-            Assignment.due_on,
-        )
-        .join(User, User.id == Assignment.assignee_id)
-        .join(Person, Person.id == Assignment.person_id)
-        .where(
-            Assignment.active(),
-            Assignment.readable_by(viewer),
-            Assignment.person_id.in_(everyone),
-            Assignment.id.not_in(list(exclude_assignment_ids) or [0]),
-        )
-        .order_by(Assignment.due_on.asc().nulls_last(), Assignment.id)
-    )
+    params = {
+        "viewer_id": viewer.id,
+        "people": sorted(everyone),
+        "excluded": list(exclude_assignment_ids) or [0],
+        "since": now - timedelta(days=COLLISION_DAYS),
+    }
+    open_rows = db.session.execute(others_work_select(viewer.is_coordinator), params)
     for aid, pid, uid, uname, pname, due in open_rows:
         owners[pid].append(Collision(0, uid, uname, "assignment", pname, due, aid))
-    since = now - timedelta(days=COLLISION_DAYS)
-    recent = (
-        Interaction.visible_to(viewer)
-        .with_only_columns(
-            Interaction.id,
-            interaction_people.c.person_id,
-            Interaction.logged_by_id,
-            User.name,
-            Person.full_name,
-            Interaction.occurred_at,
-        )
-        .join(interaction_people, interaction_people.c.interaction_id == Interaction.id)
-        .join(User, User.id == Interaction.logged_by_id)
-        .join(Person, Person.id == interaction_people.c.person_id)
-        # The link's copy of the time as well: a busy office's week is then a range of the
-        # person's timeline index, not every contact they ever had read to check its date.
-        .where(Interaction.occurred_at >= since, interaction_people.c.occurred_at >= since)
-        .order_by(Interaction.occurred_at.desc())
-    )
-    # A few offices: look them up by person. Hundreds (a campaign plan): read the week's
-    # contacts by date and keep theirs, which is far less work than thousands of lookups.
-    if len(everyone) <= MANY_PEOPLE:
-        recent = recent.where(interaction_people.c.person_id.in_(everyone))
-    for iid, pid, uid, uname, pname, when in db.session.execute(recent):
+    recent = recent_contacts_select(viewer.is_coordinator, len(everyone) > MANY_PEOPLE)
+    for iid, pid, uid, uname, pname, when in db.session.execute(recent, params):
         if pid in everyone:
             owners[pid].append(Collision(0, uid, uname, "contact", pname, when, iid))
     for target, group in groups.items():
