@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -314,6 +315,21 @@ def session_limits(now: datetime) -> tuple[datetime, datetime]:
 SEEN_EVERY = timedelta(seconds=60)
 
 
+@functools.cache
+def session_select() -> sa.Select:
+    """load_session's statement, read on every request: built once, the token bound as
+    `token`."""
+    return (
+        sa.select(UserSession, User)
+        .join(User)
+        .where(
+            UserSession.token == sa.bindparam("token", type_=UserSession.token.type),
+            UserSession.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
+    )
+
+
 def load_session(token: str, now: datetime) -> tuple[User | None, str | None]:
     """The user of a live session token and None, or None and why it ended ("idle",
     "expired"; None when revoked, unknown or deactivated).
@@ -321,13 +337,7 @@ def load_session(token: str, now: datetime) -> tuple[User | None, str | None]:
     A session past its idle or absolute lifetime is revoked here, on the server, so its cookie
     never works again.
     """
-    row = db.session.execute(
-        sa.select(UserSession, User)
-        .join(User)
-        .where(
-            UserSession.token == token, UserSession.revoked_at.is_(None), User.is_active.is_(True)
-        )
-    ).first()
+    row = db.session.execute(session_select(), {"token": token}).first()
     if row is None:
         return None, None
     session, user = row
