@@ -11,7 +11,7 @@ from crm.assignments.followups import FollowUpRequest
 from crm.assignments.services import AssignmentData
 from crm.cadence.services import refresh_cadence
 from crm.campaigns import services as campaigns
-from crm.clock import utcnow
+from crm.clock import local_today, utcnow
 from crm.interactions.services import InteractionData, log_interaction
 from crm.models import Campaign, DevMail, Notification
 from tests.factories import AssignmentFactory, InteractionFactory, PersonFactory, UserFactory
@@ -106,7 +106,9 @@ def statements_for(client, db, url):
 
 
 def add_work(user, campaign, n, db):
-    today = utcnow().date()
+    # The user's own day, as the pages count overdue: in the first hours of a UTC day it is
+    # still yesterday in New York, and work due "yesterday" in UTC would not be late there.
+    today = local_today(utcnow(), user.timezone)
     for k in range(n):
         person = PersonFactory(state="TX")
         InteractionFactory(people=[person], occurred_at=utcnow() - timedelta(days=k))
