@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 
 from crm.extensions import db
+from crm.models import User
 
 CACHE_SIZE = 64  # lists kept per process (a jurisdiction's committees are one each)
 
@@ -39,6 +40,11 @@ class Choices:
             if at is not None:
                 parts[at] = self.marked[at]
         return Markup("".join(parts))
+
+
+def member_pairs() -> list[tuple[int, str]]:
+    """The active members as (id, name), by name (User.listed): a form's member choices."""
+    return [(i, name) for i, name in db.session.execute(User.listed())]
 
 
 def option_tags(pairs: Iterable[tuple]) -> Choices:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from crm import audit, charts
+from crm import audit, charts, options
 from crm.errors import Conflict, DomainError, NotAllowed
 from crm.extensions import db
 from crm.forms import US_STATES
@@ -356,5 +356,4 @@ def form_choices(state: str) -> dict[str, list[tuple[int, str]]]:
         .order_by(Person.sort_name)
         .limit(500)
     ).all()
-    members = db.session.execute(User.listed()).all()
-    return {"orgs": list(orgs), "people": list(people), "members": list(members)}
+    return {"orgs": list(orgs), "people": list(people), "members": options.member_pairs()}

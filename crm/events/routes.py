@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from crm import options
 from crm.authz import requires
 from crm.briefs import services as briefs
 from crm.clock import utcnow
@@ -41,7 +42,7 @@ def day_form(day=None) -> DayForm:
     form = DayForm(obj=day)
     form.issue_id.choices = [(None, "—")] + [(i, n) for i, n in issue_choices()]
     form.bill_id.choices = [(None, "—")] + bill_choices()
-    form.members.choices = services.member_choices()
+    form.members.choices = options.member_pairs()
     if request.method == "GET" and day is not None:
         form.members.data = [u.id for u in day.members]
     return form

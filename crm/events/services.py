@@ -52,11 +52,6 @@ def get_day(day_id: int) -> AdvocacyDay:
     return day
 
 
-def member_choices() -> list[tuple[int, str]]:
-    """Active members, for the day's attendance."""
-    return [(i, name) for i, name in db.session.execute(User.listed())]
-
-
 def list_days() -> list[AdvocacyDay]:
     """Every advocacy day, latest first."""
     return list(db.session.scalars(sa.select(AdvocacyDay).order_by(AdvocacyDay.day.desc())))

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectField
 
+from crm import options
 from crm.authz import requires
 from crm.clock import utcnow
 from crm.errors import DomainError, NotAllowed, apply_to_form
@@ -51,7 +52,7 @@ def render_review(item, file_form=None, link_form=None):
     link_form = link_form or LinkForm(prefix="link")
     failed = file_form.errors or link_form.errors
     context = picker_context(file_form)
-    file_form.member.choices = [(None, "Choose a member"), *services.member_choices()]
+    file_form.member.choices = [(None, "Choose a member"), *options.member_pairs()]
     page = render_template(
         "inbound/review.html",
         item=item,

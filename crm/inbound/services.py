@@ -325,8 +325,3 @@ def discard_waiting(actor: User, item_id: int, now: datetime) -> None:
     item.resolved_by_id, item.resolved_at = actor.id, now
     audit.record(actor, "discard", item, {"status": "review"}, {"status": "discarded"}, now)
     db.session.commit()
-
-
-def member_choices() -> list[tuple[int, str]]:
-    """The active members as (id, name), for choosing whose contact a message was."""
-    return [(i, name) for i, name in db.session.execute(User.listed())]

@@ -677,11 +677,11 @@ def feed_union(*selects: sa.Select) -> sa.CompoundSelect:
 
 
 def read_feed(
-    stmt: sa.CompoundSelect, feeds: int, params: dict | None = None
+    stmt: sa.CompoundSelect, count: int, params: dict | None = None
 ) -> list[list[tuple[FeedItem, object]]]:
-    """The rows of a feed_union of `feeds` selects as feed_rows returns them."""
+    """The rows of a feed_union of `count` selects as feed_rows returns them."""
     rows = db.session.execute(stmt, params or {}).all()
-    lists: list[list[tuple[FeedItem, object]]] = [[] for _ in range(feeds)]
+    lists: list[list[tuple[FeedItem, object]]] = [[] for _ in range(count)]
     by_id: dict[int, list[FeedItem]] = {}
     # A union's rows come in no set order: each feed's newest first again, as its select.
     feeds = sorted((r for r in rows if r[0] >= 0), key=lambda r: (r[3], r[1]), reverse=True)
@@ -789,7 +789,7 @@ def picker_context(form, *, organizations: bool = False) -> dict:
     members = options.cached(
         ("member checkboxes",),
         options.version(User, User.is_active.is_(True)),
-        lambda: options.checkboxes(db.session.execute(User.listed()), "members", "m"),
+        lambda: options.checkboxes(options.member_pairs(), "members", "m"),
     )
     chosen_org = form.organization_id.data if organizations else None
     issues, organization_choices = subject_and_organization_choices(chosen_org, organizations)

@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
+from crm import options
 from crm.clock import local_today, utcnow
 from crm.extensions import db
 from crm.lobbying import services
@@ -48,7 +49,7 @@ def build():
 def index():
     """Contacts with covered officials for a quarter, with the LD-2 totals."""
     report = build()
-    members = db.session.execute(User.listed()).all()
+    members = options.member_pairs()
     return render_template(
         "lobbying/index.html",
         report=report,

@@ -103,7 +103,7 @@ class User(UserMixin, Timestamps, db.Model):
 
     @staticmethod
     def listed() -> sa.Select:
-        """The active members as (id, name), by name: the rows of every members picker."""
+        """The active members as (id, name), by name: the rows of the members pickers."""
         return (
             sa.select(User.id, User.name)
             .where(User.is_active.is_(True))
