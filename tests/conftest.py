@@ -74,11 +74,18 @@ def app(database_url):
 
 def empty_tables(db, keep: tuple[str, ...] = ()) -> None:
     """DELETE in dependency order, one transaction: much faster than TRUNCATE for small tables
-    (and TRUNCATE ... CASCADE would empty kept tables too)."""
+    (and TRUNCATE ... CASCADE would empty kept tables too). On PostgreSQL the DELETEs go as one
+    string, one round trip instead of one per table."""
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in keep]
     with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in keep:
-                conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":
+            preparer = conn.dialect.identifier_preparer
+            conn.exec_driver_sql(
+                "".join(f"DELETE FROM {preparer.format_table(t)};" for t in tables)
+            )
+            return
+        for table in tables:
+            conn.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)

@@ -202,8 +202,8 @@ def sign_in_state(browser, served: ServedApp, email: str, password: str | None =
 # Assertions every served page must pass.
 
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
-AXE_RUN = """async () => {
-  const r = await axe.run(document, {resultTypes: ['violations']});
+AXE_RUN = """async (scope) => {
+  const r = await axe.run(scope ? {include: [scope]} : document, {resultTypes: ['violations']});
   return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
     .map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' +
@@ -211,10 +211,11 @@ AXE_RUN = """async () => {
 }"""
 
 
-def axe_violations(page) -> list[dict]:
-    """axe-core's serious and critical violations on the page (AXE_JS must be set)."""
+def axe_violations(page, scope: str | None = None) -> list[dict]:
+    """axe-core's serious and critical violations on the page, or inside the elements the CSS
+    selector `scope` picks (AXE_JS must be set)."""
     page.add_script_tag(path=os.environ["AXE_JS"])
-    return page.evaluate(AXE_RUN)
+    return page.evaluate(AXE_RUN, scope)
 
 
 def sideways_overflow(page) -> str | None:

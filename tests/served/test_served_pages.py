@@ -3,7 +3,8 @@
 For each page and role: the status the access matrix (tests/test_access.py EXPECTED) says, no
 console errors, no sideways scroll, every post form carries its CSRF token, targets of at least
 24 px on a phone, and axe-core finds nothing serious or critical (run once per width for each
-distinct page structure: roles that see the same page are checked once).
+distinct page structure: roles that see the same page are checked once, and a page whose
+navigation, header and footer were already checked on another page has its `main` checked).
 With SCREENSHOT_DIR set, each page is saved at both widths as the most senior role sees it.
 """
 
@@ -46,11 +47,18 @@ PAGES = sorted(
 AXE = os.environ.get("AXE_JS")
 CSRF_EXEMPT_PREFIXES = ("/links/", "/unsubscribe/")
 
-# The structure of a page (tags, ids, classes, in order), so roles that see the same page are
-# checked by axe once; text and numbers are left out.
-STRUCTURE_JS = """() => Array.from(document.querySelectorAll('body *'))
-  .map(e => e.tagName + '#' + e.id + '.' + (typeof e.className === 'string' ? e.className : ''))
-  .join('|')"""
+# The structure of a page (tags, ids, classes, in order) outside its `main` and inside it, so
+# axe checks each distinct structure once: the whole page when what surrounds `main` (skip link,
+# navigation for the role, the active section) is new at this width, else `main` alone when it is
+# new. Text and numbers are left out. A document without `main` is all "outside".
+STRUCTURE_JS = """() => {
+  const shape = e => e.tagName + '#' + e.id + '.' +
+    (typeof e.className === 'string' ? e.className : '');
+  const main = document.querySelector('main');
+  const all = Array.from(document.querySelectorAll('body *'));
+  return [all.filter(e => !main || !main.contains(e)).map(shape).join('|'),
+          main ? Array.from(main.querySelectorAll('*')).map(shape).join('|') : null];
+}"""
 FORMS_WITHOUT_TOKEN_JS = """(exempt) => Array.from(document.querySelectorAll('form'))
   .filter(f => (f.getAttribute('method') || '').toLowerCase() === 'post')
   .filter(f => !exempt.some(p => new URL(f.action, location.href).pathname.startsWith(p)))
@@ -86,6 +94,21 @@ def expectation(endpoint: str, role: str) -> str:
 @pytest.fixture(scope="module")
 def axe_seen():
     return set()
+
+
+def axe_scope(seen: set, width: str, outside: str, main: str | None) -> str | None:
+    """What axe must check on a page: "page" (all of it), "main", or None (nothing new)."""
+    keys = {
+        "page": (width, "outside", hashlib.sha1(outside.encode()).hexdigest()),
+        "main": (width, "main", hashlib.sha1((main or "").encode()).hexdigest()),
+    }
+    if main is None:  # no `main`: the page is checked whole, once per structure
+        keys.pop("main")
+    new = [scope for scope, key in keys.items() if key not in seen]
+    seen.update(keys.values())
+    if "page" in new:
+        return "page"
+    return "main" if new else None
 
 
 class Tab:
@@ -189,11 +212,9 @@ def test_page(endpoint, rule, world, tab, served_app, axe_seen):
                 if small:
                     problems.append(f"{where}: targets under 24 px: {small[:10]}")
             if AXE:
-                digest = hashlib.sha1(page.evaluate(STRUCTURE_JS).encode()).hexdigest()
-                if (width, digest) not in axe_seen:
-                    axe_seen.add((width, digest))
-                    for v in axe_violations(page):
-                        problems.append(f"{where}: axe {v['impact']} {v['id']}: {v['nodes']}")
+                scope = axe_scope(axe_seen, width, *page.evaluate(STRUCTURE_JS))
+                for v in axe_violations(page, "main" if scope == "main" else None) if scope else ():
+                    problems.append(f"{where}: axe {v['impact']} {v['id']}: {v['nodes']}")
             if shots and not shot_taken and expected == "ok":
                 shots.mkdir(parents=True, exist_ok=True)
                 name = endpoint.replace(".", "-")
