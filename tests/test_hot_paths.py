@@ -61,7 +61,9 @@ def test_office_last_contact_counts_staff_and_survives_a_delete(db):
 def test_timeline_count_stops_at_the_cap(db, client, as_coordinator, monkeypatch):
     monkeypatch.setattr(people_services, "TIMELINE_COUNT_CAP", 3)
     person = PersonFactory()
-    for k in range(3):
+    log(as_coordinator, [person], NOW)
+    assert "(1 contact)" in client.get(f"/people/{person.id}").get_data(as_text=True)
+    for k in range(1, 3):
         log(as_coordinator, [person], NOW - timedelta(days=k))
     assert "(3 contacts)" in client.get(f"/people/{person.id}").get_data(as_text=True)
     log(as_coordinator, [person], NOW - timedelta(days=5))
