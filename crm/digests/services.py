@@ -112,7 +112,8 @@ class Digest:
         if self.due:
             parts.append(f"{len(self.due)} due this week")
         if self.logged_total:
-            parts.append(f"{self.logged_total} contacts logged")
+            noun = "contact" if self.logged_total == 1 else "contacts"
+            parts.append(f"{self.logged_total} {noun} logged")
         label = "Team digest" if self.team is not None else "Your week"
         detail = ", ".join(parts) if parts else "what moved"
         return f"{label}, week of {self.today:%b %-d}: {detail}"

@@ -285,7 +285,7 @@ def test_person_page_shows_the_history_of_an_out_of_office_member(refreshed, cli
     auth.login("holder@example.org", PASSWORD)
     html = client.get(f"/people/{refreshed.ids['cornyn']}").get_data(as_text=True)
     assert "Conrad 30 meeting" in html
-    assert re.search(r"Timeline.*\(1 contacts\)", html, re.S)
+    assert re.search(r"Timeline.*\(1 contact\)", html, re.S)
 
 
 def test_source_history_lists_what_imports_changed_on_a_person(refreshed):

@@ -254,7 +254,7 @@ def test_digest_email_parts_links_and_headers(db, app, member, issue):
     dispatch_digests(MONDAY_7_NY)
 
     [mail] = db.session.scalars(sa.select(DevMail)).all()
-    assert mail.subject == "Your week, week of Mar 9: 1 overdue, 2 due this week, 1 contacts logged"
+    assert mail.subject == "Your week, week of Mar 9: 1 overdue, 2 due this week, 1 contact logged"
     assert "<style" not in mail.html_body and 'style="' in mail.html_body  # CSS inlined
     assert "<script>alert" not in mail.html_body and "&lt;script&gt;" in mail.html_body
     assert "<script>alert(1)</script> & co" in mail.text_body  # plain text stays plain
