@@ -574,7 +574,7 @@ class Ref:
 @dataclass(slots=True)
 class FeedItem:
     """A contact as feeds and timelines show it: the columns shown, not the ORM object with
-    its relationships (templates/_macros.html feed_items reads both alike)."""
+    its relationships (crm.templating.feed_html reads both alike)."""
 
     id: int
     kind: str
