@@ -284,6 +284,11 @@ def prepare_harness(db: Db, name: str, scratch: Path, args) -> None:
 # ---- serving ----
 
 
+# What the harness runs: 2 sync workers. gunicorn reads the app root's gunicorn.conf.py, and a
+# threads setting over 1 there turns "-k sync" into gthread: the CRM's "--threads 1" keeps it sync.
+SYNC_WORKERS = ["-w", "2", "-k", "sync", "--threads", "1"]
+
+
 def serve(
     name: str, cwd: Path, app: str, env: dict, probe: str, workers: list[str] | None = None
 ) -> tuple[subprocess.Popen, int]:
@@ -296,7 +301,7 @@ def serve(
             PY,
             "-m",
             "gunicorn",
-            *(workers or ["-w", "2", "-k", "sync"]),
+            *(workers or SYNC_WORKERS),
             "-b",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -562,9 +567,11 @@ def main() -> None:
     ap.add_argument("--regenerate", action="store_true", help="rebuild the pristine databases")
     ap.add_argument(
         "--crm-workers",
-        default="-w 2 -k sync",
+        default=" ".join(SYNC_WORKERS),
         help="gunicorn worker options for the CRM only (the harness keeps 2 sync workers), "
-        "e.g. '-w 3 -k sync' or '-w 2 -k gthread --threads 4'; default '-w 2 -k sync'",
+        "e.g. '-w 3 -k sync --threads 1' or '-w 2 -k gthread --threads 4'; default "
+        f"'{' '.join(SYNC_WORKERS)}' (gunicorn reads the CRM's gunicorn.conf.py, whose threads "
+        "turn -k sync into gthread unless --threads 1 is given)",
     )
     ap.add_argument(
         "--app-root",
