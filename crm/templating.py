@@ -153,6 +153,17 @@ def feed_html(items, show_people: bool = True) -> Markup:
     return Markup("".join(out))
 
 
+def party_badge(p) -> Markup:
+    """A legislator's party as a colored letter, its name on hover (nothing for anyone else or
+    an unknown party): a Person or a DirectoryRow; templates call it as the party_badge macro."""
+    if p.kind != "legislator" or not p.party:
+        return Markup("")
+    return Markup(
+        f'<span class="party party-{escape(p.party_letter.lower())}" '
+        f'title="{escape(p.party_label or p.party)}">{escape(p.party_letter)}</span>'
+    )
+
+
 DELETED_ROW = ' class="table-secondary"'
 
 
@@ -166,13 +177,8 @@ def directory_rows_html(rows) -> Markup:
     out = []
     for p in rows:
         seat = escape(p.seat or kinds.get(p.kind))
-        badges = ""
-        if p.kind == "legislator" and p.party:
-            letter = escape(p.party_letter)
-            badges = (
-                f' <span class="party party-{escape(p.party_letter.lower())}" '
-                f'title="{escape(p.party_label or p.party)}">{letter}</span>'
-            )
+        badge = party_badge(p)
+        badges = f" {badge}" if badge else ""
         if not p.in_office:
             badges += ' <span class="badge text-bg-light">out of office</span>'
         if p.last_contacted_at:
@@ -234,6 +240,7 @@ def init_app(app: Flask) -> None:
         select_options=select_options,
         feed_html=feed_html,
         directory_rows_html=directory_rows_html,
+        party_badge_html=party_badge,
         PERSON_KINDS=models.PERSON_KINDS,
         LEVELS=models.LEVELS,
         CHAMBERS=models.CHAMBERS,

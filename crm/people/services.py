@@ -830,10 +830,15 @@ def filter_choices_select() -> sa.CompoundSelect:
 
     committees = version("vc", Committee, *committees_listed())
     members = version("vm", User, User.is_active.is_(True))
-    parties = (
-        sa.select(sa.literal("p"), no_int, Person.party, none, none, no_int, none)
-        .where(Person.party.is_not(None))
-        .distinct()
+    # The parties, one index probe each (a loose index scan: the smallest party, then the
+    # smallest after it, ...): DISTINCT read every legislator's entry of ix_people_party, 7,600
+    # of them and 1-2 ms on PostgreSQL, on every directory page, for three names.
+    first = sa.select(sa.func.min(Person.party).label("party")).where(Person.party.is_not(None))
+    seen = first.cte("parties", recursive=True)
+    after = sa.select(sa.func.min(Person.party)).where(Person.party > seen.c.party)
+    seen = seen.union_all(sa.select(after.scalar_subquery()).where(seen.c.party.is_not(None)))
+    parties = sa.select(sa.literal("p"), no_int, seen.c.party, none, none, no_int, none).where(
+        seen.c.party.is_not(None)
     )
     issues = sa.select(sa.literal("i"), Issue.id, Issue.name, none, none, no_int, none).where(
         Issue.active.is_(True)

@@ -65,6 +65,22 @@ def test_filters_combine(db, client, as_member):
     assert len(names(client.get("/people/?kind=legislator&level=federal"))) == 3
 
 
+def test_party_filter_lists_each_party_once(db, client, as_member):
+    """The parties are read one index probe each (a loose index scan): each once, in order,
+    none for people without one."""
+    for party in ["Republican", "Democratic", "Republican", "Green", "Democratic", None]:
+        PersonFactory(party=party)
+    PersonFactory(kind="staff", party=None)
+    page = client.get("/people/?party=Green").get_data(as_text=True)
+    select = re.search(r'id="party" name="party">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r"<option(?: selected)?>([^<]+)</option>", select) == [
+        "Democratic",
+        "Green",
+        "Republican",
+    ]
+    assert "<option selected>Green</option>" in select
+
+
 def test_committee_filter_includes_subcommittees(db, client, as_member):
     parent = CommitteeFactory(name="Judiciary", code="SSJU")
     sub = CommitteeFactory(
