@@ -831,8 +831,8 @@ def filter_choices_select() -> sa.CompoundSelect:
     committees = version("vc", Committee, *committees_listed())
     members = version("vm", User, User.is_active.is_(True))
     # The parties, one index probe each (a loose index scan: the smallest party, then the
-    # smallest after it, ...): DISTINCT read every legislator's entry of ix_people_party, 7,600
-    # of them and 1-2 ms on PostgreSQL, on every directory page, for three names.
+    # smallest after it, ...): DISTINCT read all 7,600 legislators' entries of ix_people_party
+    # on every directory page for three names (bench/README.md, fifth pass).
     first = sa.select(sa.func.min(Person.party).label("party")).where(Person.party.is_not(None))
     seen = first.cte("parties", recursive=True)
     after = sa.select(sa.func.min(Person.party)).where(Person.party > seen.c.party)
