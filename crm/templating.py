@@ -164,9 +164,6 @@ def party_badge(p) -> Markup:
     )
 
 
-DELETED_ROW = ' class="table-secondary"'
-
-
 def directory_rows_html(rows) -> Markup:
     """The directory's table rows (crm.people.services.DirectoryRow): name linked, party and
     out-of-office badges, seat (under the name on a phone), tier, holder, last contact. Built
@@ -187,8 +184,9 @@ def directory_rows_html(rows) -> Markup:
                 last += f'<span class="d-none d-md-inline"> by {escape(p.last_by_name)}</span>'
         else:
             last = '<span class="text-body-secondary">never</span>'
+        shade = ' class="table-secondary"' if p.deleted_at else ""
         out.append(
-            f"  <tr{DELETED_ROW if p.deleted_at else ''}>\n"
+            f"  <tr{shade}>\n"
             f'    <td><a class="fw-semibold" href="{person_url(p.id)}">{escape(p.full_name)}</a>'
             f"{badges}"
             f'      <div class="small text-body-secondary d-md-none">{seat}</div></td>\n'

@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.helpers import free_port
+from tests.helpers import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_URL_ENV = "SERVED_BASE_URL"
@@ -156,6 +156,20 @@ class ServedApp:
             f.seek(since)
             text = f.read().decode(errors="replace")
         return [(m, p, int(s)) for m, p, s in ACCESS_RE.findall(text)]
+
+    def requests_until(self, since: int, keep, what: str, timeout: float = 10) -> list:
+        """The requests after `since` that keep(method, path, status) accepts, waited for until
+        there is one (else []): a worker writes its access log line after the answer has gone
+        out, so on a busy machine the browser can have loaded the next page, from the other
+        worker, before the line of the request it is waiting for is in the log."""
+
+        def found():
+            return [r for r in self.requests(since) if keep(*r)]
+
+        try:
+            return wait_until(found, timeout, what, every=0.05)
+        except TimeoutError:
+            return []
 
     def errors(self, since: int = 0) -> list[str]:
         """Tracebacks and 5xx lines logged after `since`."""

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 
-from tests.helpers import wait_until
 from tests.served.conftest import EMAILS, seed_world
 from tests.serving import endpoint_of, sign_in_state
 from tests.test_access import EXPECTED, ROUTES
@@ -162,20 +161,16 @@ class Driver:
         with self.page.expect_response(lambda r: r.request.method == "POST"):
             target.click()
         self.page.wait_for_load_state("load")
-
-        def posted() -> list[int]:
-            return [
-                status
-                for method, path, status in self.served.requests(mark)
-                if method == "POST" and endpoint_of(self.app, method, path) == endpoint
-            ]
-
-        # A worker writes the access log line after the answer has gone out: on a busy machine
-        # the browser can load the next page (another worker) before the POST's line is there.
-        try:
-            posts = wait_until(posted, timeout=10, what=f"a POST to {endpoint}", every=0.05)
-        except TimeoutError:
-            posts = []
+        posts = [
+            status
+            for _, _, status in self.served.requests_until(
+                mark,
+                lambda method, path, _: (
+                    method == "POST" and endpoint_of(self.app, method, path) == endpoint
+                ),
+                f"a POST to {endpoint}",
+            )
+        ]
         assert posts, f"no POST reached {endpoint}: {self.served.requests(mark)}"
         problems = self.page.locator(".invalid-feedback, .alert-danger").all_inner_texts()
         assert posts[-1] in (200, 302, 303), f"{endpoint} answered {posts[-1]}: {problems}"
