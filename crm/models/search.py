@@ -10,6 +10,7 @@ env.py: `include_search_object`)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 
@@ -166,16 +167,23 @@ def chunked(ids: Iterable[int], size: int = 1000) -> Iterator[list[int]]:
         yield ids[k : k + size]
 
 
-def upsert(conn: sa.Connection, table: sa.Table, key: list[str], rows: list[dict], column: str):
+def upsert(
+    conn: sa.Connection, table: sa.Table, key: tuple[str, ...], rows: list[dict], column: str
+):
     """INSERT the rows, or update their text where the key exists: one statement."""
-    if conn.dialect.name == "postgresql":
+    conn.execute(upsert_statement(conn.dialect.name, table, key, column), rows)
+
+
+@functools.cache
+def upsert_statement(dialect: str, table: sa.Table, key: tuple[str, ...], column: str) -> sa.Insert:
+    """upsert's statement, built once per dialect and table (every logged contact runs it)."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     stmt = insert(table)
-    conn.execute(
-        stmt.on_conflict_do_update(index_elements=key, set_={column: stmt.excluded[column]}),
-        rows,
+    return stmt.on_conflict_do_update(
+        index_elements=list(key), set_={column: stmt.excluded[column]}
     )
 
 
@@ -185,7 +193,7 @@ def write_names(conn: sa.Connection, kind: str, rows: list) -> None:
         upsert(
             conn,
             SearchName.__table__,
-            ["kind", "record_id"],
+            ("kind", "record_id"),
             [{"kind": kind, "record_id": r.id, "names": names_document(kind, r)} for r in rows],
             "names",
         )
@@ -197,7 +205,7 @@ def write_texts(conn: sa.Connection, rows: list) -> None:
         upsert(
             conn,
             SearchText.__table__,
-            ["interaction_id"],
+            ("interaction_id",),
             [{"interaction_id": r.id, "body": text_document(r)} for r in rows],
             "body",
         )

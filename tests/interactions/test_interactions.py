@@ -6,7 +6,12 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from crm.clock import utcnow
-from crm.interactions.services import InteractionData, log_interaction, update_interaction
+from crm.interactions.services import (
+    InteractionData,
+    log_interaction,
+    touch_people,
+    update_interaction,
+)
 from crm.models import AuditEntry, Interaction, Person, StaffRole
 from tests.factories import InteractionFactory, PersonFactory, UserFactory
 
@@ -118,6 +123,21 @@ def test_contacting_a_staffer_counts_for_the_office(db, member):
     log_interaction(member, InteractionData(people=[staffer.id], occurred_at=when), utcnow())
     db.session.expire_all()
     assert db.session.get(Person, senator.id).last_contacted_at == when
+
+
+def test_the_office_held_in_the_session_reads_the_moved_contact_before_the_commit(db, member):
+    # touch_people writes on the connection; the people this session holds must not keep the
+    # values from before it (the follow-ups and cadence code after it read them).
+    senator, staffer = PersonFactory(cadence_days=30), PersonFactory(kind="staff")
+    db.session.add(StaffRole(staff_id=staffer.id, employer_id=senator.id, title="LA"))
+    db.session.commit()
+    assert senator.last_contacted_at is None
+    when = utcnow() - timedelta(hours=2)
+    office, _answering = touch_people([staffer.id], when, member.id)
+    assert office == sorted([senator.id, staffer.id])
+    assert senator.last_contacted_at == when and staffer.last_contacted_at == when
+    assert senator.last_contacted_by_id == member.id and senator.next_touch_due is not None
+    db.session.rollback()
 
 
 def test_last_contact_hint_names_who_and_when(db, client, as_member, coordinator):
