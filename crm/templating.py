@@ -47,15 +47,23 @@ def days_ago(value: datetime | None, now: datetime | None = None) -> int | None:
     """How many of the user's days ago the moment was (negative in the future); None for None."""
     if value is None:
         return None
-    now = now or clock.utcnow()
     tz = user_tz()
-    return (clock.local_today(now, tz) - clock.local(value, tz).date()).days
+    return day_count(clock.local_today(now or clock.utcnow(), tz), value, tz)
+
+
+def day_count(today: date, value: datetime, tz: str) -> int:
+    """Days from the moment's date in zone `tz` to `today` (a list reckons today once)."""
+    return (today - clock.local(value, tz).date()).days
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
     """How long ago, in the user's days: "today", "yesterday", "12 days ago", "tomorrow",
     "in 3 days". The one way pages say it (never "0 days ago")."""
-    days = days_ago(value, now)
+    return days_said(days_ago(value, now))
+
+
+def days_said(days: int | None) -> str:
+    """ago's words for a number of days ago."""
     if days is None:
         return "never"
     if days == 0:
@@ -169,7 +177,8 @@ def directory_rows_html(rows) -> Markup:
     out-of-office badges, seat (under the name on a phone), tier, holder, last contact. Built
     here for the reason feed_html is: fifty rows on every directory page."""
     person_url = id_urls("people.show", "person_id")
-    now = clock.utcnow()
+    tz = user_tz()
+    today = clock.local_today(clock.utcnow(), tz)  # days_ago's, once for the fifty rows
     kinds, tiers = models.PERSON_KINDS, models.TIERS
     out = []
     for p in rows:
@@ -179,7 +188,7 @@ def directory_rows_html(rows) -> Markup:
         if not p.in_office:
             badges += ' <span class="badge text-bg-light">out of office</span>'
         if p.last_contacted_at:
-            last = str(escape(ago(p.last_contacted_at, now)))
+            last = days_said(day_count(today, p.last_contacted_at, tz))
             if p.last_by_name:
                 last += f'<span class="d-none d-md-inline"> by {escape(p.last_by_name)}</span>'
         else:
