@@ -176,3 +176,33 @@ def test_the_audience_read_per_row_is_the_audience_read_as_a_set(db):
             )
         )
         assert stats["team_30d"] == readable
+
+
+def test_the_last_contact_order_is_walked_on_postgresql(db, client, as_member, database_url):
+    """The directory sorted by last contact (never-contacted last) reads ix_people_last_contact
+    in its order, with no sort of every row the filters match: the plan of the page's own
+    statement, with sorting made as dear as PostgreSQL allows, so the test data's size does not
+    decide it."""
+    import sqlalchemy as sa
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite walks last_contacted_at's own index backwards (NULLs sort first)")
+    PersonFactory.create_batch(3, level="federal", last_contacted_at=NOW - timedelta(days=2))
+    seen = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        if "ORDER BY people.last_contacted_at DESC NULLS LAST" in statement:
+            seen.append((statement, params))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/people/?level=federal&sort=last_contact")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert page.status_code == 200 and len(seen) == 1
+    statement, params = seen[0]
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_sort = off")
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, params))
+    assert "ix_people_last_contact" in plan, plan
+    assert "Sort" not in plan.replace("Sort Key", ""), plan

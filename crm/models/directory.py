@@ -171,6 +171,15 @@ class Person(Timestamps, SoftDelete, Versioned, db.Model):
         sa.Index("ix_people_party", "party"),
         sa.Index("ix_people_tier", "tier"),
         sa.Index("ix_people_search_name", "search_name"),
+        # "Last contact" order, never-contacted last, as the directory sorts (filters.SORTS):
+        # PostgreSQL walks it instead of sorting every row the filters match. SQLite puts NULLs
+        # last in a descending walk of last_contacted_at's own index already, and has no NULLS
+        # LAST in an index.
+        sa.Index(
+            "ix_people_last_contact",
+            sa.desc("last_contacted_at").nulls_last(),
+            "id",
+        ).ddl_if(dialect="postgresql"),
     )
 
     def __repr__(self) -> str:
