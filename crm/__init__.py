@@ -55,10 +55,18 @@ def register_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Set up the database, migrations, sign-in, CSRF and Celery for the app."""
     from crm import models  # noqa: F401  (registers the tables)
-    from crm.extensions import celery_init_app, csrf, db, login_manager, migrate
+    from crm.extensions import (
+        celery_init_app,
+        csrf,
+        db,
+        init_transactions,
+        login_manager,
+        migrate,
+    )
 
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
+    init_transactions(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
