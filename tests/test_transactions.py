@@ -33,9 +33,11 @@ def person(last_name: str) -> Person:
 def test_a_request_that_only_read_commits(db, client, as_member, endings):
     PersonFactory.create_batch(3)
     endings.clear()
-    assert client.get("/people/").status_code == 200
-    assert client.get("/").status_code == 200
-    assert endings == ["commit", "commit"]
+    for url in ("/people/", "/"):
+        endings.clear()
+        assert client.get(url).status_code == 200
+        # (a session's last-seen time, written once a minute, would be one more commit)
+        assert endings and set(endings) == {"commit"}, (url, endings)
 
 
 def test_a_flushed_write_left_uncommitted_is_rolled_back(app, db, endings):
