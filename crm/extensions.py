@@ -1,5 +1,6 @@
 """Extension singletons, bound to the app in create_app()."""
 
+import functools
 import re
 import sqlite3
 
@@ -59,11 +60,18 @@ READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
 WRITE_WORD = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
+def may_write(statement: str) -> bool:
+    """False for a plain read: SELECT or WITH, without a word that writes (a writing CTE,
+    SELECT ... FOR UPDATE: may write). Remembered per statement: the app runs the same few
+    hundred strings, some of them many kilobytes long."""
+    return not READ.match(statement) or bool(WRITE_WORD.search(statement))
+
+
 @event.listens_for(Engine, "before_cursor_execute")
 def note_writes(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-    """Mark the connection's transaction as written unless the statement is a plain read: SELECT
-    or WITH, without a word that writes (a writing CTE, SELECT ... FOR UPDATE: marked)."""
-    if not READ.match(statement) or WRITE_WORD.search(statement):
+    """Mark the connection's transaction as written when the statement may write."""
+    if may_write(statement):
         conn.info[WROTE] = True
 
 

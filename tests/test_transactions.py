@@ -101,3 +101,22 @@ def test_postgresql_keeps_the_statements_of_reading_requests(db, client, as_memb
         for c in idle:
             c.close()
     assert max(prepared) > 0, prepared
+
+
+@pytest.mark.parametrize(
+    "statement, writes",
+    [
+        ("SELECT people.id, people.updated_at, people.deleted_at FROM people", False),
+        ("  with feed AS (SELECT id FROM interactions) SELECT * FROM feed", False),
+        ("INSERT INTO audit_log (actor_id) VALUES (?)", True),
+        ("UPDATE people SET notes = ?", True),
+        ("WITH moved AS (DELETE FROM tags RETURNING id) SELECT count(*) FROM moved", True),
+        ("SELECT id FROM assignments WHERE id = ? FOR UPDATE", True),
+        ("SET LOCAL statement_timeout = 1000", True),
+        ("PRAGMA foreign_keys=ON", True),
+    ],
+)
+def test_what_counts_as_a_write(statement, writes):
+    from crm.extensions import may_write
+
+    assert may_write(statement) is writes

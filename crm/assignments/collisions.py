@@ -151,7 +151,13 @@ def recent_contacts_select(is_coordinator: bool, many: bool) -> sa.Select:
 
 
 def find_collisions(
-    viewer: User, person_ids, now: datetime, *, for_user_id: int | None, exclude_assignment_ids=()
+    viewer: User,
+    person_ids,
+    now: datetime,
+    *,
+    for_user_id: int | None,
+    exclude_assignment_ids=(),
+    groups: dict[int, set[int]] | None = None,
 ) -> dict[int, list[Collision]]:
     """For each target: other members' open assignments for the same office, and their contacts
     with it in the last 7 days (private contacts only if the viewer may see them).
@@ -159,9 +165,9 @@ def find_collisions(
     `for_user_id` is the member who would do the work; their own activity is no collision.
     None keeps everyone's, for callers that filter per row. The viewer's own contacts are no
     collision either (a coordinator knows whom they talked to). Four queries for any number of
-    targets.
+    targets. `groups`: office_groups(person_ids), when the caller has them already.
     """
-    groups = office_groups(person_ids)
+    groups = office_groups(person_ids) if groups is None else groups
     everyone = set().union(*groups.values()) if groups else set()
     if not everyone:
         return {}

@@ -53,11 +53,14 @@ def active_templates() -> list[FollowUpTemplate]:
 
 
 def matching_open_work(
-    user: User, person_ids, organization_id: int | None = None
+    user: User,
+    person_ids,
+    organization_id: int | None = None,
+    groups: dict[int, set[int]] | None = None,
 ) -> list[Assignment]:
     """The user's open assignments whose target is in the office of anyone contacted, or is
-    the organization contacted itself."""
-    groups = office_groups(person_ids)
+    the organization contacted itself. `groups`: office_groups(person_ids), if already read."""
+    groups = office_groups(person_ids) if groups is None else groups
     everyone = set().union(*groups.values()) if groups else set()
     if not everyone and not organization_id:
         return []
@@ -91,9 +94,11 @@ def picker_hint(user: User, person_ids: list[int], now: datetime) -> dict:
     contacts with these offices, and the user's own open work there (to complete by logging)."""
     if not person_ids:
         return {"collisions": [], "open_work": []}
-    hits = find_collisions(user, person_ids, now, for_user_id=user.id)
+    groups = office_groups(person_ids)  # both read the offices: once
+    hits = find_collisions(user, person_ids, now, for_user_id=user.id, groups=groups)
     collisions = by_person([c for pid in person_ids for c in hits.get(pid, [])])
-    return {"collisions": collisions, "open_work": matching_open_work(user, person_ids)}
+    open_work = matching_open_work(user, person_ids, groups=groups)
+    return {"collisions": collisions, "open_work": open_work}
 
 
 def complete_with_contact(
