@@ -82,9 +82,10 @@ def transaction_ended(conn) -> None:
 
 
 def end_read_only_transaction(exc: BaseException | None) -> None:
-    """At the end of a request (or a task's app context): commit the session's transaction if it
-    only read and nothing failed, so the connection keeps its prepared statements; anything
-    else is left to the session's removal, which rolls it back."""
+    """At the end of an app context (a request, a CLI command): commit the session's
+    transaction if it only read and nothing failed, so the connection keeps its prepared
+    statements; anything else is left to the session's removal, which rolls it back. (Celery
+    tasks remove their session before their context ends: they roll back as before.)"""
     if exc is not None or not db.session.registry.has():
         return
     session = db.session()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from crm.interactions.services import (
     InteractionData,
@@ -141,8 +142,6 @@ def test_the_audience_read_per_row_is_the_audience_read_as_a_set(db):
     """Interaction.readable_by (per row, for reads of the rows) and in_audience (a set, for
     counts) are one rule: every viewer gets the same contacts from both, and the dashboard's
     team count (everyone's minus the hidden) agrees with counting what the viewer may read."""
-    import sqlalchemy as sa
-
     from crm.main.services import dashboard_stats
     from crm.models import Interaction
 
@@ -183,8 +182,6 @@ def test_the_last_contact_order_is_walked_on_postgresql(db, client, as_member, d
     in its order, with no sort of every row the filters match: the plan of the page's own
     statement, with sorting made as dear as PostgreSQL allows, so the test data's size does not
     decide it."""
-    import sqlalchemy as sa
-
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite walks last_contacted_at's own index backwards (NULLs sort first)")
     PersonFactory.create_batch(3, level="federal", last_contacted_at=NOW - timedelta(days=2))

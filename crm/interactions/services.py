@@ -384,6 +384,10 @@ def record_interaction(
     return interaction, notices
 
 
+# What touch_people writes on the people of an office.
+TOUCHED = ["last_contacted_at", "last_contacted_by_id", "next_touch_due", "updated_at"]
+
+
 def touch_people(
     ids: list[int], when: datetime, by_user_id: int | None
 ) -> tuple[list[int], list[int]]:
@@ -418,9 +422,6 @@ def touch_people(
         if person is not None:
             db.session.expire(person, TOUCHED)
     return sorted(r.id for r in rows), sorted(r.id for r in rows if r.answers)
-
-
-TOUCHED = ["last_contacted_at", "last_contacted_by_id", "next_touch_due", "updated_at"]
 
 
 @functools.cache
