@@ -49,6 +49,24 @@ def test_security_headers_on_pages_and_errors(client, as_member):
         assert resp.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_security_headers_keep_what_a_view_set():
+    from flask import Response
+
+    from crm.security import add_headers
+
+    page = add_headers(Response("<p>", mimetype="text/html"))
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    own = Response("x", mimetype="text/calendar")
+    own.headers["Cache-Control"] = "private, max-age=300"
+    own.headers["content-security-policy"] = "sandbox"
+    own = add_headers(own)
+    assert own.headers.getlist("Cache-Control") == ["private, max-age=300"]
+    assert own.headers.getlist("Content-Security-Policy") == ["sandbox"]
+    assert own.headers["X-Frame-Options"] == "DENY"
+    assert "Cache-Control" not in add_headers(Response("{}", mimetype="application/json")).headers
+
+
 def test_error_pages_are_friendly(client, as_member):
     resp = client.get("/people/999999")
     assert resp.status_code == 404 and "Not found" in resp.get_data(as_text=True)

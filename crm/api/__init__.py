@@ -87,8 +87,29 @@ def init_app(app: Flask) -> None:
     csrf.exempt(bp)
     # One limiter per app (its storage is the app's): only the API is limited, per token, in
     # RATELIMIT_STORAGE_URI; when that Redis is down the counters live in memory (logged).
+    hooks = app_hooks(app)
     limiter = Limiter(rate_limit_key, app=app, default_limits=[], in_memory_fallback_enabled=True)
     limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api")(bp)
     app.extensions["api_limiter"] = limiter
     api.register_blueprint(bp)
+    scope_hooks(app, hooks, bp.name)
     app.register_blueprint(docs_bp)
+
+
+HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
+
+
+def app_hooks(app: Flask) -> dict[str, list]:
+    """The app-wide request hooks as they are now (for scope_hooks)."""
+    return {name: list(getattr(app, name).get(None, ())) for name in HOOKS}
+
+
+def scope_hooks(app: Flask, before: dict[str, list], blueprint: str) -> None:
+    """Move the app-wide request hooks added since `before` (app_hooks) to one blueprint's
+    requests, ahead of its own: Flask-Limiter hooks every request of the app, and all but the
+    API's have no limit to check (a tenth of a cheap page's CPU)."""
+    for name in HOOKS:
+        funcs = getattr(app, name)
+        added = [f for f in funcs.get(None, ()) if f not in before[name]]
+        funcs[None] = [f for f in funcs.get(None, ()) if f not in added]
+        funcs[blueprint] = added + funcs.get(blueprint, [])

@@ -32,6 +32,9 @@ SORTS = {
     "least_recent": (Person.last_contacted_at.asc().nulls_first(), Person.id.asc()),
 }
 
+# The filters compared with a value (DirectoryFilter.values), "not contacted in N days" aside.
+VALUED = ("kind", "level", "chamber", "state", "party", "tier", "holder", "committee", "tag")
+
 
 @dataclass
 class DirectoryFilter:
@@ -119,25 +122,48 @@ class DirectoryFilter:
     def apply(self, stmt: Select, now: datetime | None, *, viewer: User | None) -> Select:
         """Add the WHERE clauses for these filters to a select over Person, as the viewer sees
         the directory (positions stated in private contacts count only for their audience)."""
-        stmt = stmt.where(Person.deleted_at.is_(None))
+        return stmt.where(*self.conditions(self.values(now), viewer))
+
+    def values(self, now: datetime | None) -> dict:
+        """What the conditions compare with, by name: the filters in use of VALUED, and the
+        cutoff of "not contacted in N days"."""
+        values = {name: getattr(self, name) for name in VALUED if getattr(self, name)}
+        if self.not_contacted_days and not self.never_contacted:
+            values["cutoff"] = now - timedelta(days=self.not_contacted_days)
+        return values
+
+    def shape(self) -> tuple | None:
+        """All a statement of these filters depends on besides values(): one statement serves
+        every filter of a shape, its values bound (crm.people.services.directory_select).
+        None when the statement depends on more (a name search's words; a position filter's
+        viewer)."""
+        if self.q or (self.position_issue and self.position_stance):
+            return None
+        names = tuple(name for name in VALUED if getattr(self, name))
+        if self.not_contacted_days and not self.never_contacted:
+            names += ("cutoff",)
+        return names, self.include_out_of_office, self.never_contacted, self.sort
+
+    def conditions(self, values: dict, viewer: User | None) -> list[sa.ColumnElement[bool]]:
+        """The WHERE clauses of these filters, comparing with `values` (values(), or bind
+        parameters of the same names)."""
+        where = [Person.deleted_at.is_(None)]
         if not self.include_out_of_office:
-            stmt = stmt.where(Person.in_office.is_(True))
+            where.append(Person.in_office.is_(True))
         if self.q:  # every name form, from the search index (crm.search)
-            stmt = stmt.where(person_filter(self.q))
-        for attr in ("kind", "level", "chamber", "party", "tier"):
-            value = getattr(self, attr)
-            if value:
-                stmt = stmt.where(getattr(Person, attr) == value)
-        if self.state:
-            stmt = stmt.where(Person.state == self.state)
-        if self.holder:
-            stmt = stmt.where(Person.holder_id == self.holder)
-        if self.committee:
+            where.append(person_filter(self.q))
+        for name in ("kind", "level", "chamber", "party", "tier", "state"):
+            if name in values:
+                where.append(getattr(Person, name) == values[name])
+        if "holder" in values:
+            where.append(Person.holder_id == values["holder"])
+        if "committee" in values:
             # A committee filter includes its subcommittees' members.
+            committee = values["committee"]
             ids = sa.select(Committee.id).where(
-                sa.or_(Committee.id == self.committee, Committee.parent_id == self.committee)
+                sa.or_(Committee.id == committee, Committee.parent_id == committee)
             )
-            stmt = stmt.where(
+            where.append(
                 Person.id.in_(
                     sa.select(CommitteeMembership.person_id).where(
                         CommitteeMembership.committee_id.in_(ids)
@@ -145,19 +171,19 @@ class DirectoryFilter:
                 )
             )
         if self.never_contacted:
-            stmt = stmt.where(Person.last_contacted_at.is_(None))
-        elif self.not_contacted_days:
-            cutoff = now - timedelta(days=self.not_contacted_days)
-            stmt = stmt.where(
-                sa.or_(Person.last_contacted_at.is_(None), Person.last_contacted_at < cutoff)
+            where.append(Person.last_contacted_at.is_(None))
+        elif "cutoff" in values:
+            where.append(
+                sa.or_(
+                    Person.last_contacted_at.is_(None),
+                    Person.last_contacted_at < values["cutoff"],
+                )
             )
         if self.position_issue and self.position_stance:
-            stmt = stmt.where(
-                has_position_on_issue(self.position_issue, self.position_stance, viewer)
-            )
-        if self.tag:
-            stmt = stmt.where(Person.id.in_(Tag.tagged("person", self.tag)))
-        return stmt
+            where.append(has_position_on_issue(self.position_issue, self.position_stance, viewer))
+        if "tag" in values:
+            where.append(Person.id.in_(Tag.tagged("person", values["tag"])))
+        return where
 
     def query_args(self) -> list[tuple[str, str]]:
         """The filters in use as query-string pairs (lists repeat their key), for links."""

@@ -111,6 +111,21 @@ def test_contact_filters(db, client, as_member):
     assert names(client.get("/people/?never_contacted=1")) == ["Never One"]
 
 
+def test_one_statement_per_shape_of_filter_serves_every_value(db, client, as_member):
+    """The directory's statement is built once per shape of filter, its values bound: the
+    same shape with other values finds other people, the cutoff moves with the days."""
+    now = utcnow()
+    PersonFactory(
+        first_name="Tex", last_name="Stale", state="TX", last_contacted_at=now - timedelta(days=40)
+    )
+    PersonFactory(
+        first_name="Cal", last_name="Recent", state="CA", last_contacted_at=now - timedelta(days=9)
+    )
+    assert names(client.get("/people/?state=TX&not_contacted_days=30")) == ["Tex Stale"]
+    assert names(client.get("/people/?state=CA&not_contacted_days=30")) == []
+    assert names(client.get("/people/?state=CA&not_contacted_days=5")) == ["Cal Recent"]
+
+
 def test_tier_and_holder_filters(db, client, as_member):
     holder = UserFactory(email="holder@example.org")
     PersonFactory(first_name="Champ", last_name="Ion", tier="champion", holder_id=holder.id)
