@@ -22,8 +22,9 @@ from crm.models import (
     Tag,
     User,
 )
+from crm.models.search import query_words
 from crm.policy.positions import has_position_on_issue
-from crm.search.services import person_filter
+from crm.search.services import name_query, person_filter
 
 SORTS = {
     "name": (Person.sort_name.asc(), Person.id.asc()),
@@ -125,24 +126,25 @@ class DirectoryFilter:
         return stmt.where(*self.conditions(self.values(now), viewer))
 
     def values(self, now: datetime | None) -> dict:
-        """What the conditions compare with, by name: the filters in use of VALUED, and the
-        cutoff of "not contacted in N days"."""
+        """What the conditions compare with, by name: the filters in use of VALUED, the name
+        search's query (crm.search.services.name_query) and the cutoff of "not contacted in N
+        days"."""
         values = {name: getattr(self, name) for name in VALUED if getattr(self, name)}
+        words = query_words(self.q) if self.q else []
+        if words:
+            values["q"] = name_query(words)
         if self.not_contacted_days and not self.never_contacted:
             values["cutoff"] = now - timedelta(days=self.not_contacted_days)
         return values
 
-    def shape(self) -> tuple | None:
-        """All a statement of these filters depends on besides values(): one statement serves
-        every filter of a shape, its values bound (crm.people.services.directory_select).
-        None when the statement depends on more (a name search's words; a position filter's
-        viewer)."""
-        if self.q or (self.position_issue and self.position_stance):
+    def shape(self, values: dict) -> tuple | None:
+        """All a statement of these filters depends on besides their values(): one statement
+        serves every filter of a shape, its values bound (crm.people.services.directory_select).
+        None when the statement depends on more (a position filter's viewer) or matches
+        nobody (a name search without a word to look for)."""
+        if (self.q and "q" not in values) or (self.position_issue and self.position_stance):
             return None
-        names = tuple(name for name in VALUED if getattr(self, name))
-        if self.not_contacted_days and not self.never_contacted:
-            names += ("cutoff",)
-        return names, self.include_out_of_office, self.never_contacted, self.sort
+        return tuple(values), self.include_out_of_office, self.never_contacted, self.sort
 
     def conditions(self, values: dict, viewer: User | None) -> list[sa.ColumnElement[bool]]:
         """The WHERE clauses of these filters, comparing with `values` (values(), or bind
@@ -150,8 +152,10 @@ class DirectoryFilter:
         where = [Person.deleted_at.is_(None)]
         if not self.include_out_of_office:
             where.append(Person.in_office.is_(True))
-        if self.q:  # every name form, from the search index (crm.search)
-            where.append(person_filter(self.q))
+        if "q" in values:  # every name form, from the search index (crm.search)
+            where.append(person_filter(values["q"]))
+        elif self.q:  # no word to look for
+            where.append(sa.false())
         for name in ("kind", "level", "chamber", "party", "tier", "state"):
             if name in values:
                 where.append(getattr(Person, name) == values[name])

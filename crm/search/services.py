@@ -83,20 +83,30 @@ def dialect() -> str:
 # ---- matching, per engine ----
 
 
+def name_query(words: list[str]) -> str:
+    """The name index's query for these words: every word as a word's start."""
+    if dialect() == "postgresql":
+        return " & ".join(f"{w}:*" for w in words)
+    # A space then the word: in the trigram index that is "a word starting with it".
+    return " AND ".join(f'" {w}"' for w in words)
+
+
 def names_matching(kind: str | None, words: list[str]) -> Select:
     """(kind, record id) of names, of one kind or all, having every word as a word's start."""
+    return names_where(kind, name_query(words))
+
+
+def names_where(kind: str | None, query) -> Select:
+    """names_matching for a name_query (its string, or a parameter bound to one)."""
     stmt = sa.select(SearchName.kind, SearchName.record_id)
     if kind:
         stmt = stmt.where(SearchName.kind == kind)
     if dialect() == "postgresql":
-        query = " & ".join(f"{w}:*" for w in words)
         return stmt.where(
             sa.func.to_tsvector(SIMPLE, SearchName.names).op("@@")(
                 sa.func.to_tsquery(SIMPLE, query)
             )
         )
-    # A space then the word: in the trigram index that is "a word starting with it".
-    query = " AND ".join(f'" {w}"' for w in words)
     fts = sa.select(FTS_NAMES.c.rowid).where(
         sa.literal_column("search_fts_names").op("MATCH")(query)
     )
@@ -298,12 +308,10 @@ def find_people(q: str, limit: int = 12) -> list[Person]:
     return group.items
 
 
-def person_filter(q: str) -> sa.ColumnElement[bool]:
-    """The directory's name filter: people whose names have every word of q (from the index)."""
-    names = query_words(q)
-    if not names:
-        return sa.false()
-    return Person.id.in_(ids_matching("person", names))
+def person_filter(query) -> sa.ColumnElement[bool]:
+    """The directory's name filter for a name_query (its string, or a parameter bound to one):
+    people whose names have every word (from the index)."""
+    return Person.id.in_(names_where("person", query).with_only_columns(SearchName.record_id))
 
 
 def rebuild() -> dict[str, int]:

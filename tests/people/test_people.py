@@ -124,6 +124,9 @@ def test_one_statement_per_shape_of_filter_serves_every_value(db, client, as_mem
     assert names(client.get("/people/?state=TX&not_contacted_days=30")) == ["Tex Stale"]
     assert names(client.get("/people/?state=CA&not_contacted_days=30")) == []
     assert names(client.get("/people/?state=CA&not_contacted_days=5")) == ["Cal Recent"]
+    assert names(client.get("/people/?q=tex&sort=state")) == ["Tex Stale"]
+    assert names(client.get("/people/?q=cal&sort=state")) == ["Cal Recent"]
+    assert names(client.get("/people/?q=c&sort=state")) == []  # no word of two letters
 
 
 def test_tier_and_holder_filters(db, client, as_member):
