@@ -53,7 +53,7 @@ from crm.policy.positions import (
     subject_choices,
     subject_selects,
 )
-from crm.search.services import find_people
+from crm.search.services import dialect, find_people
 from crm.tags.services import TagRow
 
 
@@ -162,7 +162,7 @@ def directory_select(
     shape = flt.shape(values)
     if shape is None:
         return *directory_statements(flt, values, viewer), values
-    return *bound_directory_statements(db.session.get_bind().dialect.name, shape), values
+    return *bound_directory_statements(dialect(), shape), values
 
 
 def list_people(

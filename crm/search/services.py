@@ -113,9 +113,10 @@ def names_where(kind: str | None, query) -> Select:
     return stmt.where(SearchName.id.in_(fts))
 
 
-def ids_matching(kind: str, words: list[str]) -> Select:
-    """The record ids of this kind whose names have every word as a word's start."""
-    return names_matching(kind, words).with_only_columns(SearchName.record_id)
+def ids_matching(kind: str, query) -> Select:
+    """The record ids of this kind whose names match a name_query (its string, or a parameter
+    bound to one): every word as a word's start."""
+    return names_where(kind, query).with_only_columns(SearchName.record_id)
 
 
 def close_spellings(words: list[str], kinds: tuple[str, ...]) -> list[tuple[str, int]]:
@@ -282,7 +283,7 @@ def search(viewer: User, q: str, *, limit: int = 20) -> Results:
         )
         for kind in MODELS:
             if kind in hit:
-                groups[kind] = named_group(kind, ids_matching(kind, names), limit)
+                groups[kind] = named_group(kind, ids_matching(kind, name_query(names)), limit)
     if text:
         groups["interaction"] = contacts_group(viewer, text, limit)
     if names and not any(g.count for g in groups.values()):
@@ -301,7 +302,7 @@ def find_people(q: str, limit: int = 12) -> list[Person]:
     names = query_words(q)
     if not names:
         return []
-    group = named_group("person", ids_matching("person", names), limit)
+    group = named_group("person", ids_matching("person", name_query(names)), limit)
     if not group.count:
         ids = [i for _, i in close_spellings(names, ("person",))]
         group = named_group("person", ids, limit) if ids else group
@@ -311,7 +312,7 @@ def find_people(q: str, limit: int = 12) -> list[Person]:
 def person_filter(query) -> sa.ColumnElement[bool]:
     """The directory's name filter for a name_query (its string, or a parameter bound to one):
     people whose names have every word (from the index)."""
-    return Person.id.in_(names_where("person", query).with_only_columns(SearchName.record_id))
+    return Person.id.in_(ids_matching("person", query))
 
 
 def rebuild() -> dict[str, int]:
